@@ -1,0 +1,464 @@
+#!/usr/bin/env node
+// Generates src/protocol/generated/ from the Apache Kafka JSON message schemas.
+// Merges Kafka 4.1.1 (messages/) with 3.9.1 (messages-3.9/) so every version either release defines is covered:
+// per field, the version ranges are unioned; fields only 3.9.1 knows are kept at their 3.9.1 position.
+//   node scripts/generate-protocol.mjs [--schemas DIR] [--out DIR] [--check]
+// --check writes nothing and exits 1 when the committed output differs from what the schemas give.
+import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: opts } = parseArgs({
+  options: {
+    schemas: { type: 'string', default: process.env.KAFKA_PROTOCOL_DIR ?? join(root, '..', 'shared', 'kafka-protocol') },
+    out: { type: 'string', default: join(root, 'src', 'protocol', 'generated') },
+    check: { type: 'boolean', default: false },
+  },
+});
+
+const INF = 0x7fff;
+
+function parseRange(s) {
+  if (s === undefined || s === 'none') return null;
+  if (s.endsWith('+')) return [Number(s.slice(0, -1)), INF];
+  const [a, b] = s.split('-').map(Number);
+  return [a, b ?? a];
+}
+function unionRange(a, b, what) {
+  if (!a || a[0] > a[1]) return b;
+  if (!b || b[0] > b[1]) return a;
+  if (a[1] + 1 < b[0] || b[1] + 1 < a[0]) throw new Error(`non-contiguous version union for ${what}: ${a} / ${b}`);
+  return [Math.min(a[0], b[0]), Math.max(a[1], b[1])];
+}
+
+function readSchema(file) {
+  const text = readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/^\s*\/\/.*$/, ''))
+    .join('\n');
+  return JSON.parse(text);
+}
+
+function normField(f) {
+  return {
+    name: f.name,
+    type: f.type,
+    versions: parseRange(f.versions),
+    nullable: parseRange(f.nullableVersions),
+    tagged: parseRange(f.taggedVersions),
+    tag: f.tag,
+    flexible: f.flexibleVersions === undefined ? undefined : parseRange(f.flexibleVersions),
+    default: f.default,
+    ignorable: !!f.ignorable,
+    entityType: f.entityType,
+    about: f.about,
+    fields: f.fields ? f.fields.map(normField) : undefined,
+  };
+}
+
+function normSchema(s) {
+  return {
+    apiKey: s.apiKey,
+    type: s.type,
+    name: s.name,
+    valid: parseRange(s.validVersions),
+    flexible: parseRange(s.flexibleVersions),
+    fields: (s.fields ?? []).map(normField),
+    commonStructs: (s.commonStructs ?? []).map((c) => ({ name: c.name, versions: parseRange(c.versions), fields: c.fields.map(normField) })),
+  };
+}
+
+function mergeFieldLists(newer, older, where) {
+  const out = newer.map((f) => {
+    const o = older.find((x) => x.name === f.name);
+    return o ? mergeField(f, o, `${where}.${f.name}`) : f;
+  });
+  older.forEach((o, i) => {
+    if (out.some((x) => x.name === o.name)) return;
+    // Keep 3.9-only fields right after their 3.9 predecessor.
+    let at = 0;
+    for (let j = i - 1; j >= 0; j--) {
+      const k = out.findIndex((x) => x.name === older[j].name);
+      if (k >= 0) { at = k + 1; break; }
+    }
+    out.splice(at, 0, o);
+  });
+  return out;
+}
+function mergeField(a, b, where) {
+  if (a.type !== b.type) throw new Error(`type differs for ${where}: ${a.type} / ${b.type}`);
+  if (a.tag !== b.tag) throw new Error(`tag differs for ${where}`);
+  return {
+    ...a,
+    versions: unionRange(a.versions, b.versions, where),
+    nullable: unionRange(a.nullable, b.nullable, where + ' nullable'),
+    tagged: unionRange(a.tagged, b.tagged, where + ' tagged'),
+    fields: a.fields ? mergeFieldLists(a.fields, b.fields ?? [], where) : b.fields,
+  };
+}
+// An open range ("0+") in the 3.9.1 file means "up to 3.9.1's maximum", not "every later version".
+function clampFields(fields, max) {
+  const c = (r) => (r && r[0] <= max ? [r[0], Math.min(r[1], max)] : null);
+  return fields.map((f) => ({ ...f, versions: c(f.versions) ?? [1, 0], nullable: c(f.nullable), tagged: c(f.tagged),
+    fields: f.fields && clampFields(f.fields, max) }));
+}
+function mergeSchemas(newer, older) {
+  if (!older) return newer;
+  older = { ...older, fields: clampFields(older.fields, older.valid[1]),
+    commonStructs: older.commonStructs.map((c) => ({ ...c, fields: clampFields(c.fields, older.valid[1]) })) };
+  if (!newer || !newer.valid) return older;
+  return {
+    ...newer,
+    valid: unionRange(newer.valid, older.valid, newer.name),
+    fields: mergeFieldLists(newer.fields, older.fields, newer.name),
+    commonStructs: [
+      ...newer.commonStructs.map((c) => {
+        const o = older.commonStructs.find((x) => x.name === c.name);
+        return o ? { ...c, versions: unionRange(c.versions, o.versions), fields: mergeFieldLists(c.fields, o.fields, c.name) } : c;
+      }),
+      ...older.commonStructs.filter((o) => !newer.commonStructs.some((c) => c.name === o.name)),
+    ],
+  };
+}
+
+function loadAll() {
+  const dir41 = join(opts.schemas, 'messages');
+  const dir39 = join(opts.schemas, 'messages-3.9');
+  const out = new Map();
+  for (const f of readdirSync(dir41).filter((x) => x.endsWith('.json')).sort()) {
+    const s41 = normSchema(readSchema(join(dir41, f)));
+    if (!['request', 'response', 'header'].includes(s41.type)) continue;
+    const p39 = join(dir39, f);
+    const s39 = existsSync(p39) ? normSchema(readSchema(p39)) : undefined;
+    const merged = mergeSchemas(s41, s39);
+    if (!merged.valid) continue;
+    out.set(merged.name, merged);
+  }
+  return out;
+}
+
+// ---------- code generation ----------
+
+const camel = (s) => s[0].toLowerCase() + s.slice(1);
+const PRIMS = {
+  int8: 'number', int16: 'number', uint16: 'number', int32: 'number', uint32: 'number', int64: 'number',
+  float64: 'number', bool: 'boolean', string: 'string', bytes: 'Buffer', records: 'Buffer', uuid: 'string',
+};
+const isArray = (t) => t.startsWith('[]');
+const elemType = (t) => t.slice(2);
+const isPrim = (t) => t in PRIMS;
+
+// Condition "version is in range r", simplified against the enclosing known range.
+function cond(r, ctx = [0, INF]) {
+  if (!r) return 'false';
+  const lo = r[0] <= ctx[0] ? null : `version >= ${r[0]}`;
+  const hi = r[1] >= ctx[1] ? null : `version <= ${r[1]}`;
+  if (!lo && !hi) return 'true';
+  return [lo, hi].filter(Boolean).join(' && ');
+}
+function within(r, ctx) {
+  return [Math.max(r[0], ctx[0]), Math.min(r[1], ctx[1])];
+}
+
+function defaultValue(f, typeName) {
+  const d = f.default;
+  if (isArray(f.type)) return f.nullable && d === 'null' ? 'null' : '[]';
+  if (!isPrim(f.type)) return f.nullable && (d === 'null' || d === undefined) ? 'null' : `${typeName}Default()`;
+  if (d === 'null') return 'null';
+  switch (f.type) {
+    case 'bool': return d === true || d === 'true' ? 'true' : 'false';
+    case 'string': return d !== undefined ? JSON.stringify(String(d)) : "''";
+    case 'bytes': return 'EMPTY';
+    case 'records': return f.nullable ? 'null' : 'EMPTY';
+    case 'uuid': return 'ZERO_UUID';
+    case 'float64': return d !== undefined ? String(Number(d)) : '0';
+    default: {
+      if (d === undefined) return '0';
+      const n = typeof d === 'number' ? d : Number(BigInt(d));
+      return String(n);
+    }
+  }
+}
+
+class Gen {
+  constructor(schema) {
+    this.s = schema;
+    this.structs = new Map(); // typeName -> {fields, versions}
+    this.lines = [];
+    this.prefix = schema.name;
+    for (const c of schema.commonStructs) this.structs.set(c.name, { name: c.name, fields: c.fields, versions: c.versions });
+    this.collect(schema.fields);
+  }
+  collect(fields) {
+    for (const f of fields) {
+      if (f.fields) {
+        const t = isArray(f.type) ? elemType(f.type) : f.type;
+        if (!this.structs.has(t)) this.structs.set(t, { name: t, fields: f.fields, versions: f.versions });
+        this.collect(f.fields);
+      }
+    }
+    for (const c of this.s.commonStructs) if (c.fields !== fields) { /* common structs collected above */ }
+  }
+  tsName(struct) { return struct === null ? this.prefix : `${this.prefix}${struct}`; }
+  fieldTs(f) {
+    const base = (t) => (isPrim(t) ? PRIMS[t] : this.tsName(t));
+    let t = isArray(f.type) ? `${base(elemType(f.type))}[]` : base(f.type);
+    if (f.nullable) t += ' | null';
+    return t;
+  }
+  emitInterface(name, fields) {
+    const out = [`export interface ${name} {`];
+    for (const f of fields) {
+      const bits = [f.about ?? ''];
+      bits.push(`versions ${rangeStr(f.versions)}`);
+      if (f.nullable) bits.push(`nullable ${rangeStr(f.nullable)}`);
+      if (f.tagged) bits.push(`tagged ${rangeStr(f.tagged)} tag ${f.tag}`);
+      if (f.entityType) bits.push(`entity ${f.entityType}`);
+      if (f.ignorable) bits.push('ignorable');
+      out.push(`  /** ${bits.filter(Boolean).join('; ').replace(/\*\//g, '* /')} */`);
+      out.push(`  ${camel(f.name)}: ${this.fieldTs(f)};`);
+    }
+    out.push('  /** Tagged fields this codec does not know, kept for re-encoding. */');
+    out.push('  _unknownTaggedFields?: TaggedField[];');
+    out.push('}');
+    return out.join('\n');
+  }
+  // The string/bytes primitive to call, chosen by the compact (flexible) and nullable conditions.
+  choose(f, t, ctx, nullC, call) {
+    const fns = t === 'string'
+      ? ['string', 'nullableString', 'compactString', 'compactNullableString']
+      : ['bytes', 'nullableBytes', 'compactBytes', 'compactNullableBytes'];
+    const byNull = (c) => {
+      const [a, b] = c ? [fns[3], fns[2]] : [fns[1], fns[0]];
+      return nullC === 'true' ? call(a) : nullC === 'false' ? call(b) : `(${nullC} ? ${call(a)} : ${call(b, true)})`;
+    };
+    const flexC = this.flexCond(f, ctx);
+    return flexC === 'true' ? byNull(true) : flexC === 'false' ? byNull(false) : `(${flexC} ? ${byNull(true)} : ${byNull(false)})`;
+  }
+  // Expression decoding one value of type t (not an array) at a version known to be within ctx.
+  readExpr(f, t, ctx, nullC) {
+    if (t in PRIMS && t !== 'string' && t !== 'bytes' && t !== 'records') return `r.${t}()`;
+    if (t === 'string' || t === 'bytes' || t === 'records') return this.choose(f, t === 'records' ? 'bytes' : t, ctx, nullC, (fn) => `r.${fn}()`);
+    const dec = `decode${this.tsName(t)}(r, version)`;
+    if (nullC === 'false') return dec;
+    const n = `(r.int8() < 0 ? null : ${dec})`;
+    return nullC === 'true' ? n : `(${nullC} ? ${n} : ${dec})`;
+  }
+  writeStmt(f, t, v, ctx, nullC) {
+    if (t in PRIMS && t !== 'string' && t !== 'bytes' && t !== 'records') return `w.${t}(${v});`;
+    if (t === 'string' || t === 'bytes' || t === 'records') return this.choose(f, t === 'records' ? 'bytes' : t, ctx, nullC, (fn, nn) => `w.${fn}(${v}${nn ? '!' : ''})`) + ';';
+    const enc = `encode${this.tsName(t)}(w, ${v}, version)`;
+    if (nullC === 'false') return `${enc};`;
+    const nn = `{ const x = ${v}; if (x == null) w.int8(-1); else { w.int8(1); encode${this.tsName(t)}(w, x, version); } }`;
+    return nullC === 'true' ? nn : `if (${nullC}) { ${nn} } else encode${this.tsName(t)}(w, ${v}!, version);`;
+  }
+  flexCond(f, ctx) {
+    // A field may override the message's flexible range (the request header's ClientId is never compact).
+    const fr = f.flexible !== undefined ? f.flexible : this.s.flexible;
+    if (!fr || ctx[1] < fr[0]) return 'false';
+    if (ctx[0] >= fr[0]) return 'true';
+    return fr === this.s.flexible ? 'flex' : `version >= ${fr[0]}`;
+  }
+  emitDecodeField(f, target, ctx, body) {
+    const nullableCond = f.nullable ? cond(within(f.nullable, ctx), ctx) : 'false';
+    const nc = f.nullable && f.nullable[0] > ctx[1] ? 'false' : nullableCond;
+    if (isArray(f.type)) {
+      const et = elemType(f.type);
+      const flexC = this.flexCond(f, ctx);
+      const compact = flexC === 'true' ? 'true' : flexC === 'false' ? 'false' : flexC;
+      body.push(`{ const n = r.arrayLength(${compact});`);
+      if (nc === 'false') body.push(`  if (n < 0) throw new ProtocolError('non-nullable array ${f.name} is null');`);
+      const elem = this.readExpr({ ...f, nullable: null }, et, ctx, 'false');
+      const arr = `const a = new Array(n); for (let i = 0; i < n; i++) a[i] = ${elem}; ${target} = a;`;
+      body.push(nc === 'false' ? `  ${arr} }` : `  if (n < 0) ${target} = null; else { ${arr} } }`);
+    } else {
+      body.push(`${target} = ${this.readExpr(f, f.type, ctx, nc)};`);
+    }
+  }
+  emitEncodeField(f, value, ctx, body) {
+    const nc = f.nullable ? (f.nullable[0] > ctx[1] ? 'false' : cond(within(f.nullable, ctx), ctx)) : 'false';
+    if (isArray(f.type)) {
+      const et = elemType(f.type);
+      const flexC = this.flexCond(f, ctx);
+      const compact = flexC === 'true' ? 'true' : flexC === 'false' ? 'false' : flexC;
+      const inner = this.writeStmt({ ...f, nullable: null }, et, 'e', ctx, 'false');
+      body.push(`{ const a = ${value}; w.arrayLength(a == null ? ${nc === 'false' ? '0' : 'null'} : a.length, ${compact}); if (a != null) for (const e of a) ${inner} }`);
+    } else {
+      body.push(this.writeStmt(f, f.type, value, ctx, nc));
+    }
+  }
+  emitStruct(structName, fields, versions) {
+    const name = this.tsName(structName);
+    const ctx = structName === null ? this.s.valid : within(versions ?? [0, INF], this.s.valid);
+    const out = [];
+    out.push(this.emitInterface(name, fields));
+    // default factory
+    out.push(`export function ${name}Default(): ${name} {`);
+    out.push(`  return { ${fields.map((f) => `${camel(f.name)}: ${defaultValue(f, this.tsName(isArray(f.type) ? elemType(f.type) : f.type))}`).join(', ')} };`);
+    out.push('}');
+    // decoder
+    const dec = [];
+    const flexVar = this.s.flexible ? `const flex = version >= ${this.s.flexible[0]};` : '';
+    dec.push(`export function decode${name}(r: Reader, version: number): ${name} {`);
+    if (flexVar) dec.push(`  ${flexVar}`);
+    dec.push(`  const o = ${name}Default();`);
+    const taggedFs = fields.filter((f) => f.tagged);
+    for (const f of fields) {
+      const fr = within(regular(f), ctx);
+      if (fr[0] > fr[1]) continue;
+      const c = cond(fr, ctx);
+      const body = [];
+      this.emitDecodeField(f, `o.${camel(f.name)}`, fr, body);
+      if (c === 'true') dec.push(...body.map((l) => '  ' + l));
+      else dec.push(`  if (${c}) { ${body.join(' ')} }`);
+    }
+    if (this.s.flexible) {
+      const cases = taggedFs.map((f) => {
+        const body = [];
+        const tr = within(f.tagged, ctx);
+        this.emitDecodeField(f, `o.${camel(f.name)}`, tr, body);
+        return `    case ${f.tag}: if (${cond(tr, ctx)}) { ${body.join(' ')} return true; } return false;`;
+      });
+      dec.push(`  if (flex) o._unknownTaggedFields = r.taggedFields(${cases.length ? '(tag, r) => {\n    switch (tag) {\n' + cases.join('\n') + '\n    }\n    return false;\n  }' : '() => false'});`);
+    }
+    dec.push('  return o;');
+    dec.push('}');
+    out.push(dec.join('\n'));
+    // encoder
+    const enc = [];
+    enc.push(`export function encode${name}(w: Writer, v: Input<${name}>, version: number): void {`);
+    if (flexVar) enc.push(`  ${flexVar}`);
+    for (const f of fields) {
+      const fr = within(regular(f), ctx);
+      if (fr[0] > fr[1]) continue;
+      const c = cond(fr, ctx);
+      const body = [];
+      const dv = defaultValue(f, this.tsName(isArray(f.type) ? elemType(f.type) : f.type));
+      this.emitEncodeField(f, `(v.${camel(f.name)} === undefined ? ${dv} : v.${camel(f.name)})`, fr, body);
+      if (c === 'true') enc.push(...body.map((l) => '  ' + l));
+      else enc.push(`  if (${c}) { ${body.join(' ')} }`);
+    }
+    if (this.s.flexible) {
+      enc.push('  if (flex) {');
+      enc.push('    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];');
+      for (const f of taggedFs) {
+        const tr = within(f.tagged, ctx);
+        const body = [];
+        const dv = defaultValue(f, this.tsName(isArray(f.type) ? elemType(f.type) : f.type));
+        this.emitEncodeField(f, `(v.${camel(f.name)} as any)`, tr, body);
+        // Tagged fields are written only when they differ from their default.
+        const isDefault = dv === '[]' ? `(v.${camel(f.name)} == null || (v.${camel(f.name)} as any).length === 0)` : dv.endsWith('Default()') ? `(v.${camel(f.name)} == null || sameValue(v.${camel(f.name)}, ${dv}))` : `(v.${camel(f.name)} ?? ${dv}) === ${dv}`;
+        enc.push(`    if (${cond(tr, ctx)} && !(${isDefault})) t.push(tagged(${f.tag}, (w) => { ${body.join(' ')} }));`);
+      }
+      enc.push('    w.taggedFields(t);');
+      enc.push('  }');
+    }
+    enc.push('}');
+    out.push(enc.join('\n'));
+    return out.join('\n\n');
+  }
+  generate() {
+    const parts = [];
+    for (const [n, st] of this.structs) parts.push(this.emitStruct(n, st.fields, st.versions));
+    parts.push(this.emitStruct(null, this.s.fields, this.s.valid));
+    return parts.join('\n\n');
+  }
+}
+// The versions in which a field is a regular (not tagged) field.
+function regular(f) {
+  if (!f.versions) return [1, 0];
+  if (!f.tagged) return f.versions;
+  return [f.versions[0], Math.min(f.versions[1], f.tagged[0] - 1)];
+}
+function rangeStr(r) {
+  if (!r) return 'none';
+  return r[1] === INF ? `${r[0]}+` : r[0] === r[1] ? `${r[0]}` : `${r[0]}-${r[1]}`;
+}
+
+const HEADER = `// Generated by scripts/generate-protocol.mjs from the Apache Kafka message schemas
+// (Kafka 4.1.1 merged with 3.9.1; see ../../../NOTICE and shared/kafka-protocol/PROVENANCE.md). Do not edit.
+//
+// Licensed to the Apache Software Foundation (ASF) under one or more contributor license agreements; the schemas
+// this file is derived from are licensed under the Apache License, Version 2.0
+// (http://www.apache.org/licenses/LICENSE-2.0).
+/* eslint-disable */
+`;
+const IMPORTS = `import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
+const EMPTY = Buffer.alloc(0);
+void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+`;
+
+const kebab = (s) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+
+function main() {
+  const schemas = loadAll();
+  const files = new Map();
+  const apis = [];
+  for (const s of schemas.values()) {
+    if (s.type !== 'request') continue;
+    const base = s.name.replace(/Request$/, '');
+    const resp = schemas.get(base + 'Response');
+    if (!resp) throw new Error(`no response for ${s.name}`);
+    if (rangeStr(resp.valid) !== rangeStr(s.valid)) throw new Error(`version range differs for ${base}`);
+    const code = [HEADER, IMPORTS, new Gen(s).generate(), new Gen(resp).generate()].join('\n');
+    const file = kebab(base) + '.ts';
+    files.set(file, code + '\n');
+    apis.push({ key: s.apiKey, name: base, file, min: s.valid[0], max: s.valid[1], flex: s.flexible ? s.flexible[0] : null });
+  }
+  for (const h of ['RequestHeader', 'ResponseHeader']) {
+    const s = schemas.get(h);
+    files.set(kebab(h) + '.ts', [HEADER, IMPORTS, new Gen(s).generate()].join('\n') + '\n');
+  }
+  apis.sort((a, b) => a.key - b.key);
+  const idx = [HEADER];
+  idx.push(`import type { Reader, Writer } from '../primitives.js';`);
+  for (const a of apis) idx.push(`import * as ${camel(a.name)} from './${a.file.replace(/\.ts$/, '.js')}';`);
+  idx.push(`export * from './request-header.js';\nexport * from './response-header.js';`);
+  for (const a of apis) idx.push(`export * from './${a.file.replace(/\.ts$/, '.js')}';`);
+  idx.push(`
+export interface ApiSchema {
+  key: number;
+  name: string;
+  minVersion: number;
+  maxVersion: number;
+  /** First flexible version, or -1 when the API never uses the flexible encoding. */
+  flexibleFrom: number;
+  decodeRequest(r: Reader, version: number): any;
+  encodeRequest(w: Writer, v: any, version: number): void;
+  decodeResponse(r: Reader, version: number): any;
+  encodeResponse(w: Writer, v: any, version: number): void;
+}
+
+/** Every API in the union of Kafka 4.1.1 and 3.9.1, by API key. */
+export const API_SCHEMAS: ReadonlyMap<number, ApiSchema> = new Map<number, ApiSchema>([`);
+  for (const a of apis) {
+    const m = camel(a.name);
+    idx.push(`  [${a.key}, { key: ${a.key}, name: '${a.name}', minVersion: ${a.min}, maxVersion: ${a.max}, flexibleFrom: ${a.flex ?? -1}, decodeRequest: ${m}.decode${a.name}Request, encodeRequest: ${m}.encode${a.name}Request, decodeResponse: ${m}.decode${a.name}Response, encodeResponse: ${m}.encode${a.name}Response }],`);
+  }
+  idx.push(']);');
+  idx.push(`\nexport const enum ApiKey {\n${apis.map((a) => `  ${a.name} = ${a.key},`).join('\n')}\n}`);
+  files.set('index.ts', idx.join('\n') + '\n');
+
+  if (opts.check) {
+    const stale = [];
+    for (const [f, code] of files) {
+      const p = join(opts.out, f);
+      if (!existsSync(p) || readFileSync(p, 'utf8') !== code) stale.push(f);
+    }
+    const extra = existsSync(opts.out) ? readdirSync(opts.out).filter((f) => !files.has(f)) : [];
+    if (stale.length || extra.length) {
+      process.stderr.write(`generated protocol code is stale: ${[...stale, ...extra].join(', ')}\nrun: npm run generate\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`generated protocol code is up to date (${files.size} files)\n`);
+    return;
+  }
+  if (existsSync(opts.out)) rmSync(opts.out, { recursive: true });
+  mkdirSync(opts.out, { recursive: true });
+  for (const [f, code] of files) writeFileSync(join(opts.out, f), code);
+  process.stdout.write(`wrote ${files.size} files to ${opts.out}\n`);
+}
+
+main();
