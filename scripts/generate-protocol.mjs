@@ -1,143 +1,23 @@
 #!/usr/bin/env node
 // Generates src/protocol/generated/ from the Apache Kafka JSON message schemas.
-// Merges Kafka 4.1.1 (messages/) with 3.9.1 (messages-3.9/) so every version either release defines is covered:
-// per field, the version ranges are unioned; fields only 3.9.1 knows are kept at their 3.9.1 position.
+// Merges Kafka 4.1.1 (messages/) with 3.9.1 (messages-3.9/) so every version either release defines is covered
+// (loading and merging live in ./protocol-schemas.mjs, which the protocol tests import too).
 //   node scripts/generate-protocol.mjs [--schemas DIR] [--out DIR] [--check]
 // --check writes nothing and exits 1 when the committed output differs from what the schemas give.
 import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_SCHEMA_DIR, INF, loadSchemas, regular } from './protocol-schemas.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
   options: {
-    schemas: { type: 'string', default: process.env.KAFKA_PROTOCOL_DIR ?? join(root, '..', 'shared', 'kafka-protocol') },
+    schemas: { type: 'string', default: DEFAULT_SCHEMA_DIR },
     out: { type: 'string', default: join(root, 'src', 'protocol', 'generated') },
     check: { type: 'boolean', default: false },
   },
 });
-
-const INF = 0x7fff;
-
-function parseRange(s) {
-  if (s === undefined || s === 'none') return null;
-  if (s.endsWith('+')) return [Number(s.slice(0, -1)), INF];
-  const [a, b] = s.split('-').map(Number);
-  return [a, b ?? a];
-}
-function unionRange(a, b, what) {
-  if (!a || a[0] > a[1]) return b;
-  if (!b || b[0] > b[1]) return a;
-  if (a[1] + 1 < b[0] || b[1] + 1 < a[0]) throw new Error(`non-contiguous version union for ${what}: ${a} / ${b}`);
-  return [Math.min(a[0], b[0]), Math.max(a[1], b[1])];
-}
-
-function readSchema(file) {
-  const text = readFileSync(file, 'utf8')
-    .split('\n')
-    .map((l) => l.replace(/^\s*\/\/.*$/, ''))
-    .join('\n');
-  return JSON.parse(text);
-}
-
-function normField(f) {
-  return {
-    name: f.name,
-    type: f.type,
-    versions: parseRange(f.versions),
-    nullable: parseRange(f.nullableVersions),
-    tagged: parseRange(f.taggedVersions),
-    tag: f.tag,
-    flexible: f.flexibleVersions === undefined ? undefined : parseRange(f.flexibleVersions),
-    default: f.default,
-    ignorable: !!f.ignorable,
-    entityType: f.entityType,
-    about: f.about,
-    fields: f.fields ? f.fields.map(normField) : undefined,
-  };
-}
-
-function normSchema(s) {
-  return {
-    apiKey: s.apiKey,
-    type: s.type,
-    name: s.name,
-    valid: parseRange(s.validVersions),
-    flexible: parseRange(s.flexibleVersions),
-    fields: (s.fields ?? []).map(normField),
-    commonStructs: (s.commonStructs ?? []).map((c) => ({ name: c.name, versions: parseRange(c.versions), fields: c.fields.map(normField) })),
-  };
-}
-
-function mergeFieldLists(newer, older, where) {
-  const out = newer.map((f) => {
-    const o = older.find((x) => x.name === f.name);
-    return o ? mergeField(f, o, `${where}.${f.name}`) : f;
-  });
-  older.forEach((o, i) => {
-    if (out.some((x) => x.name === o.name)) return;
-    // Keep 3.9-only fields right after their 3.9 predecessor.
-    let at = 0;
-    for (let j = i - 1; j >= 0; j--) {
-      const k = out.findIndex((x) => x.name === older[j].name);
-      if (k >= 0) { at = k + 1; break; }
-    }
-    out.splice(at, 0, o);
-  });
-  return out;
-}
-function mergeField(a, b, where) {
-  if (a.type !== b.type) throw new Error(`type differs for ${where}: ${a.type} / ${b.type}`);
-  if (a.tag !== b.tag) throw new Error(`tag differs for ${where}`);
-  return {
-    ...a,
-    versions: unionRange(a.versions, b.versions, where),
-    nullable: unionRange(a.nullable, b.nullable, where + ' nullable'),
-    tagged: unionRange(a.tagged, b.tagged, where + ' tagged'),
-    fields: a.fields ? mergeFieldLists(a.fields, b.fields ?? [], where) : b.fields,
-  };
-}
-// An open range ("0+") in the 3.9.1 file means "up to 3.9.1's maximum", not "every later version".
-function clampFields(fields, max) {
-  const c = (r) => (r && r[0] <= max ? [r[0], Math.min(r[1], max)] : null);
-  return fields.map((f) => ({ ...f, versions: c(f.versions) ?? [1, 0], nullable: c(f.nullable), tagged: c(f.tagged),
-    fields: f.fields && clampFields(f.fields, max) }));
-}
-function mergeSchemas(newer, older) {
-  if (!older) return newer;
-  older = { ...older, fields: clampFields(older.fields, older.valid[1]),
-    commonStructs: older.commonStructs.map((c) => ({ ...c, fields: clampFields(c.fields, older.valid[1]) })) };
-  if (!newer || !newer.valid) return older;
-  return {
-    ...newer,
-    valid: unionRange(newer.valid, older.valid, newer.name),
-    fields: mergeFieldLists(newer.fields, older.fields, newer.name),
-    commonStructs: [
-      ...newer.commonStructs.map((c) => {
-        const o = older.commonStructs.find((x) => x.name === c.name);
-        return o ? { ...c, versions: unionRange(c.versions, o.versions), fields: mergeFieldLists(c.fields, o.fields, c.name) } : c;
-      }),
-      ...older.commonStructs.filter((o) => !newer.commonStructs.some((c) => c.name === o.name)),
-    ],
-  };
-}
-
-function loadAll() {
-  const dir41 = join(opts.schemas, 'messages');
-  const dir39 = join(opts.schemas, 'messages-3.9');
-  const out = new Map();
-  for (const f of readdirSync(dir41).filter((x) => x.endsWith('.json')).sort()) {
-    const s41 = normSchema(readSchema(join(dir41, f)));
-    if (!['request', 'response', 'header'].includes(s41.type)) continue;
-    const p39 = join(dir39, f);
-    const s39 = existsSync(p39) ? normSchema(readSchema(p39)) : undefined;
-    const merged = mergeSchemas(s41, s39);
-    if (!merged.valid) continue;
-    out.set(merged.name, merged);
-  }
-  return out;
-}
 
 // ---------- code generation ----------
 
@@ -366,12 +246,6 @@ class Gen {
     return parts.join('\n\n');
   }
 }
-// The versions in which a field is a regular (not tagged) field.
-function regular(f) {
-  if (!f.versions) return [1, 0];
-  if (!f.tagged) return f.versions;
-  return [f.versions[0], Math.min(f.versions[1], f.tagged[0] - 1)];
-}
 function rangeStr(r) {
   if (!r) return 'none';
   return r[1] === INF ? `${r[0]}+` : r[0] === r[1] ? `${r[0]}` : `${r[0]}-${r[1]}`;
@@ -393,7 +267,7 @@ void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
 const kebab = (s) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 
 function main() {
-  const schemas = loadAll();
+  const schemas = loadSchemas(opts.schemas);
   const files = new Map();
   const apis = [];
   for (const s of schemas.values()) {
