@@ -1,0 +1,65 @@
+// Turns a request frame into a response frame: decode, route to the handler for its API key, encode.
+import type { BrokerNode, Endpoint } from '../cluster/cluster.js';
+import { API_SCHEMAS, decodeRequest, encodeResponse } from '../protocol/messages.js';
+import type { Connection, FrameResult } from '../server/connection.js';
+import { NO_RESPONSE, type HandlerDef, type RequestContext, type Services } from './context.js';
+import { HANDLERS } from './handlers.js';
+import { ErrorCode } from '../protocol/errors.js';
+
+export interface SupportedApi {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+let byKey: Map<number, HandlerDef> | undefined;
+function handlerFor(apiKey: number): HandlerDef | undefined {
+  byKey ??= new Map<number, HandlerDef>(HANDLERS.map((h) => [h.apiKey, h]));
+  return byKey.get(apiKey);
+}
+
+/** The v0 body Kafka answers an unsupported ApiVersions version with, so the client can downgrade. */
+function unsupportedApiVersionsResponse() {
+  return { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supportedApis() };
+}
+
+/** The API version ranges this broker implements, as ApiVersions advertises them. */
+export function supportedApis(): SupportedApi[] {
+  return HANDLERS.map((h) => {
+    const s = API_SCHEMAS.get(h.apiKey)!;
+    return { apiKey: h.apiKey, minVersion: h.minVersion ?? s.minVersion, maxVersion: h.maxVersion ?? s.maxVersion };
+  }).sort((a, b) => a.apiKey - b.apiKey);
+}
+
+export function createDispatcher(services: Services, broker: BrokerNode, endpoint: Endpoint) {
+  const { logger } = services;
+  return async function onFrame(frame: Buffer, conn: Connection): Promise<FrameResult> {
+    // A SASL v0 handshake switches the connection to raw, unframed-by-Kafka tokens until authenticated.
+    if (conn.state.rawSasl) return services.sasl.handleRawToken(conn, frame);
+    const d = decodeRequest(frame);
+    if (!d.ok) {
+      if (d.kind === 'unsupported') {
+        if (d.apiKey === 18) return encodeResponse(18, 0, d.correlationId, unsupportedApiVersionsResponse());
+        return { close: `${d.error} (correlation id ${d.correlationId})` };
+      }
+      return { close: `malformed request: ${d.error}` };
+    }
+    const { header, body } = d;
+    const version = header.requestApiVersion;
+    const handler = handlerFor(header.requestApiKey);
+    if (!handler || version < (handler.minVersion ?? 0) || version > (handler.maxVersion ?? Infinity)) {
+      if (header.requestApiKey === 18) return encodeResponse(18, 0, header.correlationId, unsupportedApiVersionsResponse());
+      return { close: `${d.api.name} v${version} is not supported by this broker` };
+    }
+    if (!handler.preAuth && endpoint.securityProtocol.startsWith('SASL') && !conn.state.principal) {
+      return { close: `${d.api.name} before SASL authentication completed` };
+    }
+    if (logger.isLevelEnabled('debug')) {
+      logger.debug({ conn: conn.id, api: d.api.name, v: version, corr: header.correlationId, client: header.clientId }, 'request');
+    }
+    const ctx: RequestContext = { services, cluster: services.cluster, broker, endpoint, conn, header, apiVersion: version, logger };
+    const response = await handler.handle(ctx, body);
+    if (response === NO_RESPONSE) return null;
+    return encodeResponse(header.requestApiKey, version, header.correlationId, response);
+  };
+}

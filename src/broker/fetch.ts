@@ -1,0 +1,133 @@
+// Fetch (key 1): serve stored batches as bytes, long-poll until min.bytes arrive or max.wait.ms passes.
+// Fetch sessions are declined (session id 0), which Kafka allows: clients then send full fetches.
+import type { Partition, Topic } from '../cluster/cluster.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type { FetchRequest, FetchRequestFetchPartition, FetchResponse, FetchResponsePartitionData } from '../protocol/generated/fetch.js';
+import type { Input } from '../protocol/primitives.js';
+import { downConvert } from '../protocol/records/index.js';
+import { defineHandler, type RequestContext } from './context.js';
+import { leaderError } from './util.js';
+import { chunkedBytes } from '../protocol/primitives.js';
+
+type PartOut = Input<FetchResponsePartitionData>;
+
+interface Want {
+  topic: Topic | undefined;
+  name: string;
+  topicId: string;
+  req: FetchRequestFetchPartition;
+}
+
+/** Transaction hook: aborted transactions overlapping [from, to) for read_committed fetches. */
+export interface AbortedTxnSource {
+  abortedTransactions(p: Partition, from: number, to: number): { producerId: number; firstOffset: number }[];
+}
+
+async function readPartition(ctx: RequestContext, w: Want, isolation: number, budget: { bytes: number; first: boolean }): Promise<PartOut> {
+  const index = w.req.partition;
+  const base: PartOut = { partitionIndex: index, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null, abortedTransactions: null, preferredReadReplica: -1 };
+  const p = w.topic?.partitions[index];
+  if (!w.topic || !p) return { ...base, errorCode: ctx.apiVersion >= 13 && !w.topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  const lerr = leaderError(ctx, p);
+  if (lerr) return { ...base, errorCode: lerr };
+  if (w.req.currentLeaderEpoch >= 0 && w.req.currentLeaderEpoch !== p.leaderEpoch) {
+    return { ...base, errorCode: w.req.currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH };
+  }
+  const hw = p.highWatermark;
+  const lso = p.lastStableOffset();
+  const out: PartOut = { ...base, errorCode: ErrorCode.NONE, highWatermark: hw, lastStableOffset: lso, logStartOffset: p.logStartOffset };
+  const offset = w.req.fetchOffset;
+  if (offset < p.logStartOffset || offset > p.log.logEndOffset) return { ...out, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+  const limit = isolation === 1 ? lso : hw;
+  if (offset >= limit) return { ...out, records: EMPTY };
+  const max = Math.min(w.req.partitionMaxBytes, budget.bytes);
+  const res = await p.log.read(offset, Math.max(max, 0), limit);
+  let chunks = res.chunks;
+  let bytes = res.bytes;
+  // Only the first non-empty partition of a response may exceed the limits (KIP-74), so a consumer
+  // never gets stuck behind a batch larger than its fetch size.
+  if (chunks.length > 0 && chunks[0].length > max && !budget.first) {
+    chunks = [];
+    bytes = 0;
+  }
+  if (chunks.length > 0) budget.first = false;
+  budget.bytes -= bytes;
+  if (isolation === 1 && chunks.length > 0) {
+    const src: AbortedTxnSource | undefined = ctx.services.transactions;
+    out.abortedTransactions = src?.abortedTransactions(p, offset, 1 + lastOffsetOf(chunks)) ?? [];
+  }
+  // Fetch v0-3 clients read only message format v0/v1.
+  if (ctx.apiVersion <= 3 && chunks.length > 0) return { ...out, records: await downConvert(Buffer.concat(chunks, bytes), ctx.apiVersion <= 1 ? 0 : 1) };
+  return { ...out, records: chunkedBytes(chunks, bytes) };
+}
+
+function lastOffsetOf(chunks: Buffer[]): number {
+  const last = chunks[chunks.length - 1];
+  // baseOffset (bytes 0-7) + lastOffsetDelta (bytes 23-26) of the last batch
+  return Number(last.readBigInt64BE(0)) + last.readInt32BE(23);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export default defineHandler<FetchRequest>({
+  apiKey: 1,
+  async handle(ctx, req): Promise<Input<FetchResponse>> {
+    const { cluster } = ctx;
+    const v = ctx.apiVersion;
+    if (v >= 7 && req.sessionId !== 0) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+    }
+    const wants: Want[] = [];
+    for (const t of req.topics) {
+      const topic = v >= 13 ? cluster.topicsById.get(t.topicId) : cluster.topics.get(t.topic);
+      for (const pr of t.partitions) wants.push({ topic, name: t.topic, topicId: t.topicId, req: pr });
+    }
+    const maxBytes = v >= 3 ? req.maxBytes : 0x7fffffff;
+    const isolation = v >= 4 ? req.isolationLevel : 0;
+    const authorized = (w: Want) => !w.topic || !ctx.services.acl?.canReadTopic || ctx.services.acl.canReadTopic(ctx, w.topic.name);
+
+    const collect = async () => {
+      const budget = { bytes: maxBytes, first: true };
+      const parts: PartOut[] = [];
+      let total = 0;
+      for (const w of wants) {
+        const r = authorized(w)
+          ? await readPartition(ctx, w, isolation, budget)
+          : { partitionIndex: w.req.partition, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, highWatermark: -1, records: null };
+        total += (r.records as Buffer | null)?.length ?? 0;
+        parts.push(r);
+      }
+      const anyError = parts.some((r) => r.errorCode !== ErrorCode.NONE);
+      return { parts, total, anyError };
+    };
+
+    let result = await collect();
+    const deadline = Date.now() + req.maxWaitMs;
+    while (!result.anyError && result.total < Math.max(req.minBytes, 1) && Date.now() < deadline && !ctx.conn.isClosed) {
+      await waitForData(wants.map((w) => w.topic?.partitions[w.req.partition]).filter((p): p is Partition => !!p), deadline - Date.now());
+      result = await collect();
+    }
+
+    const responses: NonNullable<Input<FetchResponse>['responses']> = [];
+    let i = 0;
+    for (const t of req.topics) {
+      const partitions = result.parts.slice(i, i + t.partitions.length);
+      i += t.partitions.length;
+      responses.push({ topic: t.topic, topicId: t.topicId, partitions });
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+  },
+});
+
+/** Resolves when any of the partitions gets new data (its high watermark moves) or after `ms`. */
+function waitForData(parts: Partition[], ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const p of parts) p.waiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(ms, 0));
+    for (const p of parts) p.waiters.add(done);
+  });
+}

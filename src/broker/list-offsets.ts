@@ -1,0 +1,64 @@
+// ListOffsets (key 2): earliest (-2), latest (-1, the LSO for read_committed), max timestamp (-3),
+// earliest-local (-4), latest-tiered (-5), or the first offset at/after a timestamp.
+import { ErrorCode } from '../protocol/errors.js';
+import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponseListOffsetsPartitionResponse } from '../protocol/generated/list-offsets.js';
+import type { Input } from '../protocol/primitives.js';
+import { defineHandler } from './context.js';
+import { leaderError } from './util.js';
+
+type PartOut = Input<ListOffsetsResponseListOffsetsPartitionResponse>;
+
+export default defineHandler<ListOffsetsRequest>({
+  apiKey: 2,
+  async handle(ctx, req): Promise<Input<ListOffsetsResponse>> {
+    const v = ctx.apiVersion;
+    const topics = [];
+    for (const t of req.topics) {
+      const topic = ctx.cluster.topics.get(t.name);
+      const partitions: PartOut[] = [];
+      for (const rp of t.partitions) {
+        const out: PartOut = { partitionIndex: rp.partitionIndex, timestamp: -1, offset: -1, leaderEpoch: -1, oldStyleOffsets: [] };
+        const p = topic?.partitions[rp.partitionIndex];
+        if (!topic || !p) {
+          partitions.push({ ...out, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+          continue;
+        }
+        if (ctx.services.acl?.canDescribeTopic && !ctx.services.acl.canDescribeTopic(ctx, topic.name)) {
+          partitions.push({ ...out, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+          continue;
+        }
+        // Followers may answer only for replica requests (replicaId >= 0), as in Kafka.
+        const lerr = leaderError(ctx, p);
+        if (lerr && req.replicaId < 0) {
+          partitions.push({ ...out, errorCode: lerr });
+          continue;
+        }
+        if (rp.currentLeaderEpoch >= 0 && rp.currentLeaderEpoch !== p.leaderEpoch) {
+          partitions.push({ ...out, errorCode: rp.currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH });
+          continue;
+        }
+        const latest = v >= 2 && req.isolationLevel === 1 ? p.lastStableOffset() : p.highWatermark;
+        let offset = -1;
+        let timestamp = -1;
+        switch (rp.timestamp) {
+          case -1: case -5: offset = latest; break;
+          case -2: case -4: offset = p.logStartOffset; break;
+          case -3: {
+            const m = p.log.maxTimestamp();
+            if (m) ({ offset, timestamp } = m);
+            break;
+          }
+          default: {
+            const found = await p.log.offsetForTimestamp(rp.timestamp);
+            if (found && found.offset < latest) ({ offset, timestamp } = found);
+          }
+        }
+        const res: PartOut = { ...out, errorCode: ErrorCode.NONE, offset, timestamp, leaderEpoch: p.leaderEpoch };
+        if (v === 0) res.oldStyleOffsets = offset >= 0 ? [offset].slice(0, Math.max(rp.maxNumOffsets, 0)) : [];
+        partitions.push(res);
+      }
+      topics.push({ name: t.name, partitions });
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+});

@@ -1,0 +1,92 @@
+// Metadata (key 3): brokers on the client's listener, topics with leaders/replicas/ISR, auto-creation.
+import type { Topic } from '../cluster/cluster.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic } from '../protocol/generated/metadata.js';
+import type { Input } from '../protocol/primitives.js';
+import { ZERO_UUID } from '../protocol/primitives.js';
+import { defineHandler, type RequestContext } from './context.js';
+import { endpointFor, toError } from './util.js';
+
+type TopicOut = Input<MetadataResponseMetadataResponseTopic>;
+
+export function describeTopic(ctx: RequestContext, t: Topic): TopicOut {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.id,
+    isInternal: t.internal,
+    partitions: t.partitions.map((p) => {
+      const leaderAlive = ctx.cluster.broker(p.leader)?.alive;
+      return {
+        errorCode: leaderAlive ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+        partitionIndex: p.index,
+        leaderId: leaderAlive ? p.leader : -1,
+        leaderEpoch: p.leaderEpoch,
+        replicaNodes: p.replicas,
+        isrNodes: p.isr,
+        offlineReplicas: p.replicas.filter((r) => !ctx.cluster.broker(r)?.alive),
+      };
+    }),
+    topicAuthorizedOperations: ctx.services.acl?.topicOperations?.(ctx, t.name) ?? -2147483648,
+  };
+}
+
+/** Creates a missing topic when the broker allows it (auto.create.topics.enable) and the client asked. */
+export async function autoCreate(ctx: RequestContext, name: string): Promise<Topic | undefined> {
+  if (!ctx.cluster.config.bool('auto.create.topics.enable')) return undefined;
+  const existing = ctx.cluster.topics.get(name);
+  if (existing) return existing;
+  return ctx.cluster.createTopic(name);
+}
+
+export default defineHandler<MetadataRequest>({
+  apiKey: 3,
+  async handle(ctx, req): Promise<Input<MetadataResponse>> {
+    const { cluster } = ctx;
+    const v = ctx.apiVersion;
+    // v0: an empty list means all topics; v1+: null means all, empty means none.
+    const all = req.topics === null || (v === 0 && req.topics.length === 0);
+    const allowAuto = v < 4 || req.allowAutoTopicCreation;
+    const topics: TopicOut[] = [];
+    if (all) {
+      for (const t of cluster.topics.values()) if (ctx.services.acl?.canDescribeTopic?.(ctx, t.name) ?? true) topics.push(describeTopic(ctx, t));
+    } else {
+      for (const rt of req.topics!) {
+        if (rt.name === null) {
+          const t = cluster.topicsById.get(rt.topicId);
+          topics.push(t ? describeTopic(ctx, t) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: [] });
+          continue;
+        }
+        let t = cluster.topics.get(rt.name);
+        if (!t && allowAuto) {
+          try {
+            t = await autoCreate(ctx, rt.name);
+          } catch (e) {
+            const err = toError(e, ctx);
+            topics.push({ errorCode: err.errorCode, name: rt.name, topicId: ZERO_UUID, partitions: [] });
+            continue;
+          }
+        }
+        if (t && ctx.services.acl?.canDescribeTopic && !ctx.services.acl.canDescribeTopic(ctx, t.name)) {
+          topics.push({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name: rt.name, partitions: [] });
+          continue;
+        }
+        topics.push(t ? describeTopic(ctx, t) : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: rt.name, partitions: [] });
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: cluster.liveBrokers().flatMap((b) => {
+        const e = endpointFor(b, ctx.endpoint);
+        return e ? [{ nodeId: b.nodeId, host: e.advertisedHost, port: e.advertisedPort, rack: b.rack }] : [];
+      }),
+      clusterId: cluster.clusterId,
+      controllerId: cluster.controllerId,
+      topics,
+      clusterAuthorizedOperations: -2147483648,
+      errorCode: ErrorCode.NONE,
+    };
+  },
+});
+
+void KafkaError;

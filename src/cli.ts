@@ -1,0 +1,155 @@
+// The kafkalite command: flags (each also as KAFKALITE_<NAME> env var), start, one line with the bootstrap address.
+import { parseArgs } from 'node:util';
+import { startBroker, type BrokerOptions } from './kafkalite.js';
+import { createLogger } from './logger.js';
+import { PRESETS } from './presets.js';
+
+interface Flag {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  help: string;
+  default?: string;
+}
+
+// Subsystems add their flags here (security, cluster control...); `--help` lists them all.
+export const FLAGS: Record<string, Flag> = {
+  port: { type: 'string', help: 'PLAINTEXT port of broker 0 (0 picks a free port)', default: '9092' },
+  host: { type: 'string', help: 'address to bind', default: '127.0.0.1' },
+  'advertised-host': { type: 'string', help: 'host name advertised in Metadata (default: the bind address)' },
+  listeners: { type: 'string', help: 'Kafka-style listeners, e.g. PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093' },
+  'advertised-listeners': { type: 'string', help: 'what Metadata advertises per listener, NAME://host:port,...' },
+  brokers: { type: 'string', help: 'number of brokers in this process (node ids 0..N-1)', default: '1' },
+  'data-dir': { type: 'string', help: 'directory of the durable log', default: './kafkalite-data' },
+  memory: { type: 'boolean', help: 'keep everything in memory (no disk)' },
+  fsync: { type: 'string', help: 'always | interval | never (interval = fsync every second)', default: 'interval' },
+  'num-partitions': { type: 'string', help: 'default partitions of new topics (num.partitions)' },
+  'default-replication-factor': { type: 'string', help: 'default.replication.factor' },
+  'auto-create-topics': { type: 'string', help: 'auto.create.topics.enable (true|false)' },
+  'cluster-id': { type: 'string', help: 'cluster id (default: random per data dir)' },
+  preset: { type: 'string', help: `a named configuration: ${Object.keys(PRESETS).join(', ')}` },
+  'log-level': { type: 'string', help: 'trace | debug | info | warn | error', default: 'info' },
+  override: { type: 'string', multiple: true, help: 'any Kafka broker config, key=value (repeatable)' },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+export class UsageError extends Error {}
+
+function usage(): string {
+  const lines = ['Usage: kafkalite [options]', '', 'Options (each also as an environment variable KAFKALITE_<NAME>, e.g. KAFKALITE_PORT):'];
+  for (const [name, f] of Object.entries(FLAGS)) {
+    const arg = f.type === 'string' ? ` <${f.multiple ? 'key=value' : 'value'}>` : '';
+    lines.push(`  --${name}${arg}`.padEnd(40) + f.help + (f.default ? ` (default ${f.default})` : ''));
+  }
+  return lines.join('\n');
+}
+
+function envName(flag: string): string {
+  return 'KAFKALITE_' + flag.toUpperCase().replace(/-/g, '_');
+}
+
+function int(name: string, v: string, min = 0): number {
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer >= ${min}, got "${v}"`);
+  return Number(v);
+}
+
+/** Parses argv + env into broker options. Throws UsageError for bad input. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): { help: boolean; opts: BrokerOptions } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: Object.fromEntries(Object.entries(FLAGS).map(([k, f]) => [k, { type: f.type, multiple: f.multiple }])),
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v: Record<string, any> = {};
+  for (const [name, f] of Object.entries(FLAGS)) {
+    const given = (parsed.values as any)[name];
+    const fromEnv = env[envName(name)];
+    if (given !== undefined) v[name] = given;
+    else if (fromEnv !== undefined) v[name] = f.type === 'boolean' ? /^(1|true|yes)$/i.test(fromEnv) : f.multiple ? fromEnv.split(/\s+/).filter(Boolean) : fromEnv;
+  }
+  if (v.help) return { help: true, opts: {} };
+  const preset = v.preset ? PRESETS[v.preset] : undefined;
+  if (v.preset && !preset) throw new UsageError(`unknown preset "${v.preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
+  const overrides: Record<string, string> = { ...(preset?.overrides ?? {}) };
+  for (const kv of v.override ?? []) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new UsageError(`--override expects key=value, got "${kv}"`);
+    overrides[kv.slice(0, i).trim()] = kv.slice(i + 1).trim();
+  }
+  if (v['num-partitions'] !== undefined) overrides['num.partitions'] = String(int('num-partitions', v['num-partitions'], 1));
+  if (v['default-replication-factor'] !== undefined) overrides['default.replication.factor'] = String(int('default-replication-factor', v['default-replication-factor'], 1));
+  if (v['auto-create-topics'] !== undefined) {
+    if (!/^(true|false)$/.test(v['auto-create-topics'])) throw new UsageError('--auto-create-topics must be true or false');
+    overrides['auto.create.topics.enable'] = v['auto-create-topics'];
+  }
+  const fsync = v.fsync ?? FLAGS.fsync.default;
+  if (!['always', 'interval', 'never'].includes(fsync)) throw new UsageError(`--fsync must be always, interval or never, got "${fsync}"`);
+  const level = v['log-level'] ?? 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) throw new UsageError(`--log-level: unknown level "${level}"`);
+  const opts: BrokerOptions = {
+    ...(preset?.options ?? {}),
+    host: v.host ?? FLAGS.host.default,
+    advertisedHost: v['advertised-host'] ?? preset?.options?.advertisedHost,
+    listeners: v.listeners ?? preset?.options?.listeners,
+    advertisedListeners: v['advertised-listeners'],
+    brokers: int('brokers', v.brokers ?? String(preset?.options?.brokers ?? FLAGS.brokers.default), 1),
+    memory: !!v.memory,
+    dataDir: v['data-dir'] ?? FLAGS['data-dir'].default,
+    fsync: fsync as BrokerOptions['fsync'],
+    overrides,
+    clusterId: v['cluster-id'],
+    logLevel: level,
+    cli: v,
+  };
+  // --port is the PLAINTEXT shorthand; with --listeners it adds a PLAINTEXT listener only when given.
+  if (v.port !== undefined || !opts.listeners) opts.port = int('port', v.port ?? FLAGS.port.default);
+  return { help: false, opts };
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseCli(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`kafkalite: ${e.message}\n(see kafkalite --help)\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  if (parsed.help) {
+    process.stdout.write(usage() + '\n');
+    return;
+  }
+  const logger = createLogger(parsed.opts.logLevel);
+  parsed.opts.logger = logger;
+  let broker;
+  try {
+    broker = await startBroker(parsed.opts);
+  } catch (e) {
+    process.stderr.write(`kafkalite: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  const storage = parsed.opts.memory ? 'memory' : `data in ${parsed.opts.dataDir}`;
+  process.stdout.write(`kafkalite ready: bootstrap ${broker.bootstrap} (${broker.brokers.length} broker${broker.brokers.length > 1 ? 's' : ''}, ${storage})\n`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    broker.stop().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}

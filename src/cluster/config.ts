@@ -1,0 +1,175 @@
+// Kafka's config names, types and defaults for topics and brokers (the ones kafkalite knows).
+// Topic configs fall back to a broker synonym (e.g. retention.ms <- log.retention.ms) and then to the default,
+// which is how DescribeConfigs reports sources and synonyms.
+import { KafkaError } from '../protocol/errors.js';
+
+export type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'password' | 'class';
+// DescribeConfigs type codes (KIP-569)
+export const CONFIG_TYPE_CODE: Record<ConfigType, number> = { boolean: 1, string: 2, int: 3, short: 4, long: 5, double: 6, list: 7, class: 8, password: 9 };
+
+export interface ConfigDef {
+  type: ConfigType;
+  default: string | null;
+  /** Broker configs that act as this topic config's default, most specific first. */
+  synonyms?: string[];
+  /** Allowed values (case-sensitive, as Kafka's ValidString/ValidList). */
+  valid?: string[];
+  min?: number;
+  doc?: string;
+}
+
+const LONG_MAX = '9223372036854775807';
+
+export const TOPIC_CONFIGS: Record<string, ConfigDef> = {
+  'cleanup.policy': { type: 'list', default: 'delete', synonyms: ['log.cleanup.policy'], valid: ['compact', 'delete'] },
+  'compression.type': { type: 'string', default: 'producer', synonyms: ['compression.type'], valid: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] },
+  'delete.retention.ms': { type: 'long', default: '86400000', synonyms: ['log.cleaner.delete.retention.ms'], min: 0 },
+  'file.delete.delay.ms': { type: 'long', default: '60000', synonyms: ['log.segment.delete.delay.ms'], min: 0 },
+  'flush.messages': { type: 'long', default: LONG_MAX, synonyms: ['log.flush.interval.messages'], min: 1 },
+  'flush.ms': { type: 'long', default: LONG_MAX, synonyms: ['log.flush.interval.ms'], min: 0 },
+  'follower.replication.throttled.replicas': { type: 'list', default: '' },
+  'index.interval.bytes': { type: 'int', default: '4096', synonyms: ['log.index.interval.bytes'], min: 0 },
+  'leader.replication.throttled.replicas': { type: 'list', default: '' },
+  'local.retention.bytes': { type: 'long', default: '-2', synonyms: ['log.local.retention.bytes'] },
+  'local.retention.ms': { type: 'long', default: '-2', synonyms: ['log.local.retention.ms'] },
+  'max.compaction.lag.ms': { type: 'long', default: LONG_MAX, synonyms: ['log.cleaner.max.compaction.lag.ms'], min: 1 },
+  'max.message.bytes': { type: 'int', default: '1048588', synonyms: ['message.max.bytes'], min: 0 },
+  'message.downconversion.enable': { type: 'boolean', default: 'true', synonyms: ['log.message.downconversion.enable'] },
+  'message.timestamp.after.max.ms': { type: 'long', default: LONG_MAX, synonyms: ['log.message.timestamp.after.max.ms'], min: 0 },
+  'message.timestamp.before.max.ms': { type: 'long', default: LONG_MAX, synonyms: ['log.message.timestamp.before.max.ms'], min: 0 },
+  'message.timestamp.difference.max.ms': { type: 'long', default: LONG_MAX, synonyms: ['log.message.timestamp.difference.max.ms'], min: 0 },
+  'message.timestamp.type': { type: 'string', default: 'CreateTime', synonyms: ['log.message.timestamp.type'], valid: ['CreateTime', 'LogAppendTime'] },
+  'min.cleanable.dirty.ratio': { type: 'double', default: '0.5', synonyms: ['log.cleaner.min.cleanable.ratio'], min: 0 },
+  'min.compaction.lag.ms': { type: 'long', default: '0', synonyms: ['log.cleaner.min.compaction.lag.ms'], min: 0 },
+  'min.insync.replicas': { type: 'int', default: '1', synonyms: ['min.insync.replicas'], min: 1 },
+  preallocate: { type: 'boolean', default: 'false', synonyms: ['log.preallocate'] },
+  'remote.storage.enable': { type: 'boolean', default: 'false' },
+  'retention.bytes': { type: 'long', default: '-1', synonyms: ['log.retention.bytes'] },
+  'retention.ms': { type: 'long', default: '604800000', synonyms: ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'] },
+  'segment.bytes': { type: 'int', default: '1073741824', synonyms: ['log.segment.bytes'], min: 14 },
+  'segment.index.bytes': { type: 'int', default: '10485760', synonyms: ['log.index.size.max.bytes'], min: 4 },
+  'segment.jitter.ms': { type: 'long', default: '0', synonyms: ['log.roll.jitter.ms', 'log.roll.jitter.hours'], min: 0 },
+  'segment.ms': { type: 'long', default: '604800000', synonyms: ['log.roll.ms', 'log.roll.hours'], min: 1 },
+  'unclean.leader.election.enable': { type: 'boolean', default: 'false', synonyms: ['unclean.leader.election.enable'] },
+};
+
+export const BROKER_CONFIGS: Record<string, ConfigDef> = {
+  'advertised.listeners': { type: 'string', default: null },
+  'auto.create.topics.enable': { type: 'boolean', default: 'true' },
+  'auto.leader.rebalance.enable': { type: 'boolean', default: 'true' },
+  'broker.id': { type: 'int', default: '0' },
+  'compression.type': { type: 'string', default: 'producer' },
+  'default.replication.factor': { type: 'int', default: '1' },
+  'delete.topic.enable': { type: 'boolean', default: 'true' },
+  // Kafka's default is 3000; a dev/CI broker should hand a lone consumer its assignment at once.
+  'group.initial.rebalance.delay.ms': { type: 'int', default: '0' },
+  'group.max.session.timeout.ms': { type: 'int', default: '1800000' },
+  'group.max.size': { type: 'int', default: '2147483647' },
+  'group.min.session.timeout.ms': { type: 'int', default: '6000' },
+  'group.consumer.heartbeat.interval.ms': { type: 'int', default: '5000' },
+  'group.consumer.session.timeout.ms': { type: 'int', default: '45000' },
+  listeners: { type: 'string', default: 'PLAINTEXT://127.0.0.1:9092' },
+  'log.cleanup.policy': { type: 'list', default: 'delete' },
+  'log.dirs': { type: 'string', default: null },
+  'log.flush.interval.messages': { type: 'long', default: LONG_MAX },
+  'log.flush.interval.ms': { type: 'long', default: null },
+  'log.index.interval.bytes': { type: 'int', default: '4096' },
+  'log.message.timestamp.type': { type: 'string', default: 'CreateTime' },
+  'log.retention.bytes': { type: 'long', default: '-1' },
+  'log.retention.check.interval.ms': { type: 'long', default: '300000' },
+  'log.retention.hours': { type: 'int', default: '168' },
+  'log.retention.minutes': { type: 'int', default: null },
+  'log.retention.ms': { type: 'long', default: null },
+  'log.roll.hours': { type: 'int', default: '168' },
+  'log.roll.ms': { type: 'long', default: null },
+  'log.segment.bytes': { type: 'int', default: '1073741824' },
+  'message.max.bytes': { type: 'int', default: '1048588' },
+  'min.insync.replicas': { type: 'int', default: '1' },
+  'num.partitions': { type: 'int', default: '1' },
+  'offsets.retention.minutes': { type: 'int', default: '10080' },
+  'offsets.topic.num.partitions': { type: 'int', default: '50' },
+  'offsets.topic.replication.factor': { type: 'short', default: '3' },
+  'replica.lag.time.max.ms': { type: 'long', default: '30000' },
+  'socket.request.max.bytes': { type: 'int', default: '104857600' },
+  'transaction.max.timeout.ms': { type: 'int', default: '900000' },
+  'transaction.state.log.num.partitions': { type: 'int', default: '50' },
+  'transactional.id.expiration.ms': { type: 'int', default: '604800000' },
+  'unclean.leader.election.enable': { type: 'boolean', default: 'false' },
+};
+
+/** Validates one config value against its definition, throwing Kafka's INVALID_CONFIG. */
+export function validateConfig(defs: Record<string, ConfigDef>, name: string, value: string | null): void {
+  const def = defs[name];
+  if (!def) throw new KafkaError('INVALID_CONFIG', `Unknown topic config name: ${name}`);
+  if (value === null) return;
+  const bad = (why: string) => new KafkaError('INVALID_CONFIG', `Invalid value ${value} for configuration ${name}: ${why}`);
+  switch (def.type) {
+    case 'boolean':
+      if (!/^(true|false)$/i.test(value.trim())) throw bad('Expected value to be either true or false');
+      break;
+    case 'int': case 'short': case 'long': {
+      if (!/^-?\d+$/.test(value.trim())) throw bad(`Not a number of type ${def.type.toUpperCase()}`);
+      const n = Number(value);
+      if (def.min !== undefined && n < def.min) throw bad(`Value must be at least ${def.min}`);
+      break;
+    }
+    case 'double': {
+      const n = Number(value);
+      if (value.trim() === '' || Number.isNaN(n)) throw bad('Not a number of type DOUBLE');
+      if (def.min !== undefined && n < def.min) throw bad(`Value must be at least ${def.min}`);
+      break;
+    }
+    case 'list':
+      if (def.valid) for (const v of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+        if (!def.valid.includes(v)) throw bad(`String must be one of: ${def.valid.join(', ')}`);
+      }
+      break;
+    case 'string':
+      if (def.valid && !def.valid.includes(value)) throw bad(`String must be one of: ${def.valid.join(', ')}`);
+      break;
+  }
+}
+
+/** Broker config values: Kafka defaults overlaid with `--override` / CLI values. */
+export class BrokerConfig {
+  private values = new Map<string, string>();
+  constructor(overrides: Record<string, string> = {}) {
+    for (const [k, v] of Object.entries(overrides)) this.values.set(k, v);
+  }
+  set(name: string, value: string | null): void {
+    if (value === null) this.values.delete(name);
+    else this.values.set(name, value);
+  }
+  /** The explicitly set value, or undefined. */
+  explicit(name: string): string | undefined {
+    return this.values.get(name);
+  }
+  get(name: string): string | null {
+    return this.values.get(name) ?? BROKER_CONFIGS[name]?.default ?? null;
+  }
+  int(name: string): number {
+    return Number(this.get(name));
+  }
+  bool(name: string): boolean {
+    return String(this.get(name)).toLowerCase() === 'true';
+  }
+  entries(): [string, string][] {
+    return [...this.values];
+  }
+  /** The broker-level value standing in for a topic config, with the synonym it came from. */
+  topicDefault(name: string): { value: string | null; source: 'broker' | 'default'; synonym?: string } {
+    const def = TOPIC_CONFIGS[name];
+    for (const syn of def?.synonyms ?? []) {
+      const v = this.values.get(syn);
+      if (v !== undefined) return { value: convertSynonym(syn, v), source: 'broker', synonym: syn };
+    }
+    return { value: def?.default ?? null, source: 'default' };
+  }
+}
+
+// log.retention.hours=1 means retention.ms=3600000, and so on.
+function convertSynonym(syn: string, v: string): string {
+  if (syn.endsWith('.hours')) return String(Number(v) * 3600000);
+  if (syn.endsWith('.minutes')) return String(Number(v) * 60000);
+  return v;
+}

@@ -1,0 +1,3 @@
+// Public API: start kafkalite in-process (for tests) and the building blocks it is made of.
+export { startBroker, parseListeners, type BrokerOptions, type RunningBroker } from './kafkalite.js';
+export { ErrorCode, KafkaError } from './protocol/errors.js';

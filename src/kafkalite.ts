@@ -1,0 +1,162 @@
+// Starting and stopping kafkalite in-process: one or more brokers sharing one cluster state.
+import type tls from 'node:tls';
+import { createDispatcher, supportedApis } from './broker/dispatch.js';
+import type { Services } from './broker/context.js';
+import { BrokerConfig } from './cluster/config.js';
+import { Cluster, type BrokerNode, type Endpoint } from './cluster/cluster.js';
+import { createLogger, type Logger } from './logger.js';
+import { Listener } from './server/listener.js';
+import { INSTALLERS } from './services.js';
+import { MemoryStorage } from './storage/memory.js';
+import type { Storage } from './storage/types.js';
+
+export interface ListenerSpec {
+  name: string;
+  securityProtocol: Endpoint['securityProtocol'];
+  host: string;
+  port: number;
+}
+
+export interface BrokerOptions {
+  /** PLAINTEXT port of broker 0 (0 = pick a free port). Default 0 in-process, 9092 from the CLI. */
+  port?: number;
+  host?: string;
+  /** Host name put in Metadata (default: the bind host). */
+  advertisedHost?: string;
+  /** Kafka-style listener list, e.g. `PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093`. */
+  listeners?: string;
+  /** `NAME://host:port,...` overriding what Metadata advertises per listener (broker 0; others add the stride). */
+  advertisedListeners?: string;
+  /** Number of brokers in the cluster (node ids 0..N-1). */
+  brokers?: number;
+  /** Keep everything in memory (default in-process unless dataDir is given). */
+  memory?: boolean;
+  dataDir?: string;
+  fsync?: 'always' | 'interval' | 'never';
+  /** Kafka broker configs by name, e.g. { 'num.partitions': '3' }. */
+  overrides?: Record<string, string>;
+  clusterId?: string;
+  logLevel?: string;
+  logger?: Logger;
+  /** TLS options for SSL / SASL_SSL listeners. */
+  tls?: tls.TlsOptions;
+  /** Options for subsystems (SASL users, ACLs, ...), passed to each installer. */
+  [key: string]: any;
+}
+
+export interface RunningBroker {
+  /** host:port of every broker on the first listener, comma-separated (what clients take as brokers list). */
+  bootstrap: string;
+  port: number;
+  brokers: { nodeId: number; ports: Record<string, number> }[];
+  cluster: Cluster;
+  services: Services;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export function parseListeners(spec: string): ListenerSpec[] {
+  return spec.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(s);
+    if (!m) throw new Error(`invalid listener "${s}": expected NAME://host:port`);
+    const name = m[1].toUpperCase();
+    const proto = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(name) ? name : 'PLAINTEXT';
+    return { name, securityProtocol: proto as Endpoint['securityProtocol'], host: m[2] || '127.0.0.1', port: Number(m[3]) };
+  });
+}
+
+async function openStorage(opts: BrokerOptions, logger: Logger): Promise<Storage> {
+  if (opts.memory || !opts.dataDir) return new MemoryStorage();
+  const mod = await import('./storage/file/index.js');
+  return mod.FileStorage.open({ dataDir: opts.dataDir, fsync: opts.fsync ?? 'interval', logger });
+}
+
+export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
+  const logger = opts.logger ?? createLogger(opts.logLevel ?? 'warn');
+  const host = opts.host ?? '127.0.0.1';
+  let specs = opts.listeners ? parseListeners(opts.listeners) : [];
+  if (opts.port !== undefined || specs.length === 0) {
+    if (!specs.some((s) => s.name === 'PLAINTEXT')) specs = [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host, port: opts.port ?? 0 }, ...specs];
+  }
+  const advertised = opts.advertisedListeners ? parseListeners(opts.advertisedListeners) : [];
+  const n = opts.brokers ?? 1;
+  const config = new BrokerConfig(opts.overrides ?? {});
+  const storage = await openStorage(opts, logger);
+
+  // Broker i listens on each base port + i * (number of listeners), as the kafkajs suite's layout expects.
+  const nodes: BrokerNode[] = [];
+  for (let i = 0; i < n; i++) {
+    nodes.push({
+      nodeId: i,
+      rack: null,
+      alive: true,
+      endpoints: specs.map((s) => {
+        const adv = advertised.find((a) => a.name === s.name);
+        const port = s.port === 0 ? 0 : s.port + i * specs.length;
+        return {
+          name: s.name,
+          securityProtocol: s.securityProtocol,
+          host: s.host,
+          port,
+          advertisedHost: adv?.host ?? opts.advertisedHost ?? (s.host === '0.0.0.0' || s.host === '::' ? 'localhost' : s.host),
+          advertisedPort: adv && adv.port !== 0 ? adv.port + i * specs.length : port,
+        };
+      }),
+    });
+  }
+  const cluster = new Cluster({ clusterId: opts.clusterId, brokers: nodes, config, storage, logger });
+  await cluster.load();
+  const services: Services = { cluster, logger, supportedApis, options: opts };
+  for (const inst of INSTALLERS) await inst.install(services, opts);
+
+  const limits = { maxRequestBytes: config.int('socket.request.max.bytes'), maxInFlight: 64 };
+  const listeners: Listener[] = [];
+  const started: { node: BrokerNode; listeners: Listener[] }[] = [];
+  try {
+    for (const node of nodes) {
+      const mine: Listener[] = [];
+      for (const ep of node.endpoints) {
+        const secure = ep.securityProtocol === 'SSL' || ep.securityProtocol === 'SASL_SSL';
+        if (secure && !opts.tls && !services.tls) throw new Error(`listener ${ep.name} needs TLS options (--ssl-cert/--ssl-key or --ssl-self-signed)`);
+        const l = new Listener({
+          host: ep.host,
+          port: ep.port,
+          tls: secure ? (opts.tls ?? services.tls) : undefined,
+          limits,
+          logger,
+          handler: createDispatcher(services, node, ep),
+          onConnection: (c) => services.onConnection?.(c, node, ep),
+        });
+        const port = await l.listen();
+        if (ep.advertisedPort === 0 || ep.advertisedPort === ep.port) ep.advertisedPort = port;
+        ep.port = port;
+        listeners.push(l);
+        mine.push(l);
+      }
+      started.push({ node, listeners: mine });
+    }
+  } catch (e) {
+    await Promise.all(listeners.map((l) => l.close()));
+    await cluster.close();
+    throw e;
+  }
+  services.brokerListeners = started;
+
+  const first = nodes.map((b) => b.endpoints[0]);
+  let stopped = false;
+  return {
+    bootstrap: first.map((e) => `${e.advertisedHost}:${e.advertisedPort}`).join(','),
+    port: first[0].port,
+    brokers: nodes.map((b) => ({ nodeId: b.nodeId, ports: Object.fromEntries(b.endpoints.map((e) => [e.name, e.port])) })),
+    cluster,
+    services,
+    logger,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all(listeners.map((l) => l.close()));
+      for (const inst of [...INSTALLERS].reverse()) await inst.stop?.(services);
+      await cluster.close();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// One client connection: size-prefixed frames in, responses out strictly in request order.
+// A slow request (a long-polling Fetch) holds back the responses after it, as Kafka does, while the
+// requests behind it are already being processed. Malformed input closes only this connection.
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+
+export interface ConnectionLimits {
+  /** socket.request.max.bytes: frames larger than this are refused before any allocation. */
+  maxRequestBytes: number;
+  /** Requests processed concurrently per connection before we stop reading from the socket. */
+  maxInFlight: number;
+}
+
+/** What a request produced: response chunks, nothing (acks=0), or a reason to close the connection. */
+export type FrameResult = Buffer[] | null | { close: string };
+
+export type FrameHandler = (frame: Buffer, conn: Connection) => Promise<FrameResult>;
+
+interface Slot {
+  done: boolean;
+  result: FrameResult;
+}
+
+let nextId = 1;
+
+export class Connection {
+  readonly id = nextId++;
+  /** Per-connection state handlers keep (SASL progress, principal, fetch sessions...). */
+  readonly state: Record<string, any> = {};
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private queue: Slot[] = [];
+  private closed = false;
+  private pausedForDrain = false;
+
+  constructor(
+    readonly socket: Duplex & { remoteAddress?: string; remotePort?: number; setNoDelay?: (v: boolean) => void },
+    private readonly handle: FrameHandler,
+    private readonly limits: ConnectionLimits,
+    readonly logger: Logger,
+  ) {
+    socket.setNoDelay?.(true);
+    socket.on('data', (d: Buffer) => this.onData(d));
+    socket.on('error', (err) => this.logger.debug({ conn: this.id, err: err.message }, 'socket error'));
+    socket.on('close', () => {
+      this.closed = true;
+      this.onClose?.();
+    });
+    socket.on('drain', () => {
+      this.pausedForDrain = false;
+      this.maybeResume();
+    });
+  }
+
+  onClose?: () => void;
+
+  get remote(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.logger.warn({ conn: this.id, remote: this.remote, reason }, 'closing connection');
+    this.socket.destroy();
+  }
+
+  private onData(d: Buffer): void {
+    if (this.closed) return;
+    this.pending.push(d);
+    this.pendingBytes += d.length;
+    while (this.pendingBytes >= 4 && !this.closed) {
+      const size = this.peekSize();
+      if (size < 0 || size > this.limits.maxRequestBytes) {
+        this.close(`request size ${size} is outside 0..${this.limits.maxRequestBytes} (socket.request.max.bytes)`);
+        return;
+      }
+      if (this.pendingBytes < 4 + size) break;
+      this.dispatch(this.take(4 + size).subarray(4));
+    }
+    this.maybePause();
+  }
+
+  private peekSize(): number {
+    const first = this.pending[0];
+    if (first.length >= 4) return first.readInt32BE(0);
+    const head = Buffer.concat(this.pending, Math.min(this.pendingBytes, 4));
+    return head.readInt32BE(0);
+  }
+
+  private take(n: number): Buffer {
+    const first = this.pending[0];
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.pending.shift();
+      else this.pending[0] = first.subarray(n);
+    } else {
+      const all = Buffer.concat(this.pending, this.pendingBytes);
+      out = all.subarray(0, n);
+      this.pending = all.length > n ? [all.subarray(n)] : [];
+    }
+    this.pendingBytes -= n;
+    return out;
+  }
+
+  private dispatch(frame: Buffer): void {
+    const slot: Slot = { done: false, result: null };
+    this.queue.push(slot);
+    this.handle(frame, this).then(
+      (result) => {
+        slot.done = true;
+        slot.result = result;
+        this.flush();
+      },
+      (err: Error) => {
+        this.logger.error({ conn: this.id, err }, 'request handler failed');
+        slot.done = true;
+        slot.result = { close: `internal error: ${err.message}` };
+        this.flush();
+      },
+    );
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0 && this.queue[0].done) {
+      const { result } = this.queue.shift()!;
+      if (this.closed) continue;
+      if (result === null) continue;
+      if (!Array.isArray(result)) {
+        this.close(result.close);
+        return;
+      }
+      let ok = true;
+      if (result.length === 1) ok = this.socket.write(result[0]);
+      else {
+        (this.socket as any).cork?.();
+        for (const c of result) ok = this.socket.write(c) && ok;
+        (this.socket as any).uncork?.();
+      }
+      if (!ok) this.pausedForDrain = true;
+    }
+    this.maybePause();
+    this.maybeResume();
+  }
+
+  private maybePause(): void {
+    if (this.pausedForDrain || this.queue.length >= this.limits.maxInFlight) this.socket.pause();
+  }
+
+  private maybeResume(): void {
+    if (!this.pausedForDrain && this.queue.length < this.limits.maxInFlight && !this.closed) this.socket.resume();
+  }
+}

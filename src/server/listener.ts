@@ -1,0 +1,58 @@
+// TCP or TLS listener for one endpoint; each accepted socket becomes a Connection.
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+import { Connection, type ConnectionLimits, type FrameHandler } from './connection.js';
+
+export interface ListenerOptions {
+  host: string;
+  port: number;
+  tls?: tls.TlsOptions;
+  limits: ConnectionLimits;
+  logger: Logger;
+  handler: FrameHandler;
+  /** Called for each new connection (e.g. to record the TLS peer certificate). */
+  onConnection?: (conn: Connection) => void;
+}
+
+export class Listener {
+  private server: net.Server;
+  readonly connections = new Set<Connection>();
+  port = 0;
+
+  constructor(private readonly opts: ListenerOptions) {
+    const accept = (socket: net.Socket) => {
+      const conn = new Connection(socket, opts.handler, opts.limits, opts.logger);
+      this.connections.add(conn);
+      conn.onClose = () => this.connections.delete(conn);
+      opts.onConnection?.(conn);
+    };
+    if (opts.tls) {
+      this.server = tls.createServer(opts.tls, accept);
+      this.server.on('tlsClientError', (err) => opts.logger.debug({ err: err.message }, 'TLS handshake failed'));
+    } else {
+      this.server = net.createServer(accept);
+    }
+    this.server.on('error', (err) => opts.logger.error({ err }, 'listener error'));
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen({ host: this.opts.host, port: this.opts.port }, () => {
+        this.server.off('error', onError);
+        this.port = (this.server.address() as net.AddressInfo).port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  /** Stops accepting; drops open connections (used when a broker is stopped by fault injection too). */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      for (const c of this.connections) c.socket.destroy();
+      this.server.close(() => resolve());
+    });
+  }
+}

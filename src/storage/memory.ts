@@ -1,0 +1,107 @@
+// In-memory engine: batches kept as received (base offset patched), for tests and `--memory`.
+import type { AppendMeta, PartitionConfig, PartitionLog, ReadResult, Storage, TimestampLookup } from './types.js';
+
+interface Entry {
+  base: number;
+  last: number;
+  maxTs: number;
+  buf: Buffer;
+}
+
+/** Index of the first entry whose last offset is >= offset (entries sorted by offset). */
+function findEntry(entries: Entry[], offset: number): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid].last < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class MemoryPartitionLog implements PartitionLog {
+  private entries: Entry[] = [];
+  logStartOffset = 0;
+  logEndOffset = 0;
+  size = 0;
+  private maxTs: TimestampLookup | null = null;
+
+  async append(batch: Buffer, meta: AppendMeta): Promise<number> {
+    const base = this.logEndOffset;
+    // Copy: the batch is usually a slice of a larger request frame we must not keep alive.
+    const buf = Buffer.from(batch);
+    buf.writeBigInt64BE(BigInt(base), 0);
+    const last = base + meta.lastOffsetDelta;
+    this.entries.push({ base, last, maxTs: meta.maxTimestamp, buf });
+    this.logEndOffset = last + 1;
+    this.size += buf.length;
+    if (!this.maxTs || meta.maxTimestamp > this.maxTs.timestamp) this.maxTs = { offset: last, timestamp: meta.maxTimestamp };
+    return base;
+  }
+
+  async read(offset: number, maxBytes: number, maxOffset = this.logEndOffset): Promise<ReadResult> {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    for (let i = findEntry(this.entries, offset); i < this.entries.length; i++) {
+      const e = this.entries[i];
+      if (e.base >= maxOffset) break;
+      if (chunks.length > 0 && bytes + e.buf.length > maxBytes) break;
+      chunks.push(e.buf);
+      bytes += e.buf.length;
+    }
+    return { chunks, bytes };
+  }
+
+  async offsetForTimestamp(ts: number): Promise<TimestampLookup | null> {
+    for (const e of this.entries) {
+      if (e.maxTs >= ts) return { offset: Math.max(e.base, this.logStartOffset), timestamp: e.maxTs };
+    }
+    return null;
+  }
+
+  maxTimestamp(): TimestampLookup | null {
+    return this.maxTs;
+  }
+
+  async deleteRecordsBefore(offset: number): Promise<void> {
+    if (offset <= this.logStartOffset) return;
+    this.logStartOffset = Math.min(offset, this.logEndOffset);
+    const keepFrom = findEntry(this.entries, this.logStartOffset);
+    for (const e of this.entries.slice(0, keepFrom)) this.size -= e.buf.length;
+    this.entries = this.entries.slice(keepFrom);
+  }
+
+  async truncateTo(offset: number): Promise<void> {
+    if (offset >= this.logEndOffset) return;
+    const keep = findEntry(this.entries, offset);
+    // A batch straddling the offset goes as a whole, as Kafka truncates at batch boundaries.
+    for (const e of this.entries.slice(keep)) this.size -= e.buf.length;
+    this.entries = this.entries.slice(0, keep);
+    this.logEndOffset = keep > 0 ? this.entries[keep - 1].last + 1 : Math.min(offset, this.logStartOffset);
+    this.maxTs = null;
+    for (const e of this.entries) if (!this.maxTs || e.maxTs > this.maxTs.timestamp) this.maxTs = { offset: e.last, timestamp: e.maxTs };
+  }
+
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+export class MemoryStorage implements Storage {
+  readonly kind = 'memory' as const;
+  private meta = new Map<string, string>();
+
+  async openPartition(_topicId: string, _topic: string, _partition: number, _config: PartitionConfig): Promise<PartitionLog> {
+    return new MemoryPartitionLog();
+  }
+  async deletePartition(): Promise<void> {}
+  async loadMeta<T>(name: string): Promise<T | undefined> {
+    const v = this.meta.get(name);
+    return v === undefined ? undefined : (JSON.parse(v) as T);
+  }
+  async saveMeta(name: string, value: unknown): Promise<void> {
+    this.meta.set(name, JSON.stringify(value));
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}

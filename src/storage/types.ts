@@ -1,0 +1,68 @@
+// The storage contract every engine (memory, segmented file log) implements.
+// A partition log stores record batches as the bytes received: the broker has already validated the batch
+// and set its timestamps; the log assigns offsets by patching the batch's base offset (bytes 0-7, outside
+// the CRC) and serves byte ranges back without decoding them.
+
+export interface AppendMeta {
+  /** Offset delta of the last record in the batch (record count - 1 for a fresh batch). */
+  lastOffsetDelta: number;
+  /** Largest record timestamp in the batch (after LogAppendTime was applied, if it was). */
+  maxTimestamp: number;
+}
+
+export interface ReadResult {
+  /** Whole batches starting with the one that holds the requested offset; may be empty. */
+  chunks: Buffer[];
+  bytes: number;
+}
+
+export interface TimestampLookup {
+  offset: number;
+  timestamp: number;
+}
+
+export interface PartitionLog {
+  /** First offset still stored (advanced by retention and DeleteRecords). */
+  readonly logStartOffset: number;
+  /** Offset the next appended record gets (LEO). */
+  readonly logEndOffset: number;
+  /** Bytes stored. */
+  readonly size: number;
+  /**
+   * Appends one record batch, patching its base offset to the current LEO. Returns the base offset.
+   * The returned promise resolves once the batch is as durable as the flush policy asks
+   * (immediately for the memory engine).
+   */
+  append(batch: Buffer, meta: AppendMeta): Promise<number>;
+  /**
+   * Reads whole batches from the one containing `offset`, stopping before `maxOffset` (exclusive, e.g. the
+   * high watermark) and after `maxBytes` — but always returns the first batch, even when larger than maxBytes.
+   */
+  read(offset: number, maxBytes: number, maxOffset?: number): Promise<ReadResult>;
+  /** First offset whose batch has a max timestamp >= ts (Kafka's ListOffsets by timestamp), or null. */
+  offsetForTimestamp(ts: number): Promise<TimestampLookup | null>;
+  /** Offset and timestamp of the record with the largest timestamp (ListOffsets -3), or null when empty. */
+  maxTimestamp(): TimestampLookup | null;
+  /** Moves the log start offset forward (DeleteRecords, retention); whole batches/segments before it may go. */
+  deleteRecordsBefore(offset: number): Promise<void>;
+  /** Drops everything at and after `offset` (replica truncation after an unclean leader change). */
+  truncateTo(offset: number): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PartitionConfig {
+  /** Topic-level configs by Kafka name (`segment.bytes`, `retention.ms`, `cleanup.policy`, ...), strings. */
+  get(name: string): string | undefined;
+}
+
+export interface Storage {
+  readonly kind: 'memory' | 'file';
+  openPartition(topicId: string, topic: string, partition: number, config: PartitionConfig): Promise<PartitionLog>;
+  deletePartition(topicId: string, topic: string, partition: number): Promise<void>;
+  /** Small named metadata documents (topics, group offsets, producer state), replaced atomically. */
+  loadMeta<T>(name: string): Promise<T | undefined>;
+  saveMeta(name: string, value: unknown): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
