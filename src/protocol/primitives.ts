@@ -236,6 +236,10 @@ export class Writer {
     return this;
   }
   raw(b: Buffer): this {
+    if (b instanceof ChunkedBytes) {
+      for (const c of b.chunks) this.raw(c);
+      return this;
+    }
     if (b.length >= ZERO_COPY_MIN) {
       this.cut();
       this.chunks.push(b);
@@ -287,6 +291,19 @@ export class Writer {
     const c = this.chunksOut();
     return c.length === 1 ? c[0] : Buffer.concat(c, this.flushed);
   }
+}
+
+/**
+ * Several stored batches sent as one `records`/`bytes` field without concatenating them: the writer
+ * references each chunk, so a Fetch response goes from storage to the socket without a copy.
+ */
+export class ChunkedBytes {
+  constructor(readonly chunks: Buffer[], readonly length: number) {}
+}
+export function chunkedBytes(chunks: Buffer[], length: number): Buffer {
+  if (chunks.length === 1) return chunks[0];
+  if (chunks.length === 0) return Buffer.alloc(0);
+  return new ChunkedBytes(chunks, length) as unknown as Buffer;
 }
 
 /** Encodes one tagged field's value with `fn` into a standalone buffer. */
