@@ -152,6 +152,9 @@ export class Reader {
       const start = this.need(size);
       const sub = new Reader(this.buf, start, start + size);
       if (!known(tag, sub)) (unknown ??= []).push([tag, this.buf.subarray(start, start + size)]);
+      // A known field must fill its declared size exactly: leftover bytes would be silently dropped on re-encode
+      // (and a Java peer, which reads tagged fields in place, would misparse the rest of the message).
+      else if (sub.remaining !== 0) throw new ProtocolError(`tagged field ${tag} leaves ${sub.remaining} of its ${size} bytes unread`);
     }
     return unknown;
   }

@@ -191,3 +191,14 @@ function sameTagged(a: [number, Buffer][], b: [number, Buffer][] | undefined) {
   return !!b && a.length === b.length && a.every(([t, d], i) => b[i][0] === t && d.equals(b[i][1]));
 }
 const show = (x: unknown) => (typeof x === 'string' ? JSON.stringify(x.length > 40 ? x.slice(0, 40) + '…' : x) : String(x));
+
+/** Fast structural equality for decoded messages (Object.is on leaves, buffers by content, undefined = absent). */
+export function deepSame(a: any, b: any): boolean {
+  if (Object.is(a, b)) return true;
+  if (a == null || b == null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Buffer.isBuffer(a) || Buffer.isBuffer(b)) return Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => deepSame(a[k], b[k]));
+}
