@@ -1,0 +1,143 @@
+// Codec dispatch for record batches and legacy wrapper messages, with a bound on decompressed size so that a small
+// malicious payload cannot make the broker allocate gigabytes (a "zip bomb").
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import { compress as zstdCompressSync } from 'zstd-napi';
+import { RecordError, RecordErrorCode, asRecordError } from './errors.js';
+import { lz4Compress, lz4Decompress } from './lz4.js';
+import { snappyCompress, snappyDecompress } from './snappy.js';
+
+export const enum Compression {
+  None = 0,
+  Gzip = 1,
+  Snappy = 2,
+  Lz4 = 3,
+  Zstd = 4,
+}
+
+export const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+
+/** Default cap on the decompressed size of one batch (or one legacy wrapper message). */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
+
+const gzipAsync = promisify(zlib.gzip);
+const gunzipAsync = promisify(zlib.gunzip) as (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>;
+
+// zstd-napi's high-level decompress() trusts the frame's declared content size (allocating it up front) and has no
+// output limit, so we drive the low-level streaming API ourselves. One context, reset before every use: all calls are
+// synchronous, so nothing can interleave on it.
+const require = createRequire(import.meta.url);
+interface ZstdDCtx {
+  decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
+  reset(directive: number): void;
+}
+const zstdBinding: { DCtx: new () => ZstdDCtx; dStreamOutSize(): number; ResetDirective: { sessionOnly: number } } =
+  require('zstd-napi/binding');
+const ZSTD_OUT_CHUNK = zstdBinding.dStreamOutSize(); // 128 KiB: one full block
+let zstdCtx: ZstdDCtx | null = null;
+
+export function isValidCompression(codec: number): codec is Compression {
+  return Number.isInteger(codec) && codec >= 0 && codec <= 4;
+}
+
+function unsupported(codec: number): RecordError {
+  return new RecordError(`unsupported compression codec ${codec}`, RecordErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+}
+
+export async function compress(codec: Compression, data: Buffer): Promise<Buffer> {
+  switch (codec) {
+    case Compression.None:
+      return data;
+    case Compression.Gzip:
+      try {
+        return await gzipAsync(data);
+      } catch (e) {
+        throw asRecordError(e, 'gzip compression failed');
+      }
+    case Compression.Snappy:
+      return snappyCompress(data);
+    case Compression.Lz4:
+      return lz4Compress(data);
+    case Compression.Zstd:
+      try {
+        return zstdCompressSync(data); // level 3, the zstd (and Kafka) default
+      } catch (e) {
+        throw asRecordError(e, 'zstd compression failed');
+      }
+    default:
+      throw unsupported(codec);
+  }
+}
+
+/**
+ * Decompresses a Kafka compressed payload. Rejects (RecordError, MESSAGE_TOO_LARGE) output larger than `maxOutput`
+ * and anything corrupt (RecordError, CORRUPT_MESSAGE); never throws other error types.
+ */
+export async function decompress(codec: Compression, data: Buffer, maxOutput = DEFAULT_MAX_DECOMPRESSED_BYTES): Promise<Buffer> {
+  switch (codec) {
+    case Compression.None:
+      if (data.length > maxOutput) throw tooLarge('none', maxOutput);
+      return data;
+    case Compression.Gzip:
+      return gunzip(data, maxOutput);
+    case Compression.Snappy:
+      return snappyDecompress(data, maxOutput);
+    case Compression.Lz4:
+      return lz4Decompress(data, maxOutput);
+    case Compression.Zstd:
+      return zstdDecompress(data, maxOutput);
+    default:
+      throw unsupported(codec);
+  }
+}
+
+function tooLarge(codec: string, maxOutput: number): RecordError {
+  return new RecordError(`${codec}: decompressed data exceeds the limit of ${maxOutput} bytes`, RecordErrorCode.MESSAGE_TOO_LARGE);
+}
+
+async function gunzip(data: Buffer, maxOutput: number): Promise<Buffer> {
+  // zlib's gunzip continues into following gzip members (concatenated streams, as GZIPInputStream does) and
+  // stops at trailing bytes that are not a gzip member. maxOutputLength makes zlib abort instead of growing.
+  try {
+    return await gunzipAsync(data, { maxOutputLength: Math.max(1, maxOutput) });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge('gzip', maxOutput);
+    throw asRecordError(e, 'gzip: corrupt input');
+  }
+}
+
+/** Exported for tests: bounded streaming zstd decompression; handles frames without a content size and concatenated frames. */
+export function zstdDecompress(data: Buffer, maxOutput: number): Buffer {
+  if (data.length === 0) throw new RecordError('zstd: empty input');
+  const ctx = (zstdCtx ??= new zstdBinding.DCtx());
+  ctx.reset(zstdBinding.ResetDirective.sessionOnly);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let src = data;
+  try {
+    for (;;) {
+      // Ask for at most one byte more than the limit allows, so overflow is detected without decoding further.
+      const room = Math.min(Math.max(ZSTD_OUT_CHUNK, src.length * 4), maxOutput - total + 1);
+      const dst = Buffer.allocUnsafe(room);
+      const [ret, produced, consumed] = ctx.decompressStream(dst, src);
+      src = src.subarray(consumed);
+      if (produced > 0) {
+        total += produced;
+        if (total > maxOutput) throw tooLarge('zstd', maxOutput);
+        chunks.push(produced === dst.length ? dst : dst.subarray(0, produced));
+      }
+      if (ret === 0) {
+        if (src.length === 0) break; // frame complete and flushed, input consumed
+        continue; // another frame follows
+      }
+      // ret > 0: the frame is not finished. With input left or a full output buffer we can make progress.
+      if (src.length === 0 && produced < dst.length) throw new RecordError('zstd: truncated input (frame not finished)');
+      if (produced === 0 && consumed === 0) throw new RecordError('zstd: decoder made no progress');
+    }
+  } catch (e) {
+    ctx.reset(zstdBinding.ResetDirective.sessionOnly);
+    throw asRecordError(e, 'zstd: corrupt input');
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+}
