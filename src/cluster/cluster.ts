@@ -26,6 +26,12 @@ export interface BrokerNode {
 
 export class Partition {
   leaderEpoch = 0;
+  /**
+   * Leader epoch history: the first offset written in each epoch, oldest first (Kafka's leader-epoch cache),
+   * for OffsetForLeaderEpoch. Whoever changes the leader appends { epoch: new leaderEpoch, startOffset: LEO }.
+   * Absent means a single epoch (the current one) starting at the log start.
+   */
+  epochStarts?: { epoch: number; startOffset: number }[];
   /** Offsets below this are visible to consumers (min LEO over the ISR). */
   highWatermark = 0;
   /** Wakes long-polling fetches when the high watermark moves. */
@@ -73,6 +79,21 @@ export class Topic {
   configNumber(name: string): number {
     return Number(this.config(name));
   }
+}
+
+export interface NewTopicOptions {
+  /** -1 or absent: the broker's num.partitions. */
+  numPartitions?: number;
+  /** -1 or absent: the broker's default.replication.factor. */
+  replicationFactor?: number;
+  /** Replica lists by partition index; when given, numPartitions and replicationFactor are ignored. */
+  assignment?: number[][];
+  configs?: Record<string, string | null>;
+}
+
+interface PersistedBrokerConfigs {
+  default: Record<string, string>;
+  brokers: Record<string, Record<string, string>>;
 }
 
 interface PersistedTopic {
@@ -139,6 +160,9 @@ export class Cluster {
   }
 
   async load(): Promise<void> {
+    const dyn = await this.storage.loadMeta<PersistedBrokerConfigs>('broker-configs');
+    for (const [k, v] of Object.entries(dyn?.default ?? {})) this.config.dynamicDefault.set(k, v);
+    for (const [id, m] of Object.entries(dyn?.brokers ?? {})) this.config.dynamicPerBroker.set(Number(id), new Map(Object.entries(m)));
     const saved = (await this.storage.loadMeta<PersistedTopic[]>('topics')) ?? [];
     for (const t of saved) {
       const topic = new Topic(this, t.name, t.id, new Map(Object.entries(t.configs)), t.name.startsWith('__'));
@@ -181,27 +205,43 @@ export class Cluster {
     for (const [k, v] of Object.entries(configs)) validateConfig(TOPIC_CONFIGS, k, v);
   }
 
-  async createTopic(
-    name: string,
-    opts: { numPartitions?: number; replicationFactor?: number; assignment?: number[][]; configs?: Record<string, string>; validateOnly?: boolean } = {},
-  ): Promise<Topic> {
+  /**
+   * Validates a new topic as Kafka's controller does (name, existence, configs, partitions, replication) and
+   * returns the replica assignment it would get, without creating anything.
+   */
+  planTopic(name: string, opts: NewTopicOptions = {}): number[][] {
     validateTopicName(name);
     if (this.topics.has(name)) throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`);
-    const configs = opts.configs ?? {};
-    this.validateTopicConfigs(configs);
-    let assignment = opts.assignment;
-    if (!assignment || assignment.length === 0) {
-      const n = opts.numPartitions === undefined || opts.numPartitions === -1 ? this.config.int('num.partitions') : opts.numPartitions;
-      const rf = opts.replicationFactor === undefined || opts.replicationFactor === -1 ? this.config.int('default.replication.factor') : opts.replicationFactor;
-      if (n <= 0) throw new KafkaError('INVALID_PARTITIONS', 'Number of partitions must be larger than 0.');
-      if (rf <= 0) throw new KafkaError('INVALID_REPLICATION_FACTOR', 'Replication factor must be larger than 0.');
-      if (rf > this.brokers.length) {
-        throw new KafkaError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${this.brokers.length} broker(s) are registered.`);
+    // '.' and '_' collide in metric names, so Kafka refuses a topic differing from another only by them.
+    if (/[._]/.test(name)) {
+      const norm = name.replace(/\./g, '_');
+      for (const other of this.topics.keys()) {
+        if (other.replace(/\./g, '_') === norm) throw new KafkaError('INVALID_TOPIC_EXCEPTION', `Topic '${name}' collides with existing topic: ${other}`);
       }
-      assignment = this.assignReplicas(n, rf);
-    } else {
-      this.validateAssignment(assignment);
     }
+    const configs = opts.configs ?? {};
+    const nulls = Object.keys(configs).filter((k) => configs[k] === null);
+    if (nulls.length) throw new KafkaError('INVALID_CONFIG', `Null value not supported for topic configs: ${nulls.join(',')}`);
+    this.validateTopicConfigs(configs);
+    if (opts.assignment && opts.assignment.length > 0) {
+      this.validateAssignment(opts.assignment);
+      return opts.assignment;
+    }
+    const rfIn = opts.replicationFactor ?? -1;
+    const nIn = opts.numPartitions ?? -1;
+    if (rfIn < -1 || rfIn === 0) throw new KafkaError('INVALID_REPLICATION_FACTOR', 'Replication factor must be larger than 0, or -1 to use the default value.');
+    if (nIn < -1 || nIn === 0) throw new KafkaError('INVALID_PARTITIONS', 'Number of partitions was set to an invalid non-positive value.');
+    const n = nIn === -1 ? this.config.int('num.partitions') : nIn;
+    const rf = rfIn === -1 ? this.config.int('default.replication.factor') : rfIn;
+    if (rf > this.brokers.length) {
+      throw new KafkaError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${this.brokers.length} broker(s) are registered.`);
+    }
+    return this.assignReplicas(n, rf);
+  }
+
+  async createTopic(name: string, opts: NewTopicOptions & { validateOnly?: boolean } = {}): Promise<Topic> {
+    const assignment = this.planTopic(name, opts);
+    const configs = (opts.configs ?? {}) as Record<string, string>; // planTopic refused null values
     if (opts.validateOnly) return new Topic(this, name, newUuid(), new Map(Object.entries(configs)));
     const topic = new Topic(this, name, newUuid(), new Map(Object.entries(configs)), name.startsWith('__'));
     this.rr++;
@@ -213,13 +253,20 @@ export class Cluster {
     return topic;
   }
 
-  validateAssignment(assignment: number[][]): void {
-    const rf = assignment[0]?.length ?? 0;
+  /** Kafka's validateManualPartitionAssignment: every partition's replicas known, distinct, and as many as the first's. */
+  validateAssignment(assignment: number[][], replicationFactor?: number): void {
+    let rf = replicationFactor;
     for (const replicas of assignment) {
-      if (replicas.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'The manual partition assignment includes a partition with no replicas.');
-      if (replicas.length !== rf) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'All partitions should have the same number of replicas.');
-      if (new Set(replicas).size !== replicas.length) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'The manual partition assignment includes duplicate replicas.');
-      for (const r of replicas) if (!this.broker(r)) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes broker ${r}, but no such broker is registered.`);
+      if (replicas.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'The manual partition assignment includes an empty replica list.');
+      const sorted = [...replicas].sort((a, b) => a - b);
+      for (let i = 0; i < sorted.length; i++) {
+        if (!this.broker(sorted[i])) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes broker ${sorted[i]}, but no such broker is registered.`);
+        if (i > 0 && sorted[i] === sorted[i - 1]) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes the broker ${sorted[i]} more than once.`);
+      }
+      if (rf !== undefined && replicas.length !== rf) {
+        throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes a partition with ${replicas.length} replica(s), but this is not consistent with previous partitions, which have ${rf} replica(s).`);
+      }
+      rf = replicas.length;
     }
   }
 
@@ -238,16 +285,19 @@ export class Cluster {
 
   async addPartitions(topic: Topic, total: number, assignment?: number[][], validateOnly = false): Promise<void> {
     const current = topic.partitions.length;
-    if (total < current) throw new KafkaError('INVALID_PARTITIONS', `Topic currently has ${current} partitions, which is higher than the requested ${total}.`);
-    if (total === current) throw new KafkaError('INVALID_PARTITIONS', `Topic already has ${current} partitions.`);
+    if (total === current) throw new KafkaError('INVALID_PARTITIONS', `Topic already has ${current} partition(s).`);
+    if (total < current) throw new KafkaError('INVALID_PARTITIONS', `The topic ${topic.name} currently has ${current} partition(s); ${total} would not be an increase.`);
     const rf = topic.partitions[0]?.replicas.length ?? 1;
-    if (assignment && assignment.length > 0) {
+    // A null assignment means automatic placement; a list (even empty) must name every new partition.
+    if (assignment) {
       if (assignment.length !== total - current) {
-        throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Increasing the number of partitions by ${total - current} but ${assignment.length} assignments provided.`);
+        throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Attempted to add ${total - current} additional partition(s), but only ${assignment.length} assignment(s) were specified.`);
       }
-      this.validateAssignment(assignment);
+      this.validateAssignment(assignment, rf);
+    } else if (rf > this.brokers.length) {
+      throw new KafkaError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${this.brokers.length} broker(s) are registered.`);
     }
-    const add = assignment && assignment.length > 0 ? assignment : this.assignReplicas(total - current, rf, current);
+    const add = assignment ?? this.assignReplicas(total - current, rf, current);
     if (validateOnly) return;
     for (let i = 0; i < add.length; i++) topic.partitions.push(await this.openPartition(topic, current + i, add[i]));
     await this.persist();
@@ -257,6 +307,20 @@ export class Cluster {
     topic.configs.clear();
     for (const [k, v] of configs) topic.configs.set(k, v);
     await this.persist();
+  }
+
+  /** Replaces the dynamic broker configs of one broker (or of the cluster default when nodeId is null). */
+  async setBrokerConfigs(nodeId: number | null, configs: Map<string, string>): Promise<void> {
+    const target = nodeId === null ? this.config.dynamicDefault : (this.config.dynamicPerBroker.get(nodeId) ?? new Map<string, string>());
+    target.clear();
+    for (const [k, v] of configs) target.set(k, v);
+    if (nodeId !== null) {
+      if (target.size) this.config.dynamicPerBroker.set(nodeId, target);
+      else this.config.dynamicPerBroker.delete(nodeId);
+    }
+    const brokers: Record<string, Record<string, string>> = {};
+    for (const [id, m] of this.config.dynamicPerBroker) brokers[id] = Object.fromEntries(m);
+    await this.storage.saveMeta('broker-configs', { default: Object.fromEntries(this.config.dynamicDefault), brokers } satisfies PersistedBrokerConfigs);
   }
 
   partition(topicName: string, index: number): Partition | undefined {

@@ -69,19 +69,33 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'group.consumer.heartbeat.interval.ms': { type: 'int', default: '5000' },
   'group.consumer.session.timeout.ms': { type: 'int', default: '45000' },
   listeners: { type: 'string', default: 'PLAINTEXT://127.0.0.1:9092' },
+  'log.cleaner.delete.retention.ms': { type: 'long', default: '86400000' },
+  'log.cleaner.max.compaction.lag.ms': { type: 'long', default: LONG_MAX },
+  'log.cleaner.min.cleanable.ratio': { type: 'double', default: '0.5' },
+  'log.cleaner.min.compaction.lag.ms': { type: 'long', default: '0' },
   'log.cleanup.policy': { type: 'list', default: 'delete' },
   'log.dirs': { type: 'string', default: null },
   'log.flush.interval.messages': { type: 'long', default: LONG_MAX },
   'log.flush.interval.ms': { type: 'long', default: null },
   'log.index.interval.bytes': { type: 'int', default: '4096' },
+  'log.index.size.max.bytes': { type: 'int', default: '10485760' },
+  'log.local.retention.bytes': { type: 'long', default: '-2' },
+  'log.local.retention.ms': { type: 'long', default: '-2' },
+  'log.message.timestamp.after.max.ms': { type: 'long', default: LONG_MAX },
+  'log.message.timestamp.before.max.ms': { type: 'long', default: LONG_MAX },
+  'log.message.timestamp.difference.max.ms': { type: 'long', default: LONG_MAX },
   'log.message.timestamp.type': { type: 'string', default: 'CreateTime' },
+  'log.preallocate': { type: 'boolean', default: 'false' },
   'log.retention.bytes': { type: 'long', default: '-1' },
   'log.retention.check.interval.ms': { type: 'long', default: '300000' },
   'log.retention.hours': { type: 'int', default: '168' },
   'log.retention.minutes': { type: 'int', default: null },
   'log.retention.ms': { type: 'long', default: null },
   'log.roll.hours': { type: 'int', default: '168' },
+  'log.roll.jitter.hours': { type: 'int', default: '0' },
+  'log.roll.jitter.ms': { type: 'long', default: null },
   'log.roll.ms': { type: 'long', default: null },
+  'log.segment.delete.delay.ms': { type: 'long', default: '60000' },
   'log.segment.bytes': { type: 'int', default: '1073741824' },
   'message.max.bytes': { type: 'int', default: '1048588' },
   'min.insync.replicas': { type: 'int', default: '1' },
@@ -91,7 +105,12 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'offsets.topic.replication.factor': { type: 'short', default: '3' },
   'replica.lag.time.max.ms': { type: 'long', default: '30000' },
   'socket.request.max.bytes': { type: 'int', default: '104857600' },
+  'producer.id.expiration.check.interval.ms': { type: 'int', default: '600000' },
+  'producer.id.expiration.ms': { type: 'int', default: '86400000' },
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'int', default: '10000' },
   'transaction.max.timeout.ms': { type: 'int', default: '900000' },
+  'transaction.partition.verification.enable': { type: 'boolean', default: 'true' },
+  'transaction.remove.expired.transaction.cleanup.interval.ms': { type: 'int', default: '3600000' },
   'transaction.state.log.num.partitions': { type: 'int', default: '50' },
   'transactional.id.expiration.ms': { type: 'int', default: '604800000' },
   'unclean.leader.election.enable': { type: 'boolean', default: 'false' },
@@ -130,9 +149,13 @@ export function validateConfig(defs: Record<string, ConfigDef>, name: string, va
   }
 }
 
-/** Broker config values: Kafka defaults overlaid with `--override` / CLI values. */
+/** Broker config values: Kafka defaults overlaid with `--override` / CLI values, then with dynamic configs. */
 export class BrokerConfig {
   private values = new Map<string, string>();
+  /** Dynamic cluster-wide defaults (AlterConfigs on the BROKER resource named ""). */
+  readonly dynamicDefault = new Map<string, string>();
+  /** Dynamic per-broker configs (AlterConfigs on the BROKER resource named by a broker id). */
+  readonly dynamicPerBroker = new Map<number, Map<string, string>>();
   constructor(overrides: Record<string, string> = {}) {
     for (const [k, v] of Object.entries(overrides)) this.values.set(k, v);
   }
@@ -140,12 +163,21 @@ export class BrokerConfig {
     if (value === null) this.values.delete(name);
     else this.values.set(name, value);
   }
-  /** The explicitly set value, or undefined. */
+  /** The statically set value (overrides / CLI), or undefined. */
   explicit(name: string): string | undefined {
     return this.values.get(name);
   }
+  /** The value set at any level above Kafka's default: dynamic per-broker, dynamic default, then static. */
+  private lookup(name: string): string | undefined {
+    // kafkalite's brokers share one configuration in-process, so a per-broker dynamic value applies to all.
+    for (const m of this.dynamicPerBroker.values()) {
+      const v = m.get(name);
+      if (v !== undefined) return v;
+    }
+    return this.dynamicDefault.get(name) ?? this.values.get(name);
+  }
   get(name: string): string | null {
-    return this.values.get(name) ?? BROKER_CONFIGS[name]?.default ?? null;
+    return this.lookup(name) ?? BROKER_CONFIGS[name]?.default ?? null;
   }
   int(name: string): number {
     return Number(this.get(name));
@@ -159,12 +191,32 @@ export class BrokerConfig {
   /** The broker-level value standing in for a topic config, with the synonym it came from. */
   topicDefault(name: string): { value: string | null; source: 'broker' | 'default'; synonym?: string } {
     const def = TOPIC_CONFIGS[name];
+    // As Kafka's KafkaConfig: the most specific synonym set at any level wins (log.retention.ms over .hours).
     for (const syn of def?.synonyms ?? []) {
-      const v = this.values.get(syn);
+      const v = this.lookup(syn);
       if (v !== undefined) return { value: convertSynonym(syn, v), source: 'broker', synonym: syn };
     }
     return { value: def?.default ?? null, source: 'default' };
   }
+}
+
+// Broker configs that stand for one another, most specific first (Kafka's DynamicBrokerConfig.brokerConfigSynonyms).
+const BROKER_SYNONYM_GROUPS = [
+  ['log.roll.ms', 'log.roll.hours'],
+  ['log.roll.jitter.ms', 'log.roll.jitter.hours'],
+  ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'],
+  ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'],
+];
+
+export function brokerSynonyms(name: string): string[] {
+  return BROKER_SYNONYM_GROUPS.find((g) => g.includes(name)) ?? [name];
+}
+
+const TOPIC_SYNONYMS = new Set(Object.values(TOPIC_CONFIGS).flatMap((d) => d.synonyms ?? []));
+
+/** Broker configs AlterConfigs may change at runtime: the topic-config synonyms (Kafka's DynamicLogConfig). */
+export function isDynamicBrokerConfig(name: string): boolean {
+  return TOPIC_SYNONYMS.has(name) && name in BROKER_CONFIGS;
 }
 
 // log.retention.hours=1 means retention.ms=3600000, and so on.
