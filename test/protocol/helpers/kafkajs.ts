@@ -55,7 +55,11 @@ export function ourEncodeResponse(apiKey: number, version: number, value: any): 
 
 /** kafkajs's decode + parse of a response body we encoded. */
 export async function kafkajsDecodeResponse(dir: string, version: number, body: Buffer, args: any = {}): Promise<any> {
-  const { response } = kafkajsProtocol(dir, version, args);
+  const { request, response } = kafkajsProtocol(dir, version, args);
+  // kafkajs strips only the correlation id; for flexible versions its decoders read the v1 response header's
+  // tagged-field section as the start of the body.
+  const api = API_SCHEMAS.get(request.apiKey)!;
+  if (api.key !== 18 && api.flexibleFrom >= 0 && version >= api.flexibleFrom) body = Buffer.concat([Buffer.from([0]), body]);
   return response.parse(await response.decode(body));
 }
 
