@@ -1,0 +1,51 @@
+// Serialization and group-commit primitives. Every mutation of a partition log runs through one
+// SerialExecutor so concurrent appends, truncations, retention and compaction swaps never interleave.
+
+export class SerialExecutor {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    // The chain must survive a failed task; the caller still sees the rejection through `result`.
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Resolves once everything queued so far has finished. */
+  idle(): Promise<void> {
+    return this.run(async () => undefined);
+  }
+}
+
+/**
+ * Group commit: callers asking for a sync while one is in flight share the *next* sync, which starts as
+ * soon as the current one finishes. N concurrent appends therefore cost about two fsyncs, not N, and every
+ * caller's write is covered by an fsync that started after it asked.
+ */
+export class GroupCommit {
+  private running: Promise<void> | null = null;
+  private next: Promise<void> | null = null;
+
+  constructor(private readonly doSync: () => Promise<void>) {}
+
+  sync(): Promise<void> {
+    if (!this.running) return this.start();
+    if (!this.next) {
+      this.next = this.running
+        .catch(() => undefined)
+        .then(() => {
+          this.next = null;
+          return this.start();
+        });
+    }
+    return this.next;
+  }
+
+  private start(): Promise<void> {
+    const p: Promise<void> = this.doSync().finally(() => {
+      if (this.running === p) this.running = null;
+    });
+    this.running = p;
+    return p;
+  }
+}

@@ -1,0 +1,386 @@
+// One partition's segmented log. Every mutation (append groups, rolls, truncation, retention, compaction
+// swaps, close) runs on a per-partition SerialExecutor; reads run concurrently against a snapshot of the
+// segment list and never see a batch before its write completed.
+import type { Logger } from 'pino';
+import type { AppendMeta, PartitionConfig, PartitionLog, ReadResult, TimestampLookup } from '../types.js';
+import { RECORD_COUNT, framedSize, setBaseOffset } from './batch-format.js';
+import { GroupCommit, SerialExecutor } from './concurrency.js';
+import { LogConfig } from './config.js';
+import { fsyncDir } from './fs-util.js';
+import { checkTopicId, loadLog, writeLogStart } from './log-recovery.js';
+import { retentionPrefix } from './retention.js';
+import { type AppendedBatch, LogSegment } from './segment.js';
+
+export type FsyncMode = 'always' | 'interval' | 'never';
+
+export interface PartitionLogOptions {
+  dir: string;
+  topicId: string;
+  config: PartitionConfig;
+  fsync: FsyncMode;
+  logger: Logger;
+  /** Called after every fdatasync of a segment file (tests count group commits with it). */
+  onFsync?: (file: string) => void;
+}
+
+interface PendingAppend {
+  batch: Buffer;
+  meta: AppendMeta;
+  resolve: (offset: number) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Limits on one writev so a flood of appends still yields to the event loop and keeps buffers bounded. */
+const MAX_GROUP_BATCHES = 512;
+const MAX_GROUP_BYTES = 16 << 20;
+
+export class FilePartitionLog implements PartitionLog {
+  readonly config: LogConfig;
+  readonly dir: string;
+  /** Serializes mutations; exposed to the cleaner so its swap step runs in order with appends. */
+  readonly exec = new SerialExecutor();
+  segments: LogSegment[] = [];
+  private startOffset = 0;
+  private openDrain: PendingAppend[] | null = null;
+  private readonly groupCommit = new GroupCommit(() => this.syncNow());
+  private readonly background = new Set<Promise<unknown>>();
+  private unflushedMessages = 0;
+  private lastFlushMs = Date.now();
+  private dirEntriesDirty = false;
+  private closed = false;
+  private readonly jitterMs: number;
+
+  private constructor(private readonly opts: PartitionLogOptions) {
+    this.dir = opts.dir;
+    this.config = new LogConfig(opts.config);
+    this.jitterMs = Math.floor(Math.random() * Math.max(0, this.config.num('segment.jitter.ms')));
+  }
+
+  static async open(opts: PartitionLogOptions): Promise<FilePartitionLog> {
+    const log = new FilePartitionLog(opts);
+    const loaded = await loadLog(opts.dir, log.interval, opts.logger);
+    await checkTopicId(opts.dir, opts.topicId);
+    log.segments = loaded.segments;
+    log.startOffset = loaded.logStartOffset;
+    return log;
+  }
+
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+  get logEndOffset(): number {
+    return this.active.nextOffset;
+  }
+  get size(): number {
+    return this.segments.reduce((n, s) => n + s.size, 0);
+  }
+  get active(): LogSegment {
+    return this.segments[this.segments.length - 1];
+  }
+  private get interval(): number {
+    return this.config.num('index.interval.bytes');
+  }
+
+  /** AlterConfigs: take a new config source (reads of the old object also stay live). */
+  reconfigure(config: PartitionConfig): void {
+    this.config.reconfigure(config);
+  }
+
+  append(batch: Buffer, meta: AppendMeta): Promise<number> {
+    if (this.closed) return Promise.reject(new Error(`log ${this.dir} is closed`));
+    if (framedSize(batch) !== batch.length) {
+      return Promise.reject(new Error('append expects exactly one magic-2 record batch'));
+    }
+    return new Promise<number>((resolve, reject) => {
+      const item = { batch, meta, resolve, reject };
+      // Appends arriving while a drain is queued but not started join it: they become one writev and share
+      // one fsync, while still ordered after any truncate/retention task queued before them.
+      if (this.openDrain) {
+        this.openDrain.push(item);
+        return;
+      }
+      const items = [item];
+      this.openDrain = items;
+      void this.exec.run(async () => {
+        if (this.openDrain === items) this.openDrain = null;
+        await this.drain(items);
+      });
+    });
+  }
+
+  private async drain(items: PendingAppend[]): Promise<void> {
+    let i = 0;
+    while (i < items.length) {
+      let seg = this.active;
+      let next = seg.nextOffset;
+      let bytes = 0;
+      const group: AppendedBatch[] = [];
+      const waiters: PendingAppend[] = [];
+      while (i < items.length && group.length < MAX_GROUP_BATCHES && bytes < MAX_GROUP_BYTES) {
+        const item = items[i];
+        const last = next + item.meta.lastOffsetDelta;
+        if (this.shouldRoll(seg, bytes, item.batch.length, last)) {
+          if (group.length > 0) break;
+          try {
+            seg = await this.roll();
+          } catch (err) {
+            for (const rest of items.slice(i)) rest.reject(err);
+            return;
+          }
+          continue;
+        }
+        setBaseOffset(item.batch, next);
+        group.push({ buf: item.batch, lastOffset: last, maxTimestamp: item.meta.maxTimestamp });
+        waiters.push(item);
+        bytes += item.batch.length;
+        next = last + 1;
+        i++;
+      }
+      try {
+        await seg.append(group, this.interval);
+      } catch (err) {
+        this.opts.logger.error({ err, dir: this.dir }, 'log append failed');
+        for (const w of waiters) w.reject(err);
+        continue;
+      }
+      for (const b of group) this.unflushedMessages += b.buf.readInt32BE(RECORD_COUNT);
+      this.settle(waiters, group);
+    }
+  }
+
+  /** Resolves a written group now, or after the (shared) fsync the flush policy asks for. */
+  private settle(waiters: PendingAppend[], group: AppendedBatch[]): void {
+    const resolveAll = (): void => {
+      for (let k = 0; k < waiters.length; k++) waiters[k].resolve(group[k].lastOffset - waiters[k].meta.lastOffsetDelta);
+    };
+    if (this.opts.fsync === 'always' || this.unflushedMessages >= this.config.num('flush.messages')) {
+      this.groupCommit.sync().then(resolveAll, (err: unknown) => {
+        for (const w of waiters) w.reject(err);
+      });
+    } else {
+      resolveAll();
+    }
+  }
+
+  /** Kafka's LogSegment.shouldRoll, evaluated with the bytes of the group being assembled. */
+  private shouldRoll(seg: LogSegment, pendingBytes: number, batchBytes: number, lastOffset: number): boolean {
+    if (lastOffset - seg.baseOffset > 0x7fffffff) return true; // relative offsets are int32
+    const size = seg.size + pendingBytes;
+    if (size === 0) return false;
+    return (
+      size + batchBytes > this.config.num('segment.bytes') ||
+      Date.now() - seg.createdAt > this.config.num('segment.ms') - this.jitterMs ||
+      seg.indexEntries >= Math.floor(this.config.num('segment.index.bytes') / 8)
+    );
+  }
+
+  /** Seals the active segment and starts a new one at the LEO. Caller holds the executor. */
+  async roll(): Promise<LogSegment> {
+    const old = this.active;
+    if (old.size === 0) return old;
+    const seg = await LogSegment.create(this.dir, old.nextOffset);
+    old.seal();
+    this.segments.push(seg);
+    this.dirEntriesDirty = true;
+    // Like Kafka, a rolled segment is flushed in the background whatever the flush policy, and its index
+    // files are written only after its data is durable (recovery trusts a segment that has them).
+    this.track(
+      (async () => {
+        await old.datasync();
+        this.opts.onFsync?.(old.logPath);
+        await old.writeIndexFiles(true);
+        await fsyncDir(this.dir);
+      })().catch((err: unknown) => {
+        if (this.segments.includes(old)) this.opts.logger.error({ err, segment: old.logPath }, 'flushing rolled segment failed');
+      }),
+    );
+    return seg;
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
+  }
+
+  /** One group-commit round: fdatasync every segment written since the last round (plus the dir on create). */
+  private async syncNow(): Promise<void> {
+    const dirty = this.segments.filter((s) => s.dirty);
+    const dirEntries = this.dirEntriesDirty;
+    this.dirEntriesDirty = false;
+    this.unflushedMessages = 0;
+    this.lastFlushMs = Date.now();
+    for (const seg of dirty) {
+      try {
+        await seg.datasync();
+        this.opts.onFsync?.(seg.logPath);
+      } catch (err) {
+        if (this.segments.includes(seg)) throw err; // deleted meanwhile: nothing left to make durable
+      }
+    }
+    if (dirEntries) await fsyncDir(this.dir);
+  }
+
+  /** Storage ticker: fsync=interval, and per-topic flush.ms. */
+  async flushIfDue(now: number, intervalMs: number | null): Promise<void> {
+    if (this.closed || !this.segments.some((s) => s.dirty)) return;
+    const due = Math.min(intervalMs ?? Infinity, this.config.num('flush.ms'));
+    if (now - this.lastFlushMs >= due) await this.groupCommit.sync();
+  }
+
+  async read(offset: number, maxBytes: number, maxOffset = Infinity): Promise<ReadResult> {
+    try {
+      return await this.readOnce(offset, maxBytes, maxOffset);
+    } catch (err) {
+      // A segment deleted under the read (retention, truncation) closes its handle; the retry sees the new list.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EBADF' && code !== 'ERR_INVALID_STATE') throw err;
+      return this.readOnce(offset, maxBytes, maxOffset);
+    }
+  }
+
+  private async readOnce(offset: number, maxBytes: number, maxOffset: number): Promise<ReadResult> {
+    const segs = this.segments;
+    const from = Math.max(offset, this.startOffset);
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    if (from >= this.logEndOffset || from >= maxOffset) return { chunks, bytes };
+    let i = floorSegment(segs, from);
+    for (; i < segs.length; i++) {
+      const r = await segs[i].read(from, maxBytes - bytes, maxOffset, chunks.length > 0, this.interval);
+      for (const c of r.chunks) chunks.push(c);
+      bytes += r.bytes;
+      if (r.full || bytes >= maxBytes) break;
+    }
+    return { chunks, bytes };
+  }
+
+  async offsetForTimestamp(ts: number): Promise<TimestampLookup | null> {
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp < ts || seg.nextOffset <= this.startOffset) continue;
+      const h = await seg.findByTimestamp(ts, this.startOffset, this.interval);
+      if (h) return { offset: Math.max(h.baseOffset, this.startOffset), timestamp: h.maxTimestamp };
+    }
+    return null;
+  }
+
+  maxTimestamp(): TimestampLookup | null {
+    let best: TimestampLookup | null = null;
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp >= 0 && (!best || seg.maxTimestamp > best.timestamp)) {
+        best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
+      }
+    }
+    return best;
+  }
+
+  deleteRecordsBefore(offset: number): Promise<void> {
+    return this.exec.run(async () => {
+      if (offset > this.logEndOffset) {
+        throw new RangeError(`deleteRecordsBefore(${offset}) is beyond the log end offset ${this.logEndOffset}`);
+      }
+      if (offset <= this.startOffset) return;
+      await this.advanceLogStart(offset);
+      // Everything stored is below the new start: roll so the old active segment can go too.
+      if (offset >= this.logEndOffset) await this.roll();
+      await this.deletePrefix(retentionPrefix(this.segments, { ...noRetention, logStartOffset: offset }));
+    });
+  }
+
+  /** Checkpoint first: a crash after it but before the deletions just finishes them on the next open. */
+  private async advanceLogStart(offset: number): Promise<void> {
+    this.startOffset = offset;
+    await writeLogStart(this.dir, offset);
+  }
+
+  /** Deletes the first n segments (rolling first when that includes the active one). Holds the executor. */
+  private async deletePrefix(n: number): Promise<number> {
+    if (n === 0) return 0;
+    if (n >= this.segments.length) await this.roll();
+    const victims = this.segments.slice(0, n);
+    const newStart = this.segments[n].baseOffset;
+    if (newStart > this.startOffset) await this.advanceLogStart(newStart);
+    this.segments = this.segments.slice(n);
+    // Awaited, not backgrounded: a later roll may reuse a deleted segment's file name.
+    for (const seg of victims) await seg.deleteFiles();
+    this.opts.logger.debug({ dir: this.dir, deleted: victims.map((s) => s.baseOffset), logStartOffset: this.startOffset }, 'deleted segments');
+    return n;
+  }
+
+  /** retention.ms / retention.bytes / log start: returns the number of segments deleted. */
+  runRetention(now = Date.now()): Promise<number> {
+    return this.exec.run(async () => {
+      if (this.closed) return 0;
+      const n = retentionPrefix(this.segments, {
+        now,
+        retentionMs: this.config.num('retention.ms'),
+        retentionBytes: this.config.num('retention.bytes'),
+        deletePolicy: this.config.policies.delete,
+        logStartOffset: this.startOffset,
+      });
+      return this.deletePrefix(n);
+    });
+  }
+
+  truncateTo(offset: number): Promise<void> {
+    return this.exec.run(async () => {
+      if (offset >= this.logEndOffset) return;
+      if (offset < this.startOffset) {
+        // Kafka's truncateFullyAndStartAt: nothing at or after the target survives below the log start.
+        for (const seg of this.segments) await seg.deleteFiles();
+        this.segments = [await LogSegment.create(this.dir, offset)];
+        await this.advanceLogStart(offset);
+      } else {
+        const i = floorSegment(this.segments, offset);
+        for (const seg of this.segments.splice(i + 1)) await seg.deleteFiles();
+        const seg = this.active;
+        const h = await seg.findBatch(offset, this.interval);
+        // The batch holding `offset` goes entirely: the log only ever ends on a batch boundary. Without one
+        // (offset in a compaction gap at the segment end) the rescan finds the real end and the LEO becomes
+        // the target, as in Kafka.
+        await seg.truncateAt(h ? h.position : seg.size, this.interval);
+        if (!h) seg.nextOffset = Math.max(seg.nextOffset, offset);
+        seg.sealed = false;
+      }
+      this.dirEntriesDirty = true;
+      if (this.opts.fsync === 'always') await this.groupCommit.sync();
+    });
+  }
+
+  async flush(): Promise<void> {
+    await this.exec.idle();
+    await this.groupCommit.sync();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.exec.run(async () => {
+      await Promise.allSettled([...this.background]);
+      await this.groupCommit.sync();
+      await Promise.all(this.segments.map((s) => s.close()));
+    });
+  }
+}
+
+const noRetention = { now: 0, retentionMs: -1, retentionBytes: -1, deletePolicy: false };
+
+/** Index of the last segment whose base offset <= offset (0 when offset precedes them all). */
+export function floorSegment(segs: LogSegment[], offset: number): number {
+  let lo = 0;
+  let hi = segs.length - 1;
+  let found = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segs[mid].baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+export function partitionDirName(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}

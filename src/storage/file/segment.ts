@@ -1,0 +1,338 @@
+// One log segment: `<20-digit base offset>.log` plus its sparse `.index` and `.timeindex`.
+// Writes go through positional writes at `size`; `size` only advances after a write completed, so readers
+// that bound themselves by it never see a half-written batch.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { type BatchHeader, HEADER_SIZE, framedSize, readHeader } from './batch-format.js';
+import { atomicWrite, isNotFound, readAt, readIfExists } from './fs-util.js';
+import { OffsetIndex, TimeIndex } from './indexes.js';
+import { type ScanResult, scanBatches } from './scan.js';
+
+export function segmentName(baseOffset: number, suffix: string): string {
+  return String(baseOffset).padStart(20, '0') + suffix;
+}
+
+export interface AppendedBatch {
+  buf: Buffer;
+  lastOffset: number;
+  maxTimestamp: number;
+}
+
+export interface SegmentReadResult {
+  chunks: Buffer[];
+  bytes: number;
+  /** True when reading stopped on maxBytes/maxOffset; false when the segment simply ran out. */
+  full: boolean;
+}
+
+export class LogSegment {
+  size = 0;
+  /** Offset after the last batch (valid once recovered/appended; closed segments learn it lazily). */
+  nextOffset: number;
+  maxTimestamp = -1;
+  offsetOfMaxTimestamp: number;
+  /** Wall-clock time the segment was created or loaded, for segment.ms rolling. */
+  readonly createdAt = Date.now();
+  /** File mtime (tracked in memory), Kafka's fallback for retention when batches carry no timestamps. */
+  lastModifiedMs = Date.now();
+  /** Unsynced bytes are present (consulted by the flush policy). */
+  dirty = false;
+  sealed = false;
+  private offsetIndex: OffsetIndex | null = null;
+  private timeIndex: TimeIndex | null = null;
+  private indexLoad: Promise<void> | null = null;
+  private bytesSinceIndexEntry = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    private readonly fh: fsp.FileHandle,
+  ) {
+    this.nextOffset = baseOffset;
+    this.offsetOfMaxTimestamp = baseOffset;
+  }
+
+  get logPath(): string {
+    return path.join(this.dir, segmentName(this.baseOffset, '.log'));
+  }
+  get indexPath(): string {
+    return path.join(this.dir, segmentName(this.baseOffset, '.index'));
+  }
+  get timeIndexPath(): string {
+    return path.join(this.dir, segmentName(this.baseOffset, '.timeindex'));
+  }
+
+  static async create(dir: string, baseOffset: number): Promise<LogSegment> {
+    // 'w+' rather than 'wx+': a leftover empty file with the same base (e.g. after truncateTo) is replaced.
+    const fh = await fsp.open(path.join(dir, segmentName(baseOffset, '.log')), 'w+');
+    const seg = new LogSegment(dir, baseOffset, fh);
+    seg.offsetIndex = new OffsetIndex(baseOffset);
+    seg.timeIndex = new TimeIndex(baseOffset);
+    return seg;
+  }
+
+  static async open(dir: string, baseOffset: number): Promise<LogSegment> {
+    const fh = await fsp.open(path.join(dir, segmentName(baseOffset, '.log')), 'r+');
+    const seg = new LogSegment(dir, baseOffset, fh);
+    const st = await fh.stat();
+    seg.size = st.size;
+    seg.lastModifiedMs = st.mtimeMs;
+    return seg;
+  }
+
+  /**
+   * Active-segment recovery: validate every batch (framing, CRC32C, offset order), cut the file at the
+   * first torn or corrupt one, and rebuild both indexes from what survived.
+   */
+  async recover(indexIntervalBytes: number): Promise<ScanResult> {
+    const result = await this.rebuild(indexIntervalBytes, true);
+    if (result.corrupt) {
+      await this.fh.truncate(result.end);
+      this.size = result.end;
+    }
+    return result;
+  }
+
+  /**
+   * Closed-segment load: trust the index files when present and plausible (Kafka's sanity check), else
+   * rebuild them with a validating scan. Only the time index's last entry is read eagerly (it carries the
+   * segment's max timestamp); the index bodies load on first use.
+   */
+  async load(indexIntervalBytes: number, nextBase: number): Promise<ScanResult | null> {
+    this.nextOffset = nextBase;
+    const [ixStat, tixStat] = await Promise.all([statSize(this.indexPath), statSize(this.timeIndexPath)]);
+    const plausible =
+      ixStat !== null && tixStat !== null && ixStat % OffsetIndex.ENTRY === 0 && tixStat % TimeIndex.ENTRY === 0;
+    if (plausible) {
+      if (tixStat > 0) {
+        const last = Buffer.alloc(TimeIndex.ENTRY);
+        const fh = await fsp.open(this.timeIndexPath, 'r');
+        try {
+          await readAt(fh, last, tixStat - TimeIndex.ENTRY);
+        } finally {
+          await fh.close();
+        }
+        this.maxTimestamp = Number(last.readBigInt64BE(0));
+        this.offsetOfMaxTimestamp = this.baseOffset + last.readInt32BE(8);
+      }
+      return null;
+    }
+    const result = await this.rebuild(indexIntervalBytes, true);
+    if (result.corrupt) {
+      await this.fh.truncate(result.end);
+      this.size = result.end;
+    }
+    await this.writeIndexFiles(true);
+    return result;
+  }
+
+  /** Loads the index bodies of a closed segment (once); a failing sanity check triggers a rebuild. */
+  ensureIndexes(indexIntervalBytes: number): Promise<void> {
+    if (this.offsetIndex && this.timeIndex) return Promise.resolve();
+    this.indexLoad ??= (async () => {
+      const [ix, tix] = await Promise.all([readIfExists(this.indexPath), readIfExists(this.timeIndexPath)]);
+      const oi = ix ? new OffsetIndex(this.baseOffset, ix) : null;
+      const ti = tix ? new TimeIndex(this.baseOffset, tix) : null;
+      if (oi && ti && oi.isSane(this.size) && ti.isSane(this.nextOffset - this.baseOffset)) {
+        this.offsetIndex = oi;
+        this.timeIndex = ti;
+        return;
+      }
+      await this.rebuild(indexIntervalBytes, false);
+      await this.writeIndexFiles(true);
+    })().finally(() => {
+      this.indexLoad = null;
+    });
+    return this.indexLoad;
+  }
+
+  private async rebuild(indexIntervalBytes: number, validate: boolean): Promise<ScanResult> {
+    const oi = new OffsetIndex(this.baseOffset);
+    const ti = new TimeIndex(this.baseOffset);
+    this.offsetIndex = oi;
+    this.timeIndex = ti;
+    this.bytesSinceIndexEntry = 0;
+    this.maxTimestamp = -1;
+    this.offsetOfMaxTimestamp = this.baseOffset;
+    let next = this.baseOffset;
+    const result = await scanBatches(this.fh, { from: 0, to: this.size, validate, minOffset: this.baseOffset }, (h) => {
+      this.indexBatch(h.position, h.lastOffset, h.maxTimestamp, h.size, indexIntervalBytes);
+      next = h.lastOffset + 1;
+    });
+    if (validate || next > this.nextOffset) this.nextOffset = next;
+    return result;
+  }
+
+  /** Kafka's LogSegment.append bookkeeping: track the max timestamp, add a sparse entry every interval. */
+  private indexBatch(position: number, lastOffset: number, maxTimestamp: number, size: number, interval: number): void {
+    if (maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = maxTimestamp;
+      this.offsetOfMaxTimestamp = lastOffset;
+    }
+    if (this.bytesSinceIndexEntry > interval) {
+      this.offsetIndex!.append(lastOffset, position);
+      this.timeIndex!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.bytesSinceIndexEntry = 0;
+    }
+    this.bytesSinceIndexEntry += size;
+  }
+
+  /** Kafka's LogSegment.largestTimestamp: the max batch timestamp, or the mtime when there is none. */
+  get largestTimestamp(): number {
+    return this.maxTimestamp >= 0 ? this.maxTimestamp : this.lastModifiedMs;
+  }
+
+  get indexEntries(): number {
+    return this.offsetIndex?.entries ?? 0;
+  }
+
+  /** Writes batches contiguously at the end. On failure the file is cut back so no partial batch remains. */
+  async append(batches: AppendedBatch[], indexIntervalBytes: number): Promise<void> {
+    const start = this.size;
+    const bufs = batches.map((b) => b.buf);
+    const total = bufs.reduce((n, b) => n + b.length, 0);
+    this.dirty = true;
+    try {
+      const { bytesWritten } = await this.fh.writev(bufs, start);
+      if (bytesWritten !== total) throw new Error(`short write: ${bytesWritten} of ${total} bytes`);
+    } catch (err) {
+      await this.fh.truncate(start).catch(() => undefined);
+      throw err;
+    }
+    let pos = start;
+    for (const b of batches) {
+      this.indexBatch(pos, b.lastOffset, b.maxTimestamp, b.buf.length, indexIntervalBytes);
+      pos += b.buf.length;
+    }
+    this.nextOffset = batches[batches.length - 1].lastOffset + 1;
+    this.size = pos;
+    this.lastModifiedMs = Date.now();
+  }
+
+  /**
+   * Whole batches from the one holding `offset` (the first batch whose last offset >= offset). The first
+   * batch is returned even past `budget` (unless `haveSome`); batches with last offset >= maxOffset stop it.
+   */
+  async read(offset: number, budget: number, maxOffset: number, haveSome: boolean, interval: number): Promise<SegmentReadResult> {
+    await this.ensureIndexes(interval);
+    const end = this.size;
+    let pos = this.offsetIndex!.lookup(offset);
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let win = Buffer.alloc(0);
+    let winStart = pos;
+    let winEnd = pos;
+    const fill = async (at: number, want: number): Promise<void> => {
+      win = Buffer.allocUnsafe(Math.min(end - at, Math.max(want, 64 << 10)));
+      winStart = at;
+      winEnd = at + (await readAt(this.fh, win, at));
+    };
+    while (pos < end) {
+      if (pos + HEADER_SIZE > winEnd) {
+        // Size the read for the expected scan distance from the index entry plus the remaining budget.
+        await fill(pos, Math.max(0, budget - bytes) + (chunks.length === 0 ? interval + 16384 : 0));
+        if (pos + HEADER_SIZE > winEnd) break; // concurrently truncated
+      }
+      const size = framedSize(win, pos - winStart);
+      if (size < 0) break;
+      const h = readHeader(win, pos - winStart, pos);
+      if (h.lastOffset < offset) {
+        pos += size;
+        continue;
+      }
+      if (h.lastOffset >= maxOffset) return { chunks, bytes, full: true };
+      if ((haveSome || chunks.length > 0) && bytes + size > budget) return { chunks, bytes, full: true };
+      if (pos + size > winEnd) {
+        await fill(pos, chunks.length === 0 ? Math.max(size, budget) : Math.max(size, budget - bytes));
+        if (pos + size > winEnd) break;
+      }
+      chunks.push(win.subarray(pos - winStart, pos - winStart + size));
+      bytes += size;
+      pos += size;
+    }
+    return { chunks, bytes, full: false };
+  }
+
+  /** First batch (with last offset >= minOffset) whose max timestamp >= ts, via the time index. */
+  async findByTimestamp(ts: number, minOffset: number, interval: number): Promise<BatchHeader | null> {
+    await this.ensureIndexes(interval);
+    const below = this.timeIndex!.lookupBelow(ts);
+    const from = below === null ? 0 : this.offsetIndex!.lookup(Math.max(below, minOffset));
+    let found: BatchHeader | null = null;
+    await scanBatches(this.fh, { from, to: this.size, validate: false, minOffset: this.baseOffset }, (h) => {
+      if (h.lastOffset >= minOffset && h.maxTimestamp >= ts) {
+        found = h;
+        return false;
+      }
+    });
+    return found;
+  }
+
+  /** Header of the first batch whose last offset >= offset, or null (used by truncateTo). */
+  async findBatch(offset: number, interval: number): Promise<BatchHeader | null> {
+    await this.ensureIndexes(interval);
+    let found: BatchHeader | null = null;
+    await scanBatches(this.fh, { from: this.offsetIndex!.lookup(offset), to: this.size, validate: false, minOffset: this.baseOffset }, (h) => {
+      if (h.lastOffset >= offset) {
+        found = h;
+        return false;
+      }
+    });
+    return found;
+  }
+
+  /** Cuts the segment at `position` (a batch boundary) and rebuilds its indexes and max timestamp. */
+  async truncateAt(position: number, interval: number): Promise<void> {
+    await this.fh.truncate(position);
+    this.size = position;
+    this.dirty = true;
+    this.nextOffset = this.baseOffset;
+    await this.rebuild(interval, false);
+  }
+
+  /** Closing for appends (roll): Kafka records the segment's max timestamp as the final time index entry. */
+  seal(): void {
+    this.timeIndex?.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+    this.sealed = true;
+  }
+
+  async datasync(): Promise<void> {
+    this.dirty = false;
+    await this.fh.datasync();
+  }
+
+  async writeIndexFiles(durable: boolean): Promise<void> {
+    if (!this.offsetIndex || !this.timeIndex) return;
+    await Promise.all([
+      // Atomic so a crash never leaves a half-written index that still passes the sanity check.
+      atomicWrite(this.indexPath, this.offsetIndex.bytes(), durable),
+      atomicWrite(this.timeIndexPath, this.timeIndex.bytes(), durable),
+    ]);
+  }
+
+  /** Reads the whole file (compaction input; closed segments only). */
+  async readAll(): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(this.size);
+    const n = await readAt(this.fh, buf, 0);
+    return buf.subarray(0, n);
+  }
+
+  /** FileHandle.close waits for in-flight reads, so a concurrent fetch never reads a recycled fd. */
+  async close(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+  }
+
+  async deleteFiles(): Promise<void> {
+    await this.close();
+    await Promise.all([this.logPath, this.indexPath, this.timeIndexPath].map((p) => fsp.rm(p, { force: true })));
+  }
+}
+
+async function statSize(p: string): Promise<number | null> {
+  try {
+    return (await fsp.stat(p)).size;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
