@@ -58,7 +58,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   try {
     parsed = parseArgs({
       args: argv,
-      options: Object.fromEntries(Object.entries(FLAGS).map(([k, f]) => [k, { type: f.type, multiple: f.multiple }])),
+      options: Object.fromEntries(Object.entries(FLAGS).map(([k, f]) => [k, f.multiple ? { type: f.type, multiple: true } : { type: f.type }])),
       strict: true,
       allowPositionals: false,
     });

@@ -1,0 +1,78 @@
+// The kafkalite command as a user runs it (needs dist/: `npm test` builds it first via pretest).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { parseCli, UsageError } from '../src/cli.js';
+
+const BIN = join(__dirname, '..', 'bin', 'kafkalite');
+
+function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ line: string; stop: () => Promise<number | null> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('kafkalite ready'));
+      if (line) {
+        resolve({
+          line,
+          stop: () => new Promise((res) => { child.on('exit', (code) => res(code)); child.kill('SIGTERM'); }),
+        });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
+  });
+}
+
+describe('kafkalite CLI', () => {
+  it('--port 0 picks a free port, prints the bootstrap address, serves kafkajs and exits 0 on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafkalite-cli-'));
+    try {
+      const { line, stop } = await startCli(['--port', '0', '--data-dir', dir, '--log-level', 'warn']);
+      const bootstrap = /bootstrap (\S+)/.exec(line)![1];
+      expect(bootstrap).toMatch(/^127\.0\.0\.1:\d+$/);
+      const kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      const meta = await admin.describeCluster();
+      expect(meta.brokers.length).toBe(1);
+      await admin.disconnect();
+      expect(await stop()).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('env vars work like flags', async () => {
+    const { line, stop } = await startCli([], { KAFKALITE_PORT: '0', KAFKALITE_MEMORY: 'true', KAFKALITE_LOG_LEVEL: 'warn' });
+    expect(line).toMatch(/memory/);
+    expect(await stop()).toBe(0);
+  });
+
+  it('a bad flag or value exits 2 with a clear message', () => {
+    const r = spawnSync(process.execPath, [BIN, '--no-such-flag'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no-such-flag/);
+    const r2 = spawnSync(process.execPath, [BIN, '--port', 'abc'], { encoding: 'utf8' });
+    expect(r2.status).toBe(2);
+    expect(r2.stderr).toMatch(/--port must be an integer/);
+  });
+
+  it('--help lists the flags', () => {
+    const r = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    for (const f of ['--port', '--data-dir', '--memory', '--override', '--brokers']) expect(r.stdout).toContain(f);
+  });
+
+  it('parses overrides and shorthands into Kafka config names', () => {
+    const { opts } = parseCli(['--num-partitions', '3', '--override', 'log.retention.ms=1000', '--auto-create-topics', 'false'], {});
+    expect(opts.overrides).toMatchObject({ 'num.partitions': '3', 'log.retention.ms': '1000', 'auto.create.topics.enable': 'false' });
+    expect(() => parseCli(['--override', 'novalue'], {})).toThrow(UsageError);
+    expect(() => parseCli(['--fsync', 'sometimes'], {})).toThrow(/--fsync/);
+  });
+});
