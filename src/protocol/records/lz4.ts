@@ -10,8 +10,9 @@
 // The per-block LZ4 decode is still native (lz4-napi uncompressSync, i.e. lz4_flex with a size prefix, where the
 // prefix we give is the block maximum, which doubles as the per-block output bound).
 //
-// Compression uses lz4-napi's frame encoder: it writes FLG=0x60 (version 1, independent blocks, no checksums),
-// BD=0x40 (64 KiB blocks), a correct HC and an end mark, i.e. exactly what Java's Lz4BlockOutputStream writes.
+// Compression uses lz4-napi's (async, off-thread) frame encoder: FLG=0x60 (version 1, independent blocks, no
+// checksums), a correct HC and an end mark, like Java's Lz4BlockOutputStream. It picks the block size itself: 64 KiB
+// (BD=0x40, Java's choice) for small inputs, 4 MiB (BD=0x70) for large ones; Kafka's reader accepts BD 4..7.
 import { compressFrame, uncompressSync } from 'lz4-napi';
 import { RecordError, RecordErrorCode, asRecordError } from './errors.js';
 import { xxh32 } from './xxhash32.js';
