@@ -173,11 +173,12 @@ export function setLogAppendTime(buf: Buffer, ts: number, pos = 0): void {
   buf.writeUInt32BE(crc32c(buf, pos + ATTRIBUTES_OFFSET, pos + h.size), pos + CRC_OFFSET);
 }
 
-/** Recomputes and stores the CRC of the batch at `pos` (after editing CRC-covered fields). */
+/** Recomputes and stores the CRC of the batch at `pos` (after editing CRC-covered fields). Only needs the framing. */
 export function updateCrc(buf: Buffer, pos = 0): void {
-  const h = readBatchHeader(buf, pos);
-  if (buf.length - pos < h.size) throw new RecordError(`Record batch is truncated (${buf.length - pos} of ${h.size} bytes)`);
-  buf.writeUInt32BE(crc32c(buf, pos + ATTRIBUTES_OFFSET, pos + h.size), pos + CRC_OFFSET);
+  needHeader(buf, pos);
+  const size = buf.readInt32BE(pos + LENGTH_OFFSET) + LOG_OVERHEAD;
+  if (size < RECORD_BATCH_OVERHEAD || buf.length - pos < size) throw new RecordError(`Record batch is truncated or has an invalid length (${size} bytes declared, ${buf.length - pos} present)`);
+  buf.writeUInt32BE(crc32c(buf, pos + ATTRIBUTES_OFFSET, pos + size), pos + CRC_OFFSET);
 }
 
 /**

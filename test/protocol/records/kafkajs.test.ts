@@ -79,7 +79,7 @@ describe('our encodeBatch -> kafkajs RecordBatch decoder', () => {
     });
   }
 
-  it('kafkajs decodes our LogAppendTime and control batches with the right flags', async () => {
+  it('kafkajs reads our LogAppendTime batches as LogAppendTime', async () => {
     const buf = await encodeBatch([{ key: null, value: Buffer.from('x'), timestamp: 5 }], { timestampType: 1 });
     const d = await decodeKafkajsBatch(new Decoder(buf));
     expect(d.timestampType).toBe(1);
