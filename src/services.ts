@@ -2,6 +2,7 @@
 // Each installer adds its objects to `services` by name; handlers look them up there, so a subsystem can
 // be absent (as in early builds) without the handlers that merely consult it breaking.
 import type { Services } from './broker/context.js';
+import { groupCoordinatorInstaller } from './coordinator/group/index.js';
 
 export interface ServiceInstaller {
   name: string;
@@ -10,4 +11,6 @@ export interface ServiceInstaller {
   stop?(services: Services): Promise<void> | void;
 }
 
-export const INSTALLERS: ServiceInstaller[] = [];
+export const INSTALLERS: ServiceInstaller[] = [
+  groupCoordinatorInstaller,
+];

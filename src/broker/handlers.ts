@@ -1,5 +1,16 @@
 // Every implemented API, one handler module per API key. ApiVersions advertises exactly this list.
 import type { HandlerDef } from './context.js';
+import deleteGroups from './delete-groups.js';
+import describeGroups from './describe-groups.js';
+import findCoordinator from './find-coordinator.js';
+import heartbeat from './heartbeat.js';
+import joinGroup from './join-group.js';
+import leaveGroup from './leave-group.js';
+import listGroups from './list-groups.js';
+import offsetCommit from './offset-commit.js';
+import offsetDelete from './offset-delete.js';
+import offsetFetch from './offset-fetch.js';
+import syncGroup from './sync-group.js';
 import apiVersions from './api-versions.js';
 import fetch from './fetch.js';
 import listOffsets from './list-offsets.js';
@@ -12,4 +23,16 @@ export const HANDLERS: HandlerDef[] = [
   listOffsets,
   metadata,
   apiVersions,
+  // group coordinator
+  deleteGroups,
+  describeGroups,
+  findCoordinator,
+  heartbeat,
+  joinGroup,
+  leaveGroup,
+  listGroups,
+  offsetCommit,
+  offsetDelete,
+  offsetFetch,
+  syncGroup,
 ];

@@ -100,6 +100,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'message.max.bytes': { type: 'int', default: '1048588' },
   'min.insync.replicas': { type: 'int', default: '1' },
   'num.partitions': { type: 'int', default: '1' },
+  'offset.metadata.max.bytes': { type: 'int', default: '4096' },
+  'offsets.retention.check.interval.ms': { type: 'long', default: '600000' },
   'offsets.retention.minutes': { type: 'int', default: '10080' },
   'offsets.topic.num.partitions': { type: 'int', default: '50' },
   'offsets.topic.replication.factor': { type: 'short', default: '3' },

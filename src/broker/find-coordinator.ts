@@ -1,0 +1,34 @@
+// FindCoordinator (key 10): which broker coordinates a group (key type 0) or a transactional id (1).
+// v4+ batches keys. The coordinator is the broker owning the key's partition of __consumer_offsets /
+// __transaction_state (hash(key) % partitions), spread over the live brokers.
+import { KEY_TYPE_GROUP, KEY_TYPE_TRANSACTION } from '../coordinator/group/coordinator.js';
+import { groupService } from '../coordinator/group/request-util.js';
+import { ErrorCode } from '../protocol/errors.js';
+import type { FindCoordinatorRequest, FindCoordinatorResponse, FindCoordinatorResponseCoordinator } from '../protocol/generated/find-coordinator.js';
+import type { Input } from '../protocol/primitives.js';
+import { defineHandler, type RequestContext } from './context.js';
+import { endpointFor } from './util.js';
+
+type Coordinator = Input<FindCoordinatorResponseCoordinator> & { errorCode: number };
+
+function find(ctx: RequestContext, key: string, keyType: number): Coordinator {
+  const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+  if (keyType !== KEY_TYPE_GROUP && keyType !== KEY_TYPE_TRANSACTION) return fail(ErrorCode.INVALID_REQUEST, `Unknown coordinator type: ${keyType}`);
+  const groups = groupService(ctx);
+  const node = groups?.coordinatorFor(key, keyType);
+  if (!node) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+  const ep = endpointFor(node, ctx.endpoint);
+  if (!ep) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+  return { key, nodeId: node.nodeId, host: ep.advertisedHost, port: ep.advertisedPort, errorCode: ErrorCode.NONE, errorMessage: null };
+}
+
+export default defineHandler<FindCoordinatorRequest>({
+  apiKey: 10,
+  handle(ctx, req): Input<FindCoordinatorResponse> {
+    const v = ctx.apiVersion;
+    const keyType = v >= 1 ? req.keyType : KEY_TYPE_GROUP;
+    if (v >= 4) return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((k) => find(ctx, k, keyType)) };
+    const c = find(ctx, req.key, keyType);
+    return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port };
+  },
+});

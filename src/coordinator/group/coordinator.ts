@@ -1,0 +1,253 @@
+// The group coordinator: every group of the cluster, which broker coordinates which key, offset storage,
+// offset retention and persistence. One instance serves all brokers of the process; a request reaching a
+// broker that does not coordinate the key gets NOT_COORDINATOR, as clients expect from Kafka.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Services } from '../../broker/context.js';
+import type { BrokerNode, Cluster } from '../../cluster/cluster.js';
+import { ErrorCode, KafkaError, type ErrorName } from '../../protocol/errors.js';
+import { ClassicGroup, type GroupEnv } from './classic-group.js';
+import type { GroupBase, OffsetAndMetadata } from './group.js';
+import { classicToJSON, META_NAME, offsetRows, restoreClassic, restoreOffsets, type PersistedDoc, type PersistedGroup } from './persistence.js';
+import { partitionForKey } from './timers.js';
+
+export const KEY_TYPE_GROUP = 0;
+export const KEY_TYPE_TRANSACTION = 1;
+
+/** Restores and serializes group types other than classic (the KIP-848 consumer groups register here). */
+export interface GroupTypeCodec {
+  restore(coord: GroupCoordinator, p: PersistedGroup): GroupBase | undefined;
+  toJSON(g: GroupBase): unknown;
+}
+
+export class GroupCoordinator {
+  readonly groups = new Map<string, GroupBase>();
+  /**
+   * True while an open transaction holds offsets for this partition of the group (TxnOffsetCommit before
+   * EndTxn): OffsetFetch with require_stable then answers UNSTABLE_OFFSET_COMMIT. Defaults to asking
+   * services.transactions.hasPendingTxnOffsets; a transaction coordinator may set it instead.
+   */
+  pendingTxnOffsets?: (groupId: string, topic: string, partition: number) => boolean;
+  readonly codecs = new Map<string, GroupTypeCodec>();
+  readonly logger: Logger;
+  readonly env: GroupEnv;
+  private saving?: Promise<void>;
+  private pendingSave?: Promise<void>;
+  private expiryTimer?: NodeJS.Timeout;
+  private stopped = false;
+
+  readonly cluster: Cluster;
+
+  constructor(private readonly services: Services) {
+    const cluster = (this.cluster = services.cluster);
+    this.logger = services.logger.child({ subsystem: 'groups' });
+    this.env = {
+      logger: this.logger,
+      initialRebalanceDelayMs: () => cluster.config.int('group.initial.rebalance.delay.ms'),
+      maxSize: () => cluster.config.int('group.max.size'),
+      persist: () => void this.persist(),
+      newMemberId: (prefix) => `${prefix}-${randomUUID()}`,
+    };
+  }
+
+  // ---- coordinator placement ---------------------------------------------------------------------------
+
+  /** The broker coordinating a group (or transactional id): owner of its __consumer_offsets-like partition. */
+  coordinatorFor(key: string, keyType = KEY_TYPE_GROUP): BrokerNode | undefined {
+    const live = this.cluster.liveBrokers();
+    if (live.length === 0) return undefined;
+    const n = this.cluster.config.int(keyType === KEY_TYPE_TRANSACTION ? 'transaction.state.log.num.partitions' : 'offsets.topic.num.partitions');
+    return live[partitionForKey(key, Math.max(1, n)) % live.length];
+  }
+
+  /** NONE when `broker` coordinates `groupId`, else NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE. */
+  coordinatorError(broker: BrokerNode, groupId: string): number {
+    if (this.stopped || !broker.alive) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const c = this.coordinatorFor(groupId);
+    if (!c) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return c.nodeId === broker.nodeId ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+  }
+
+  /** Groups this broker coordinates (ListGroups answers per broker, as in Kafka). */
+  groupsOf(broker: BrokerNode): GroupBase[] {
+    return [...this.groups.values()].filter((g) => !g.isDead() && this.coordinatorFor(g.groupId)?.nodeId === broker.nodeId);
+  }
+
+  // ---- group lookup --------------------------------------------------------------------------------------
+
+  group(groupId: string): GroupBase | undefined {
+    const g = this.groups.get(groupId);
+    return g && !g.isDead() ? g : undefined;
+  }
+
+  /**
+   * The classic group `groupId`, created when asked. An empty consumer group is converted (Kafka does so when
+   * a classic member joins it); a non-empty one is refused with GROUP_ID_NOT_FOUND, as Kafka's
+   * getOrMaybeCreateClassicGroup does.
+   */
+  classicGroup(groupId: string, create: boolean, notClassic: ErrorName = 'GROUP_ID_NOT_FOUND'): ClassicGroup | undefined {
+    let g = this.group(groupId);
+    if (g && g.type !== 'classic') {
+      if (!create || !g.isEmpty()) throw new KafkaError(notClassic, `Group ${groupId} is not a classic group.`);
+      g = this.replaceGroup(g, new ClassicGroup(groupId, this.env));
+    }
+    if (!g && create) {
+      g = new ClassicGroup(groupId, this.env);
+      this.groups.set(groupId, g);
+    }
+    return g as ClassicGroup | undefined;
+  }
+
+  /** Swaps a group for one of another type, carrying its offsets over (empty-group protocol conversion). */
+  replaceGroup<T extends GroupBase>(old: GroupBase, fresh: T): T {
+    for (const [topic, parts] of old.offsets) for (const [p, o] of parts) fresh.setOffset(topic, p, o);
+    old.shutdown();
+    this.groups.set(old.groupId, fresh);
+    this.logger.info({ group: old.groupId, from: old.type, to: fresh.type }, 'group converted');
+    return fresh;
+  }
+
+  // ---- offsets -------------------------------------------------------------------------------------------
+
+  /** The group an OffsetCommit / TxnOffsetCommit writes to, after Kafka's member and generation checks. */
+  groupForCommit(groupId: string, memberId: string, groupInstanceId: string | null, generationOrEpoch: number, transactional: boolean, apiVersion: number): GroupBase {
+    let g = this.group(groupId);
+    if (!g) {
+      if (generationOrEpoch < 0) {
+        // A commit without group management creates a "simple" group (classic, no protocol type).
+        g = this.classicGroup(groupId, true)!;
+      } else if (!transactional && apiVersion >= 9) {
+        throw new KafkaError('GROUP_ID_NOT_FOUND', `Group ${groupId} not found.`);
+      } else {
+        throw new KafkaError('ILLEGAL_GENERATION', `Group ${groupId} not found; generation ${generationOrEpoch} is not valid.`);
+      }
+    }
+    g.validateOffsetCommit(memberId, groupInstanceId, generationOrEpoch, transactional, apiVersion);
+    return g;
+  }
+
+  /** Stores committed offsets (also what the transaction coordinator calls when a transaction commits). */
+  writeOffsets(g: GroupBase, entries: { topic: string; partition: number; offset: OffsetAndMetadata }[]): Promise<void> {
+    for (const e of entries) g.setOffset(e.topic, e.partition, e.offset);
+    if (!this.groups.has(g.groupId)) this.groups.set(g.groupId, g);
+    return this.persist();
+  }
+
+  /**
+   * The transaction coordinator's hook (GroupTxnHooks): offsets of a committed transaction become visible.
+   * Creates a simple group if the group went away meanwhile, as Kafka's replay of offset records does.
+   */
+  commitTxnOffsets(groupId: string, offsets: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[]): Promise<void> {
+    const g = this.group(groupId) ?? this.classicGroup(groupId, true)!;
+    const now = Date.now();
+    return this.writeOffsets(g, offsets.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      offset: { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata ?? '', commitTimestamp: now },
+    })));
+  }
+
+  hasPendingTxnOffsets(groupId: string, topic: string, partition: number): boolean {
+    if (this.pendingTxnOffsets) return this.pendingTxnOffsets(groupId, topic, partition);
+    return this.services.transactions?.hasPendingTxnOffsets?.(groupId, topic, partition) ?? false;
+  }
+
+  /** Deletes groups (DeleteGroups); returns an error code per group id. */
+  async deleteGroups(groupIds: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const id of groupIds) {
+      const g = this.group(id);
+      try {
+        if (!g) throw new KafkaError('GROUP_ID_NOT_FOUND', `Group ${id} not found.`);
+        g.validateDeleteGroup();
+        this.removeGroup(g);
+        out.set(id, ErrorCode.NONE);
+      } catch (e) {
+        out.set(id, e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR);
+      }
+    }
+    await this.persist();
+    return out;
+  }
+
+  removeGroup(g: GroupBase): void {
+    g.shutdown();
+    if (g instanceof ClassicGroup) g.markDead();
+    if (this.groups.get(g.groupId) === g) this.groups.delete(g.groupId);
+    this.logger.info({ group: g.groupId }, 'group deleted');
+  }
+
+  /** Drops expired offsets (offsets.retention.minutes) and then empty groups left without offsets. */
+  expireOffsets(now = Date.now()): void {
+    const retentionMs = this.cluster.config.int('offsets.retention.minutes') * 60000;
+    let changed = false;
+    for (const g of [...this.groups.values()]) {
+      if (g.expireOffsets(now, retentionMs) > 0) changed = true;
+      if (g.isEmpty() && !g.hasOffsets()) {
+        this.removeGroup(g);
+        changed = true;
+      }
+    }
+    if (changed) void this.persist();
+  }
+
+  // ---- persistence ---------------------------------------------------------------------------------------
+
+  async load(): Promise<void> {
+    const doc = await this.cluster.storage.loadMeta<PersistedDoc>(META_NAME);
+    for (const p of doc?.groups ?? []) {
+      let g: GroupBase | undefined;
+      if (p.type === 'classic') {
+        const cg = new ClassicGroup(p.groupId, this.env);
+        if (p.classic) restoreClassic(cg, p.classic);
+        g = cg;
+      } else g = this.codecs.get(p.type)?.restore(this, p);
+      if (!g) continue;
+      g.stateTimestamp = p.stateTimestamp;
+      restoreOffsets(g, p.offsets);
+      this.groups.set(p.groupId, g);
+    }
+    const interval = this.cluster.config.int('offsets.retention.check.interval.ms');
+    this.expiryTimer = setInterval(() => this.expireOffsets(), Math.max(1000, interval));
+    this.expiryTimer.unref?.();
+  }
+
+  private snapshot(): PersistedDoc {
+    const groups: PersistedGroup[] = [];
+    for (const g of this.groups.values()) {
+      if (g.isDead()) continue;
+      const p: PersistedGroup = { groupId: g.groupId, type: g.type, stateTimestamp: g.stateTimestamp, offsets: offsetRows(g) };
+      if (g instanceof ClassicGroup) p.classic = classicToJSON(g);
+      else p.consumer = this.codecs.get(g.type)?.toJSON(g);
+      groups.push(p);
+    }
+    return { version: 1, groups };
+  }
+
+  /** Writes the groups document; calls in the same tick share one write, one write runs at a time. */
+  persist(): Promise<void> {
+    if (this.pendingSave) return this.pendingSave;
+    const previous = this.saving;
+    this.pendingSave = (async () => {
+      await previous?.catch(() => undefined);
+      await new Promise<void>((r) => setImmediate(r));
+      this.pendingSave = undefined;
+      const write = this.cluster.storage.saveMeta(META_NAME, this.snapshot());
+      this.saving = write;
+      try {
+        await write;
+      } catch (e) {
+        this.logger.error({ err: e }, 'failed to persist group metadata');
+        throw new KafkaError('COORDINATOR_NOT_AVAILABLE', 'Failed to write group metadata.');
+      }
+    })();
+    return this.pendingSave;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    await this.persist().catch(() => undefined);
+    for (const g of this.groups.values()) g.shutdown();
+  }
+}

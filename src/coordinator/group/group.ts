@@ -1,0 +1,83 @@
+// What classic and consumer (KIP-848) groups share: the committed offsets and the checks the offset APIs make.
+// Kafka keeps offsets per group id whatever the group type, and a commit to an unknown group creates a
+// "simple" classic group with no protocol type; that is why offsets live on the group object here.
+
+export interface OffsetAndMetadata {
+  offset: number;
+  leaderEpoch: number;
+  metadata: string;
+  commitTimestamp: number;
+  /** Set only by OffsetCommit v2-v4 with an explicit retention time. */
+  expireTimestamp?: number;
+}
+
+export type GroupType = 'classic' | 'consumer';
+
+export abstract class GroupBase {
+  /** topic -> partition -> committed offset. */
+  readonly offsets = new Map<string, Map<number, OffsetAndMetadata>>();
+  /** When the group last changed state (Kafka's currentStateTimestamp), base of offset expiry for empty groups. */
+  stateTimestamp = Date.now();
+
+  constructor(readonly groupId: string) {}
+
+  abstract readonly type: GroupType;
+  /** State name as Kafka reports it in ListGroups / DescribeGroups. */
+  abstract stateName(): string;
+  /** Protocol type as ListGroups reports it ('consumer' for KIP-848 groups, '' for simple groups). */
+  abstract listedProtocolType(): string;
+  abstract isEmpty(): boolean;
+  abstract isDead(): boolean;
+  abstract isSubscribedToTopic(topic: string): boolean;
+  /** Throws a KafkaError when an OffsetCommit (or TxnOffsetCommit) from this member must be refused. */
+  abstract validateOffsetCommit(memberId: string, groupInstanceId: string | null, generationOrEpoch: number, transactional: boolean, apiVersion: number): void;
+  abstract validateOffsetFetch(memberId: string | null, memberEpoch: number): void;
+  /** Throws when the group cannot be deleted (DeleteGroups). */
+  abstract validateDeleteGroup(): void;
+  /** Throws when offsets cannot be deleted at all (OffsetDelete); per-topic checks use isSubscribedToTopic. */
+  abstract validateOffsetDelete(): void;
+  /** Stops timers and fails pending requests; the group is going away (deleted or coordinator stopping). */
+  abstract shutdown(): void;
+
+  offset(topic: string, partition: number): OffsetAndMetadata | undefined {
+    return this.offsets.get(topic)?.get(partition);
+  }
+
+  setOffset(topic: string, partition: number, o: OffsetAndMetadata): void {
+    let t = this.offsets.get(topic);
+    if (!t) this.offsets.set(topic, (t = new Map()));
+    t.set(partition, o);
+  }
+
+  deleteOffset(topic: string, partition: number): boolean {
+    const t = this.offsets.get(topic);
+    if (!t?.delete(partition)) return false;
+    if (t.size === 0) this.offsets.delete(topic);
+    return true;
+  }
+
+  hasOffsets(): boolean {
+    return this.offsets.size > 0;
+  }
+
+  /**
+   * Drops offsets past retention (Kafka's OffsetExpirationConditionImpl): explicit expire timestamps first;
+   * otherwise, for groups with a protocol, only once the group is empty, counted from when it became empty;
+   * for simple groups from the commit time. Offsets of topics a consumer group subscribes to never expire.
+   */
+  expireOffsets(now: number, retentionMs: number): number {
+    if (!this.isEmpty() && this.type === 'classic') return 0;
+    let n = 0;
+    const useStateTs = this.listedProtocolType() !== '';
+    for (const [topic, parts] of this.offsets) {
+      if (this.isSubscribedToTopic(topic)) continue;
+      for (const [p, o] of parts) {
+        const expired = o.expireTimestamp !== undefined ? now >= o.expireTimestamp : (useStateTs ? this.stateTimestamp : o.commitTimestamp) + retentionMs <= now;
+        if (expired && this.deleteOffset(topic, p)) n++;
+      }
+    }
+    return n;
+  }
+}
+
+export const INVALID_OFFSET = -1;

@@ -1,0 +1,115 @@
+// Group metadata and committed offsets as one storage meta document ("groups"). Kafka writes these as records
+// to __consumer_offsets; kafkalite keeps the latest state of every group instead, rewritten (coalesced) after
+// changes. Members of classic groups are kept too, so consumers survive a broker restart without rebalancing.
+import type { ClassicGroup } from './classic-group.js';
+import { ClassicMember } from './classic-member.js';
+import type { GroupBase, OffsetAndMetadata } from './group.js';
+
+export const META_NAME = 'groups';
+
+type OffsetRow = [topic: string, partition: number, offset: number, leaderEpoch: number, metadata: string, commitTs: number, expireTs?: number];
+
+export interface PersistedMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: [name: string, metadataB64: string][];
+  assignment: string;
+}
+
+export interface PersistedGroup {
+  groupId: string;
+  type: 'classic' | 'consumer';
+  stateTimestamp: number;
+  offsets: OffsetRow[];
+  classic?: {
+    state: string;
+    generationId: number;
+    protocolType: string | null;
+    protocolName: string | null;
+    leaderId: string | null;
+    members: PersistedMember[];
+  };
+  /** KIP-848 group state, owned by consumer-group.ts. */
+  consumer?: unknown;
+}
+
+export interface PersistedDoc {
+  version: 1;
+  groups: PersistedGroup[];
+}
+
+export function offsetRows(g: GroupBase): OffsetRow[] {
+  const rows: OffsetRow[] = [];
+  for (const [topic, parts] of g.offsets) {
+    for (const [p, o] of parts) {
+      const row: OffsetRow = [topic, p, o.offset, o.leaderEpoch, o.metadata, o.commitTimestamp];
+      if (o.expireTimestamp !== undefined) row.push(o.expireTimestamp);
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+export function restoreOffsets(g: GroupBase, rows: OffsetRow[]): void {
+  for (const [topic, p, offset, leaderEpoch, metadata, commitTimestamp, expireTimestamp] of rows) {
+    const o: OffsetAndMetadata = { offset, leaderEpoch, metadata, commitTimestamp };
+    if (expireTimestamp !== undefined) o.expireTimestamp = expireTimestamp;
+    g.setOffset(topic, p, o);
+  }
+}
+
+export function classicToJSON(g: ClassicGroup): PersistedGroup['classic'] {
+  // Only a completed generation is worth restoring; mid-rebalance state is rebuilt by the members rejoining.
+  const settled = g.state === 'Stable';
+  return {
+    state: settled ? 'Stable' : 'Empty',
+    generationId: g.generationId,
+    protocolType: g.protocolType,
+    protocolName: settled ? g.protocolName : null,
+    leaderId: settled ? g.leaderId : null,
+    members: settled
+      ? [...g.members.values()].map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.info.clientId,
+          clientHost: m.info.clientHost,
+          sessionTimeoutMs: m.info.sessionTimeoutMs,
+          rebalanceTimeoutMs: m.info.rebalanceTimeoutMs,
+          protocolType: m.info.protocolType,
+          protocols: m.info.protocols.map((p) => [p.name, p.metadata.toString('base64')] as [string, string]),
+          assignment: m.assignment.toString('base64'),
+        }))
+      : [],
+  };
+}
+
+/** Restores a classic group; members come back Stable with fresh session timers (they must heartbeat). */
+export function restoreClassic(g: ClassicGroup, c: NonNullable<PersistedGroup['classic']>): void {
+  g.generationId = c.generationId;
+  g.protocolType = c.protocolType;
+  if (c.state !== 'Stable' || c.members.length === 0) return;
+  g.protocolName = c.protocolName;
+  g.leaderId = c.leaderId;
+  for (const pm of c.members) {
+    const m = new ClassicMember(pm.memberId, {
+      groupInstanceId: pm.groupInstanceId,
+      clientId: pm.clientId,
+      clientHost: pm.clientHost,
+      sessionTimeoutMs: pm.sessionTimeoutMs,
+      rebalanceTimeoutMs: pm.rebalanceTimeoutMs,
+      protocolType: pm.protocolType,
+      protocols: pm.protocols.map(([name, md]) => ({ name, metadata: Buffer.from(md, 'base64') })),
+    });
+    m.assignment = Buffer.from(pm.assignment, 'base64');
+    m.isNew = false;
+    g.members.set(m.memberId, m);
+    if (m.groupInstanceId !== null) g.staticMembers.set(m.groupInstanceId, m.memberId);
+  }
+  g.state = 'Stable';
+  for (const m of g.members.values()) g.scheduleHeartbeat(m);
+}

@@ -1,0 +1,24 @@
+// Helpers the group handlers share: finding the coordinator service and the client's host as Kafka reports it.
+import type { RequestContext } from '../../broker/context.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { GroupCoordinator } from './coordinator.js';
+
+export function groupService(ctx: RequestContext): GroupCoordinator | undefined {
+  return ctx.services.groups as GroupCoordinator | undefined;
+}
+
+/** NONE, or the error a request for `groupId` arriving at this broker gets (NOT_COORDINATOR, ...). */
+export function coordinatorCheck(ctx: RequestContext, groupId: string): number {
+  const g = groupService(ctx);
+  return g ? g.coordinatorError(ctx.broker, groupId) : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+}
+
+/** Kafka reports the client address as InetAddress#toString, e.g. "/127.0.0.1". */
+export function clientHost(ctx: RequestContext): string {
+  const addr = ctx.conn.socket.remoteAddress ?? '';
+  return '/' + addr.replace(/^::ffff:/, '');
+}
+
+/** Bitfield of group operations (READ, DELETE, DESCRIBE) when no authorizer restricts them. */
+export const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+export const OPERATIONS_NOT_REQUESTED = -2147483648;
