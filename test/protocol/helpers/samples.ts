@@ -81,7 +81,7 @@ const MAX_STRING = 'ünïcödé ✓ 日本 🚀 \u{10FFFF}';
 
 class Builder {
   private rnd: () => number;
-  constructor(private s: Schema, private version: number, private variant: Variant, seed: number) {
+  constructor(private s: Schema, private version: number, private variant: Variant, seed: number, private opts: SampleOptions = {}) {
     this.rnd = mulberry32(seed);
   }
   private int(lo: number, hi: number) { return lo + Math.floor(this.rnd() * (hi - lo + 1)); }
@@ -145,10 +145,10 @@ class Builder {
     const o: Record<string, unknown> = {};
     for (const f of fields) {
       const tg = isTagged(f, this.version, this.s);
-      if (!isRegular(f, this.version) && !tg) continue;
+      if (!isRegular(f, this.version) && (!tg || this.opts.tagged === false)) continue;
       o[camel(f.name)] = this.value(f, tg);
     }
-    if (this.variant === 'max' && isFlexible(this.s, this.version)) {
+    if (this.variant === 'max' && isFlexible(this.s, this.version) && this.opts.tagged !== false) {
       // Unknown tags (from a newer peer) must survive decode + encode; sorted, after every known tag.
       o._unknownTaggedFields = [[9000, Buffer.from('future')], [9001, Buffer.alloc(0)]];
     }
@@ -156,9 +156,13 @@ class Builder {
   }
 }
 
+export interface SampleOptions {
+  /** false: leave every tagged field out (at its default, so not encoded) - for peers that cannot read them. */
+  tagged?: boolean;
+}
 /** A sample of schema `s` at `version`; `seed` varies the random variant. */
-export function buildSample(s: Schema, version: number, variant: Variant, seed = 1): Record<string, unknown> {
-  return new Builder(s, version, variant, seed * 7919 + version * 131 + s.name.length).struct(s.fields);
+export function buildSample(s: Schema, version: number, variant: Variant, seed = 1, opts: SampleOptions = {}): Record<string, unknown> {
+  return new Builder(s, version, variant, seed * 7919 + version * 131 + s.name.length, opts).struct(s.fields);
 }
 
 /**
