@@ -29,6 +29,16 @@ export const FLAGS: Record<string, Flag> = {
   preset: { type: 'string', help: `a named configuration: ${Object.keys(PRESETS).join(', ')}` },
   'log-level': { type: 'string', help: 'trace | debug | info | warn | error', default: 'info' },
   override: { type: 'string', multiple: true, help: 'any Kafka broker config, key=value (repeatable)' },
+  'ssl-cert': { type: 'string', help: 'PEM certificate (chain) for SSL / SASL_SSL listeners' },
+  'ssl-key': { type: 'string', help: 'PEM private key of --ssl-cert' },
+  'ssl-key-password': { type: 'string', help: 'passphrase of --ssl-key (ssl.key.password)' },
+  'ssl-ca': { type: 'string', help: 'PEM CA certificates that sign client certificates (mTLS)' },
+  'ssl-client-auth': { type: 'string', help: 'ssl.client.auth for SSL listeners: required | requested | none' },
+  'ssl-self-signed': { type: 'boolean', help: 'generate a development CA + localhost certificate with openssl (logged: where the CA is)' },
+  'sasl-users': { type: 'string', help: 'SASL users user:password,... (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)' },
+  'sasl-users-file': { type: 'string', help: 'JSON {"users": {"name": {"password": "...", "SCRAM-SHA-256": "..."}}}' },
+  authorizer: { type: 'boolean', help: 'enforce ACLs (as authorizer.class.name); see allow.everyone.if.no.acl.found' },
+  'super-users': { type: 'string', help: 'super.users, e.g. User:admin;User:CN=client,O=kafkalite' },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -106,6 +116,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     logLevel: level,
     cli: v,
   };
+  // Security (src/security): TLS material, SASL users, the ACL authorizer.
+  const security: [string, string][] = [['ssl-cert', 'sslCert'], ['ssl-key', 'sslKey'], ['ssl-key-password', 'sslKeyPassword'], ['ssl-ca', 'sslCa'],
+    ['ssl-client-auth', 'sslClientAuth'], ['ssl-self-signed', 'sslSelfSigned'], ['sasl-users', 'saslUsers'], ['sasl-users-file', 'saslUsersFile'], ['authorizer', 'authorizer']];
+  for (const [flag, key] of security) if (v[flag] !== undefined) opts[key] = v[flag];
+  if (v['ssl-client-auth'] !== undefined && !['required', 'requested', 'none'].includes(v['ssl-client-auth'])) {
+    throw new UsageError(`--ssl-client-auth must be required, requested or none, got "${v['ssl-client-auth']}"`);
+  }
+  if (v['super-users'] !== undefined) overrides['super.users'] = v['super-users'];
   // --port is the PLAINTEXT shorthand; with --listeners it adds a PLAINTEXT listener only when given.
   if (v.port !== undefined || !opts.listeners) opts.port = int('port', v.port ?? FLAGS.port.default);
   return { help: false, opts };

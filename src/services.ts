@@ -2,6 +2,7 @@
 // Each installer adds its objects to `services` by name; handlers look them up there, so a subsystem can
 // be absent (as in early builds) without the handlers that merely consult it breaking.
 import type { Services } from './broker/context.js';
+import { securityInstaller } from './security/index.js';
 import { groupCoordinatorInstaller } from './coordinator/group/index.js';
 
 export interface ServiceInstaller {
@@ -12,5 +13,6 @@ export interface ServiceInstaller {
 }
 
 export const INSTALLERS: ServiceInstaller[] = [
+  securityInstaller,
   groupCoordinatorInstaller,
 ];

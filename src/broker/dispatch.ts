@@ -54,6 +54,10 @@ export function createDispatcher(services: Services, broker: BrokerNode, endpoin
     if (!handler.preAuth && endpoint.securityProtocol.startsWith('SASL') && !conn.state.principal) {
       return { close: `${d.api.name} before SASL authentication completed` };
     }
+    // KIP-368: once the SASL session lifetime is over, only re-authentication is accepted.
+    if (conn.state.sessionExpiresAt !== undefined && !handler.preAuth && Date.now() >= conn.state.sessionExpiresAt) {
+      return { close: `${d.api.name} after the SASL session expired (connections.max.reauth.ms) without re-authentication` };
+    }
     if (logger.isLevelEnabled('debug')) {
       logger.debug({ conn: conn.id, api: d.api.name, v: version, corr: header.correlationId, client: header.clientId }, 'request');
     }

@@ -16,6 +16,13 @@ import fetch from './fetch.js';
 import listOffsets from './list-offsets.js';
 import metadata from './metadata.js';
 import produce from './produce.js';
+import saslHandshake from './sasl-handshake.js';
+import saslAuthenticate from './sasl-authenticate.js';
+import describeAcls from './describe-acls.js';
+import createAcls from './create-acls.js';
+import deleteAcls from './delete-acls.js';
+import describeUserScramCredentials from './describe-user-scram-credentials.js';
+import alterUserScramCredentials from './alter-user-scram-credentials.js';
 
 export const HANDLERS: HandlerDef[] = [
   produce,
@@ -35,4 +42,12 @@ export const HANDLERS: HandlerDef[] = [
   offsetDelete,
   offsetFetch,
   syncGroup,
+  // security
+  saslHandshake,
+  saslAuthenticate,
+  describeAcls,
+  createAcls,
+  deleteAcls,
+  describeUserScramCredentials,
+  alterUserScramCredentials,
 ];

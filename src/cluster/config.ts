@@ -55,10 +55,15 @@ export const TOPIC_CONFIGS: Record<string, ConfigDef> = {
 
 export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'advertised.listeners': { type: 'string', default: null },
+  // Only enforced by an authorizer (see src/security/acl.ts); Kafka's default.
+  'allow.everyone.if.no.acl.found': { type: 'boolean', default: 'false' },
+  'authorizer.class.name': { type: 'string', default: '' },
   'auto.create.topics.enable': { type: 'boolean', default: 'true' },
   'auto.leader.rebalance.enable': { type: 'boolean', default: 'true' },
   'broker.id': { type: 'int', default: '0' },
   'compression.type': { type: 'string', default: 'producer' },
+  'connection.failed.authentication.delay.ms': { type: 'int', default: '100', min: 0 },
+  'connections.max.reauth.ms': { type: 'long', default: '0' },
   'default.replication.factor': { type: 'int', default: '1' },
   'delete.topic.enable': { type: 'boolean', default: 'true' },
   // Kafka's default is 3000; a dev/CI broker should hand a lone consumer its assignment at once.
@@ -106,7 +111,11 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'offsets.topic.num.partitions': { type: 'int', default: '50' },
   'offsets.topic.replication.factor': { type: 'short', default: '3' },
   'replica.lag.time.max.ms': { type: 'long', default: '30000' },
+  // Kafka's default is GSSAPI, which kafkalite does not implement; all the mechanisms it does are enabled.
+  'sasl.enabled.mechanisms': { type: 'list', default: 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER' },
   'socket.request.max.bytes': { type: 'int', default: '104857600' },
+  'ssl.client.auth': { type: 'string', default: 'none', valid: ['required', 'requested', 'none'] },
+  'super.users': { type: 'string', default: null },
   'producer.id.expiration.check.interval.ms': { type: 'int', default: '600000' },
   'producer.id.expiration.ms': { type: 'int', default: '86400000' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'int', default: '10000' },
