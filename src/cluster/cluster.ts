@@ -205,11 +205,8 @@ export class Cluster {
     for (const [k, v] of Object.entries(configs)) validateConfig(TOPIC_CONFIGS, k, v);
   }
 
-  /**
-   * Validates a new topic as Kafka's controller does (name, existence, configs, partitions, replication) and
-   * returns the replica assignment it would get, without creating anything.
-   */
-  planTopic(name: string, opts: NewTopicOptions = {}): number[][] {
+  /** The checks Kafka makes on a new topic before looking at its partitions: name, existence, configs. */
+  checkNewTopic(name: string, configs: Record<string, string | null>): void {
     validateTopicName(name);
     if (this.topics.has(name)) throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`);
     // '.' and '_' collide in metric names, so Kafka refuses a topic differing from another only by them.
@@ -219,10 +216,17 @@ export class Cluster {
         if (other.replace(/\./g, '_') === norm) throw new KafkaError('INVALID_TOPIC_EXCEPTION', `Topic '${name}' collides with existing topic: ${other}`);
       }
     }
-    const configs = opts.configs ?? {};
     const nulls = Object.keys(configs).filter((k) => configs[k] === null);
     if (nulls.length) throw new KafkaError('INVALID_CONFIG', `Null value not supported for topic configs: ${nulls.join(',')}`);
     this.validateTopicConfigs(configs);
+  }
+
+  /**
+   * Validates a new topic as Kafka's controller does (name, existence, configs, partitions, replication) and
+   * returns the replica assignment it would get, without creating anything.
+   */
+  planTopic(name: string, opts: NewTopicOptions = {}): number[][] {
+    this.checkNewTopic(name, opts.configs ?? {});
     if (opts.assignment && opts.assignment.length > 0) {
       this.validateAssignment(opts.assignment);
       return opts.assignment;
