@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { PartitionConfig, PartitionLog, Storage } from '../types.js';
+import { compactLog } from './cleaner.js';
 import { SerialExecutor } from './concurrency.js';
 import { fsyncDir, isNotFound } from './fs-util.js';
 import { META_DIR, MetaStore } from './meta-store.js';
@@ -211,7 +212,6 @@ export class FileStorage implements Storage {
 
   /** One cleaner pass over partitions with cleanup.policy=compact; returns the number of logs cleaned. */
   async runCompaction(now = Date.now()): Promise<number> {
-    const { compactLog } = await import('./cleaner.js');
     let cleaned = 0;
     for (const log of [...this.logs.values()]) {
       if (log.config.policies.compact && (await compactLog(log, { now, logger: this.logger }))) cleaned++;

@@ -8,6 +8,8 @@ import { atomicWrite, isAtomicTemp, readIfExists } from './fs-util.js';
 import { LogSegment, segmentName } from './segment.js';
 
 export const LOG_START_CHECKPOINT = 'log-start-offset';
+/** First offset the cleaner has not compacted yet (Kafka keeps this in a per-log-dir cleaner-offset-checkpoint). */
+export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
 export const PARTITION_METADATA = 'partition.metadata';
 /** `<base>.log.<endBase>.swap`: a compacted replacement for the segments with base in [base, endBase). */
 export const SWAP_RE = /^(\d{20})\.log\.(\d{20})\.swap$/;
@@ -18,8 +20,20 @@ export interface LoadedLog {
   logStartOffset: number;
 }
 
-export async function readLogStart(dir: string): Promise<number | undefined> {
-  const raw = await readIfExists(path.join(dir, LOG_START_CHECKPOINT));
+export function readLogStart(dir: string): Promise<number | undefined> {
+  return readOffsetFile(path.join(dir, LOG_START_CHECKPOINT));
+}
+
+export function readCleanerCheckpoint(dir: string): Promise<number | undefined> {
+  return readOffsetFile(path.join(dir, CLEANER_CHECKPOINT));
+}
+
+export function writeCleanerCheckpoint(dir: string, offset: number): Promise<void> {
+  return atomicWrite(path.join(dir, CLEANER_CHECKPOINT), `${offset}\n`);
+}
+
+async function readOffsetFile(file: string): Promise<number | undefined> {
+  const raw = await readIfExists(file);
   if (!raw) return undefined;
   const v = Number(raw.toString('utf8').trim());
   return Number.isSafeInteger(v) && v >= 0 ? v : undefined;

@@ -7,7 +7,7 @@ import { RECORD_COUNT, framedSize, setBaseOffset } from './batch-format.js';
 import { GroupCommit, SerialExecutor } from './concurrency.js';
 import { LogConfig } from './config.js';
 import { fsyncDir } from './fs-util.js';
-import { checkTopicId, loadLog, writeLogStart } from './log-recovery.js';
+import { checkTopicId, loadLog, readCleanerCheckpoint, writeCleanerCheckpoint, writeLogStart } from './log-recovery.js';
 import { retentionPrefix } from './retention.js';
 import { type AppendedBatch, LogSegment } from './segment.js';
 
@@ -49,6 +49,10 @@ export class FilePartitionLog implements PartitionLog {
   private dirEntriesDirty = false;
   private closed = false;
   private readonly jitterMs: number;
+  /** Cleaner state (see cleaner.ts): a pass is running; first offset not yet cleaned; when to re-check tombstones. */
+  cleaning = false;
+  cleanerCheckpoint: number | undefined;
+  nextTombstoneCheck = Infinity;
 
   private constructor(private readonly opts: PartitionLogOptions) {
     this.dir = opts.dir;
@@ -62,6 +66,7 @@ export class FilePartitionLog implements PartitionLog {
     await checkTopicId(opts.dir, opts.topicId);
     log.segments = loaded.segments;
     log.startOffset = loaded.logStartOffset;
+    log.cleanerCheckpoint = await readCleanerCheckpoint(opts.dir);
     return log;
   }
 
@@ -74,10 +79,13 @@ export class FilePartitionLog implements PartitionLog {
   get size(): number {
     return this.segments.reduce((n, s) => n + s.size, 0);
   }
+  get logger(): Logger {
+    return this.opts.logger;
+  }
   get active(): LogSegment {
     return this.segments[this.segments.length - 1];
   }
-  private get interval(): number {
+  get interval(): number {
     return this.config.num('index.interval.bytes');
   }
 
@@ -180,7 +188,7 @@ export class FilePartitionLog implements PartitionLog {
     if (old.size === 0) return old;
     const seg = await LogSegment.create(this.dir, old.nextOffset);
     old.seal();
-    this.segments.push(seg);
+    this.segments = [...this.segments, seg];
     this.dirEntriesDirty = true;
     // Like Kafka, a rolled segment is flushed in the background whatever the flush policy, and its index
     // files are written only after its data is durable (recovery trusts a segment that has them).
@@ -331,7 +339,10 @@ export class FilePartitionLog implements PartitionLog {
         await this.advanceLogStart(offset);
       } else {
         const i = floorSegment(this.segments, offset);
-        for (const seg of this.segments.splice(i + 1)) await seg.deleteFiles();
+        // Replace the array rather than splice it: concurrent reads iterate their own snapshot.
+        const doomed = this.segments.slice(i + 1);
+        this.segments = this.segments.slice(0, i + 1);
+        for (const seg of doomed) await seg.deleteFiles();
         const seg = this.active;
         const h = await seg.findBatch(offset, this.interval);
         // The batch holding `offset` goes entirely: the log only ever ends on a batch boundary. Without one
@@ -342,6 +353,11 @@ export class FilePartitionLog implements PartitionLog {
         seg.sealed = false;
       }
       this.dirEntriesDirty = true;
+      // Data past the target is gone; the cleaner must treat whatever gets appended there as dirty.
+      if (this.cleanerCheckpoint !== undefined && this.cleanerCheckpoint > offset) {
+        this.cleanerCheckpoint = offset;
+        await writeCleanerCheckpoint(this.dir, offset);
+      }
       if (this.opts.fsync === 'always') await this.groupCommit.sync();
     });
   }

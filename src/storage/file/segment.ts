@@ -310,10 +310,10 @@ export class LogSegment {
     ]);
   }
 
-  /** Reads the whole file (compaction input; closed segments only). */
-  async readAll(): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(this.size);
-    const n = await readAt(this.fh, buf, 0);
+  /** Positional read of raw bytes (the cleaner's input); short at the end of the file. */
+  async readRange(position: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
+    const n = await readAt(this.fh, buf, position);
     return buf.subarray(0, n);
   }
 
