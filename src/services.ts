@@ -4,6 +4,7 @@
 import type { Services } from './broker/context.js';
 import { securityInstaller } from './security/index.js';
 import { groupCoordinatorInstaller } from './coordinator/group/index.js';
+import { transactionsInstaller } from './coordinator/txn/index.js';
 
 export interface ServiceInstaller {
   name: string;
@@ -15,4 +16,5 @@ export interface ServiceInstaller {
 export const INSTALLERS: ServiceInstaller[] = [
   securityInstaller,
   groupCoordinatorInstaller,
+  transactionsInstaller,
 ];

@@ -23,6 +23,15 @@ import createAcls from './create-acls.js';
 import deleteAcls from './delete-acls.js';
 import describeUserScramCredentials from './describe-user-scram-credentials.js';
 import alterUserScramCredentials from './alter-user-scram-credentials.js';
+import initProducerId from './init-producer-id.js';
+import addPartitionsToTxn from './add-partitions-to-txn.js';
+import addOffsetsToTxn from './add-offsets-to-txn.js';
+import endTxn from './end-txn.js';
+import writeTxnMarkers from './write-txn-markers.js';
+import txnOffsetCommit from './txn-offset-commit.js';
+import describeProducers from './describe-producers.js';
+import describeTransactions from './describe-transactions.js';
+import listTransactions from './list-transactions.js';
 
 export const HANDLERS: HandlerDef[] = [
   produce,
@@ -50,4 +59,14 @@ export const HANDLERS: HandlerDef[] = [
   deleteAcls,
   describeUserScramCredentials,
   alterUserScramCredentials,
+  // transactions
+  initProducerId,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  writeTxnMarkers,
+  txnOffsetCommit,
+  describeProducers,
+  describeTransactions,
+  listTransactions,
 ];
