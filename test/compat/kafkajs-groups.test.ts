@@ -1,5 +1,6 @@
 // kafkajs 2.2.4 consumer groups against kafkalite: assignment across members, rebalances when members come
 // and go, committed offsets, and the admin group APIs (describe, list, delete, fetch/set/reset offsets).
+import net from 'node:net';
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
@@ -40,8 +41,8 @@ interface Tracked {
 }
 
 /** A kafkajs consumer that records what it receives and which partitions it currently holds. */
-async function startConsumer(groupId: string, topic: string, opts: { fromBeginning?: boolean; autoCommit?: boolean; sessionTimeout?: number } = {}): Promise<Tracked> {
-  const consumer = kafka.consumer({ groupId, heartbeatInterval: 100, sessionTimeout: opts.sessionTimeout ?? 6000, rebalanceTimeout: 3000, maxWaitTimeInMs: 50 });
+async function startConsumer(groupId: string, topic: string, opts: { fromBeginning?: boolean; autoCommit?: boolean; sessionTimeout?: number; client?: Kafka } = {}): Promise<Tracked> {
+  const consumer = (opts.client ?? kafka).consumer({ groupId, heartbeatInterval: 100, sessionTimeout: opts.sessionTimeout ?? 6000, rebalanceTimeout: 3000, maxWaitTimeInMs: 50 });
   let assignment: number[] = [];
   consumer.on(consumer.events.GROUP_JOIN, (e: any) => {
     assignment = (e.payload.memberAssignment[topic] ?? []).slice().sort((a: number, b: number) => a - b);
@@ -115,4 +116,143 @@ describe('kafkajs consumer groups', () => {
     expect(after.groups[0].state).toBe('Empty');
     await admin.disconnect();
   }, 60000);
+});
+
+describe('kafkajs admin and consumer offset control', () => {
+  it('setOffsets, resetOffsets, restart from the committed offset, deleteGroups', async () => {
+    const topic = topicName('admin');
+    await broker.cluster.createTopic(topic, { numPartitions: 2 });
+    await produce(topic, 10, 2);
+    const g1 = topicName('g-set');
+    const g2 = topicName('g-reset');
+    const a = await startConsumer(g1, topic);
+    const b = await startConsumer(g2, topic);
+    await waitFor(() => a.received.length === 10 && b.received.length === 10, 10000, 'first pass');
+    const admin = kafka.admin();
+    await admin.connect();
+    await waitFor(async () => {
+      const [o1, o2] = await Promise.all([admin.fetchOffsets({ groupId: g1, topics: [topic] }), admin.fetchOffsets({ groupId: g2, topics: [topic] })]);
+      return [...o1[0].partitions, ...o2[0].partitions].every((p) => p.offset === '5');
+    }, 5000, 'commits');
+    // A running group's offsets cannot be deleted or set.
+    await expect(admin.deleteGroups([g1])).rejects.toThrow();
+    await Promise.all([a.consumer.disconnect(), b.consumer.disconnect()]);
+
+    // Both kafkajs admin calls run a short-lived group member of their own; do them side by side.
+    await Promise.all([
+      admin.setOffsets({ groupId: g1, topic, partitions: [{ partition: 0, offset: '1' }, { partition: 1, offset: '5' }] }),
+      admin.resetOffsets({ groupId: g2, topic, earliest: true }),
+    ]);
+    const set = await admin.fetchOffsets({ groupId: g1, topics: [topic] });
+    expect(set[0].partitions.sort((x, y) => x.partition - y.partition).map((p) => p.offset)).toEqual(['1', '5']);
+    const reset = await admin.fetchOffsets({ groupId: g2, topics: [topic] });
+    // kafkajs commits the special offset -2 ("earliest"); Kafka stores commits as given.
+    expect(reset[0].partitions.map((p) => p.offset)).toEqual(['-2', '-2']);
+    // kafkajs treats a negative committed offset as none and falls back to fromBeginning.
+    const fromEarliest = await startConsumer(g2, topic, { fromBeginning: true });
+    await waitFor(() => fromEarliest.received.length === 10, 5000, 'consume again after reset');
+    await fromEarliest.consumer.disconnect();
+
+    // A restarted member resumes from the committed offsets, not from the beginning.
+    const again = await startConsumer(g1, topic, { fromBeginning: true });
+    await waitFor(() => again.received.length === 4, 5000, 'resume');
+    await sleep(200);
+    expect(again.received.sort()).toEqual(['m2', 'm4', 'm6', 'm8']);
+    await again.consumer.disconnect();
+
+    const listed = await admin.listGroups();
+    expect(listed.groups.map((g) => g.groupId)).toEqual(expect.arrayContaining([g1, g2]));
+    await admin.deleteGroups([g1, g2]);
+    const after = await admin.listGroups();
+    expect(after.groups.map((g) => g.groupId)).not.toContain(g1);
+    const gone = await admin.fetchOffsets({ groupId: g1, topics: [topic] });
+    expect(gone[0].partitions.every((p) => p.offset === '-1')).toBe(true);
+    await admin.disconnect();
+  }, 30000);
+
+  it('pause/resume, seek and eachBatch with manual commits', async () => {
+    const topic = topicName('manual');
+    const groupId = topicName('g-manual');
+    await broker.cluster.createTopic(topic, { numPartitions: 1 });
+    await produce(topic, 5, 1);
+    const consumer = kafka.consumer({ groupId, heartbeatInterval: 100, maxWaitTimeInMs: 50 });
+    const received: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        for (const m of batch.messages) {
+          received.push(m.value!.toString());
+          resolveOffset(m.offset);
+        }
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) await consumer.commitOffsets([{ topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]);
+        await heartbeat();
+      },
+    });
+    await waitFor(() => received.length === 5, 5000, 'first batch');
+    const admin = kafka.admin();
+    await admin.connect();
+    expect((await admin.fetchOffsets({ groupId, topics: [topic] }))[0].partitions[0].offset).toBe('5');
+
+    consumer.pause([{ topic }]);
+    await produce(topic, 2, 1, 'p');
+    await sleep(300);
+    expect(received).toHaveLength(5);
+    consumer.resume([{ topic }]);
+    await waitFor(() => received.length === 7, 5000, 'after resume');
+
+    consumer.seek({ topic, partition: 0, offset: '1' });
+    await waitFor(() => received.length === 13, 5000, 'after seek');
+    expect(received.slice(7)).toEqual(['m1', 'm2', 'm3', 'm4', 'p0', 'p1']);
+    await waitFor(async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0].partitions[0].offset === '7', 5000, 'manual commit');
+    await admin.disconnect();
+    await consumer.disconnect();
+  }, 20000);
+});
+
+describe('a member that stops responding', () => {
+  it('is removed after its session timeout and its partitions go to the others', async () => {
+    const b = await startTestBroker({ overrides: { 'group.min.session.timeout.ms': '500' } });
+    // kafkajs sockets that can be frozen: writes are swallowed, as if the process hung.
+    let frozen = false;
+    const sockets: net.Socket[] = [];
+    const freezable = kafkajs(b, {
+      requestTimeout: 3000,
+      socketFactory: ({ host, port, onConnect }) => {
+        const s = net.connect({ host, port }, onConnect);
+        sockets.push(s);
+        const write = s.write.bind(s);
+        (s as any).write = (...args: any[]) => (frozen ? true : (write as any)(...args));
+        return s;
+      },
+    });
+    const saved = kafka;
+    kafka = kafkajs(b);
+    try {
+      const topic = topicName('expiry');
+      const groupId = topicName('g-expiry');
+      await b.cluster.createTopic(topic, { numPartitions: 4 });
+      const healthy = await startConsumer(groupId, topic, { sessionTimeout: 1000 });
+      await waitFor(() => healthy.assigned().length === 4, 5000, 'first member');
+      const doomed = await startConsumer(groupId, topic, { sessionTimeout: 1000, client: freezable });
+      await waitFor(() => healthy.assigned().length === 2 && doomed.assigned().length === 2, 10000, 'split');
+      frozen = true;
+      const t0 = Date.now();
+      await waitFor(() => healthy.assigned().length === 4, 10000, 'takeover after session expiry');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(800);
+      const admin = kafka.admin();
+      await admin.connect();
+      const d = await admin.describeGroups([groupId]);
+      expect(d.groups[0].members).toHaveLength(1);
+      await admin.disconnect();
+      await healthy.consumer.disconnect();
+    } finally {
+      for (const s of sockets) s.destroy();
+      kafka = saved;
+      await b.stop();
+    }
+  }, 30000);
 });
