@@ -238,6 +238,12 @@ export class Authorizer {
   canGroup(ctx: RequestContext, op: Op, groupId: string): boolean {
     return this.can(ctx, op, ResourceType.GROUP, groupId);
   }
+  canDescribeGroup(ctx: RequestContext, groupId: string): boolean {
+    return this.can(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId);
+  }
+  canDeleteGroup(ctx: RequestContext, groupId: string): boolean {
+    return this.can(ctx, AclOperation.DELETE, ResourceType.GROUP, groupId);
+  }
   canCluster(ctx: RequestContext, op: Op): boolean {
     return this.can(ctx, op, ResourceType.CLUSTER, CLUSTER_NAME);
   }

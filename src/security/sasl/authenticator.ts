@@ -42,6 +42,9 @@ function sizePrefixed(token: Buffer): Buffer {
 }
 
 export class SaslAuthenticator {
+  /** Counters for observability (and tests). */
+  readonly stats = { authentications: 0, reauthentications: 0, failures: 0 };
+
   constructor(private readonly cluster: Cluster, readonly credentials: CredentialStore, private readonly logger: Logger) {}
 
   /** sasl.enabled.mechanisms, restricted to the mechanisms kafkalite implements. */
@@ -123,6 +126,7 @@ export class SaslAuthenticator {
       conn.state.rawSasl = undefined;
       conn.state.saslAuth = undefined;
       conn.state.saslFailed = true;
+      this.stats.failures++;
       this.logger.info({ conn: conn.id, remote: conn.remote, mechanism: ex.mechanism, reason: (e as Error).message }, 'SASL authentication failed');
       return { close: `SASL ${ex.mechanism} authentication failed: ${this.failureMessage(ex, e)}` };
     }
@@ -159,6 +163,8 @@ export class SaslAuthenticator {
     } else {
       conn.state.sessionExpiresAt = undefined;
     }
+    if (ex.reauth) this.stats.reauthentications++;
+    else this.stats.authentications++;
     this.logger.debug({ conn: conn.id, principal, mechanism: ex.mechanism, reauth: !!ex.reauth }, 'SASL authentication succeeded');
     return lifetime;
   }
@@ -169,6 +175,7 @@ export class SaslAuthenticator {
     conn.state.rawSasl = undefined;
     conn.state.principal = undefined;
     conn.state.saslFailed = true;
+    this.stats.failures++;
     this.logger.info({ conn: conn.id, remote: conn.remote, reason }, 'SASL authentication failed');
     const delay = Math.max(10, this.cluster.config.int('connection.failed.authentication.delay.ms'));
     setTimeout(() => conn.close(reason), delay).unref();
