@@ -80,7 +80,7 @@ export function decodeRecords(r: Reader, h: BatchHeader): Record[] {
     const headers: RecordHeader[] = [];
     for (let j = 0; j < headerCount; j++) {
       const hk = rr.varBytes();
-      if (hk === null) throw new RecordError(`${r.what}: invalid null header key found in headers`, RecordErrorCode.INVALID_RECORD);
+      if (hk === null) throw new RecordError(`${r.what}: invalid negative header key size`, RecordErrorCode.INVALID_RECORD);
       headers.push({ key: hk.toString('utf8'), value: rr.varBytes() });
     }
     if (rr.pos !== end) throw new RecordError(`${r.what}: ${end - rr.pos} bytes left over after the record's fields`);

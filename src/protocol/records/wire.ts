@@ -104,18 +104,16 @@ export class Reader {
     return v;
   }
 
-  /** varint length (-1 = null) followed by that many bytes. */
+  /** varint length followed by that many bytes; any negative length means null, as in Kafka's DefaultRecord. */
   varBytes(): Buffer | null {
     const len = this.varint();
-    if (len < -1) throw new RecordError(`${this.what}: invalid length ${len}`);
-    return len === -1 ? null : this.bytes(len);
+    return len < 0 ? null : this.bytes(len);
   }
 
-  /** int32 length (-1 = null) followed by that many bytes (legacy message format). */
+  /** int32 length followed by that many bytes (legacy message format); negative means null, as in Kafka. */
   int32Bytes(): Buffer | null {
     const len = this.int32();
-    if (len < -1) throw new RecordError(`${this.what}: invalid length ${len}`);
-    return len === -1 ? null : this.bytes(len);
+    return len < 0 ? null : this.bytes(len);
   }
 }
 

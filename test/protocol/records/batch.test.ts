@@ -174,6 +174,32 @@ describe('control batches', () => {
   }
 });
 
+describe('record-level parsing', () => {
+  async function withRecordBytes(body: number[]): Promise<Buffer> {
+    const head = (await encodeBatch([{ value: Buffer.from('x'), timestamp: 1 }])).subarray(0, 61);
+    const buf = Buffer.concat([head, Buffer.from([body.length * 2, ...body])]); // zigzag varint length (< 64)
+    buf.writeInt32BE(buf.length - 12, 8);
+    updateCrc(buf);
+    return buf;
+  }
+  it('treats any negative key/value length as null (Kafka does) but rejects a negative header key size', async () => {
+    // attributes, tsDelta 0, offsetDelta 0, key len -3 (zigzag 5), value len 1, 'x', 1 header: key len -1, value -1
+    const ok = await withRecordBytes([0, 0, 0, 5, 2, 0x78, 2, 2, 0x6b, 1]);
+    const [b] = await decodeBatches(ok);
+    expect(b.records[0]).toMatchObject({ key: null, value: Buffer.from('x'), headers: [{ key: 'k', value: null }] });
+    const bad = await withRecordBytes([0, 0, 0, 1, 2, 0x78, 2, 1, 1]);
+    await expect(decodeBatches(bad)).rejects.toMatchObject({ errorCode: RecordErrorCode.INVALID_RECORD, message: expect.stringMatching(/header key/) });
+  });
+  it('rejects bytes left over inside a record and after the last record', async () => {
+    await expect(decodeBatches(await withRecordBytes([0, 0, 0, 1, 2, 0x78, 0, 9]))).rejects.toThrow(/left over/);
+    const buf = await withRecordBytes([0, 0, 0, 1, 2, 0x78, 0]);
+    const extra = Buffer.concat([buf, Buffer.from([0])]);
+    extra.writeInt32BE(extra.length - 12, 8);
+    updateCrc(extra);
+    await expect(decodeBatches(extra)).rejects.toThrow(/bytes left after 1 records/);
+  });
+});
+
 describe('splitBatches / decodeBatches framing', () => {
   it('splits concatenated batches and ignores a trailing partial one', async () => {
     const a = await encodeBatch(recs, { baseOffset: 0 });
