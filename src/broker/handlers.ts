@@ -16,6 +16,16 @@ import fetch from './fetch.js';
 import listOffsets from './list-offsets.js';
 import metadata from './metadata.js';
 import produce from './produce.js';
+import createTopics from './create-topics.js';
+import deleteTopics from './delete-topics.js';
+import deleteRecords from './delete-records.js';
+import offsetForLeaderEpoch from './offset-for-leader-epoch.js';
+import describeConfigs from './describe-configs.js';
+import alterConfigs from './alter-configs.js';
+import describeLogDirs from './describe-log-dirs.js';
+import createPartitions from './create-partitions.js';
+import incrementalAlterConfigs from './incremental-alter-configs.js';
+import describeCluster from './describe-cluster.js';
 import saslHandshake from './sasl-handshake.js';
 import saslAuthenticate from './sasl-authenticate.js';
 import describeAcls from './describe-acls.js';
@@ -69,4 +79,15 @@ export const HANDLERS: HandlerDef[] = [
   describeProducers,
   describeTransactions,
   listTransactions,
+  // admin
+  createTopics,
+  deleteTopics,
+  deleteRecords,
+  offsetForLeaderEpoch,
+  describeConfigs,
+  alterConfigs,
+  describeLogDirs,
+  createPartitions,
+  incrementalAlterConfigs,
+  describeCluster,
 ];

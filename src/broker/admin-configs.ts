@@ -1,0 +1,207 @@
+// Shared by DescribeConfigs, AlterConfigs, IncrementalAlterConfigs and CreateTopics: how Kafka describes a
+// topic's or a broker's configs (value, source, synonyms), and how it validates changes to them.
+// Mirrors Kafka's ConfigHelper (describe) and ConfigAdminManager / ConfigurationControlManager (alter).
+import type { Cluster, Topic } from '../cluster/cluster.js';
+import { validateTopicName } from '../cluster/cluster.js';
+import { BROKER_CONFIGS, CONFIG_TYPE_CODE, TOPIC_CONFIGS, brokerSynonyms, isDynamicBrokerConfig, validateConfig } from '../cluster/config.js';
+import { KafkaError } from '../protocol/errors.js';
+import type { RequestContext } from './context.js';
+
+/** ConfigResource.Type ids. */
+export const RESOURCE = { UNKNOWN: 0, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16, GROUP: 32 } as const;
+const RESOURCE_NAME: Record<number, string> = { 2: 'TOPIC', 4: 'BROKER', 8: 'BROKER_LOGGER', 16: 'CLIENT_METRICS', 32: 'GROUP' };
+export function resourceTypeName(type: number): string {
+  return RESOURCE_NAME[type] ?? 'UNKNOWN';
+}
+
+/** DescribeConfigsResponse.ConfigSource ids. */
+export const SOURCE = {
+  UNKNOWN: 0,
+  DYNAMIC_TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+} as const;
+
+export interface Synonym {
+  name: string;
+  value: string | null;
+  source: number;
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  source: number;
+  readOnly: boolean;
+  isSensitive: boolean;
+  /** Where the value comes from, most specific first (always computed; callers drop them unless asked). */
+  synonyms: Synonym[];
+  configType: number;
+  documentation: string | null;
+}
+
+/** Static broker values that come from how the broker was started rather than from its config map. */
+function startupValue(ctx: RequestContext, nodeId: number, name: string): string | undefined {
+  const node = ctx.cluster.broker(nodeId);
+  switch (name) {
+    case 'broker.id': return String(nodeId);
+    case 'listeners': return node?.endpoints.map((e) => `${e.name}://${e.host}:${e.port}`).join(',');
+    case 'advertised.listeners': return node?.endpoints.map((e) => `${e.name}://${e.advertisedHost}:${e.advertisedPort}`).join(',');
+    case 'log.dirs': return logDirOf(ctx);
+    default: return undefined;
+  }
+}
+
+/** The one log directory kafkalite reports: the data dir, or "/memory" for the memory engine. */
+export function logDirOf(ctx: RequestContext): string {
+  const dir = ctx.services.options?.dataDir as string | undefined;
+  return ctx.cluster.storage.kind === 'file' && dir ? dir : '/memory';
+}
+
+/**
+ * Kafka's ConfigHelper.configSynonyms: every level at which one of `names` is set, per-broker dynamic first,
+ * then dynamic default, static, and Kafka's default; entries before `name` itself are dropped.
+ */
+function configSynonyms(ctx: RequestContext, nodeId: number | 'any', name: string, names: string[]): Synonym[] {
+  const cfg = ctx.cluster.config;
+  const perBroker = (n: string): string | undefined => {
+    if (nodeId !== 'any') return cfg.dynamicPerBroker.get(nodeId)?.get(n);
+    // For topic configs: kafkalite's brokers share one configuration, so any broker's dynamic value counts.
+    for (const m of cfg.dynamicPerBroker.values()) if (m.has(n)) return m.get(n);
+    return undefined;
+  };
+  const staticValue = (n: string) => cfg.explicit(n) ?? (nodeId === 'any' ? undefined : startupValue(ctx, nodeId, n));
+  const out: Synonym[] = [];
+  const add = (get: (n: string) => string | null | undefined, source: number) => {
+    for (const n of names) {
+      const v = get(n);
+      if (v !== undefined && v !== null) out.push({ name: n, value: v, source });
+    }
+  };
+  add(perBroker, SOURCE.DYNAMIC_BROKER_CONFIG);
+  add((n) => cfg.dynamicDefault.get(n), SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG);
+  add(staticValue, SOURCE.STATIC_BROKER_CONFIG);
+  add((n) => BROKER_CONFIGS[n]?.default, SOURCE.DEFAULT_CONFIG);
+  // As Kafka: synonyms more specific than the described name (e.g. log.retention.ms for .hours) are dropped,
+  // which also drops everything when only a less specific one is set.
+  const first = out.findIndex((s) => s.name === name);
+  return first < 0 ? [] : out.slice(first);
+}
+
+/** A topic's configs as Kafka describes them: every topic config, with its override or inherited value. */
+export function topicConfigEntries(ctx: RequestContext, overrides: Map<string, string>, includeDocumentation = false): ConfigEntry[] {
+  return Object.keys(TOPIC_CONFIGS).sort().map((name) => {
+    const def = TOPIC_CONFIGS[name];
+    const sensitive = def.type === 'password';
+    const own = overrides.get(name);
+    const value = own ?? ctx.cluster.config.topicDefault(name).value;
+    const primary = def.synonyms?.[0];
+    const synonyms: Synonym[] = primary ? configSynonyms(ctx, 'any', primary, brokerSynonyms(primary)) : [];
+    if (own !== undefined) synonyms.unshift({ name, value: own, source: SOURCE.DYNAMIC_TOPIC_CONFIG });
+    if (sensitive) for (const s of synonyms) s.value = null;
+    return {
+      name,
+      value: sensitive ? null : value,
+      source: synonyms[0]?.source ?? SOURCE.DEFAULT_CONFIG,
+      readOnly: false,
+      isSensitive: sensitive,
+      synonyms,
+      configType: CONFIG_TYPE_CODE[def.type],
+      documentation: includeDocumentation ? (def.doc ?? null) : null,
+    };
+  });
+}
+
+/**
+ * A broker's configs: all known ones for a broker id, or only the dynamic cluster defaults for "" (as Kafka).
+ */
+export function brokerConfigEntries(ctx: RequestContext, nodeId: number | null, includeDocumentation = false): ConfigEntry[] {
+  const cfg = ctx.cluster.config;
+  const names = nodeId === null ? [...cfg.dynamicDefault.keys()] : Object.keys(BROKER_CONFIGS);
+  return names.sort().map((name) => {
+    const def = BROKER_CONFIGS[name];
+    const sensitive = def?.type === 'password';
+    let synonyms = configSynonyms(ctx, nodeId ?? -1, name, brokerSynonyms(name));
+    if (nodeId === null) synonyms = synonyms.filter((s) => s.source === SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG);
+    const value = nodeId === null
+      ? (cfg.dynamicDefault.get(name) ?? null)
+      : (cfg.dynamicPerBroker.get(nodeId)?.get(name) ?? cfg.dynamicDefault.get(name) ?? cfg.explicit(name)
+        ?? startupValue(ctx, nodeId, name) ?? def?.default ?? null);
+    if (sensitive) for (const s of synonyms) s.value = null;
+    return {
+      name,
+      value: sensitive ? null : value,
+      source: synonyms[0]?.source ?? SOURCE.DEFAULT_CONFIG,
+      readOnly: !isDynamicBrokerConfig(name),
+      isSensitive: sensitive,
+      synonyms,
+      configType: def ? CONFIG_TYPE_CODE[def.type] : 0,
+      documentation: includeDocumentation ? (def?.doc ?? null) : null,
+    };
+  });
+}
+
+/**
+ * Parses a BROKER resource name: null for the cluster default (""), else it must be this broker's id.
+ * DescribeConfigs (ConfigHelper) and the alter APIs (ConfigAdminManager) word the errors differently.
+ */
+export function brokerResourceId(ctx: RequestContext, name: string, describe = false): number | null {
+  if (name === '') return null;
+  const id = ctx.broker.nodeId;
+  if (!/^-?\d+$/.test(name)) throw new KafkaError('INVALID_REQUEST', `${describe ? 'Broker' : 'Node'} id must be an integer, but it is: ${name}`);
+  if (Number(name) !== id) {
+    throw new KafkaError('INVALID_REQUEST', describe ? `Unexpected broker id, expected ${id} or empty string, but received ${name}` : `Unexpected broker id, expected ${id}, but received ${name}`);
+  }
+  return id;
+}
+
+/**
+ * The topic an alter request names, checked in Kafka's controller order: the name, then the new configs
+ * (`validate`), then that the topic exists.
+ */
+export function alterableTopic(cluster: Cluster, name: string, validate: (topic: Topic | undefined) => void): Topic {
+  if (name === '') throw new KafkaError('INVALID_REQUEST', 'Default topic resources are not allowed.');
+  validateTopicName(name);
+  const topic = cluster.topics.get(name);
+  validate(topic);
+  if (!topic) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `The topic '${name}' does not exist.`);
+  return topic;
+}
+
+/** Validates a topic's complete new override set (Kafka's LogConfig.validate). */
+export function validateTopicOverrides(cluster: Cluster, configs: Map<string, string>): void {
+  cluster.validateTopicConfigs(Object.fromEntries(configs));
+}
+
+/** Validates a broker's new dynamic config set (Kafka's DynamicBrokerConfig.validate), as INVALID_REQUEST. */
+export function validateBrokerOverrides(configs: Map<string, string>): void {
+  const fixed = [...configs.keys()].filter((k) => !isDynamicBrokerConfig(k));
+  if (fixed.length) throw new KafkaError('INVALID_REQUEST', `Cannot update these configs dynamically: Set(${fixed.join(', ')})`);
+  for (const [k, v] of configs) {
+    try {
+      validateConfig(BROKER_CONFIGS, k, v);
+    } catch (e) {
+      throw new KafkaError('INVALID_REQUEST', (e as Error).message);
+    }
+  }
+}
+
+/** Names that appear more than once in a resource's config list (Kafka answers INVALID_REQUEST). */
+export function hasDuplicates(names: string[]): boolean {
+  return new Set(names).size !== names.length;
+}
+
+/** Resources named more than once in one request, keyed "type:name" (each answered INVALID_REQUEST). */
+export function duplicateResources(resources: { resourceType: number; resourceName: string }[]): Set<string> {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const r of resources) {
+    const key = `${r.resourceType}:${r.resourceName}`;
+    if (seen.has(key)) dup.add(key);
+    seen.add(key);
+  }
+  return dup;
+}

@@ -1,0 +1,43 @@
+// CreatePartitions (key 37): raises a topic's partition count, placing the new partitions automatically or as
+// assigned; validate_only checks without adding.
+import { ErrorCode } from '../protocol/errors.js';
+import type {
+  CreatePartitionsRequest,
+  CreatePartitionsResponse,
+  CreatePartitionsResponseCreatePartitionsTopicResult,
+} from '../protocol/generated/create-partitions.js';
+import type { Input } from '../protocol/primitives.js';
+import { defineHandler } from './context.js';
+import { toError } from './util.js';
+
+type Out = Input<CreatePartitionsResponseCreatePartitionsTopicResult>;
+
+export default defineHandler<CreatePartitionsRequest>({
+  apiKey: 37,
+  async handle(ctx, req): Promise<Input<CreatePartitionsResponse>> {
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const reported = new Set<string>();
+    const results: Out[] = [];
+    for (const t of req.topics) {
+      if (counts.get(t.name)! > 1) {
+        if (!reported.has(t.name)) results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });
+        reported.add(t.name);
+        continue;
+      }
+      const topic = ctx.cluster.topics.get(t.name);
+      if (!topic) {
+        // Kafka's UnknownTopicOrPartitionException here carries no message.
+        results.push({ name: t.name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
+        continue;
+      }
+      try {
+        await ctx.cluster.addPartitions(topic, t.count, t.assignments?.map((a) => a.brokerIds) ?? undefined, req.validateOnly);
+        results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
+      } catch (e) {
+        results.push({ name: t.name, ...toError(e, ctx) });
+      }
+    }
+    return { throttleTimeMs: 0, results };
+  },
+});
