@@ -139,5 +139,9 @@ export function zstdDecompress(data: Buffer, maxOutput: number): Buffer {
     ctx.reset(zstdBinding.ResetDirective.sessionOnly);
     throw asRecordError(e, 'zstd: corrupt input');
   }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+  if (chunks.length === 1) {
+    // Don't let a small result (and every record view into it) pin a mostly empty 128 KiB+ output buffer.
+    return chunks[0].buffer.byteLength > 2 * total + 4096 ? Buffer.from(chunks[0]) : chunks[0];
+  }
+  return Buffer.concat(chunks, total);
 }

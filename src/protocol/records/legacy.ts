@@ -168,5 +168,6 @@ export async function downConvert(batches: Buffer, magic: 0 | 1, opts: { maxDeco
     w.int32Bytes(r.key).int32Bytes(r.value);
     w.buf.writeUInt32BE(crc32(w.buf, crcAt + 4, w.pos), crcAt);
   }
+  if (w.pos !== size) throw new RecordError(`internal error: message set sized ${size} but ${w.pos} bytes written`);
   return w.buf;
 }

@@ -165,6 +165,8 @@ function encodeRecordsSection(records: RecordInput[], now: number): { bytes: Buf
     w.varint(headers.length);
     headers.forEach((h, j) => w.varBytes(hdrs[i].keys[j]).varBytes(h.value));
   });
+  // The buffer is allocUnsafe: a size miscalculation must never ship uninitialized memory.
+  if (w.pos !== total) throw new RecordError(`internal error: records section sized ${total} but ${w.pos} bytes written`);
   return { bytes: w.buf, baseTimestamp, maxTimestamp };
 }
 
