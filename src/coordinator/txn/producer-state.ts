@@ -214,7 +214,13 @@ export class ProducerStateManager {
   /** Drops producers idle longer than producer.id.expiration.ms without an open transaction. */
   expire(now: number, maxIdleMs: number): void {
     let changed = false;
-    for (const s of this.parts.values()) {
+    for (const [k, s] of this.parts) {
+      // State of deleted topics (keyed by topic id, so a re-created topic starts clean) goes too.
+      if (!this.cluster.topicsById.has(k.slice(0, k.lastIndexOf('/')))) {
+        this.parts.delete(k);
+        changed = true;
+        continue;
+      }
       for (const [id, e] of s.producers) {
         if (e.txnFirstOffset < 0 && now - e.updated >= maxIdleMs) {
           s.producers.delete(id);
