@@ -8,7 +8,8 @@ import { defineHandler } from './context.js';
 export default defineHandler<SaslAuthenticateRequest>({
   apiKey: 36,
   preAuth: true,
-  async handle(ctx, req): Promise<Input<SaslAuthenticateResponse>> {
+  // Not async: the outcome must be recorded before the next frame is dispatched.
+  handle(ctx, req): Input<SaslAuthenticateResponse> {
     const sasl = ctx.services.sasl;
     if (!sasl) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: 'SASL is not enabled on this broker' };
     return sasl.authenticate(ctx, req.authBytes);

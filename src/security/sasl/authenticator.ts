@@ -88,8 +88,11 @@ export class SaslAuthenticator {
     return { errorCode: ErrorCode.NONE, mechanisms: enabled };
   }
 
-  /** SaslAuthenticate: one token of the exchange started by SaslHandshake v1. */
-  async authenticate(ctx: RequestContext, token: Buffer): Promise<Input<SaslAuthenticateResponse>> {
+  /**
+   * SaslAuthenticate: one token of the exchange started by SaslHandshake v1. Synchronous like the mechanisms, so a
+   * request the client sends right behind its last token already finds the connection authenticated.
+   */
+  authenticate(ctx: RequestContext, token: Buffer): Input<SaslAuthenticateResponse> {
     const { conn } = ctx;
     const ex = conn.state.saslAuth as Exchange | undefined;
     const failed = (errorCode: number, errorMessage: string) => ({ errorCode, errorMessage, authBytes: EMPTY, sessionLifetimeMs: 0 });
@@ -103,7 +106,7 @@ export class SaslAuthenticator {
     if (ctx.apiVersion > 0) conn.state.saslReauthCapable = true;
     try {
       if (ex.badMechanism) throw new SaslAuthenticationError(ex.badMechanism);
-      const reply = await ex.session.evaluate(token);
+      const reply = ex.session.evaluate(token);
       const lifetime = ex.session.complete ? this.completed(conn, ex) : 0;
       return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: reply, sessionLifetimeMs: lifetime };
     } catch (e) {
@@ -114,12 +117,11 @@ export class SaslAuthenticator {
   }
 
   /** A raw token after SaslHandshake v0: reply with a size-prefixed token, or close on failure. */
-  async handleRawToken(conn: Connection, token: Buffer): Promise<FrameResult> {
+  handleRawToken(conn: Connection, token: Buffer): FrameResult {
     const ex = conn.state.rawSasl as Exchange;
-    // Leave raw mode now when this token ends the exchange, so a request pipelined right behind it is decoded as Kafka.
-    if (ex.session.lastStep()) conn.state.rawSasl = undefined;
     try {
-      const reply = await ex.session.evaluate(token);
+      const reply = ex.session.evaluate(token);
+      // Back to Kafka-framed requests once complete (completed() clears rawSasl).
       if (ex.session.complete) this.completed(conn, ex);
       return [sizePrefixed(reply)];
     } catch (e) {

@@ -8,10 +8,11 @@ export interface SaslSession {
   readonly authorizationId?: string;
   /** When the credential stops being valid (OAUTHBEARER token expiry), ms since the epoch. */
   readonly credentialExpiresAt?: number;
-  /** Whether the next client token necessarily ends the exchange, whatever it holds (success or failure). */
-  lastStep(): boolean;
-  /** Evaluates one client token and returns the server's reply; throws SaslAuthenticationError / SaslCredentialError. */
-  evaluate(token: Buffer): Buffer | Promise<Buffer>;
+  /**
+   * Evaluates one client token and returns the server's reply; throws SaslAuthenticationError / SaslCredentialError.
+   * Synchronous: the outcome must be known before the connection's next frame is dispatched.
+   */
+  evaluate(token: Buffer): Buffer;
 }
 
 /** A failure whose message is sent to the client as is (Kafka's SaslAuthenticationException). */

@@ -62,10 +62,6 @@ export class OAuthBearerSession implements SaslSession {
   private errorMessage?: string;
   lastReason?: string;
 
-  lastStep(): boolean {
-    return this.errorMessage !== undefined;
-  }
-
   evaluate(token: Buffer): Buffer {
     if (token.length === 1 && token[0] === 0x01 && this.errorMessage !== undefined) throw new SaslAuthenticationError(this.errorMessage);
     this.errorMessage = undefined;

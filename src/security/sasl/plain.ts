@@ -10,17 +10,13 @@ export class PlainSession implements SaslSession {
 
   constructor(private readonly store: CredentialStore) {}
 
-  lastStep(): boolean {
-    return true;
-  }
-
-  async evaluate(token: Buffer): Promise<Buffer> {
+  evaluate(token: Buffer): Buffer {
     const tokens = token.toString('utf8').split('\u0000');
     if (tokens.length !== 3) throw new SaslCredentialError(`Invalid SASL/PLAIN response: expected 3 tokens, got ${tokens.length}`);
     const [authzid, username, password] = tokens;
     if (!username) throw new SaslAuthenticationError('Authentication failed: username not specified');
     if (!password) throw new SaslAuthenticationError('Authentication failed: password not specified');
-    if (!(await this.store.verifyPlain(username, password))) throw new SaslAuthenticationError('Authentication failed: Invalid username or password');
+    if (!this.store.verifyPlain(username, password)) throw new SaslAuthenticationError('Authentication failed: Invalid username or password');
     if (authzid && authzid !== username) {
       throw new SaslAuthenticationError('Authentication failed: Client requested an authorization id that is different from username');
     }

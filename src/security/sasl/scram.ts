@@ -25,10 +25,6 @@ export class ScramSession implements SaslSession {
 
   constructor(readonly mechanism: ScramMechanism, private readonly store: CredentialStore) {}
 
-  lastStep(): boolean {
-    return this.state !== 'first';
-  }
-
   evaluate(token: Buffer): Buffer {
     const msg = token.toString('utf8');
     if (this.state === 'first') return this.first(msg);
