@@ -39,6 +39,7 @@ export const FLAGS: Record<string, Flag> = {
   'sasl-users-file': { type: 'string', help: 'JSON {"users": {"name": {"password": "...", "SCRAM-SHA-256": "..."}}}' },
   authorizer: { type: 'boolean', help: 'enforce ACLs (as authorizer.class.name); see allow.everyone.if.no.acl.found' },
   'super-users': { type: 'string', help: 'super.users, e.g. User:admin;User:CN=client,O=kafkalite' },
+  'control-port': { type: 'string', help: 'HTTP fault-injection endpoint on 127.0.0.1 (0 = free port; off by default)' },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -115,6 +116,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     clusterId: v['cluster-id'],
     logLevel: level,
     cli: v,
+    controlPort: v['control-port'] !== undefined ? int('control-port', v['control-port']) : undefined,
   };
   // Security (src/security): TLS material, SASL users, the ACL authorizer.
   const security: [string, string][] = [['ssl-cert', 'sslCert'], ['ssl-key', 'sslKey'], ['ssl-key-password', 'sslKeyPassword'], ['ssl-ca', 'sslCa'],
@@ -155,6 +157,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   }
   const storage = parsed.opts.memory ? 'memory' : `data in ${parsed.opts.dataDir}`;
   process.stdout.write(`kafkalite ready: bootstrap ${broker.bootstrap} (${broker.brokers.length} broker${broker.brokers.length > 1 ? 's' : ''}, ${storage})\n`);
+  if (broker.controlPort !== undefined) process.stdout.write(`kafkalite control endpoint: http://127.0.0.1:${broker.controlPort}/\n`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -3,7 +3,11 @@ import type tls from 'node:tls';
 import { createDispatcher, supportedApis } from './broker/dispatch.js';
 import type { Services } from './broker/context.js';
 import { BrokerConfig } from './cluster/config.js';
+import { BrokerControl, type BrokerStatus } from './cluster/brokers.js';
 import { Cluster, type BrokerNode, type Endpoint } from './cluster/cluster.js';
+import { startControlServer, type ControlServer } from './cluster/control-http.js';
+import type { CloseFault, DelayFault, ErrorFault, FaultInjector, FaultRule } from './cluster/faults.js';
+import type { DelaySelector, ReplicationManager } from './cluster/replication.js';
 import { createLogger, type Logger } from './logger.js';
 import { Listener } from './server/listener.js';
 import { INSTALLERS } from './services.js';
@@ -40,6 +44,8 @@ export interface BrokerOptions {
   logger?: Logger;
   /** TLS options for SSL / SASL_SSL listeners. */
   tls?: tls.TlsOptions;
+  /** Port of the HTTP fault-injection endpoint on 127.0.0.1 (0 picks a free one; absent: off). */
+  controlPort?: number;
   /** Options for subsystems (SASL users, ACLs, ...), passed to each installer. */
   [key: string]: any;
 }
@@ -53,6 +59,29 @@ export interface RunningBroker {
   services: Services;
   logger: Logger;
   stop(): Promise<void>;
+  // Fault injection (src/cluster/): brokers, replication and request-level faults.
+  /** Stops one broker: its ports close, its partitions fail over to the live ISR. */
+  stopBroker(id: number): Promise<void>;
+  /** Starts a stopped broker on the same ports; its replicas rejoin the ISR. */
+  startBroker(id: number): Promise<void>;
+  restartBroker(id: number): Promise<void>;
+  /** Cuts (or with false, restores) replication between this broker and the others; clients still reach it. */
+  isolate(id: number, isolated?: boolean): void;
+  /** Delays follower fetches (all, or of one topic/partition/follower broker); 0 removes the delay. */
+  setReplicationDelay(ms: number, sel?: DelaySelector): void;
+  /** The next `count` (default 1) requests of an API answer with a Kafka error. */
+  injectError(f: ErrorFault): FaultRule;
+  /** Delays requests of an API (or all) by `ms`. */
+  delay(f: DelayFault): FaultRule;
+  /** The next `count` requests of an API (or any) close their connection. */
+  closeConnection(f?: CloseFault): FaultRule;
+  /** Removes every injected request fault. */
+  clearFaults(): void;
+  /** Drops the open client connections of one broker (all when omitted); returns how many. */
+  dropConnections(id?: number): number;
+  brokerStatus(): BrokerStatus[];
+  /** Port of the HTTP control endpoint when started with controlPort. */
+  controlPort?: number;
 }
 
 export function parseListeners(spec: string): ListenerSpec[] {
@@ -141,6 +170,21 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     throw e;
   }
   services.brokerListeners = started;
+  const control = new BrokerControl(services);
+  services.brokerControl = control;
+  let controlServer: ControlServer | undefined;
+  if (opts.controlPort !== undefined && opts.controlPort !== null) {
+    try {
+      controlServer = await startControlServer(services, Number(opts.controlPort));
+    } catch (e) {
+      await Promise.all(listeners.map((l) => l.close()));
+      for (const inst of [...INSTALLERS].reverse()) await inst.stop?.(services);
+      await cluster.close();
+      throw e;
+    }
+  }
+  const faults = (): FaultInjector => services.faults;
+  const replication = (): ReplicationManager => services.replication;
 
   const first = nodes.map((b) => b.endpoints[0]);
   let stopped = false;
@@ -151,9 +195,22 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     cluster,
     services,
     logger,
+    controlPort: controlServer?.port,
+    stopBroker: (id) => control.stop(id),
+    startBroker: (id) => control.start(id),
+    restartBroker: (id) => control.restart(id),
+    isolate: (id, isolated = true) => replication().isolate(id, isolated),
+    setReplicationDelay: (ms, sel) => replication().setReplicationDelay(ms, sel),
+    injectError: (f) => faults().injectError(f),
+    delay: (f) => faults().delay(f),
+    closeConnection: (f) => faults().closeConnection(f),
+    clearFaults: () => faults().clear(),
+    dropConnections: (id) => control.dropConnections(id),
+    brokerStatus: () => control.status(),
     async stop() {
       if (stopped) return;
       stopped = true;
+      await controlServer?.close();
       await Promise.all(listeners.map((l) => l.close()));
       for (const inst of [...INSTALLERS].reverse()) await inst.stop?.(services);
       await cluster.close();

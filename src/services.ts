@@ -2,6 +2,8 @@
 // Each installer adds its objects to `services` by name; handlers look them up there, so a subsystem can
 // be absent (as in early builds) without the handlers that merely consult it breaking.
 import type { Services } from './broker/context.js';
+import { faultsInstaller } from './cluster/faults.js';
+import { replicationInstaller } from './cluster/replication.js';
 import { securityInstaller } from './security/index.js';
 import { groupCoordinatorInstaller } from './coordinator/group/index.js';
 import { transactionsInstaller } from './coordinator/txn/index.js';
@@ -14,6 +16,8 @@ export interface ServiceInstaller {
 }
 
 export const INSTALLERS: ServiceInstaller[] = [
+  replicationInstaller,
+  faultsInstaller,
   securityInstaller,
   groupCoordinatorInstaller,
   transactionsInstaller,

@@ -62,6 +62,12 @@ export function createDispatcher(services: Services, broker: BrokerNode, endpoin
       logger.debug({ conn: conn.id, api: d.api.name, v: version, corr: header.correlationId, client: header.clientId }, 'request');
     }
     const ctx: RequestContext = { services, cluster: services.cluster, broker, endpoint, conn, header, apiVersion: version, logger };
+    // Fault injection (src/cluster/faults.ts): undefined, synchronously, unless a fault applies.
+    const fault = services.faults?.intercept(ctx, body);
+    if (fault) {
+      const f = await fault;
+      if (f) return 'close' in f ? f : encodeResponse(header.requestApiKey, version, header.correlationId, f.response);
+    }
     const response = await handler.handle(ctx, body);
     if (response === NO_RESPONSE) return null;
     return encodeResponse(header.requestApiKey, version, header.correlationId, response);

@@ -1,5 +1,8 @@
 // Every implemented API, one handler module per API key. ApiVersions advertises exactly this list.
 import type { HandlerDef } from './context.js';
+import alterPartitionReassignments from './alter-partition-reassignments.js';
+import electLeaders from './elect-leaders.js';
+import listPartitionReassignments from './list-partition-reassignments.js';
 import deleteGroups from './delete-groups.js';
 import describeGroups from './describe-groups.js';
 import findCoordinator from './find-coordinator.js';
@@ -90,4 +93,8 @@ export const HANDLERS: HandlerDef[] = [
   createPartitions,
   incrementalAlterConfigs,
   describeCluster,
+  // replication / cluster control
+  electLeaders,
+  alterPartitionReassignments,
+  listPartitionReassignments,
 ];

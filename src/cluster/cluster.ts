@@ -174,7 +174,8 @@ export class Cluster {
     }
   }
 
-  private async persist(): Promise<void> {
+  /** Saves topics, configs and replica assignments (a reassignment calls it too). */
+  async persist(): Promise<void> {
     const out: PersistedTopic[] = [...this.topics.values()].map((t) => ({
       name: t.name,
       id: t.id,
@@ -190,9 +191,10 @@ export class Cluster {
     return new Partition(topic, index, log, replicas, live.length ? live : [...replicas], live[0] ?? replicas[0]);
   }
 
-  /** Replica lists spread round-robin over brokers, the first replica being the preferred leader. */
+  /** Replica lists spread round-robin over live brokers, the first replica being the preferred leader. */
   assignReplicas(numPartitions: number, rf: number, startPartition = 0): number[][] {
-    const ids = this.brokers.map((b) => b.nodeId);
+    // Like Kafka's controller, place replicas only on registered (running) brokers.
+    const ids = this.liveBrokers().map((b) => b.nodeId);
     const out: number[][] = [];
     for (let p = 0; p < numPartitions; p++) {
       const start = (this.rr + startPartition + p) % ids.length;
@@ -237,8 +239,8 @@ export class Cluster {
     if (nIn < -1 || nIn === 0) throw new KafkaError('INVALID_PARTITIONS', 'Number of partitions was set to an invalid non-positive value.');
     const n = nIn === -1 ? this.config.int('num.partitions') : nIn;
     const rf = rfIn === -1 ? this.config.int('default.replication.factor') : rfIn;
-    if (rf > this.brokers.length) {
-      throw new KafkaError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${this.brokers.length} broker(s) are registered.`);
+    if (rf > this.liveBrokers().length) {
+      throw new KafkaError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${this.liveBrokers().length} broker(s) are registered.`);
     }
     return this.assignReplicas(n, rf);
   }
@@ -298,8 +300,8 @@ export class Cluster {
         throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Attempted to add ${total - current} additional partition(s), but only ${assignment.length} assignment(s) were specified.`);
       }
       this.validateAssignment(assignment, rf);
-    } else if (rf > this.brokers.length) {
-      throw new KafkaError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${this.brokers.length} broker(s) are registered.`);
+    } else if (rf > this.liveBrokers().length) {
+      throw new KafkaError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${this.liveBrokers().length} broker(s) are registered.`);
     }
     const add = assignment ?? this.assignReplicas(total - current, rf, current);
     if (validateOnly) return;

@@ -73,6 +73,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'group.min.session.timeout.ms': { type: 'int', default: '6000' },
   'group.consumer.heartbeat.interval.ms': { type: 'int', default: '5000' },
   'group.consumer.session.timeout.ms': { type: 'int', default: '45000' },
+  'leader.imbalance.check.interval.seconds': { type: 'long', default: '300' },
+  'leader.imbalance.per.broker.percentage': { type: 'int', default: '10' },
   listeners: { type: 'string', default: 'PLAINTEXT://127.0.0.1:9092' },
   'log.cleaner.delete.retention.ms': { type: 'long', default: '86400000' },
   'log.cleaner.max.compaction.lag.ms': { type: 'long', default: LONG_MAX },

@@ -40,7 +40,8 @@ export class Listener {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       this.server.once('error', onError);
-      this.server.listen({ host: this.opts.host, port: this.opts.port }, () => {
+      // A restarted broker (fault injection) listens again on the port it had.
+      this.server.listen({ host: this.opts.host, port: this.port || this.opts.port }, () => {
         this.server.off('error', onError);
         this.port = (this.server.address() as net.AddressInfo).port;
         resolve(this.port);

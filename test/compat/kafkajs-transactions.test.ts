@@ -4,6 +4,8 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
+import { encodeBatch } from '../../src/protocol/records/index.js';
+import { RawClient } from '../coordinator/raw-client.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 let broker: RunningBroker;
@@ -64,6 +66,23 @@ describe('kafkajs idempotent producer', () => {
     const offsets = await admin.fetchTopicOffsets(topic);
     expect(offsets.map((o) => o.high).sort()).toEqual(['10', '10']);
     await admin.disconnect();
+  });
+
+  it('a sequence gap surfaces as OUT_OF_ORDER_SEQUENCE_NUMBER to kafkajs', async () => {
+    const topic = await createTopic();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'first' }] });
+    const p = broker.cluster.partition(topic, 0)!;
+    const [entry] = broker.services.producers.producers(p);
+    // Another writer with the same producer id takes sequences 1-2 behind kafkajs's back.
+    const forged = await encodeBatch([{ value: Buffer.from('x') }, { value: Buffer.from('y') }], { producerId: entry.producerId, producerEpoch: entry.epoch, baseSequence: 1 });
+    const c = await RawClient.connect(broker.port);
+    const res = await c.send(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records: forged }] }] });
+    c.close();
+    expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
+    await expect(producer.send({ topic, messages: [{ value: 'second' }] })).rejects.toThrow(/out of order sequence/i);
+    await producer.disconnect();
   });
 });
 
