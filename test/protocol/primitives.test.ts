@@ -114,7 +114,7 @@ describe('boundary values round-trip', () => {
     trip((w, v) => w.compactString(v), (r) => r.compactString(), ss);
     trip((w, v) => w.nullableString(v), (r) => r.nullableString(), [null, ...ss]);
     trip((w, v) => w.compactNullableString(v), (r) => r.compactNullableString(), [null, ...ss]);
-    const bs = [Buffer.alloc(0), Buffer.from([0, 0xff]), Buffer.alloc(5000, 7)];
+    const bs: Buffer[] = [Buffer.alloc(0), Buffer.from([0, 0xff]), Buffer.alloc(5000, 7)];
     trip((w, v) => w.bytes(v), (r) => r.bytes(), bs);
     trip((w, v) => w.compactBytes(v), (r) => r.compactBytes(), bs);
     trip((w, v) => w.nullableBytes(v), (r) => r.nullableBytes(), [null, ...bs]);
