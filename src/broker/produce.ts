@@ -4,7 +4,7 @@ import type { Partition, Topic } from '../cluster/cluster.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ProduceRequest, ProduceResponse, ProduceResponseTopicProduceResponse } from '../protocol/generated/produce.js';
 import type { Input } from '../protocol/primitives.js';
-import { detectMagic, RecordError, setLogAppendTime, upConvertMessageSet, validateBatch, type BatchHeader } from '../protocol/records/index.js';
+import { Compression, detectMagic, RecordError, setLogAppendTime, upConvertMessageSet, validateBatch, type BatchHeader } from '../protocol/records/index.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from './context.js';
 import { autoCreate } from './metadata.js';
 import { leaderError, toError } from './util.js';
@@ -31,7 +31,13 @@ async function toBatch(ctx: RequestContext, records: Buffer): Promise<{ batch: B
     // Kafka 3.x stores every message in format v2: old message sets are converted on the way in.
     return upConvertMessageSet(records);
   }
-  return { batch: records, header: validateBatch(records) };
+  const header = validateBatch(records);
+  // zstd needs Produce v7+ (KIP-110); older clients cannot have negotiated it.
+  if (header.compression === Compression.Zstd && ctx.apiVersion < 7) {
+    throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', 'Produce requests below version 7 cannot use zstd compression');
+  }
+  if (header.isControl) throw new KafkaError('INVALID_RECORD', 'Clients may not produce control batches');
+  return { batch: records, header };
 }
 
 async function appendPartition(ctx: RequestContext, topic: Topic, index: number, records: Buffer | null, acks: number, transactionalId: string | null): Promise<PartitionOut> {
@@ -69,10 +75,7 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
     else p.advanceHighWatermark(p.log.logEndOffset);
     return { ...base, errorCode: ErrorCode.NONE, baseOffset, logAppendTimeMs: logAppendTime, logStartOffset: p.logStartOffset };
   } catch (e) {
-    if (e instanceof RecordError) {
-      const crc = /crc/i.test(e.message);
-      return { ...base, errorCode: crc ? ErrorCode.CORRUPT_MESSAGE : ErrorCode.INVALID_RECORD, errorMessage: e.message };
-    }
+    if (e instanceof RecordError) return { ...base, errorCode: e.errorCode, errorMessage: e.message };
     const err = toError(e, ctx);
     return { ...base, errorCode: err.errorCode, errorMessage: err.errorMessage };
   }
