@@ -28,7 +28,8 @@ export default defineHandler<ListTransactionsRequest>({
     const now = Date.now();
     const transactionStates = [...svc.coordinator.txns.values()]
       .filter((t) => (states.size === 0 || states.has(t.state)) && (pids.size === 0 || pids.has(t.producerId)))
-      .filter((t) => duration < 0 || (t.startTime >= 0 && now - t.startTime > duration))
+      // As Kafka: a transaction that never started has start time -1, so it passes any duration filter.
+      .filter((t) => t.state !== 'Dead' && (duration < 0 || now - t.startTime > duration))
       .filter((t) => !pattern || pattern.test(t.transactionalId))
       .filter((t) => canTxnId(ctx, 'DESCRIBE', t.transactionalId))
       .map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.state }));

@@ -166,6 +166,51 @@ describe('kafkajs transactional producer', () => {
     await producer.disconnect();
   });
 
+  it('consume-transform-produce: a consumer group advances exactly with the committed transactions', async () => {
+    const input = await createTopic();
+    const output = await createTopic();
+    const groupId = topicName('ctp');
+    const plain = kafka.producer();
+    await plain.connect();
+    await plain.send({ topic: input, messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });
+    await plain.disconnect();
+
+    const producer = kafka.producer({ transactionalId: topicName('tx-ctp'), maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: input, fromBeginning: true });
+    let processed = 0;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`processed only ${processed}`)), 15000);
+      void consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ topic, partition, message }) => {
+          const txn = await producer.transaction();
+          await txn.send({ topic: output, messages: [{ value: message.value!.toString().toUpperCase() }] });
+          await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset: String(Number(message.offset) + 1) }] }] });
+          // the last record's transaction is aborted: its output and offset must not become visible
+          if (message.value!.toString() === 'c') await txn.abort();
+          else await txn.commit();
+          if (++processed === 3) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    await consumer.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    expect((await admin.fetchOffsets({ groupId, topics: [input] }))[0].partitions[0].offset).toBe('2');
+    await admin.disconnect();
+    const t = await producer.transaction();
+    await t.send({ topic: output, messages: [{ value: 'end' }] });
+    await t.commit();
+    await producer.disconnect();
+    expect(await consumeUntil(output, 'end', false)).toEqual(['A', 'B']);
+  });
+
   it('fencing: a second producer with the same transactional id fences the first', async () => {
     const topic = await createTopic();
     const transactionalId = topicName('tx-fence');

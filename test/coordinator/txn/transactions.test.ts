@@ -180,8 +180,11 @@ describe('ListTransactions, WriteTxnMarkers', () => {
     const byPattern = await c.send(API.ListTransactions, 2, { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: 'list-.*' });
     expect(byPattern.transactionStates.map((t: any) => t.transactionalId)).toContain(tid);
     expect(byPattern.transactionStates.every((t: any) => t.transactionalId.startsWith('list-'))).toBe(true);
-    const longRunning = await c.send(API.ListTransactions, 1, { stateFilters: [], producerIdFilters: [], durationFilter: 3600000 });
+    const longRunning = await c.send(API.ListTransactions, 1, { stateFilters: ['Ongoing'], producerIdFilters: [], durationFilter: 3600000 });
     expect(longRunning.transactionStates).toEqual([]);
+    await new Promise((r) => setTimeout(r, 5));
+    const running = await c.send(API.ListTransactions, 1, { stateFilters: ['Ongoing'], producerIdFilters: [a.producerId], durationFilter: 1 });
+    expect(running.transactionStates.map((t: any) => t.transactionalId)).toEqual([tid]);
     expect((await c.send(API.ListTransactions, 2, { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: '(' })).errorCode).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
   });
 
