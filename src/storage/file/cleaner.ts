@@ -189,7 +189,7 @@ async function cleanGroup(log: FilePartitionLog, group: LogSegment[], nextBase: 
 
   return log.exec.run(async () => {
     const idx = log.segments.indexOf(group[0]);
-    const intact = idx >= 0 && group.every((s, k) => log.segments[idx + k] === s) && idx + group.length < log.segments.length;
+    const intact = !log.isClosed && idx >= 0 && group.every((s, k) => log.segments[idx + k] === s) && idx + group.length < log.segments.length;
     if (!intact) {
       await fsp.rm(cleanedPath, { force: true });
       return false;

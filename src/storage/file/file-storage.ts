@@ -9,7 +9,7 @@ import { compactLog } from './cleaner.js';
 import { SerialExecutor } from './concurrency.js';
 import { fsyncDir, isNotFound } from './fs-util.js';
 import { META_DIR, MetaStore } from './meta-store.js';
-import { FilePartitionLog, type FsyncMode, partitionDirName } from './partition-log.js';
+import { FilePartitionLog, type FsyncMode } from './partition-log.js';
 
 export interface FileStorageOptions {
   dataDir: string;
@@ -94,11 +94,13 @@ export class FileStorage implements Storage {
       const t = setInterval(() => {
         if (running) return; // never overlap runs when one takes longer than the period
         running = true;
-        fn()
+        const p = fn()
           .catch((err: unknown) => this.logger.error({ err }, 'storage background task failed'))
           .finally(() => {
             running = false;
           });
+        this.background.add(p); // close() waits for a pass in progress
+        void p.finally(() => this.background.delete(p));
       }, ms);
       t.unref();
       this.timers.push(t);
@@ -115,7 +117,7 @@ export class FileStorage implements Storage {
   private key(topic: string, partition: number): string {
     if (!TOPIC_RE.test(topic) || topic === '.' || topic === '..') throw new Error(`illegal topic name: ${topic}`);
     if (!Number.isInteger(partition) || partition < 0) throw new Error(`illegal partition: ${partition}`);
-    return partitionDirName(topic, partition);
+    return `${topic}-${partition}`; // Kafka's partition directory name
   }
 
   /** open/delete of one partition never interleave. */

@@ -9,7 +9,7 @@ import { LogConfig } from './config.js';
 import { fsyncDir } from './fs-util.js';
 import { checkTopicId, loadLog, readCleanerCheckpoint, writeCleanerCheckpoint, writeLogStart } from './log-recovery.js';
 import { retentionPrefix } from './retention.js';
-import { type AppendedBatch, LogSegment } from './segment.js';
+import { type AppendedBatch, LogSegment, floorSegment } from './segment.js';
 
 export type FsyncMode = 'always' | 'interval' | 'never';
 
@@ -79,8 +79,8 @@ export class FilePartitionLog implements PartitionLog {
   get size(): number {
     return this.segments.reduce((n, s) => n + s.size, 0);
   }
-  get logger(): Logger {
-    return this.opts.logger;
+  get isClosed(): boolean {
+    return this.closed;
   }
   get active(): LogSegment {
     return this.segments[this.segments.length - 1];
@@ -287,7 +287,7 @@ export class FilePartitionLog implements PartitionLog {
         throw new RangeError(`deleteRecordsBefore(${offset}) is beyond the log end offset ${this.logEndOffset}`);
       }
       if (offset <= this.startOffset) return;
-      await this.advanceLogStart(offset);
+      await this.setLogStart(offset);
       // Everything stored is below the new start: roll so the old active segment can go too.
       if (offset >= this.logEndOffset) await this.roll();
       await this.deletePrefix(retentionPrefix(this.segments, { ...noRetention, logStartOffset: offset }));
@@ -295,7 +295,7 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   /** Checkpoint first: a crash after it but before the deletions just finishes them on the next open. */
-  private async advanceLogStart(offset: number): Promise<void> {
+  private async setLogStart(offset: number): Promise<void> {
     this.startOffset = offset;
     await writeLogStart(this.dir, offset);
   }
@@ -306,7 +306,7 @@ export class FilePartitionLog implements PartitionLog {
     if (n >= this.segments.length) await this.roll();
     const victims = this.segments.slice(0, n);
     const newStart = this.segments[n].baseOffset;
-    if (newStart > this.startOffset) await this.advanceLogStart(newStart);
+    if (newStart > this.startOffset) await this.setLogStart(newStart);
     this.segments = this.segments.slice(n);
     // Awaited, not backgrounded: a later roll may reuse a deleted segment's file name.
     for (const seg of victims) await seg.deleteFiles();
@@ -336,7 +336,7 @@ export class FilePartitionLog implements PartitionLog {
         // Kafka's truncateFullyAndStartAt: nothing at or after the target survives below the log start.
         for (const seg of this.segments) await seg.deleteFiles();
         this.segments = [await LogSegment.create(this.dir, offset)];
-        await this.advanceLogStart(offset);
+        await this.setLogStart(offset);
       } else {
         const i = floorSegment(this.segments, offset);
         // Replace the array rather than splice it: concurrent reads iterate their own snapshot.
@@ -351,6 +351,8 @@ export class FilePartitionLog implements PartitionLog {
         await seg.truncateAt(h ? h.position : seg.size, this.interval);
         if (!h) seg.nextOffset = Math.max(seg.nextOffset, offset);
         seg.sealed = false;
+        // Dropping the batch that straddles the log start leaves nothing at or after the start.
+        if (seg.nextOffset < this.startOffset) await this.setLogStart(seg.nextOffset);
       }
       this.dirEntriesDirty = true;
       // Data past the target is gone; the cleaner must treat whatever gets appended there as dirty.
@@ -379,24 +381,3 @@ export class FilePartitionLog implements PartitionLog {
 }
 
 const noRetention = { now: 0, retentionMs: -1, retentionBytes: -1, deletePolicy: false };
-
-/** Index of the last segment whose base offset <= offset (0 when offset precedes them all). */
-export function floorSegment(segs: LogSegment[], offset: number): number {
-  let lo = 0;
-  let hi = segs.length - 1;
-  let found = 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (segs[mid].baseOffset <= offset) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return found;
-}
-
-export function partitionDirName(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
-}

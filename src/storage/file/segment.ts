@@ -336,3 +336,20 @@ async function statSize(p: string): Promise<number | null> {
     throw err;
   }
 }
+
+/** Index of the last segment whose base offset <= offset (0 when offset precedes them all). */
+export function floorSegment(segs: LogSegment[], offset: number): number {
+  let lo = 0;
+  let hi = segs.length - 1;
+  let found = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segs[mid].baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
