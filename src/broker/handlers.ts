@@ -1,5 +1,7 @@
 // Every implemented API, one handler module per API key. ApiVersions advertises exactly this list.
 import type { HandlerDef } from './context.js';
+import consumerGroupHeartbeat from './consumer-group-heartbeat.js';
+import consumerGroupDescribe from './consumer-group-describe.js';
 import alterPartitionReassignments from './alter-partition-reassignments.js';
 import electLeaders from './elect-leaders.js';
 import listPartitionReassignments from './list-partition-reassignments.js';
@@ -97,4 +99,6 @@ export const HANDLERS: HandlerDef[] = [
   electLeaders,
   alterPartitionReassignments,
   listPartitionReassignments,
+  consumerGroupHeartbeat,
+  consumerGroupDescribe,
 ];

@@ -67,6 +67,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'default.replication.factor': { type: 'int', default: '1' },
   'delete.topic.enable': { type: 'boolean', default: 'true' },
   // Kafka's default is 3000; a dev/CI broker should hand a lone consumer its assignment at once.
+  'group.consumer.assignors': { type: 'list', default: 'uniform,range' },
+  'group.consumer.max.size': { type: 'int', default: '2147483647' },
   'group.initial.rebalance.delay.ms': { type: 'int', default: '0' },
   'group.max.session.timeout.ms': { type: 'int', default: '1800000' },
   'group.max.size': { type: 'int', default: '2147483647' },

@@ -7,18 +7,13 @@ import type { Services } from '../../broker/context.js';
 import type { BrokerNode, Cluster } from '../../cluster/cluster.js';
 import { ErrorCode, KafkaError, type ErrorName } from '../../protocol/errors.js';
 import { ClassicGroup, type GroupEnv } from './classic-group.js';
+import { ConsumerGroup, type ConsumerEnv } from './consumer-group.js';
 import type { GroupBase, OffsetAndMetadata } from './group.js';
-import { classicToJSON, META_NAME, offsetRows, restoreClassic, restoreOffsets, type PersistedDoc, type PersistedGroup } from './persistence.js';
+import { classicToJSON, consumerToJSON, META_NAME, offsetRows, restoreClassic, restoreConsumer, restoreOffsets, type PersistedDoc, type PersistedGroup } from './persistence.js';
 import { partitionForKey } from './timers.js';
 
 export const KEY_TYPE_GROUP = 0;
 export const KEY_TYPE_TRANSACTION = 1;
-
-/** Restores and serializes group types other than classic (the KIP-848 consumer groups register here). */
-export interface GroupTypeCodec {
-  restore(coord: GroupCoordinator, p: PersistedGroup): GroupBase | undefined;
-  toJSON(g: GroupBase): unknown;
-}
 
 export class GroupCoordinator {
   readonly groups = new Map<string, GroupBase>();
@@ -28,9 +23,9 @@ export class GroupCoordinator {
    * services.transactions.hasPendingTxnOffsets; a transaction coordinator may set it instead.
    */
   pendingTxnOffsets?: (groupId: string, topic: string, partition: number) => boolean;
-  readonly codecs = new Map<string, GroupTypeCodec>();
   readonly logger: Logger;
   readonly env: GroupEnv;
+  readonly consumerEnv: ConsumerEnv;
   private saving?: Promise<void>;
   private pendingSave?: Promise<void>;
   private expiryTimer?: NodeJS.Timeout;
@@ -48,6 +43,7 @@ export class GroupCoordinator {
       persist: () => void this.persist(),
       newMemberId: (prefix) => `${prefix}-${randomUUID()}`,
     };
+    this.consumerEnv = { cluster, logger: this.logger, persist: () => void this.persist() };
   }
 
   // ---- coordinator placement ---------------------------------------------------------------------------
@@ -96,6 +92,25 @@ export class GroupCoordinator {
       this.groups.set(groupId, g);
     }
     return g as ClassicGroup | undefined;
+  }
+
+  /**
+   * The KIP-848 consumer group `groupId`, created when asked. An empty classic group is converted; one with
+   * members is refused with GROUP_ID_NOT_FOUND, as Kafka does when it cannot upgrade the group.
+   */
+  consumerGroup(groupId: string, create: boolean): ConsumerGroup {
+    let g = this.group(groupId);
+    if (g && g.type !== 'consumer') {
+      if (!g.isEmpty()) throw new KafkaError('GROUP_ID_NOT_FOUND', `Group ${groupId} is not a consumer group.`);
+      if (!create) throw new KafkaError('GROUP_ID_NOT_FOUND', `Consumer group ${groupId} not found.`);
+      g = this.replaceGroup(g, new ConsumerGroup(groupId, this.consumerEnv));
+    }
+    if (!g) {
+      if (!create) throw new KafkaError('GROUP_ID_NOT_FOUND', `Consumer group ${groupId} not found.`);
+      g = new ConsumerGroup(groupId, this.consumerEnv);
+      this.groups.set(groupId, g);
+    }
+    return g as ConsumerGroup;
   }
 
   /** Swaps a group for one of another type, carrying its offsets over (empty-group protocol conversion). */
@@ -172,7 +187,7 @@ export class GroupCoordinator {
 
   removeGroup(g: GroupBase): void {
     g.shutdown();
-    if (g instanceof ClassicGroup) g.markDead();
+    if (g instanceof ClassicGroup || g instanceof ConsumerGroup) g.markDead();
     if (this.groups.get(g.groupId) === g) this.groups.delete(g.groupId);
     this.logger.info({ group: g.groupId }, 'group deleted');
   }
@@ -201,7 +216,11 @@ export class GroupCoordinator {
         const cg = new ClassicGroup(p.groupId, this.env);
         if (p.classic) restoreClassic(cg, p.classic);
         g = cg;
-      } else g = this.codecs.get(p.type)?.restore(this, p);
+      } else if (p.type === 'consumer') {
+        const cg = new ConsumerGroup(p.groupId, this.consumerEnv);
+        if (p.consumer) restoreConsumer(cg, p.consumer);
+        g = cg;
+      }
       if (!g) continue;
       g.stateTimestamp = p.stateTimestamp;
       restoreOffsets(g, p.offsets);
@@ -218,7 +237,7 @@ export class GroupCoordinator {
       if (g.isDead()) continue;
       const p: PersistedGroup = { groupId: g.groupId, type: g.type, stateTimestamp: g.stateTimestamp, offsets: offsetRows(g) };
       if (g instanceof ClassicGroup) p.classic = classicToJSON(g);
-      else p.consumer = this.codecs.get(g.type)?.toJSON(g);
+      else if (g instanceof ConsumerGroup) p.consumer = consumerToJSON(g);
       groups.push(p);
     }
     return { version: 1, groups };

@@ -1,8 +1,11 @@
 // Group metadata and committed offsets as one storage meta document ("groups"). Kafka writes these as records
 // to __consumer_offsets; kafkalite keeps the latest state of every group instead, rewritten (coalesced) after
 // changes. Members of classic groups are kept too, so consumers survive a broker restart without rebalancing.
+import type { TopicPartitions } from './assignors.js';
 import type { ClassicGroup } from './classic-group.js';
 import { ClassicMember } from './classic-member.js';
+import type { ConsumerGroup } from './consumer-group.js';
+import { ConsumerMember, type MemberState } from './consumer-member.js';
 import type { GroupBase, OffsetAndMetadata } from './group.js';
 
 export const META_NAME = 'groups';
@@ -34,8 +37,7 @@ export interface PersistedGroup {
     leaderId: string | null;
     members: PersistedMember[];
   };
-  /** KIP-848 group state, owned by consumer-group.ts. */
-  consumer?: unknown;
+  consumer?: PersistedConsumerGroup;
 }
 
 export interface PersistedDoc {
@@ -112,4 +114,86 @@ export function restoreClassic(g: ClassicGroup, c: NonNullable<PersistedGroup['c
   }
   g.state = 'Stable';
   for (const m of g.members.values()) g.scheduleHeartbeat(m);
+}
+
+type TpRows = [topicId: string, partitions: number[]][];
+
+export interface PersistedConsumerGroup {
+  groupEpoch: number;
+  assignmentEpoch: number;
+  subscriptionHash: string;
+  members: {
+    memberId: string;
+    instanceId: string | null;
+    rackId: string | null;
+    clientId: string;
+    clientHost: string;
+    rebalanceTimeoutMs: number;
+    subscribedTopicNames: string[];
+    subscribedTopicRegex: string | null;
+    serverAssignor: string | null;
+    memberEpoch: number;
+    previousMemberEpoch: number;
+    state: MemberState;
+    assigned: TpRows;
+    pendingRevocation: TpRows;
+    target: TpRows;
+  }[];
+}
+
+const tpRows = (tp: TopicPartitions): TpRows => [...tp].map(([t, s]) => [t, [...s]]);
+const rowsTp = (rows: TpRows): TopicPartitions => new Map(rows.map(([t, ps]) => [t, new Set(ps)]));
+
+export function consumerToJSON(g: ConsumerGroup): PersistedConsumerGroup {
+  return {
+    groupEpoch: g.groupEpoch,
+    assignmentEpoch: g.assignmentEpoch,
+    subscriptionHash: g.subscriptionHash,
+    members: [...g.members.values()].map((m) => ({
+      memberId: m.memberId,
+      instanceId: m.instanceId,
+      rackId: m.rackId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      subscribedTopicNames: m.subscribedTopicNames,
+      subscribedTopicRegex: m.subscribedTopicRegex,
+      serverAssignor: m.serverAssignor,
+      memberEpoch: m.memberEpoch,
+      previousMemberEpoch: m.previousMemberEpoch,
+      state: m.state,
+      assigned: tpRows(m.assigned),
+      pendingRevocation: tpRows(m.pendingRevocation),
+      target: tpRows(g.target.get(m.memberId) ?? new Map()),
+    })),
+  };
+}
+
+/** Restores a consumer group; its members get a fresh session timeout to heartbeat again. */
+export function restoreConsumer(g: ConsumerGroup, p: PersistedConsumerGroup): void {
+  g.groupEpoch = p.groupEpoch;
+  g.assignmentEpoch = p.assignmentEpoch;
+  g.subscriptionHash = p.subscriptionHash;
+  for (const pm of p.members) {
+    const m = new ConsumerMember(pm.memberId);
+    Object.assign(m, {
+      instanceId: pm.instanceId,
+      rackId: pm.rackId,
+      clientId: pm.clientId,
+      clientHost: pm.clientHost,
+      rebalanceTimeoutMs: pm.rebalanceTimeoutMs,
+      subscribedTopicNames: pm.subscribedTopicNames,
+      subscribedTopicRegex: pm.subscribedTopicRegex,
+      serverAssignor: pm.serverAssignor,
+      memberEpoch: pm.memberEpoch,
+      previousMemberEpoch: pm.previousMemberEpoch,
+      state: pm.state,
+      assigned: rowsTp(pm.assigned),
+      pendingRevocation: rowsTp(pm.pendingRevocation),
+    });
+    g.members.set(m.memberId, m);
+    g.target.set(m.memberId, rowsTp(pm.target));
+    if (m.instanceId !== null) g.staticMembers.set(m.instanceId, m.memberId);
+    g.restoreSession(m);
+  }
 }
