@@ -195,6 +195,21 @@ describe('log compaction', () => {
     expect(offsets.at(-1)).toBe(29);
   });
 
+  it('appends, reads and retention keep working while the cleaner runs', async () => {
+    const log = await storage.openPartition('tid', 'live', 0, compactCfg());
+    for (let i = 0; i < 40; i++) await put(log, [{ key: `k${i % 4}`, value: `a${i}`.padEnd(40, '.') }]);
+    const cleaning = storage.runCompaction(Date.now());
+    const writes: Promise<number>[] = [];
+    for (let i = 0; i < 40; i++) writes.push(put(log, [{ key: `k${i % 4}`, value: `b${i}`.padEnd(40, '.') }]));
+    const reads = Array.from({ length: 10 }, () => log.read(0, 1 << 20));
+    await Promise.all([cleaning, ...writes, ...reads]);
+    expect(log.logEndOffset).toBe(80);
+    await storage.runCompaction(Date.now());
+    const recs = (await contents(log)).records;
+    const latest = new Map(recs.map(([, k, v]) => [k, v]));
+    expect([0, 1, 2, 3].map((k) => latest.get(`k${k}`)?.replace(/\.+$/, ''))).toEqual(['b36', 'b37', 'b38', 'b39']);
+  });
+
   it('yields to the event loop while cleaning', async () => {
     const log = await storage.openPartition('tid', 'big', 0, compactCfg({ 'segment.bytes': 1 << 20 }));
     const value = 'v'.repeat(1000);

@@ -184,6 +184,17 @@ describe('FilePartitionLog append/read', () => {
     expect(all.map(baseOffsetOf)).toEqual(bases);
   });
 
+  it('reads racing with segment deletion either see the old data or retry on the new segment list', async () => {
+    const log = await storage.openPartition('tid', 'race', 0, config({ 'segment.bytes': 500 }));
+    await fill(log, 60, 2, 60);
+    const reads = Array.from({ length: 40 }, (_, i) => log.read(i * 2, 2000));
+    const deletion = log.deleteRecordsBefore(100);
+    const results = await Promise.all(reads);
+    await deletion;
+    for (const r of results) expect(r.chunks.length).toBeGreaterThan(0);
+    expect(baseOffsetOf((await log.read(0, 1)).chunks[0])).toBe(100);
+  });
+
   it('openPartition returns the same log and applies new config (AlterConfigs)', async () => {
     const a = await storage.openPartition('tid', 'cfg', 0, config({ 'segment.bytes': 1 << 20 }));
     await fill(a, 3, 1, 200);
