@@ -7,6 +7,7 @@ import type {
   CreatePartitionsResponseCreatePartitionsTopicResult,
 } from '../protocol/generated/create-partitions.js';
 import type { Input } from '../protocol/primitives.js';
+import { topicOrClusterAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
 import { toError } from './util.js';
 
@@ -23,6 +24,10 @@ export default defineHandler<CreatePartitionsRequest>({
       if (counts.get(t.name)! > 1) {
         if (!reported.has(t.name)) results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });
         reported.add(t.name);
+        continue;
+      }
+      if (!topicOrClusterAllowed(ctx, 'ALTER', t.name)) {
+        results.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
         continue;
       }
       const topic = ctx.cluster.topics.get(t.name);

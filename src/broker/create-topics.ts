@@ -11,6 +11,7 @@ import type {
 } from '../protocol/generated/create-topics.js';
 import type { Input } from '../protocol/primitives.js';
 import { ZERO_UUID } from '../protocol/primitives.js';
+import { topicAllowed, topicOrClusterAllowed } from './admin-acl.js';
 import { topicConfigEntries } from './admin-configs.js';
 import { defineHandler } from './context.js';
 import { toError } from './util.js';
@@ -54,6 +55,10 @@ export default defineHandler<CreateTopicsRequest>({
         reported.add(t.name);
         continue;
       }
+      if (!topicOrClusterAllowed(ctx, 'CREATE', t.name)) {
+        topics.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.', topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1 });
+        continue;
+      }
       try {
         // Kafka checks the name, existence and configs before the partitions and replicas.
         cluster.checkNewTopic(t.name, Object.fromEntries(t.configs.map((c) => [c.name, c.value])));
@@ -62,7 +67,10 @@ export default defineHandler<CreateTopicsRequest>({
         const overrides = new Map(Object.entries(opts.configs ?? {}) as [string, string][]);
         const out: Out = { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null, topicId: cluster.topics.get(t.name)?.id ?? ZERO_UUID };
         if (req.validateOnly) out.topicId = ZERO_UUID;
-        if (v >= 5) {
+        // Configs and sizes are shown only to who may describe the topic's configs.
+        if (v >= 5 && !topicAllowed(ctx, 'DESCRIBE_CONFIGS', t.name)) {
+          out.topicConfigErrorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        } else if (v >= 5) {
           out.numPartitions = assignment.length;
           out.replicationFactor = assignment[0]?.length ?? -1;
           out.topicConfigErrorCode = ErrorCode.NONE;

@@ -7,6 +7,7 @@ import type {
   DeleteRecordsResponseDeleteRecordsPartitionResult,
 } from '../protocol/generated/delete-records.js';
 import type { Input } from '../protocol/primitives.js';
+import { topicAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
 import { leaderError, toError } from './util.js';
 
@@ -21,6 +22,10 @@ export default defineHandler<DeleteRecordsRequest>({
       const partitions: PartOut[] = [];
       for (const rp of t.partitions) {
         const out: PartOut = { partitionIndex: rp.partitionIndex, lowWatermark: -1 };
+        if (!topicAllowed(ctx, 'DELETE', t.name)) {
+          partitions.push({ ...out, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+          continue;
+        }
         const p = topic?.partitions[rp.partitionIndex];
         if (!topic || !p) {
           partitions.push({ ...out, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });

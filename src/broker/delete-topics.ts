@@ -5,6 +5,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsResponseDeletableTopicResult } from '../protocol/generated/delete-topics.js';
 import type { Input } from '../protocol/primitives.js';
 import { ZERO_UUID } from '../protocol/primitives.js';
+import { topicOrClusterAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
 import { toError } from './util.js';
 
@@ -46,16 +47,21 @@ export default defineHandler<DeleteTopicsRequest>({
 
     // Resolve to topics, ids first, then names (a name aliasing a given id is refused, as Kafka does).
     const toDelete = new Map<string, Topic>();
+    // Without DESCRIBE a topic's existence (or its name, for an id) is not revealed.
+    const describable = (n: string) => topicOrClusterAllowed(ctx, 'DESCRIBE', n);
+    const deletable = (n: string) => topicOrClusterAllowed(ctx, 'DELETE', n);
     for (const [id, c] of idCount) {
       if (c > 1) continue;
       const t = cluster.topicsById.get(id);
-      if (t) toDelete.set(t.id, t);
-      else responses.push(err(null, id, ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.'));
+      if (!t) responses.push(err(null, id, ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.'));
+      else if (!deletable(t.name)) responses.push(err(describable(t.name) ? t.name : null, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Topic authorization failed.'));
+      else toDelete.set(t.id, t);
     }
     for (const [n, c] of nameCount) {
       if (c > 1) continue;
       const t = cluster.topics.get(n);
-      if (!t) responses.push(err(n, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'));
+      if (!describable(n) || (t && !deletable(n))) responses.push(err(n, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Topic authorization failed.'));
+      else if (!t) responses.push(err(n, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'));
       else if (toDelete.has(t.id)) {
         toDelete.delete(t.id);
         responses.push(err(n, t.id, ErrorCode.INVALID_REQUEST, 'The provided topic name maps to an ID that was already supplied.'));

@@ -10,6 +10,7 @@ import type {
 } from '../protocol/generated/describe-configs.js';
 import type { Input } from '../protocol/primitives.js';
 import { RESOURCE, SOURCE, brokerConfigEntries, brokerResourceId, resourceTypeName, topicConfigEntries, type ConfigEntry } from './admin-configs.js';
+import { clusterAllowed, topicAllowed } from './admin-acl.js';
 import { defineHandler, type RequestContext } from './context.js';
 import { toError } from './util.js';
 
@@ -42,6 +43,12 @@ export default defineHandler<DescribeConfigsRequest>({
     const v = ctx.apiVersion;
     const results: ResultOut[] = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      if (r.resourceType === RESOURCE.TOPIC && !topicAllowed(ctx, 'DESCRIBE_CONFIGS', r.resourceName)) {
+        return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.', configs: [] };
+      }
+      if ((r.resourceType === RESOURCE.BROKER || r.resourceType === RESOURCE.BROKER_LOGGER) && !clusterAllowed(ctx, 'DESCRIBE_CONFIGS')) {
+        return { ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', configs: [] };
+      }
       try {
         const all = entriesFor(ctx, r.resourceType, r.resourceName, v >= 3 && req.includeDocumentation);
         if (all === null) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, configs: [] };

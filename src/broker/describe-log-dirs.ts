@@ -10,6 +10,7 @@ import type {
 import type { Input } from '../protocol/primitives.js';
 import type { Topic } from '../cluster/cluster.js';
 import { logDirOf } from './admin-configs.js';
+import { clusterAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
 
 type TopicOut = Input<DescribeLogDirsResponseDescribeLogDirsTopic>;
@@ -18,6 +19,7 @@ export default defineHandler<DescribeLogDirsRequest>({
   apiKey: 35,
   async handle(ctx, req): Promise<Input<DescribeLogDirsResponse>> {
     const { cluster } = ctx;
+    if (!clusterAllowed(ctx, 'DESCRIBE')) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const me = ctx.broker.nodeId;
     const wanted: [Topic, number[] | null][] = req.topics === null
       ? [...cluster.topics.values()].map((t) => [t, null])

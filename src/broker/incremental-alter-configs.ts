@@ -19,6 +19,7 @@ import {
   validateBrokerOverrides,
   validateTopicOverrides,
 } from './admin-configs.js';
+import { clusterAllowed, topicAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
 import { toError } from './util.js';
 
@@ -73,6 +74,15 @@ export default defineHandler<IncrementalAlterConfigsRequest>({
     const responses: Out[] = [];
     for (const r of req.resources) {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      // Kafka answers an unauthorized resource with the bare error code.
+      if (r.resourceType === RESOURCE.TOPIC && !topicAllowed(ctx, 'ALTER_CONFIGS', r.resourceName)) {
+        responses.push({ ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
+        continue;
+      }
+      if ((r.resourceType === RESOURCE.BROKER || r.resourceType === RESOURCE.BROKER_LOGGER) && !clusterAllowed(ctx, 'ALTER_CONFIGS')) {
+        responses.push({ ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null });
+        continue;
+      }
       try {
         if (dups.has(`${r.resourceType}:${r.resourceName}`)) throw new KafkaError('INVALID_REQUEST', 'Each resource must appear at most once.');
         if (hasDuplicates(r.configs.map((c) => c.name))) throw new KafkaError('INVALID_REQUEST', 'Error due to duplicate config keys');

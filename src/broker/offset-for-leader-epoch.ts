@@ -8,6 +8,7 @@ import type {
   OffsetForLeaderEpochResponseEpochEndOffset,
 } from '../protocol/generated/offset-for-leader-epoch.js';
 import type { Input } from '../protocol/primitives.js';
+import { clusterAllowed, topicAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
 import { leaderError } from './util.js';
 
@@ -30,10 +31,14 @@ export default defineHandler<OffsetForLeaderEpochRequest>({
   apiKey: 23,
   handle(ctx, req): Input<OffsetForLeaderEpochResponse> {
     const v = ctx.apiVersion;
+    // Followers need CLUSTER_ACTION; consumers checking for truncation need DESCRIBE on the topic.
+    const replica = clusterAllowed(ctx, 'CLUSTER_ACTION');
     const topics = req.topics.map((t) => {
       const topic = ctx.cluster.topics.get(t.topic);
+      const authorized = replica || topicAllowed(ctx, 'DESCRIBE', t.topic);
       const partitions: PartOut[] = t.partitions.map((rp) => {
         const out: PartOut = { partition: rp.partition, leaderEpoch: -1, endOffset: -1 };
+        if (!authorized) return { ...out, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
         const p = topic?.partitions[rp.partition];
         if (!topic || !p) return { ...out, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         const lerr = leaderError(ctx, p);
