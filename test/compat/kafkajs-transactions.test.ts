@@ -253,3 +253,45 @@ describe('kafkajs transactional producer', () => {
     expect(await consumeUntil(topic, 'end', false)).toEqual([]);
   });
 });
+
+describe('kafkajs transactions on a 3-broker cluster', () => {
+  it('a transaction over partitions led by different brokers commits and aborts atomically', async () => {
+    const cluster = await startTestBroker({ brokers: 3 });
+    try {
+      const k = kafkajs(cluster);
+      const topic = topicName('txn3');
+      await cluster.cluster.createTopic(topic, { numPartitions: 3, replicationFactor: 3 });
+      expect(new Set(cluster.cluster.topics.get(topic)!.partitions.map((p) => p.leader)).size).toBe(3);
+      const producer = k.producer({ transactionalId: topicName('tx3'), maxInFlightRequests: 1, idempotent: true });
+      await producer.connect();
+      const t1 = await producer.transaction();
+      await t1.send({ topic, messages: [0, 1, 2].map((partition) => ({ partition, value: `aborted-${partition}` })) });
+      await t1.abort();
+      const t2 = await producer.transaction();
+      await t2.send({ topic, messages: [0, 1, 2].map((partition) => ({ partition, value: `kept-${partition}` })) });
+      await t2.commit();
+      await producer.disconnect();
+
+      const consumer = k.consumer({ groupId: topicName('g3'), maxWaitTimeInMs: 100 });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const seen: string[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`saw ${JSON.stringify(seen)}`)), 15000);
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            seen.push(message.value!.toString());
+            if (seen.filter((v) => v.startsWith('kept')).length === 3) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        });
+      });
+      await consumer.disconnect();
+      expect(seen.sort()).toEqual(['kept-0', 'kept-1', 'kept-2']);
+    } finally {
+      await cluster.stop();
+    }
+  });
+});

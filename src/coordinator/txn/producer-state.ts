@@ -75,6 +75,8 @@ export class ProducerStateManager {
     const k = ProducerStateManager.key(p);
     let s = this.parts.get(k);
     if (!s && create) this.parts.set(k, (s = new PartitionProducers()));
+    // The log lost its tail (replica truncation on a leader change): forget what was in it.
+    if (s && s.appliedEnd > p.log.logEndOffset) this.truncate(p, p.log.logEndOffset, s);
     return s;
   }
 
@@ -265,8 +267,7 @@ export class ProducerStateManager {
   }
 
   /** Forgets state beyond the log end (the log lost its tail, e.g. an unflushed crash or replica truncation). */
-  truncate(p: Partition, end: number): void {
-    const s = this.state(p, false);
+  truncate(p: Partition, end: number, s = this.parts.get(ProducerStateManager.key(p))): void {
     if (!s) return;
     s.appliedEnd = Math.min(s.appliedEnd, end);
     s.aborted = s.aborted.filter((a) => a.lastOffset < end);
@@ -274,6 +275,7 @@ export class ProducerStateManager {
       e.batches = e.batches.filter((b) => b.lastOffset < end);
       if (e.txnFirstOffset >= end) e.txnFirstOffset = -1;
     }
+    this.saver.schedule();
   }
 
   /** Re-applies a data batch read back from the log on restart (no checks; an already-known batch is skipped). */

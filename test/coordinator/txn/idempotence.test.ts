@@ -94,6 +94,16 @@ describe('sequence checks', () => {
     expect(rs.map((r) => [r.errorCode, r.baseOffset])).toEqual([[0, 0], [0, 1], [0, 2], [0, 3], [0, 4]]);
   });
 
+  it('state follows a truncated log (replica truncation after a leader change)', async () => {
+    const topic = await newTopic();
+    const { producerId } = await initProducerId(c, null);
+    for (let s = 0; s < 3; s++) await produce(c, topic, { producerId, epoch: 0, seq: s });
+    await broker.cluster.partition(topic, 0)!.log.truncateTo(1);
+    // seq 1 was lost with the log tail: it is appended again rather than answered as a duplicate
+    expect(await produce(c, topic, { producerId, epoch: 0, seq: 1 })).toMatchObject({ errorCode: 0, baseOffset: 1 });
+    expect(broker.cluster.partition(topic, 0)!.log.logEndOffset).toBe(2);
+  });
+
   it('non-idempotent batches are not checked', async () => {
     const topic = await newTopic();
     expect((await produce(c, topic, { producerId: -1, epoch: -1, seq: -1 })).errorCode).toBe(ErrorCode.NONE);
