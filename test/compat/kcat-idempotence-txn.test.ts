@@ -46,6 +46,17 @@ describe.skipIf(!hasKcat)('kcat (librdkafka) idempotence and transactions', () =
     expect(producers[0].batches.at(-1)!.lastSeq).toBe(199);
   });
 
+  it('transactional producer (transactional.id): the committed records are read back read_committed', async () => {
+    const topic = topicName('kcat-tp');
+    await broker.cluster.createTopic(topic, { numPartitions: 1 });
+    const tid = topicName('kcat-ptid');
+    const p = await kcat(['-P', '-t', topic, '-p', '0', '-X', `transactional.id=${tid}`], 'x\ny\n');
+    expect(p.stderr).toMatch(/Transaction successfully committed/);
+    const c = await kcat(['-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed']);
+    expect(c.stdout.trim().split('\n')).toEqual(['x', 'y']);
+    expect(broker.services.transactions.coordinator.txns.get(tid).state).toBe('CompleteCommit');
+  });
+
   it('read_committed skips an aborted transaction, read_uncommitted returns it', async () => {
     const topic = topicName('kcat-txn');
     await broker.cluster.createTopic(topic, { numPartitions: 1 });
