@@ -16,7 +16,7 @@ const MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
 const plainToken = (user: string, password: string, authzid = '') => Buffer.from(`${authzid}\0${user}\0${password}`);
 
 /** The client side of SCRAM (RFC 5802), to drive the server through raw or framed tokens. */
-function scramClient(mech: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', user: string, password: string) {
+function scramClient(mech: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', user: string, password: string, finalNonce = (full: string, _client: string) => full) {
   const digest = mech === 'SCRAM-SHA-256' ? 'sha256' : 'sha512';
   const keyLen = digest === 'sha256' ? 32 : 64;
   const nonce = randomBytes(16).toString('base64url');
@@ -30,7 +30,7 @@ function scramClient(mech: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', user: string, pass
       const salted = pbkdf2Sync(password, Buffer.from(attrs.s, 'base64'), Number(attrs.i), keyLen, digest);
       const clientKey = createHmac(digest, salted).update('Client Key').digest();
       const storedKey = createHash(digest).update(clientKey).digest();
-      const withoutProof = `c=biws,r=${attrs.r}`;
+      const withoutProof = `c=biws,r=${finalNonce(attrs.r, nonce)}`;
       const authMessage = `${first},${serverFirst},${withoutProof}`;
       const sig = createHmac(digest, storedKey).update(authMessage).digest();
       const proof = Buffer.from(clientKey.map((b, i) => b ^ sig[i]));
@@ -124,6 +124,19 @@ describe('SASL at the protocol level', () => {
       expect(final.errorCode).toBe(0);
       scram.verify(final.authBytes.toString());
     }
+    // librdkafka < 2.6.1 sends its client nonce once more in front of the full nonce; Kafka 3.8.1-3.9 accept it.
+    const dup = await connect();
+    await dup.request(HANDSHAKE, 1, { mechanism: 'SCRAM-SHA-256' });
+    const old = scramClient('SCRAM-SHA-256', 'bob', 'bobbob', (full, client) => client + full);
+    const oldFirst = await dup.request(AUTHENTICATE, 2, { authBytes: old.first() });
+    expect((await dup.request(AUTHENTICATE, 2, { authBytes: old.final(oldFirst.authBytes.toString()) })).errorCode).toBe(0);
+    // Only the client's nonce (no server part) is a replay: refused.
+    const replay = await connect();
+    await replay.request(HANDSHAKE, 1, { mechanism: 'SCRAM-SHA-256' });
+    const r = scramClient('SCRAM-SHA-256', 'bob', 'bobbob', (_full, client) => client);
+    const rFirst = await replay.request(AUTHENTICATE, 2, { authBytes: r.first() });
+    expect((await replay.request(AUTHENTICATE, 2, { authBytes: r.final(rFirst.authBytes.toString()) })).errorCode).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
+
     const c = await connect();
     await c.request(HANDSHAKE, 1, { mechanism: 'SCRAM-SHA-256' });
     const scram = scramClient('SCRAM-SHA-256', 'bob', 'not-bobs');

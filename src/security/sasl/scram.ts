@@ -58,7 +58,8 @@ export class ScramSession implements SaslSession {
     const m = CLIENT_FINAL.exec(msg);
     if (!m) throw new SaslCredentialError('Invalid SCRAM client final message format');
     const [, withoutProof, nonce, proofB64] = m;
-    if (nonce !== this.nonce) throw new SaslCredentialError('Invalid client nonce in the final client message.');
+    // Kafka 3.8.1-3.9 accept a nonce that ends with ours: librdkafka before 2.6.1 prepends its client nonce once more.
+    if (!nonce.endsWith(this.nonce)) throw new SaslCredentialError('Invalid client nonce in the final client message.');
     const { digest, keyLen } = SCRAM[this.mechanism];
     const cred = this.credential!;
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
