@@ -245,3 +245,54 @@ describe('kafkajs admin: three brokers', () => {
     expect(resources.map((r) => [r.resourceName, r.configEntries[0].configValue]).sort()).toEqual([['1', '1'], ['2', '2']]);
   });
 });
+
+describe('kafkajs admin: ACLs', () => {
+  let secured: RunningBroker;
+  const admins: Admin[] = [];
+  beforeAll(async () => {
+    secured = await startTestBroker({
+      port: undefined,
+      listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+      saslUsers: 'test:testtest,bob:bobbob',
+      overrides: { 'allow.everyone.if.no.acl.found': 'true', 'super.users': 'User:test' },
+    });
+  });
+  afterAll(async () => {
+    for (const a of admins) await a.disconnect();
+    await secured?.stop();
+  });
+  async function adminAs(username: string): Promise<Admin> {
+    const a = kafkajs(secured, {
+      brokers: [`127.0.0.1:${secured.brokers[0].ports.SASL_PLAINTEXT}`],
+      sasl: { mechanism: 'plain', username, password: username.repeat(2) }, // test:testtest, bob:bobbob
+      retry: { retries: 0 },
+    }).admin();
+    await a.connect();
+    admins.push(a);
+    return a;
+  }
+
+  it('refuses topic and cluster operations the ACLs deny', async () => {
+    const root = await adminAs('test');
+    const t = topicName('guarded');
+    const denied = topicName('not-for-bob');
+    await root.createTopics({ topics: [{ topic: t, numPartitions: 1 }] });
+    const deny = (resourceType: number, resourceName: string, operation: number) =>
+      ({ resourceType, resourceName, resourcePatternType: 3, principal: 'User:bob', host: '*', operation, permissionType: 2 });
+    // TOPIC=2 / CLUSTER=4; ALL=2, CREATE=5; LITERAL=3; DENY=2
+    await root.createAcls({ acl: [deny(2, t, 2), deny(2, denied, 5), deny(4, 'kafka-cluster', 5)] as any });
+
+    const bob = await adminAs('bob');
+    expect(errorType(await bob.createTopics({ topics: [{ topic: denied }] }).catch((e) => e))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(errorType(await bob.deleteTopics({ topics: [t] }).catch((e) => e))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(errorType(await bob.createPartitions({ topicPartitions: [{ topic: t, count: 2 }] }).catch((e) => e))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(errorType(await bob.describeConfigs({ resources: [{ type: TOPIC, name: t }], includeSynonyms: false }).catch((e) => e))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(errorType(await bob.alterConfigs({ resources: [{ type: TOPIC, name: t, configEntries: [{ name: 'retention.ms', value: '1' }] }] }).catch((e) => e))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(errorType(await bob.describeConfigs({ resources: [{ type: BROKER, name: '0' }], includeSynonyms: false }).catch((e) => e))).toBe('CLUSTER_AUTHORIZATION_FAILED');
+    expect(secured.cluster.topics.get(t)!.partitions).toHaveLength(1);
+    expect(secured.cluster.topics.has(denied)).toBe(false);
+    // The super user is not affected.
+    await root.deleteTopics({ topics: [t] });
+    expect(secured.cluster.topics.has(t)).toBe(false);
+  });
+});
