@@ -116,6 +116,7 @@ try {
   results.push(await measure('rand 16KiB pread async (fs.read cb)', () => rnd(preadCb)));
   results.push(await measure('rand 16KiB pread async (FileHandle.read)', () => rnd(preadAsync)));
   results.push(await measure('rand 16KiB pread async x8 (fs.read cb)', () => rndPar(preadCb)));
+  results.push(await measure('rand 16KiB pread async x8 (FileHandle)', () => rndPar(preadAsync)));
 
   const mmap = loadMmap();
   if (mmap) {
