@@ -2,7 +2,8 @@
 // SASL users (as kafkajs's own createAcls suite: DENY bob, ALLOW alice, allow.everyone.if.no.acl.found=true).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type Admin, type SASLOptions } from 'kafkajs';
-import type { RunningBroker } from '../../src/kafkalite.js';
+import { parseCli } from '../../src/cli.js';
+import { startBroker, type RunningBroker } from '../../src/kafkalite.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 const USERS = 'test:testtest,bob:bobbob,alice:alicealice,admin:adminadmin';
@@ -200,6 +201,44 @@ describe('without an authorizer', () => {
       await expect(admin.describeAcls({ resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY } as any))
         .rejects.toMatchObject({ type: 'SECURITY_DISABLED' });
       await admin.disconnect();
+    } finally {
+      await broker.stop();
+    }
+  });
+});
+
+describe('the kafkajs-suite preset (3 brokers, SSL + SASL_SSL, allow.everyone.if.no.acl.found=true)', () => {
+  test("kafkajs's own createAcls scenario over SASL_SSL: bob denied, alice allowed", async () => {
+    const { opts } = parseCli(['--preset', 'kafkajs-suite', '--memory', '--listeners', 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0', '--log-level', 'silent'], {});
+    const broker = await startBroker(opts);
+    try {
+      const saslBrokers = broker.brokers.map((b) => `localhost:${b.ports.SASL_SSL}`);
+      const as = (username: string, password: string) =>
+        kafkajs(broker, { brokers: saslBrokers, ssl: { rejectUnauthorized: false }, sasl: { mechanism: 'plain', username, password }, retry: { retries: 0 } }).admin();
+      const topic = topicName('suite-acl');
+      const admin = as('test', 'testtest');
+      await admin.connect();
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 2 }] });
+      await expect(admin.createAcls({
+        acl: [
+          { resourceType: AclResourceTypes.TOPIC, resourceName: topic, resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:bob', host: '*', operation: AclOperationTypes.ALL, permissionType: AclPermissionTypes.DENY },
+          { resourceType: AclResourceTypes.TOPIC, resourceName: topic, resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:alice', host: '*', operation: AclOperationTypes.ALL, permissionType: AclPermissionTypes.ALLOW },
+        ],
+      })).resolves.toEqual(true);
+      await admin.disconnect();
+      const bob = as('bob', 'bobbob');
+      await bob.connect();
+      await expect(bob.fetchTopicMetadata({ topics: [topic] })).rejects.toThrow('Not authorized to access topics: [Topic authorization failed]');
+      await bob.disconnect();
+      const alice = as('alice', 'alicealice');
+      await alice.connect();
+      await expect(alice.fetchTopicMetadata({ topics: [topic] })).resolves.toBeTruthy();
+      await alice.disconnect();
+      // The preset's SCRAM user has a different password per mechanism.
+      const scram = kafkajs(broker, { brokers: saslBrokers, ssl: { rejectUnauthorized: false }, sasl: { mechanism: 'scram-sha-512', username: 'testscram', password: 'testtestscram=512' }, retry: { retries: 0 } }).admin();
+      await scram.connect();
+      await expect(scram.listTopics()).resolves.toBeTruthy();
+      await scram.disconnect();
     } finally {
       await broker.stop();
     }
