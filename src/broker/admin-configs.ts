@@ -1,6 +1,7 @@
 // Shared by DescribeConfigs, AlterConfigs, IncrementalAlterConfigs and CreateTopics: how Kafka describes a
 // topic's or a broker's configs (value, source, synonyms), and how it validates changes to them.
 // Mirrors Kafka's ConfigHelper (describe) and ConfigAdminManager / ConfigurationControlManager (alter).
+import { resolve } from 'node:path';
 import type { Cluster, Topic } from '../cluster/cluster.js';
 import { validateTopicName } from '../cluster/cluster.js';
 import { BROKER_CONFIGS, CONFIG_TYPE_CODE, TOPIC_CONFIGS, brokerSynonyms, isDynamicBrokerConfig, validateConfig } from '../cluster/config.js';
@@ -58,7 +59,7 @@ function startupValue(ctx: RequestContext, nodeId: number, name: string): string
 /** The one log directory kafkalite reports: the data dir, or "/memory" for the memory engine. */
 export function logDirOf(ctx: RequestContext): string {
   const dir = ctx.services.options?.dataDir as string | undefined;
-  return ctx.cluster.storage.kind === 'file' && dir ? dir : '/memory';
+  return ctx.cluster.storage.kind === 'file' && dir ? resolve(dir) : '/memory';
 }
 
 /**

@@ -55,6 +55,11 @@ export default defineHandler<CreateTopicsRequest>({
         reported.add(t.name);
         continue;
       }
+      if (t.name === '__cluster_metadata') {
+        // KRaft's metadata log is not a topic clients may create (ControllerApis.createTopics).
+        topics.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Creation of internal topic __cluster_metadata is prohibited.', topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1 });
+        continue;
+      }
       if (!topicOrClusterAllowed(ctx, 'CREATE', t.name)) {
         topics.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.', topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1 });
         continue;

@@ -93,6 +93,12 @@ describe('CreateTopics', () => {
     }
   });
 
+  it('refuses to create the KRaft metadata topic', async () => {
+    expect((await create(7, [topic('__cluster_metadata')])).topics[0]).toMatchObject({
+      errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Creation of internal topic __cluster_metadata is prohibited.',
+    });
+  });
+
   it('refuses a name that collides with an existing one through . and _', async () => {
     const base = `${topicName('coll')}.x`;
     await create(5, [topic(base)]);
