@@ -95,6 +95,7 @@ describe('partition reassignment', () => {
     await admin.createTopics({ topics: [{ topic: t, replicaAssignment: [{ partition: 0, replicas: [0, 1] }] }] });
     const p = b.cluster.partition(t, 0)!;
     await b.stopBroker(2);
+    await new Promise((r) => setTimeout(r, 100)); // let kafkajs notice its connection to broker 2 closed
     await admin.alterPartitionReassignments({ topics: [{ topic: t, partitionAssignment: [{ partition: 0, replicas: [1, 2] }] }] });
     expect(p.replicas).toEqual([1, 2, 0]);
     const listed = await admin.listPartitionReassignments({ topics: [{ topic: t, partitions: [0] }] });
