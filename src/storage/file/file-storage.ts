@@ -130,7 +130,7 @@ export class FileStorage implements Storage {
     return q;
   }
 
-  openPartition(topicId: string, topic: string, partition: number, config: PartitionConfig): Promise<PartitionLog> {
+  async openPartition(topicId: string, topic: string, partition: number, config: PartitionConfig): Promise<PartitionLog> {
     this.assertOpen();
     const key = this.key(topic, partition);
     return this.ops(key).run(async () => {
@@ -160,7 +160,7 @@ export class FileStorage implements Storage {
     return this.logs.get(this.key(topic, partition));
   }
 
-  deletePartition(_topicId: string, topic: string, partition: number): Promise<void> {
+  async deletePartition(_topicId: string, topic: string, partition: number): Promise<void> {
     this.assertOpen();
     const key = this.key(topic, partition);
     return this.ops(key).run(async () => {
@@ -190,12 +190,12 @@ export class FileStorage implements Storage {
     void p.finally(() => this.background.delete(p));
   }
 
-  loadMeta<T>(name: string): Promise<T | undefined> {
+  async loadMeta<T>(name: string): Promise<T | undefined> {
     this.assertOpen();
     return this.meta.load<T>(name);
   }
 
-  saveMeta(name: string, value: unknown): Promise<void> {
+  async saveMeta(name: string, value: unknown): Promise<void> {
     this.assertOpen();
     return this.meta.save(name, value);
   }

@@ -1,6 +1,7 @@
 // One partition's segmented log. Every mutation (append groups, rolls, truncation, retention, compaction
 // swaps, close) runs on a per-partition SerialExecutor; reads run concurrently against a snapshot of the
 // segment list and never see a batch before its write completed.
+import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { AppendMeta, PartitionConfig, PartitionLog, ReadResult, TimestampLookup } from '../types.js';
 import { RECORD_COUNT, framedSize, setBaseOffset } from './batch-format.js';
@@ -62,8 +63,10 @@ export class FilePartitionLog implements PartitionLog {
 
   static async open(opts: PartitionLogOptions): Promise<FilePartitionLog> {
     const log = new FilePartitionLog(opts);
-    const loaded = await loadLog(opts.dir, log.interval, opts.logger);
+    // Checked before touching any segment: a stale directory of another topic must stay as it is.
+    await mkdir(opts.dir, { recursive: true });
     await checkTopicId(opts.dir, opts.topicId);
+    const loaded = await loadLog(opts.dir, log.interval, opts.logger);
     log.segments = loaded.segments;
     log.startOffset = loaded.logStartOffset;
     log.cleanerCheckpoint = await readCleanerCheckpoint(opts.dir);
@@ -111,7 +114,12 @@ export class FilePartitionLog implements PartitionLog {
       this.openDrain = items;
       void this.exec.run(async () => {
         if (this.openDrain === items) this.openDrain = null;
-        await this.drain(items);
+        try {
+          await this.drain(items);
+        } catch (err) {
+          // Never leave a producer hanging: settled promises ignore the extra reject.
+          for (const it of items) it.reject(err);
+        }
       });
     });
   }

@@ -16,7 +16,7 @@ export interface ScanOptions {
 }
 
 export interface ScanResult {
-  /** Position after the last good batch. */
+  /** Position after the last good batch (or of the batch `visit` stopped at). */
   end: number;
   /** Set when a torn/corrupt batch was found at `end` (validate mode) or framing broke. */
   corrupt: boolean;

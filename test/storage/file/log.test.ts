@@ -230,6 +230,6 @@ describe('FilePartitionLog append/read', () => {
   });
 
   it('rejects topic names that could escape the data directory', async () => {
-    expect(() => storage.openPartition('tid', '../x', 0, config())).toThrow(/illegal topic/);
+    await expect(storage.openPartition('tid', '../x', 0, config())).rejects.toThrow(/illegal topic/);
   });
 });
