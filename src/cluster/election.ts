@@ -64,7 +64,8 @@ export async function changeLeader(mgr: ReplicationManager, p: Partition, leader
   }
   mgr.logger.info({ topic: p.topic.name, partition: p.index, from: old, to: leader, epoch: p.leaderEpoch, unclean, isr: p.isr }, 'leader changed');
   mgr.leaderMoved(p, old, Math.min(oldLeo, p.log.logEndOffset));
-  await mgr.persistEpochs().catch((err) => mgr.logger.error({ err }, 'saving leader epochs failed'));
+  // Not awaited: saves coalesce, and the manager waits for the last one on shutdown.
+  mgr.persistEpochs().catch((err) => mgr.logger.error({ err }, 'saving leader epochs failed'));
 }
 
 /** A broker went down: its partitions get new leaders from the live ISR (or none, or an unclean one). */

@@ -48,6 +48,8 @@ export class ReplicationManager {
   private ticker?: NodeJS.Timeout;
   private rebalancer?: NodeJS.Timeout;
   private stopped = false;
+  private saving?: Promise<void>;
+  private saveAgain = false;
 
   constructor(
     readonly cluster: Cluster,
@@ -59,12 +61,14 @@ export class ReplicationManager {
     this.scheduleRebalance();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.ticker);
     clearTimeout(this.rebalancer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const p of this.partitions()) this.failWaiters(p, new KafkaError('NOT_LEADER_OR_FOLLOWER', 'The broker is shutting down'));
+    await this.saving;
   }
 
   /** Every partition of every topic (live view). */
@@ -123,6 +127,7 @@ export class ReplicationManager {
     this.pump(p);
     this.updateHighWatermark(p);
     if (acks !== -1) return;
+    if (p.leader < 0) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Partition ${p.topic.name}-${p.index} has no leader`);
     if (p.highWatermark >= target) return this.checkMinIsrAfterAppend(p);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -326,7 +331,23 @@ export class ReplicationManager {
     return changeLeader(this, p, leader, unclean);
   }
 
-  async persistEpochs(): Promise<void> {
+  /** Saves leader epochs; saves requested while one is running coalesce into one more (a broker stop changes many). */
+  persistEpochs(): Promise<void> {
+    this.saveAgain = true;
+    this.saving ??= (async () => {
+      try {
+        while (this.saveAgain) {
+          this.saveAgain = false;
+          await this.saveEpochs();
+        }
+      } finally {
+        this.saving = undefined;
+      }
+    })();
+    return this.saving;
+  }
+
+  private async saveEpochs(): Promise<void> {
     const out: Record<string, { leader: number; leaderEpoch: number; epochStarts?: { epoch: number; startOffset: number }[] }[]> = {};
     for (const t of this.cluster.topics.values()) {
       out[t.id] = t.partitions.map((p) => ({ leader: p.leader, leaderEpoch: p.leaderEpoch, epochStarts: p.epochStarts }));
@@ -347,7 +368,7 @@ export const replicationInstaller = {
     mgr.start();
     services.replication = mgr;
   },
-  stop(services: Services): void {
-    (services.replication as ReplicationManager | undefined)?.stop();
+  async stop(services: Services): Promise<void> {
+    await (services.replication as ReplicationManager | undefined)?.stop();
   },
 };

@@ -1,6 +1,9 @@
 // Replication semantics of an in-process multi-broker cluster, driven through kafkajs and the embedding API:
 // leaders spread over brokers, HW = min LEO of the ISR, acks=-1 waits for the ISR, failover on broker stop,
 // ISR shrink after replica.lag.time.max.ms, min.insync.replicas, rejoin on restart, truncation, unclean election.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReplicationManager } from '../../src/cluster/replication.js';
@@ -222,5 +225,29 @@ describe('multi-broker cluster', () => {
     expect(moved.leader).not.toBe(1);
     await waitFor(() => moved.leader === 1, 4000, 'preferred leader back');
     for (const p of parts) expect(p.leader).toBe(p.replicas[0]);
+  });
+
+  it('leader epochs survive a restart of the whole cluster (they never go backwards)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kafkalite-epochs-'));
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const t = topicName('epochs');
+    {
+      const { b, k } = await cluster({ memory: false, dataDir, fsync: 'never' });
+      await createTopic(k, t, 1, 2);
+      const p = b.cluster.partition(t, 0)!;
+      await (await producer(k)).send({ topic: t, messages: [{ value: 'a' }] });
+      await b.stopBroker(p.leader);
+      await b.startBroker(p.replicas[0]);
+      expect(p.leaderEpoch).toBe(1);
+      expect(p.epochStarts).toEqual([{ epoch: 0, startOffset: 0 }, { epoch: 1, startOffset: 1 }]);
+      for (const c of cleanups.splice(1).reverse()) await c();
+      await b.stop();
+    }
+    const { b } = await cluster({ memory: false, dataDir, fsync: 'never' });
+    const p = b.cluster.partition(t, 0)!;
+    // the preferred replica leads again after the restart: a leader change, so one more epoch
+    expect(p.leader).toBe(p.replicas[0]);
+    expect(p.leaderEpoch).toBe(2);
+    expect(p.epochStarts).toEqual([{ epoch: 0, startOffset: 0 }, { epoch: 1, startOffset: 1 }, { epoch: 2, startOffset: 1 }]);
   });
 });
