@@ -54,7 +54,7 @@ async function produce(topic: string, partitions: number, count: number): Promis
 // revokes the partitions that move (incremental), and the first keeps consuming the ones it keeps.
 const CONFLUENT = String.raw`
 import json, os, time
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 topic, group, bootstrap = os.environ['TOPIC'], os.environ['GROUP'], os.environ['BOOTSTRAP']
 events = {'c1': [], 'c2': []}
 def mk(name):
@@ -66,13 +66,20 @@ def mk(name):
     c.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke)
     return c
 seen = {'c1': [], 'c2': []}
+commit_errors = []
+def commit(c, m):
+    # A commit racing a rebalance may be refused (ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS), as with Kafka.
+    try:
+        c.commit(message=m, asynchronous=False)
+    except KafkaException as e:
+        commit_errors.append(e.args[0].name())
 def poll(name, c, until, timeout=20):
     end = time.time() + timeout
     while time.time() < end and not until():
         m = c.poll(0.05)
         if m is not None and m.error() is None:
             seen[name].append(m.value().decode())
-            c.commit(message=m, asynchronous=False)
+            commit(c, m)
 c1 = mk('c1')
 poll('c1', c1, lambda: len(c1.assignment()) == 4)
 poll('c1', c1, lambda: len(seen['c1']) >= 8, 10)
@@ -84,17 +91,21 @@ def poll_both(until, timeout=25):
             m = c.poll(0.05)
             if m is not None and m.error() is None:
                 seen[name].append(m.value().decode())
-                c.commit(message=m, asynchronous=False)
+                commit(c, m)
 poll_both(lambda: len(c1.assignment()) == 2 and len(c2.assignment()) == 2)
 split = (sorted(p.partition for p in c1.assignment()), sorted(p.partition for p in c2.assignment()))
-poll_both(lambda: len(seen['c1']) + len(seen['c2']) >= 40, 15)
+poll_both(lambda: len(set(seen['c1'] + seen['c2'])) >= 40, 15)
 committed = c1.committed([TopicPartition(topic, p) for p in range(4)], timeout=10)
 c2.close()
 poll('c1', c1, lambda: len(c1.assignment()) == 4)
 final = sorted(p.partition for p in c1.assignment())
+poll('c1', c1, lambda: False, 1)
+c1.commit(offsets=c1.position(c1.assignment()), asynchronous=False)
+final_committed = c1.committed([TopicPartition(topic, p) for p in range(4)], timeout=10)
 c1.close()
 print(json.dumps({'split': split, 'final': final, 'events': events, 'seen': seen,
-                  'committed': [tp.offset for tp in committed]}))
+                  'committed': [tp.offset for tp in committed], 'final_committed': [tp.offset for tp in final_committed],
+                  'commit_errors': commit_errors}))
 `;
 
 const KAFKA_PYTHON = String.raw`
@@ -130,11 +141,12 @@ describe.skipIf(!hasConfluent)('confluent-kafka (librdkafka) consumer groups', (
     const firstRevoke = r.events.c1.find((e: any) => e[0] === 'revoke');
     expect(firstRevoke[1]).toHaveLength(2);
     expect(firstRevoke[1]).toEqual(r.split[1]);
-    // Every message consumed once across both members (commits after each message).
+    // Every message consumed; a commit refused during a rebalance may cause a redelivery, nothing more.
     const all = [...r.seen.c1, ...r.seen.c2];
-    expect(new Set(all).size).toBe(all.length);
-    expect(all.length).toBe(40);
-    expect(r.committed.every((o: number) => o === 10)).toBe(true);
+    expect(new Set(all).size).toBe(40);
+    expect(all.length - 40).toBeLessThanOrEqual(r.commit_errors.length);
+    for (const e of r.commit_errors) expect(['ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID']).toContain(e);
+    expect(r.final_committed).toEqual([10, 10, 10, 10]);
     const admin = kafkajs(broker).admin();
     await admin.connect();
     const offs = await admin.fetchOffsets({ groupId: group, topics: [topic] });
