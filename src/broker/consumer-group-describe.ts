@@ -1,6 +1,6 @@
 // ConsumerGroupDescribe (key 69, KIP-848): epochs, assignor, and each member's current and target assignment.
 import { ConsumerGroup } from '../coordinator/group/consumer-group.js';
-import { ALL_GROUP_OPERATIONS, coordinatorCheck, groupService, OPERATIONS_NOT_REQUESTED } from '../coordinator/group/request-util.js';
+import { ALL_GROUP_OPERATIONS, coordinatorCheck, GROUP_DESCRIBE, groupAllowed, groupService, OPERATIONS_NOT_REQUESTED } from '../coordinator/group/request-util.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, ConsumerGroupDescribeResponseDescribedGroup } from '../protocol/generated/consumer-group-describe.js';
 import type { Input } from '../protocol/primitives.js';
@@ -11,6 +11,7 @@ export default defineHandler<ConsumerGroupDescribeRequest>({
   handle(ctx, req): Input<ConsumerGroupDescribeResponse> {
     const groups = req.groupIds.map((groupId): Input<ConsumerGroupDescribeResponseDescribedGroup> => {
       const base = { groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED, errorMessage: null };
+      if (!groupAllowed(ctx, GROUP_DESCRIBE, groupId)) return { ...base, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
       const err = coordinatorCheck(ctx, groupId);
       if (err) return { ...base, errorCode: err };
       if (!groupId) return { ...base, errorCode: ErrorCode.INVALID_GROUP_ID };

@@ -2,7 +2,7 @@
 // the assignor; the response carries the member epoch and, when it changed, the member's assignment.
 // v1 requires client-generated member ids and adds subscription by regex.
 import { newUuid } from '../cluster/cluster.js';
-import { clientHost, coordinatorCheck, groupService } from '../coordinator/group/request-util.js';
+import { clientHost, coordinatorCheck, GROUP_READ, groupAllowed, groupService } from '../coordinator/group/request-util.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from '../protocol/generated/consumer-group-heartbeat.js';
 import type { Input } from '../protocol/primitives.js';
@@ -36,6 +36,7 @@ export default defineHandler<ConsumerGroupHeartbeatRequest>({
     const v = ctx.apiVersion;
     const fail = (errorCode: number, errorMessage: string | null = null): Input<ConsumerGroupHeartbeatResponse> =>
       ({ throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
+    if (!groupAllowed(ctx, GROUP_READ, req.groupId)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     const err = coordinatorCheck(ctx, req.groupId);
     if (err) return fail(err);
     const assignors = (ctx.cluster.config.get('group.consumer.assignors') ?? 'uniform,range').split(',').map((s) => s.trim()).filter(Boolean);

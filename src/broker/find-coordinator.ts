@@ -14,6 +14,11 @@ type Coordinator = Input<FindCoordinatorResponseCoordinator> & { errorCode: numb
 function find(ctx: RequestContext, key: string, keyType: number): Coordinator {
   const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   if (keyType !== KEY_TYPE_GROUP && keyType !== KEY_TYPE_TRANSACTION) return fail(ErrorCode.INVALID_REQUEST, `Unknown coordinator type: ${keyType}`);
+  const acl = ctx.services.acl;
+  if (keyType === KEY_TYPE_GROUP && acl?.canGroup && !acl.canGroup(ctx, 8, key)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.');
+  if (keyType === KEY_TYPE_TRANSACTION && acl?.canTransactionalId && !acl.canTransactionalId(ctx, 8, key)) {
+    return fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional Id authorization failed.');
+  }
   const groups = groupService(ctx);
   const node = groups?.coordinatorFor(key, keyType);
   if (!node) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');

@@ -1,5 +1,5 @@
 // Heartbeat (key 12): keeps a classic member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
-import { coordinatorCheck, groupService } from '../coordinator/group/request-util.js';
+import { coordinatorCheck, GROUP_READ, groupAllowed, groupService } from '../coordinator/group/request-util.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { HeartbeatRequest, HeartbeatResponse } from '../protocol/generated/heartbeat.js';
 import type { Input } from '../protocol/primitives.js';
@@ -9,6 +9,7 @@ import { toError } from './util.js';
 export default defineHandler<HeartbeatRequest>({
   apiKey: 12,
   handle(ctx, req): Input<HeartbeatResponse> {
+    if (!groupAllowed(ctx, GROUP_READ, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const err = coordinatorCheck(ctx, req.groupId);
     if (err) return { throttleTimeMs: 0, errorCode: err };
     if (!req.groupId) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID };

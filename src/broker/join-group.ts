@@ -1,7 +1,7 @@
 // JoinGroup (key 11): classic group membership. The answer waits until the join phase completes (every
 // member rejoined, the rebalance timeout passed, or group.initial.rebalance.delay.ms for a new group).
 import { joinError, type JoinResult } from '../coordinator/group/classic-member.js';
-import { clientHost, coordinatorCheck, groupService } from '../coordinator/group/request-util.js';
+import { clientHost, coordinatorCheck, GROUP_READ, groupAllowed, groupService } from '../coordinator/group/request-util.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { JoinGroupRequest, JoinGroupResponse } from '../protocol/generated/join-group.js';
 import type { Input } from '../protocol/primitives.js';
@@ -19,6 +19,7 @@ export default defineHandler<JoinGroupRequest>({
       protocolName: r.protocolName ?? (v >= 7 ? null : ''),
       members: r.members,
     });
+    if (!groupAllowed(ctx, GROUP_READ, req.groupId)) return respond(joinError(ErrorCode.GROUP_AUTHORIZATION_FAILED, req.memberId));
     const err = coordinatorCheck(ctx, req.groupId);
     if (err) return respond(joinError(err, req.memberId));
     if (!req.groupId) return respond(joinError(ErrorCode.INVALID_GROUP_ID, req.memberId));

@@ -1,6 +1,6 @@
 // LeaveGroup (key 13): members leave at once instead of waiting for their session to expire.
 // v3+ removes a batch of members (by member id, or by group instance id for static members).
-import { coordinatorCheck, groupService } from '../coordinator/group/request-util.js';
+import { coordinatorCheck, GROUP_READ, groupAllowed, groupService } from '../coordinator/group/request-util.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { LeaveGroupRequest, LeaveGroupResponse } from '../protocol/generated/leave-group.js';
 import type { Input } from '../protocol/primitives.js';
@@ -16,7 +16,8 @@ export default defineHandler<LeaveGroupRequest>({
       : [{ memberId: req.memberId, groupInstanceId: null }];
     let result: { errorCode: number; members: { memberId: string; groupInstanceId: string | null; errorCode: number }[] };
     const err = coordinatorCheck(ctx, req.groupId);
-    if (err) result = { errorCode: err, members: [] };
+    if (!groupAllowed(ctx, GROUP_READ, req.groupId)) result = { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
+    else if (err) result = { errorCode: err, members: [] };
     else if (!req.groupId) result = { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     else {
       try {

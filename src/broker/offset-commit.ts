@@ -2,7 +2,7 @@
 // (or KIP-848 member epoch); generation -1 with no member id is a "simple" commit, accepted while the group
 // is empty and creating it when it does not exist. v10 names topics by id.
 import type { OffsetAndMetadata } from '../coordinator/group/group.js';
-import { coordinatorCheck, groupService } from '../coordinator/group/request-util.js';
+import { coordinatorCheck, GROUP_READ, groupAllowed, groupService } from '../coordinator/group/request-util.js';
 import { ClassicGroup } from '../coordinator/group/classic-group.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { OffsetCommitRequest, OffsetCommitResponse, OffsetCommitResponseOffsetCommitResponseTopic } from '../protocol/generated/offset-commit.js';
@@ -37,6 +37,7 @@ export default defineHandler<OffsetCommitRequest>({
       for (const e of valid) e.out.errorCode = code;
       return { throttleTimeMs: 0, topics: out };
     };
+    if (!groupAllowed(ctx, GROUP_READ, req.groupId)) return failAll(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     const err = coordinatorCheck(ctx, req.groupId);
     if (err) return failAll(err);
     if (!req.groupId) return failAll(ErrorCode.INVALID_GROUP_ID);

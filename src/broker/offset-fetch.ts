@@ -2,7 +2,7 @@
 // partition with an offset (v2+). require_stable (v7+) answers UNSTABLE_OFFSET_COMMIT for partitions with
 // offsets pending in an open transaction. v9 checks the KIP-848 member epoch; v10 names topics by id.
 import type { GroupBase } from '../coordinator/group/group.js';
-import { coordinatorCheck, groupService } from '../coordinator/group/request-util.js';
+import { coordinatorCheck, GROUP_DESCRIBE, groupAllowed, groupService } from '../coordinator/group/request-util.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../protocol/generated/offset-fetch.js';
 import type { Input } from '../protocol/primitives.js';
@@ -17,6 +17,7 @@ interface GroupOut { groupId: string; errorCode: number; topics: TopicOut[] }
 
 function fetchGroup(ctx: RequestContext, q: GroupQuery, requireStable: boolean, byId: boolean): GroupOut {
   const fail = (errorCode: number): GroupOut => ({ groupId: q.groupId, errorCode, topics: [] });
+  if (!groupAllowed(ctx, GROUP_DESCRIBE, q.groupId)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   const err = coordinatorCheck(ctx, q.groupId);
   if (err) return fail(err);
   if (!q.groupId) return fail(ErrorCode.INVALID_GROUP_ID);
@@ -29,7 +30,9 @@ function fetchGroup(ctx: RequestContext, q: GroupQuery, requireStable: boolean, 
     if (e instanceof KafkaError && e.errorName === 'GROUP_ID_NOT_FOUND') group = undefined;
     else return fail(toError(e, ctx).errorCode);
   }
+  const canSee = (topic: string) => ctx.services.acl?.canDescribeTopic ? ctx.services.acl.canDescribeTopic(ctx, topic) : true;
   const part = (topic: string, p: number): PartOut => {
+    if (!canSee(topic)) return { partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
     if (requireStable && groups.hasPendingTxnOffsets(q.groupId, topic, p)) {
       return { partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
     }
@@ -42,7 +45,7 @@ function fetchGroup(ctx: RequestContext, q: GroupQuery, requireStable: boolean, 
   if (q.topics === null) {
     for (const [name, parts] of group?.offsets ?? []) {
       const topicId = ctx.cluster.topics.get(name)?.id;
-      if (byId && !topicId) continue;
+      if ((byId && !topicId) || !canSee(name)) continue;
       topics.push({ name, topicId: topicId ?? ZERO_UUID, partitions: [...parts.keys()].sort((a, b) => a - b).map((p) => part(name, p)) });
     }
   } else {

@@ -1,6 +1,6 @@
 // SyncGroup (key 14): the leader hands in the assignments, every member waits for its own.
 import { syncError, type SyncResult } from '../coordinator/group/classic-member.js';
-import { coordinatorCheck, groupService } from '../coordinator/group/request-util.js';
+import { coordinatorCheck, GROUP_READ, groupAllowed, groupService } from '../coordinator/group/request-util.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { SyncGroupRequest, SyncGroupResponse } from '../protocol/generated/sync-group.js';
 import type { Input } from '../protocol/primitives.js';
@@ -12,6 +12,7 @@ export default defineHandler<SyncGroupRequest>({
   async handle(ctx, req): Promise<Input<SyncGroupResponse>> {
     const v = ctx.apiVersion;
     const respond = (r: SyncResult): Input<SyncGroupResponse> => ({ throttleTimeMs: 0, ...r });
+    if (!groupAllowed(ctx, GROUP_READ, req.groupId)) return respond(syncError(ErrorCode.GROUP_AUTHORIZATION_FAILED));
     const err = coordinatorCheck(ctx, req.groupId);
     if (err) return respond(syncError(err));
     if (!req.groupId) return respond(syncError(ErrorCode.INVALID_GROUP_ID));

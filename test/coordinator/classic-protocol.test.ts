@@ -341,3 +341,27 @@ describe('FindCoordinator with several brokers', () => {
     }
   });
 });
+
+describe('group ACLs', () => {
+  it('answers GROUP_AUTHORIZATION_FAILED for groups the principal may not use', async () => {
+    const secured = await startTestBroker({ overrides: { 'allow.everyone.if.no.acl.found': 'true' } });
+    const raw = await RawClient.connect(secured.port);
+    try {
+      const admin = kafkajs(secured).admin();
+      await admin.connect();
+      await admin.createAcls({ acl: [{ resourceType: 3, resourceName: 'denied', resourcePatternType: 3, principal: 'User:*', host: '*', operation: 2, permissionType: 2 }] as any });
+      await admin.disconnect();
+      const denied = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      expect((await raw.send(API.FindCoordinator, 3, { key: 'denied', keyType: 0 })).errorCode).toBe(denied);
+      const join = { groupId: 'denied', sessionTimeoutMs: 10000, rebalanceTimeoutMs: 1000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: proto(['t']) };
+      expect((await raw.send(API.JoinGroup, 5, join)).errorCode).toBe(denied);
+      expect((await raw.send(API.Heartbeat, 3, { groupId: 'denied', generationId: 1, memberId: 'm', groupInstanceId: null })).errorCode).toBe(denied);
+      expect((await raw.send(API.OffsetFetch, 7, { groupId: 'denied', topics: null, requireStable: false })).errorCode).toBe(denied);
+      expect((await raw.send(API.DescribeGroups, 5, { groups: ['denied'], includeAuthorizedOperations: false })).groups[0].errorCode).toBe(denied);
+      expect((await raw.send(API.JoinGroup, 5, { ...join, groupId: 'allowed' })).errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    } finally {
+      raw.close();
+      await secured.stop();
+    }
+  });
+});

@@ -22,3 +22,14 @@ export function clientHost(ctx: RequestContext): string {
 /** Bitfield of group operations (READ, DELETE, DESCRIBE) when no authorizer restricts them. */
 export const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 export const OPERATIONS_NOT_REQUESTED = -2147483648;
+
+/** Kafka ACL operations the group APIs check (AclOperation codes). */
+export const GROUP_READ = 3;
+export const GROUP_DELETE = 6;
+export const GROUP_DESCRIBE = 8;
+
+/** Whether the authorizer (when one is installed) allows `op` on group `groupId`. */
+export function groupAllowed(ctx: RequestContext, op: number, groupId: string): boolean {
+  const acl = ctx.services.acl;
+  return acl?.canGroup ? acl.canGroup(ctx, op, groupId) : true;
+}
