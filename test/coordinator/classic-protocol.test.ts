@@ -365,3 +365,26 @@ describe('group ACLs', () => {
     }
   });
 });
+
+describe('group.initial.rebalance.delay.ms', () => {
+  it('a new group waits the delay so members joining together land in one generation', async () => {
+    broker.cluster.config.set('group.initial.rebalance.delay.ms', '300');
+    const other = await RawClient.connect(broker.port);
+    try {
+      const group = topicName('g');
+      const started = Date.now();
+      const [a, b] = await Promise.all([join(group, { version: 3 }), (async () => {
+        await sleep(100);
+        return join(group, { version: 3 }, other);
+      })()]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+      expect(a.generationId).toBe(1);
+      expect(b.generationId).toBe(1);
+      expect(a.leader).toBe(a.memberId);
+      expect(a.members).toHaveLength(2);
+    } finally {
+      broker.cluster.config.set('group.initial.rebalance.delay.ms', null);
+      other.close();
+    }
+  });
+});
