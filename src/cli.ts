@@ -155,9 +155,6 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     process.stderr.write(`kafkalite: ${(e as Error).message}\n`);
     process.exit(1);
   }
-  const storage = parsed.opts.memory ? 'memory' : `data in ${parsed.opts.dataDir}`;
-  process.stdout.write(`kafkalite ready: bootstrap ${broker.bootstrap} (${broker.brokers.length} broker${broker.brokers.length > 1 ? 's' : ''}, ${storage})\n`);
-  if (broker.controlPort !== undefined) process.stdout.write(`kafkalite control endpoint: http://127.0.0.1:${broker.controlPort}/\n`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -173,4 +170,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  const storage = parsed.opts.memory ? 'memory' : `data in ${parsed.opts.dataDir}`;
+  process.stdout.write(`kafkalite ready: bootstrap ${broker.bootstrap} (${broker.brokers.length} broker${broker.brokers.length > 1 ? 's' : ''}, ${storage})\n`);
+  if (broker.controlPort !== undefined) process.stdout.write(`kafkalite control endpoint: http://127.0.0.1:${broker.controlPort}/\n`);
 }
