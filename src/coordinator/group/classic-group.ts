@@ -3,10 +3,11 @@
 //   rebalance timeout hit: generation+1, the leader gets the member list) -> Stable (the leader's SyncGroup
 //   carries the assignments) -> PreparingRebalance (a member joins, leaves, dies or changes subscription).
 // JoinGroup and SyncGroup answers are callbacks completed later; every path that drops a member completes
-// its pending callbacks, so no request waits forever.
+// its pending callbacks, so no request waits forever. The join phase itself lives in classic-join.ts.
 import type { Logger } from 'pino';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { ClassicMember, joinError, syncError, type JoinResult, type MemberJoinInfo, type Protocol, type SyncResult } from './classic-member.js';
+import { completeJoin, joinGroup, maybeCompleteJoin, prepareRebalance } from './classic-join.js';
 import { decodeSubscriptionTopics } from './consumer-protocol.js';
 import { GroupBase } from './group.js';
 import { Timers } from './timers.js';
@@ -22,7 +23,6 @@ export interface GroupEnv {
   newMemberId(prefix: string): string;
 }
 
-const JOIN = 'join';
 const SYNC = 'sync';
 const hbKey = (memberId: string) => `hb:${memberId}`;
 const pendingKey = (memberId: string) => `pending:${memberId}`;
@@ -39,14 +39,14 @@ export class ClassicGroup extends GroupBase {
   readonly pendingMembers = new Set<string>();
   readonly staticMembers = new Map<string, string>();
   /** Members of the current generation that have not sent SyncGroup yet. */
-  private readonly pendingSync = new Set<string>();
+  readonly pendingSync = new Set<string>();
   /** A new member joined during the initial (delayed) rebalance. */
-  private newMemberAdded = false;
+  newMemberAdded = false;
   /** The join phase waits for group.initial.rebalance.delay.ms rather than for all members. */
-  private initialDelayPending = false;
+  initialDelayPending = false;
   readonly timers = new Timers();
 
-  constructor(groupId: string, private readonly env: GroupEnv) {
+  constructor(groupId: string, readonly env: GroupEnv) {
     super(groupId);
   }
 
@@ -62,7 +62,7 @@ export class ClassicGroup extends GroupBase {
   isDead(): boolean {
     return this.state === 'Dead';
   }
-  private transition(s: ClassicState): void {
+  transition(s: ClassicState): void {
     this.state = s;
     this.stateTimestamp = Date.now();
   }
@@ -126,240 +126,18 @@ export class ClassicGroup extends GroupBase {
     }
   }
 
-  // ---- JoinGroup -------------------------------------------------------------------------------------
+  // ---- JoinGroup (classic-join.ts) ----------------------------------------------------------------------
 
   join(memberId: string, info: MemberJoinInfo, requireKnownMemberId: boolean, supportsSkipAssignment: boolean): JoinResult | Promise<JoinResult> {
-    if (this.state === 'Dead') return joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, memberId);
-    if (!this.supportsProtocols(info.protocolType, info.protocols)) return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, memberId);
-    if (memberId === '') return this.joinUnknown(info, requireKnownMemberId, supportsSkipAssignment);
-    return this.joinKnown(memberId, info);
-  }
-
-  private isFull(): boolean {
-    return this.members.size + this.pendingMembers.size >= this.env.maxSize();
-  }
-
-  private joinUnknown(info: MemberJoinInfo, requireKnownMemberId: boolean, supportsSkipAssignment: boolean): JoinResult | Promise<JoinResult> {
-    const instanceId = info.groupInstanceId;
-    const newId = this.env.newMemberId(instanceId ?? info.clientId);
-    if (instanceId !== null && this.staticMembers.has(instanceId)) return this.replaceStaticMember(this.staticMembers.get(instanceId)!, newId, info, supportsSkipAssignment);
-    if (this.isFull()) return joinError(ErrorCode.GROUP_MAX_SIZE_REACHED, '');
-    if (instanceId === null && requireKnownMemberId) {
-      // KIP-394: the client must come back with this id; until then it only holds a place in the group.
-      this.pendingMembers.add(newId);
-      this.timers.schedule(pendingKey(newId), info.sessionTimeoutMs, () => {
-        if (this.pendingMembers.delete(newId)) this.maybeCompleteJoin();
-      });
-      return joinError(ErrorCode.MEMBER_ID_REQUIRED, newId);
-    }
-    return this.addMemberAndRebalance(newId, info);
-  }
-
-  private joinKnown(memberId: string, info: MemberJoinInfo): JoinResult | Promise<JoinResult> {
-    if (this.pendingMembers.has(memberId)) {
-      this.pendingMembers.delete(memberId);
-      this.timers.cancel(pendingKey(memberId));
-      return this.addMemberAndRebalance(memberId, info);
-    }
-    try {
-      this.validateMember(memberId, info.groupInstanceId, 'join-group');
-    } catch (e) {
-      return joinError((e as KafkaError).code, memberId);
-    }
-    const member = this.members.get(memberId)!;
-    switch (this.state) {
-      case 'PreparingRebalance':
-        return this.updateMemberAndRebalance(member, info);
-      case 'CompletingRebalance':
-        // The member lost our JoinGroup answer: repeat it unless its subscription changed.
-        if (member.sameProtocols(info.protocols)) return this.currentJoinResult(member, true);
-        return this.updateMemberAndRebalance(member, info);
-      case 'Stable':
-        if (memberId === this.leaderId || !member.sameProtocols(info.protocols)) return this.updateMemberAndRebalance(member, info);
-        return this.currentJoinResult(member, false);
-      default:
-        return joinError(ErrorCode.UNKNOWN_MEMBER_ID, memberId);
-    }
-  }
-
-  private currentJoinResult(member: ClassicMember, withMembers: boolean, skipAssignment = false): JoinResult {
-    const isLeader = member.memberId === this.leaderId;
-    return {
-      errorCode: ErrorCode.NONE,
-      generationId: this.generationId,
-      protocolType: this.protocolType,
-      protocolName: this.protocolName,
-      leader: this.leaderId ?? '',
-      skipAssignment: isLeader && skipAssignment,
-      memberId: member.memberId,
-      members: isLeader && (withMembers || skipAssignment) ? this.memberList() : [],
-    };
-  }
-
-  private memberList(): JoinResult['members'] {
-    return [...this.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadataFor(this.protocolName) }));
-  }
-
-  private awaitJoin(member: ClassicMember): Promise<JoinResult> {
-    // A second JoinGroup from the same member supersedes the first; answer the old one so it does not hang.
-    member.completeJoin(joinError(ErrorCode.REBALANCE_IN_PROGRESS, member.memberId));
-    // While waiting to rejoin, the rebalance deadline rather than the session timeout governs the member.
-    this.timers.cancel(hbKey(member.memberId));
-    return new Promise<JoinResult>((resolve) => {
-      member.joinWaiter = resolve;
-    });
-  }
-
-  private addMemberAndRebalance(memberId: string, info: MemberJoinInfo): Promise<JoinResult> {
-    const member = new ClassicMember(memberId, info);
-    if (this.members.size === 0) this.protocolType = info.protocolType;
-    this.members.set(memberId, member);
-    if (member.isStatic) this.staticMembers.set(info.groupInstanceId!, memberId);
-    if (this.leaderId === null) this.leaderId = memberId;
-    if (this.initialDelayPending) this.newMemberAdded = true;
-    const p = this.awaitJoin(member);
-    this.maybePrepareRebalanceOrCompleteJoin(`member ${memberId} joined`);
-    return p;
-  }
-
-  private updateMemberAndRebalance(member: ClassicMember, info: MemberJoinInfo): Promise<JoinResult> {
-    member.info = info;
-    const p = this.awaitJoin(member);
-    this.maybePrepareRebalanceOrCompleteJoin(`member ${member.memberId} rejoined`);
-    return p;
-  }
-
-  private maybePrepareRebalanceOrCompleteJoin(reason: string): void {
-    // Called after the member started waiting: PreparingRebalance may now be complete.
-    if (this.state === 'PreparingRebalance') this.maybeCompleteJoin();
-    else this.prepareRebalance(reason);
-  }
-
-  /** A static member came back with a new member id: it takes over the old id's place (and assignment). */
-  private replaceStaticMember(oldId: string, newId: string, info: MemberJoinInfo, supportsSkipAssignment: boolean): JoinResult | Promise<JoinResult> {
-    const member = this.members.get(oldId)!;
-    const changed = !member.sameProtocols(info.protocols);
-    member.completeJoin(joinError(ErrorCode.FENCED_INSTANCE_ID, oldId));
-    member.completeSync(syncError(ErrorCode.FENCED_INSTANCE_ID));
-    this.timers.cancel(hbKey(oldId));
-    this.members.delete(oldId);
-    member.memberId = newId;
-    member.info = info;
-    this.members.set(newId, member);
-    this.staticMembers.set(info.groupInstanceId!, newId);
-    if (this.leaderId === oldId) this.leaderId = newId;
-    if (this.pendingSync.delete(oldId)) this.pendingSync.add(newId);
-    this.env.logger.debug({ group: this.groupId, oldId, newId }, 'static member replaced');
-    const isLeader = newId === this.leaderId;
-    // A known static member rejoining a stable group keeps generation and assignment, no rebalance. A leader
-    // that cannot be told to skip the assignment (JoinGroup < v9) gets a rebalance instead (KAFKA-13435).
-    if (this.state === 'Stable' && !changed && (!isLeader || supportsSkipAssignment)) {
-      this.scheduleHeartbeat(member);
-      this.env.persist();
-      return this.currentJoinResult(member, false, isLeader);
-    }
-    // In CompletingRebalance the leader may already be assigning to the old member id: rebalance again.
-    return this.updateMemberAndRebalance(member, info);
+    return joinGroup(this, memberId, info, requireKnownMemberId, supportsSkipAssignment);
   }
 
   prepareRebalance(reason: string): void {
-    if (this.state === 'Dead') return;
-    if (this.state === 'CompletingRebalance') {
-      // Assignments of the generation being synced are void: tell waiting members to rejoin.
-      for (const m of this.members.values()) {
-        m.assignment = Buffer.alloc(0);
-        m.completeSync(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
-      }
-    }
-    this.timers.cancel(SYNC);
-    this.pendingSync.clear();
-    const initial = this.state === 'Empty';
-    this.transition('PreparingRebalance');
-    this.env.logger.debug({ group: this.groupId, reason, generation: this.generationId }, 'preparing rebalance');
-    const delay = this.env.initialRebalanceDelayMs();
-    if (initial && delay > 0) {
-      this.newMemberAdded = false;
-      this.initialDelayPending = true;
-      const timeout = this.rebalanceTimeoutMs();
-      this.scheduleInitialJoin(Math.min(delay, timeout), Math.max(timeout - delay, 0));
-      return;
-    }
-    this.timers.schedule(JOIN, this.rebalanceTimeoutMs(), () => this.completeJoin());
-    this.maybeCompleteJoin();
-  }
-
-  /** group.initial.rebalance.delay.ms: wait for more members, extending while new ones keep arriving. */
-  private scheduleInitialJoin(delayMs: number, remainingMs: number): void {
-    this.timers.schedule(JOIN, delayMs, () => {
-      if (this.newMemberAdded && remainingMs > 0) {
-        this.newMemberAdded = false;
-        const d = Math.min(this.env.initialRebalanceDelayMs(), remainingMs);
-        this.scheduleInitialJoin(d, Math.max(remainingMs - d, 0));
-      } else this.completeJoin();
-    });
-  }
-
-  private allMembersJoined(): boolean {
-    if (this.pendingMembers.size > 0) return false;
-    for (const m of this.members.values()) if (!m.joinWaiter) return false;
-    return true;
+    prepareRebalance(this, reason);
   }
 
   maybeCompleteJoin(): void {
-    // During a delayed initial rebalance the delay timer decides, as Kafka's InitialDelayedJoin does.
-    if (this.state !== 'PreparingRebalance' || this.initialDelayPending) return;
-    if (this.allMembersJoined()) this.completeJoin();
-  }
-
-  private completeJoin(): void {
-    if (this.state !== 'PreparingRebalance') return;
-    this.timers.cancel(JOIN);
-    this.initialDelayPending = false;
-    // Dynamic members that did not rejoin in time are out; static ones keep their place (they may be restarting).
-    for (const m of [...this.members.values()]) if (!m.joinWaiter && !m.isStatic) this.removeMemberInternal(m, ErrorCode.UNKNOWN_MEMBER_ID);
-    if (this.members.size > 0 && (this.leaderId === null || !this.members.get(this.leaderId)?.joinWaiter)) {
-      const joined = [...this.members.values()].find((m) => m.joinWaiter);
-      if (!joined) {
-        // Only static members that have not rejoined: give them another rebalance timeout.
-        this.timers.schedule(JOIN, this.rebalanceTimeoutMs(), () => this.completeJoin());
-        return;
-      }
-      this.leaderId = joined.memberId;
-    }
-    this.generationId++;
-    if (this.members.size === 0) {
-      this.protocolName = null;
-      this.leaderId = null;
-      this.transition('Empty');
-      this.env.persist();
-      this.env.logger.debug({ group: this.groupId, generation: this.generationId }, 'group is empty');
-      return;
-    }
-    this.protocolName = this.selectProtocol();
-    this.transition('CompletingRebalance');
-    this.env.logger.debug({ group: this.groupId, generation: this.generationId, protocol: this.protocolName, leader: this.leaderId, members: this.members.size }, 'join phase complete');
-    for (const m of this.members.values()) {
-      m.isNew = false;
-      if (!m.joinWaiter) continue;
-      const r = this.currentJoinResult(m, true);
-      m.completeJoin(r);
-      this.pendingSync.add(m.memberId);
-      this.scheduleHeartbeat(m);
-    }
-    this.timers.schedule(SYNC, this.rebalanceTimeoutMs(), () => this.onSyncTimeout());
-    this.env.persist();
-  }
-
-  /** Members that never sent SyncGroup after the join phase are removed, and the group rebalances. */
-  private onSyncTimeout(): void {
-    if (this.pendingSync.size === 0 || (this.state !== 'CompletingRebalance' && this.state !== 'Stable')) return;
-    const late = [...this.pendingSync];
-    this.pendingSync.clear();
-    for (const id of late) {
-      const m = this.members.get(id);
-      if (m) this.removeMemberInternal(m, ErrorCode.UNKNOWN_MEMBER_ID);
-    }
-    this.afterMembersRemoved(`members ${late.join(', ')} failed to sync`);
+    maybeCompleteJoin(this);
   }
 
   // ---- SyncGroup / Heartbeat ---------------------------------------------------------------------------
@@ -410,7 +188,7 @@ export class ClassicGroup extends GroupBase {
     return { errorCode: ErrorCode.NONE, protocolType: this.protocolType, protocolName: this.protocolName, assignment: m.assignment };
   }
 
-  private removePendingSync(memberId: string): void {
+  removePendingSync(memberId: string): void {
     if (this.pendingSync.delete(memberId) && this.pendingSync.size === 0) this.timers.cancel(SYNC);
   }
 
@@ -482,7 +260,7 @@ export class ClassicGroup extends GroupBase {
     return { errorCode: ErrorCode.NONE, members: out };
   }
 
-  private removeMemberInternal(m: ClassicMember, errorCode: number): void {
+  removeMemberInternal(m: ClassicMember, errorCode: number): void {
     this.members.delete(m.memberId);
     if (m.groupInstanceId !== null && this.staticMembers.get(m.groupInstanceId) === m.memberId) this.staticMembers.delete(m.groupInstanceId);
     this.timers.cancel(hbKey(m.memberId));
@@ -492,14 +270,14 @@ export class ClassicGroup extends GroupBase {
     if (this.leaderId === m.memberId) this.leaderId = this.members.keys().next().value ?? null;
   }
 
-  private afterMembersRemoved(reason: string): void {
+  afterMembersRemoved(reason: string): void {
     switch (this.state) {
       case 'Stable':
       case 'CompletingRebalance':
         this.prepareRebalance(reason);
         break;
       case 'PreparingRebalance':
-        if (this.members.size === 0) this.completeJoin();
+        if (this.members.size === 0) completeJoin(this);
         else this.maybeCompleteJoin();
         break;
     }
