@@ -60,8 +60,8 @@ export interface RunningBroker {
   logger: Logger;
   stop(): Promise<void>;
   // Fault injection (src/cluster/): brokers, replication and request-level faults.
-  /** Stops one broker: its ports close, its partitions fail over to the live ISR. */
-  stopBroker(id: number): Promise<void>;
+  /** Stops one broker: its ports close, its partitions fail over to the live ISR; `controlled` also leaves every ISR at once. */
+  stopBroker(id: number, opts?: { controlled?: boolean }): Promise<void>;
   /** Starts a stopped broker on the same ports; its replicas rejoin the ISR. */
   startBroker(id: number): Promise<void>;
   restartBroker(id: number): Promise<void>;
@@ -196,7 +196,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     services,
     logger,
     controlPort: controlServer?.port,
-    stopBroker: (id) => control.stop(id),
+    stopBroker: (id, o) => control.stop(id, o),
     startBroker: (id) => control.start(id),
     restartBroker: (id) => control.restart(id),
     isolate: (id, isolated = true) => replication().isolate(id, isolated),

@@ -24,7 +24,7 @@ class HttpError extends Error {
 
 const ROUTES = [
   'GET /brokers',
-  'POST /brokers/:id/stop',
+  'POST /brokers/:id/stop[?controlled=true]',
   'POST /brokers/:id/start',
   'POST /brokers/:id/restart',
   'POST /brokers/:id/isolate',
@@ -76,7 +76,7 @@ function topics(services: Services): unknown[] {
   }));
 }
 
-async function route(services: Services, method: string, path: string, req: http.IncomingMessage): Promise<unknown> {
+async function route(services: Services, method: string, path: string, query: URLSearchParams, req: http.IncomingMessage): Promise<unknown> {
   const brokers: BrokerControl = services.brokerControl;
   const faults: FaultInjector = services.faults;
   const repl: ReplicationManager = services.replication;
@@ -87,7 +87,7 @@ async function route(services: Services, method: string, path: string, req: http
     const id = Number(parts[1]);
     if (!/^\d+$/.test(parts[1] ?? '') || !services.cluster.broker(id)) throw new HttpError(404, `no broker with id ${parts[1]}`);
     const action = parts[2];
-    if (method === 'POST' && action === 'stop') await brokers.stop(id);
+    if (method === 'POST' && action === 'stop') await brokers.stop(id, { controlled: query.get('controlled') === 'true' });
     else if (method === 'POST' && action === 'start') await brokers.start(id);
     else if (method === 'POST' && action === 'restart') await brokers.restart(id);
     else if (method === 'POST' && action === 'isolate') repl.isolate(id, true);
@@ -135,8 +135,9 @@ async function route(services: Services, method: string, path: string, req: http
 /** Starts the control endpoint on 127.0.0.1:port (0 picks a free port). */
 export function startControlServer(services: Services, port: number): Promise<ControlServer> {
   const server = http.createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '') || '/';
-    route(services, req.method ?? 'GET', path, req).then(
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    route(services, req.method ?? 'GET', path, url.searchParams, req).then(
       (body) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body ?? {}));

@@ -68,12 +68,21 @@ export async function changeLeader(mgr: ReplicationManager, p: Partition, leader
   mgr.persistEpochs().catch((err) => mgr.logger.error({ err }, 'saving leader epochs failed'));
 }
 
-/** A broker went down: its partitions get new leaders from the live ISR (or none, or an unclean one). */
-export async function brokerStopped(mgr: ReplicationManager, id: number): Promise<void> {
+/**
+ * A broker went down: its partitions get new leaders from the live ISR (or none, or an unclean one). A
+ * controlled shutdown also leaves every ISR at once (unless it is the last member), as Kafka's does;
+ * otherwise the leaders drop it after replica.lag.time.max.ms.
+ */
+export async function brokerStopped(mgr: ReplicationManager, id: number, controlled = false): Promise<void> {
   for (const p of [...mgr.partitions()]) {
-    if (p.leader !== id) continue;
-    const next = chooseLeader(mgr, p, { exclude: id });
-    await changeLeader(mgr, p, next.leader, next.unclean);
+    if (p.leader === id) {
+      const next = chooseLeader(mgr, p, { exclude: id });
+      await changeLeader(mgr, p, next.leader, next.unclean);
+    }
+    if (controlled && p.isr.includes(id) && p.isr.length > 1) {
+      mgr.setIsr(p, p.isr.filter((r) => r !== id));
+      mgr.updateHighWatermark(p);
+    }
   }
 }
 

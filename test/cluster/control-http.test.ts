@@ -54,6 +54,10 @@ describe('HTTP control endpoint', () => {
     expect((await call('POST', '/brokers/1/start')).json).toMatchObject({ nodeId: 1, alive: true });
     expect(await portOpen(b.brokers[1].ports.PLAINTEXT)).toBe(true);
     expect((await call('POST', '/brokers/1/restart')).json).toMatchObject({ alive: true });
+    expect((await call('POST', '/brokers/1/stop?controlled=true')).json).toMatchObject({ alive: false });
+    for (const p of b.cluster.topics.get(t)!.partitions) expect(p.isr).not.toContain(1);
+    expect((await call('POST', '/brokers/1/start')).json).toMatchObject({ alive: true });
+    for (const p of b.cluster.topics.get(t)!.partitions) expect(p.isr).toContain(p.replicas[0]);
     expect((await call('POST', '/brokers/2/isolate')).json).toMatchObject({ isolated: true });
     expect((await call('DELETE', '/brokers/2/isolate')).json).toMatchObject({ isolated: false });
     expect((await call('POST', '/brokers/0/drop-connections')).json).toHaveProperty('dropped');

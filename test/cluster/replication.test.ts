@@ -152,6 +152,25 @@ describe('multi-broker cluster', () => {
     expect(p.highWatermark).toBe(p.log.logEndOffset);
   });
 
+  it('a controlled shutdown leaves every ISR at once (but never empties one)', async () => {
+    const { b, k } = await cluster();
+    const t = topicName('controlled');
+    await createTopic(k, t, 3, 2);
+    await b.stopBroker(1, { controlled: true });
+    for (const p of b.cluster.topics.get(t)!.partitions) {
+      expect(p.isr).not.toContain(1);
+      expect(p.leader).not.toBe(1);
+    }
+    const prod = await producer(k);
+    const t0 = Date.now();
+    await prod.send({ topic: t, acks: -1, messages: [0, 1, 2].map((partition) => ({ partition, value: 'v' })) });
+    expect(Date.now() - t0).toBeLessThan(1000); // no wait for replica.lag.time.max.ms (30 s here)
+    await b.stopBroker(2, { controlled: true });
+    const solo = b.cluster.topics.get(t)!.partitions.find((p) => p.replicas.includes(1) && p.replicas.includes(2))!;
+    expect(solo.leader).toBe(-1);
+    expect(solo.isr).toEqual([2]); // the last member stays: it is the one that can lead again cleanly
+  });
+
   it('an ISR follower that lagged truncates the log when elected (acks=1 data loss, as Kafka)', async () => {
     const { b, k } = await cluster();
     const t = topicName('truncate');
