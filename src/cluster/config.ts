@@ -61,6 +61,7 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'auto.create.topics.enable': { type: 'boolean', default: 'true' },
   'auto.leader.rebalance.enable': { type: 'boolean', default: 'true' },
   'broker.id': { type: 'int', default: '0' },
+  'broker.session.timeout.ms': { type: 'int', default: '9000' },
   'compression.type': { type: 'string', default: 'producer' },
   'connection.failed.authentication.delay.ms': { type: 'int', default: '100', min: 0 },
   'connections.max.reauth.ms': { type: 'long', default: '0' },

@@ -71,23 +71,22 @@ export async function changeLeader(mgr: ReplicationManager, p: Partition, leader
 /**
  * A broker went down: its partitions get new leaders from the live ISR (or none, or an unclean one). A
  * controlled shutdown also leaves every ISR at once (unless it is the last member), as Kafka's does;
- * otherwise the leaders drop it after replica.lag.time.max.ms.
+ * otherwise it leaves them when the leaders find it lagging (replica.lag.time.max.ms) or when the
+ * controller fences it (broker.session.timeout.ms), whichever comes first.
  */
 export async function brokerStopped(mgr: ReplicationManager, id: number, controlled = false): Promise<void> {
   for (const p of [...mgr.partitions()]) {
-    if (p.leader === id) {
-      const next = chooseLeader(mgr, p, { exclude: id });
-      await changeLeader(mgr, p, next.leader, next.unclean);
-    }
-    if (controlled && p.isr.includes(id) && p.isr.length > 1) {
-      mgr.setIsr(p, p.isr.filter((r) => r !== id));
-      mgr.updateHighWatermark(p);
-    }
+    if (p.leader !== id) continue;
+    const next = chooseLeader(mgr, p, { exclude: id });
+    await changeLeader(mgr, p, next.leader, next.unclean);
   }
+  if (controlled) mgr.removeFromIsrs(id);
+  else mgr.scheduleFence(id);
 }
 
 /** A broker came back: leaderless partitions it can lead get it as leader; its followers catch up. */
 export async function brokerStarted(mgr: ReplicationManager, id: number): Promise<void> {
+  mgr.cancelFence(id);
   for (const p of [...mgr.partitions()]) {
     if (!p.replicas.includes(id)) continue;
     if (p.leader < 0 || !mgr.cluster.broker(p.leader)?.alive) {

@@ -45,6 +45,7 @@ export class ReplicationManager {
   private readonly isolatedBrokers = new Set<number>();
   private delays: DelayRule[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly fences = new Map<number, NodeJS.Timeout>();
   private ticker?: NodeJS.Timeout;
   private rebalancer?: NodeJS.Timeout;
   private stopped = false;
@@ -67,6 +68,8 @@ export class ReplicationManager {
     clearTimeout(this.rebalancer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const t of this.fences.values()) clearTimeout(t);
+    this.fences.clear();
     for (const p of this.partitions()) this.failWaiters(p, new KafkaError('NOT_LEADER_OR_FOLLOWER', 'The broker is shutting down'));
     await this.saving;
   }
@@ -276,6 +279,36 @@ export class ReplicationManager {
       run.catch((err) => this.logger.error({ err }, 'leader rebalance failed')).finally(() => this.scheduleRebalance());
     }, Math.max(100, secs * 1000));
     this.rebalancer.unref?.();
+  }
+
+  /**
+   * A broker that stopped without a controlled shutdown is fenced by Kafka's controller once its session
+   * expires (broker.session.timeout.ms): it then leaves every ISR it is not the last member of.
+   */
+  scheduleFence(broker: number): void {
+    this.cancelFence(broker);
+    const t = setTimeout(() => {
+      this.fences.delete(broker);
+      if (this.stopped || this.cluster.broker(broker)?.alive) return;
+      this.removeFromIsrs(broker);
+    }, this.cluster.config.int('broker.session.timeout.ms'));
+    t.unref?.();
+    this.fences.set(broker, t);
+  }
+
+  cancelFence(broker: number): void {
+    clearTimeout(this.fences.get(broker));
+    this.fences.delete(broker);
+  }
+
+  /** Takes `broker` out of every ISR where it is not the last member (controlled shutdown, fencing). */
+  removeFromIsrs(broker: number): void {
+    for (const p of this.partitions()) {
+      if (!p.isr.includes(broker) || p.isr.length <= 1) continue;
+      this.setIsr(p, p.isr.filter((r) => r !== broker));
+      this.logger.info({ topic: p.topic.name, partition: p.index, removed: [broker], isr: p.isr }, 'ISR shrunk');
+      this.updateHighWatermark(p);
+    }
   }
 
   // ---- fault injection -------------------------------------------------------------------------------

@@ -164,11 +164,28 @@ describe('multi-broker cluster', () => {
     const prod = await producer(k);
     const t0 = Date.now();
     await prod.send({ topic: t, acks: -1, messages: [0, 1, 2].map((partition) => ({ partition, value: 'v' })) });
-    expect(Date.now() - t0).toBeLessThan(1000); // no wait for replica.lag.time.max.ms (30 s here)
+    expect(Date.now() - t0).toBeLessThan(1000); // no wait for replica.lag.time.max.ms / broker.session.timeout.ms
     await b.stopBroker(2, { controlled: true });
     const solo = b.cluster.topics.get(t)!.partitions.find((p) => p.replicas.includes(1) && p.replicas.includes(2))!;
     expect(solo.leader).toBe(-1);
     expect(solo.isr).toEqual([2]); // the last member stays: it is the one that can lead again cleanly
+  });
+
+  it('a stopped broker is fenced out of the ISRs after broker.session.timeout.ms', async () => {
+    const { b, k } = await cluster({ overrides: { 'broker.session.timeout.ms': '150' } });
+    const t = topicName('fenced');
+    await createTopic(k, t, 1, 3);
+    const p = b.cluster.partition(t, 0)!;
+    const follower = p.replicas[2];
+    await b.stopBroker(follower);
+    expect(p.isr).toContain(follower);
+    await waitFor(() => !p.isr.includes(follower), 2000, 'fencing');
+    // a broker restarted before its session expires is not fenced
+    const other = p.replicas[1];
+    await b.stopBroker(other);
+    await b.startBroker(other);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(p.isr).toContain(other);
   });
 
   it('an ISR follower that lagged truncates the log when elected (acks=1 data loss, as Kafka)', async () => {
