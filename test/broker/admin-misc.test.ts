@@ -157,6 +157,27 @@ describe('OffsetForLeaderEpoch', () => {
     ]);
   });
 
+  it('follows a real leader change: the old epoch ends where the new leader took over', async () => {
+    const name = topicName('failover');
+    await broker.cluster.createTopic(name, { assignment: [[0, 1]] });
+    const producer = kafkajs(broker).producer();
+    await producer.connect();
+    await producer.send({ topic: name, acks: -1, messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });
+    await producer.disconnect();
+    const p = broker.cluster.partition(name, 0)!;
+    await broker.services.brokerControl.stop(0);
+    try {
+      expect(p.leader).toBe(1);
+      const res = await query(c1, name, [{ partition: 0, leaderEpoch: 0 }, { partition: 0, leaderEpoch: p.leaderEpoch, currentLeaderEpoch: p.leaderEpoch }]);
+      expect(res.map((r: any) => [r.errorCode, r.leaderEpoch, r.endOffset])).toEqual([[0, 0, 3], [0, p.leaderEpoch, 3]]);
+    } finally {
+      await broker.services.brokerControl.start(0);
+      // Stopping broker 0 closed its connections.
+      c0.close();
+      c0 = await RawClient.connect(broker.brokers[0].ports.PLAINTEXT);
+    }
+  });
+
   it('fences stale and unknown current epochs, and answers unknown partitions and non-leaders', async () => {
     const name = await topicWithRecords(1);
     const res = await query(c0, name, [
