@@ -26,6 +26,8 @@ export const PRESETS: Record<string, Preset> = {
       'delete.topic.enable': 'true',
       'group.initial.rebalance.delay.ms': '0',
       'allow.everyone.if.no.acl.found': 'true',
+      // Kafka 2.4 had no transaction verification (KIP-890); the suite commits offsets for unknown producers.
+      'transaction.partition.verification.enable': 'false',
     },
   },
 };

@@ -10,6 +10,14 @@ import type { Input } from '../protocol/primitives.js';
 import { defineHandler } from './context.js';
 import { toError } from './util.js';
 
+const UNVERIFIED = new Set<number>([
+  ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+  ErrorCode.PRODUCER_FENCED,
+  ErrorCode.TRANSACTIONAL_ID_NOT_FOUND,
+  ErrorCode.INVALID_TXN_STATE,
+]);
+
 interface PartOut {
   partitionIndex: number;
   errorCode: number;
@@ -64,7 +72,13 @@ export default defineHandler<TxnOffsetCommitRequest>({
     try {
       svc.coordinator.txnOffsetCommit(req.transactionalId, req.producerId, req.producerEpoch, req.groupId, valid.map((e) => e.offset));
     } catch (e) {
-      return failAll(txnErrorCode(e, ctx, 0));
+      const code = txnErrorCode(e, ctx, 0);
+      // Without transaction verification (KIP-890, Kafka < 3.6 or transaction.partition.verification.enable=false)
+      // the group coordinator never asks the transaction coordinator about the producer: offsets from an unknown
+      // producer are accepted and stay pending forever. kafkajs's 2.4-era suite relies on that.
+      const verify = v >= 5 || ctx.cluster.config.bool('transaction.partition.verification.enable');
+      if (!verify && UNVERIFIED.has(code)) return { throttleTimeMs: 0, topics };
+      return failAll(code);
     }
     return { throttleTimeMs: 0, topics };
   },
