@@ -126,7 +126,6 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'int', default: '10000' },
   'transaction.max.timeout.ms': { type: 'int', default: '900000' },
   'transaction.partition.verification.enable': { type: 'boolean', default: 'true' },
-  'transaction.partition.verification.enable': { type: 'boolean', default: 'true' },
   'transaction.remove.expired.transaction.cleanup.interval.ms': { type: 'int', default: '3600000' },
   'transaction.state.log.num.partitions': { type: 'int', default: '50' },
   'transactional.id.expiration.ms': { type: 'int', default: '604800000' },
