@@ -152,6 +152,34 @@ describe('JoinGroup / SyncGroup / Heartbeat', () => {
     cb.close();
   });
 
+  it('a member rejoining with a changed subscription triggers a rebalance; an unchanged follower does not', async () => {
+    const group = topicName('g');
+    const a = await soloMember(group);
+    const cb = await RawClient.connect(broker.port);
+    try {
+      const bFirst = await join(group, {}, cb);
+      const bJoin = join(group, { memberId: bFirst.memberId }, cb);
+      const ra = await join(group, { memberId: a.memberId });
+      const rb = await bJoin;
+      await Promise.all([
+        c.send(API.SyncGroup, 5, { groupId: group, generationId: ra.generationId, memberId: ra.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] }),
+        cb.send(API.SyncGroup, 5, { groupId: group, generationId: rb.generationId, memberId: rb.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] }),
+      ]);
+      // Same metadata from the follower in Stable: the current generation comes straight back.
+      const same = await join(group, { memberId: rb.memberId }, cb);
+      expect(same).toMatchObject({ errorCode: 0, generationId: ra.generationId, members: [] });
+      // New subscription: the group goes back to PreparingRebalance and the leader learns it from its heartbeat.
+      const changed = join(group, { memberId: rb.memberId, protocols: proto(['t', 'u']) }, cb);
+      await sleep(20);
+      expect(await hb(group, ra.memberId, ra.generationId)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+      const ra2 = await join(group, { memberId: ra.memberId });
+      expect((await changed).generationId).toBe(ra.generationId + 1);
+      expect(ra2.members.map((m: any) => Buffer.from(m.metadata).equals(subscription(['t', 'u']))).filter(Boolean)).toHaveLength(1);
+    } finally {
+      cb.close();
+    }
+  });
+
   it('a member that stops heartbeating is removed after its session timeout and the group rebalances', async () => {
     const group = topicName('g');
     const first = await join(group, { session: 300 });

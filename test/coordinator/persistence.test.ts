@@ -36,6 +36,12 @@ describe('group persistence', () => {
     const joined = await c.send(API.JoinGroup, 9, { groupId: 'active', sessionTimeoutMs: 30000, rebalanceTimeoutMs: 1000, memberId: first.memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription([topic]) }], reason: null });
     await c.send(API.SyncGroup, 5, { groupId: 'active', generationId: joined.generationId, memberId: joined.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: joined.memberId, assignment: Buffer.from('X') }] });
     expect((await c.send(API.OffsetCommit, 8, commitBody('active', topic, 9, joined.generationId, joined.memberId))).topics[0].partitions[0].errorCode).toBe(0);
+    const hb848 = (memberEpoch: number, owned: any) => c.send(API.ConsumerGroupHeartbeat, 1, {
+      groupId: 'kip848', memberId: 'm-848', memberEpoch, instanceId: null, rackId: null, rebalanceTimeoutMs: memberEpoch === 0 ? 5000 : -1,
+      subscribedTopicNames: memberEpoch === 0 ? [topic] : null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: owned,
+    });
+    const joined848 = await hb848(0, []);
+    expect(joined848.memberEpoch).toBe(1);
     c.close();
     await b.stop();
 
@@ -52,6 +58,14 @@ describe('group persistence', () => {
       expect(d.groups[0]).toMatchObject({ groupState: 'Stable', protocolData: 'range' });
       expect(Buffer.from(d.groups[0].members[0].memberAssignment).toString()).toBe('X');
       expect(d.groups[1]).toMatchObject({ groupState: 'Empty', protocolType: '' });
+      // The KIP-848 member keeps its epoch and assignment across the restart.
+      const again = await c.send(API.ConsumerGroupHeartbeat, 1, {
+        groupId: 'kip848', memberId: 'm-848', memberEpoch: 1, instanceId: null, rackId: null, rebalanceTimeoutMs: -1,
+        subscribedTopicNames: null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: joined848.assignment.topicPartitions,
+      });
+      expect(again).toMatchObject({ errorCode: 0, memberEpoch: 1 });
+      const cd = await c.send(API.ConsumerGroupDescribe, 1, { groupIds: ['kip848'], includeAuthorizedOperations: false });
+      expect(cd.groups[0]).toMatchObject({ groupState: 'Stable', groupEpoch: 1 });
     } finally {
       c.close();
       await b.stop();
