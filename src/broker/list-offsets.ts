@@ -3,10 +3,32 @@
 import { ErrorCode } from '../protocol/errors.js';
 import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponseListOffsetsPartitionResponse } from '../protocol/generated/list-offsets.js';
 import type { Input } from '../protocol/primitives.js';
+import { decodeBatches } from '../protocol/records/index.js';
+import type { PartitionLog, TimestampLookup } from '../storage/types.js';
 import { defineHandler } from './context.js';
 import { leaderError } from './util.js';
 
 type PartOut = Input<ListOffsetsResponseListOffsetsPartitionResponse>;
+
+/**
+ * The engines find the first batch whose max timestamp reaches `ts`; Kafka answers with the first record in it
+ * that does, so the batch is decoded here (one batch, only for by-timestamp lookups).
+ */
+async function exactOffsetForTimestamp(log: PartitionLog, ts: number): Promise<TimestampLookup | null> {
+  const found = await log.offsetForTimestamp(ts);
+  if (!found) return null;
+  const { chunks } = await log.read(found.offset, 1);
+  if (chunks.length === 0) return found;
+  try {
+    for (const batch of await decodeBatches(chunks[0])) {
+      if (batch.header.timestampType === 1) return found; // LogAppendTime: every record has the batch time
+      for (const r of batch.records) if (r.offset >= found.offset && r.timestamp >= ts) return { offset: r.offset, timestamp: r.timestamp };
+    }
+  } catch {
+    // An unreadable batch still has a usable batch-level answer.
+  }
+  return found;
+}
 
 export default defineHandler<ListOffsetsRequest>({
   apiKey: 2,
@@ -49,7 +71,7 @@ export default defineHandler<ListOffsetsRequest>({
             break;
           }
           default: {
-            const found = await p.log.offsetForTimestamp(rp.timestamp);
+            const found = await exactOffsetForTimestamp(p.log, rp.timestamp);
             if (found && found.offset < latest) ({ offset, timestamp } = found);
           }
         }

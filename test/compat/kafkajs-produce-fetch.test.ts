@@ -39,3 +39,23 @@ describe('kafkajs producer', () => {
     await producer.disconnect();
   });
 });
+
+describe('kafkajs admin offsets by timestamp', () => {
+  it('finds the first record at or after a timestamp inside a multi-record batch', async () => {
+    const kafka = kafkajs(broker);
+    const producer = kafka.producer();
+    await producer.connect();
+    const topic = topicName('ts');
+    const base = Date.now() - 60_000;
+    // One produce call = one batch holding records with increasing timestamps.
+    await producer.send({ topic, messages: [0, 1, 2, 3].map((i) => ({ value: `v${i}`, timestamp: String(base + i * 1000) })) });
+    const admin = kafka.admin();
+    await admin.connect();
+    const [p] = await admin.fetchTopicOffsetsByTimestamp(topic, base + 1500);
+    expect(p.offset).toBe('2');
+    const [first] = await admin.fetchTopicOffsetsByTimestamp(topic, base - 10);
+    expect(first.offset).toBe('0');
+    await admin.disconnect();
+    await producer.disconnect();
+  });
+});
