@@ -138,6 +138,7 @@ describe('ConsumerGroupHeartbeat', () => {
     const first = await hb(group, { memberId: 's1', memberEpoch: 0, topics: [topic], instanceId: 'inst' });
     expect(parts(first)).toEqual([0, 1]);
     expect((await hb(group, { memberId: 's2', memberEpoch: 0, topics: [topic], instanceId: 'inst' })).errorCode).toBe(ErrorCode.UNRELEASED_INSTANCE_ID);
+    expect((await hb(group, { memberId: 'sX', memberEpoch: -2, instanceId: 'inst' })).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect((await hb(group, { memberId: 's1', memberEpoch: -2, instanceId: 'inst' })).memberEpoch).toBe(-2);
     const back = await hb(group, { memberId: 's2', memberEpoch: 0, topics: [topic], instanceId: 'inst' });
     expect(back).toMatchObject({ errorCode: 0, memberId: 's2', memberEpoch: first.memberEpoch });

@@ -191,6 +191,7 @@ export class ConsumerGroup extends GroupBase {
       }
     } else {
       if (!m || m.leftTemporarily) throw new KafkaError('UNKNOWN_MEMBER_ID', `Member ${r.memberId} is not a member of group ${this.groupId}.`);
+      this.checkInstance(r);
       const owned = r.topicPartitions ? tpFromList(r.topicPartitions) : null;
       if (r.memberEpoch > m.memberEpoch || (r.memberEpoch < m.memberEpoch && (r.memberEpoch !== m.previousMemberEpoch || (owned !== null && !isSubset(owned, m.assigned))))) {
         throw new KafkaError('FENCED_MEMBER_EPOCH', `The consumer group member has a member epoch (${r.memberEpoch}) different from the one known by the group coordinator (${m.memberEpoch}). The member must abandon all its partitions and rejoin.`);
@@ -253,8 +254,17 @@ export class ConsumerGroup extends GroupBase {
     };
   }
 
+  /** A static member's instance id must still belong to the member id it heartbeats with. */
+  private checkInstance(r: HeartbeatInput): void {
+    if (r.instanceId === null) return;
+    const owner = this.staticMembers.get(r.instanceId);
+    if (owner === undefined) throw new KafkaError('UNKNOWN_MEMBER_ID', `Instance id ${r.instanceId} is unknown.`);
+    if (owner !== r.memberId) throw new KafkaError('FENCED_INSTANCE_ID', `Static member ${r.memberId} with instance id ${r.instanceId} was fenced by member ${owner}.`);
+  }
+
   private leave(r: HeartbeatInput): HeartbeatOutput {
-    const id = r.instanceId !== null ? (this.staticMembers.get(r.instanceId) ?? r.memberId) : r.memberId;
+    this.checkInstance(r);
+    const id = r.memberId;
     const m = this.members.get(id);
     if (!m) throw new KafkaError('UNKNOWN_MEMBER_ID', `Member ${r.memberId} is not a member of group ${this.groupId}.`);
     if (r.memberEpoch === -2 && m.instanceId !== null) {
