@@ -276,10 +276,6 @@ describe('offsets', () => {
     expect(f8.groups[0].topics[0].partitions[0].committedOffset).toBe(42);
     expect(f8.groups[1].topics[0].partitions[0].committedOffset).toBe(7);
     expect(f8.groups[2].topics).toEqual([]);
-    // v10 names topics by id.
-    const topicId = broker.cluster.topics.get(topic)!.id;
-    const f10 = await c.send(API.OffsetFetch, 10, { groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ topicId, partitionIndexes: [0] }] }], requireStable: false });
-    expect(f10.groups[0].topics[0]).toMatchObject({ topicId, partitions: [expect.objectContaining({ committedOffset: 42 })] });
   });
 
   it('require_stable answers UNSTABLE_OFFSET_COMMIT while a transaction holds offsets', async () => {
