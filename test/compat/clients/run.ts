@@ -1,0 +1,83 @@
+// Shared helpers for the non-kafkajs client tests: run a client as a child process without blocking the
+// in-process broker, and look at what the broker actually stored.
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunningBroker } from '../../../src/kafkalite.js';
+import { COMPRESSION_NAMES, Compression, readBatchHeader } from '../../../src/protocol/records/index.js';
+
+export const CLIENTS_DIR = dirname(fileURLToPath(import.meta.url));
+export const clientPath = (...p: string[]): string => join(CLIENTS_DIR, ...p);
+
+/** Debian's python: a pyenv shim earlier in PATH would not see the python3-kafka / python3-confluent-kafka packages. */
+export const PYTHON = '/usr/bin/python3';
+
+/** True when `/usr/bin/python3 -c "import <module>"` works (checked synchronously at collection time, before any broker runs). */
+export function hasPythonModule(module: string): boolean {
+  return spawnSync(PYTHON, ['-c', `import ${module}`]).status === 0;
+}
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command asynchronously: the broker lives in the test process, so spawnSync/execSync would freeze it and
+ * the client would time out. Killed after `timeoutMs`.
+ */
+export function run(cmd: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; input?: string; cwd?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 25000);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (e) => (stderr += String(e)));
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/**
+ * Runs a client program that prints one JSON object as its last stdout line (the contract of every script in
+ * test/compat/clients/) and returns it; rejects with the tail of stderr when it fails.
+ */
+export async function runJson(cmd: string, args: string[], opts: Parameters<typeof run>[2] = {}): Promise<any> {
+  const r = await run(cmd, args, opts);
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stderr.slice(-3000)}\n${r.stdout.slice(-1000)}`);
+  try {
+    return JSON.parse(last);
+  } catch {
+    throw new Error(`${cmd} printed no JSON result:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+  }
+}
+
+/** Codec names of every batch stored in a topic (proof that the client really compressed, not just claimed to). */
+export async function storedCodecs(broker: RunningBroker, topic: string): Promise<string[]> {
+  const t = broker.cluster.topics.get(topic);
+  if (!t) throw new Error(`no topic ${topic}`);
+  const names = new Set<string>();
+  for (const p of t.partitions) {
+    let offset = p.logStartOffset;
+    while (offset < p.log.logEndOffset) {
+      const { chunks } = await p.log.read(offset, 1 << 20);
+      if (chunks.length === 0) break;
+      for (const chunk of chunks) {
+        for (let pos = 0; pos < chunk.length; ) {
+          const h = readBatchHeader(chunk, pos);
+          names.add(COMPRESSION_NAMES[h.compression as Compression] ?? String(h.compression));
+          offset = h.baseOffset + h.lastOffsetDelta + 1;
+          pos += h.size;
+        }
+      }
+    }
+  }
+  return [...names].sort();
+}
