@@ -155,6 +155,49 @@ describe.skipIf(!hasConfluent)('confluent-kafka (librdkafka) consumer groups', (
   }, 60000);
 });
 
+// A static member (group.instance.id) that closes without leaving and comes back.
+const STATIC = String.raw`
+import json, os, time
+from confluent_kafka import Consumer
+topic, group, bootstrap = os.environ['TOPIC'], os.environ['GROUP'], os.environ['BOOTSTRAP']
+c = Consumer({'bootstrap.servers': bootstrap, 'group.id': group, 'group.instance.id': 'static-1',
+              'auto.offset.reset': 'earliest', 'session.timeout.ms': 30000, 'heartbeat.interval.ms': 200})
+c.subscribe([topic])
+got = []
+end = time.time() + 20
+while time.time() < end and len(got) < int(os.environ['EXPECT']):
+    m = c.poll(0.05)
+    if m is not None and m.error() is None:
+        got.append(m.value().decode())
+parts = sorted(p.partition for p in c.assignment())
+c.close()
+print(json.dumps({'got': got, 'parts': parts}))
+`;
+
+describe.skipIf(!hasConfluent)('confluent-kafka static membership', () => {
+  it('a static member restarting within its session gets its partitions back without a rebalance', async () => {
+    const topic = topicName('py-static');
+    const group = topicName('g-py-static');
+    await produce(topic, 2, 4);
+    const env = { TOPIC: topic, GROUP: group, BOOTSTRAP: broker.bootstrap };
+    const first = await python(STATIC, { ...env, EXPECT: '4' });
+    expect(first.parts).toEqual([0, 1]);
+    const groups = broker.services.groups;
+    const generation = groups.group(group).generationId;
+    // Closing did not leave the group: the static member still holds its place.
+    expect(groups.group(group).stateName()).toBe('Stable');
+    expect([...groups.group(group).members.values()][0].groupInstanceId).toBe('static-1');
+    const producer = kafkajs(broker).producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'late', partition: 0 }] });
+    await producer.disconnect();
+    const second = await python(STATIC, { ...env, EXPECT: '1' });
+    expect(second.parts).toEqual([0, 1]);
+    expect(second.got).toEqual(['late']);
+    expect(groups.group(group).generationId).toBe(generation);
+  }, 60000);
+});
+
 describe.skipIf(!hasKafkaPython)('kafka-python consumer group', () => {
   it('joins, consumes, commits and reads the commit back', async () => {
     const topic = topicName('py-kp');

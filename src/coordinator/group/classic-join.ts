@@ -120,7 +120,6 @@ function maybePrepareRebalanceOrCompleteJoin(g: ClassicGroup, reason: string): v
 /** A static member came back with a new member id: it takes over the old id's place (and assignment). */
 function replaceStaticMember(g: ClassicGroup, oldId: string, newId: string, info: MemberJoinInfo, supportsSkipAssignment: boolean): JoinResult | Promise<JoinResult> {
   const member = g.members.get(oldId)!;
-  const changed = !member.sameProtocols(info.protocols);
   member.completeJoin(joinError(ErrorCode.FENCED_INSTANCE_ID, oldId));
   member.completeSync(syncError(ErrorCode.FENCED_INSTANCE_ID));
   g.timers.cancel(hbKey(oldId));
@@ -132,13 +131,13 @@ function replaceStaticMember(g: ClassicGroup, oldId: string, newId: string, info
   if (g.leaderId === oldId) g.leaderId = newId;
   if (g.pendingSync.delete(oldId)) g.pendingSync.add(newId);
   g.env.logger.debug({ group: g.groupId, oldId, newId }, 'static member replaced');
-  const isLeader = newId === g.leaderId;
-  // A known static member rejoining a stable group keeps generation and assignment, no rebalance. A leader
-  // that cannot be told to skip the assignment (JoinGroup < v9) gets a rebalance instead (KAFKA-13435).
-  if (g.state === 'Stable' && !changed && (!isLeader || supportsSkipAssignment)) {
+  // A known static member rejoining a stable group keeps generation and assignment: no rebalance unless the
+  // protocol the group would select changes. The leader is told to skip the assignment (v9+, KIP-814); older
+  // leaders get no member list, so whatever they send in SyncGroup is ignored, as in Kafka.
+  if (g.state === 'Stable' && g.selectProtocol() === g.protocolName) {
     g.scheduleHeartbeat(member);
     g.env.persist();
-    return currentJoinResult(g, member, false, isLeader);
+    return currentJoinResult(g, member, false, newId === g.leaderId && supportsSkipAssignment);
   }
   // In CompletingRebalance the leader may already be assigning to the old member id: rebalance again.
   return updateMemberAndRebalance(g, member, info);
