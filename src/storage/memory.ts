@@ -40,12 +40,16 @@ export class MemoryPartitionLog implements PartitionLog {
     return base;
   }
 
-  async read(offset: number, maxBytes: number, maxOffset = this.logEndOffset): Promise<ReadResult> {
+  async read(offset: number, maxBytes: number, maxOffset = Infinity): Promise<ReadResult> {
     const chunks: Buffer[] = [];
     let bytes = 0;
-    for (let i = findEntry(this.entries, offset); i < this.entries.length; i++) {
+    const from = Math.max(offset, this.logStartOffset);
+    if (from >= this.logEndOffset || from >= maxOffset) return { chunks, bytes };
+    for (let i = findEntry(this.entries, from); i < this.entries.length; i++) {
       const e = this.entries[i];
-      if (e.base >= maxOffset) break;
+      // Same rule as the file engine and Kafka: nothing at or above maxOffset (the HW or LSO) is exposed, so
+      // a batch ending beyond it waits until the whole batch is below it.
+      if (e.last >= maxOffset) break;
       if (chunks.length > 0 && bytes + e.buf.length > maxBytes) break;
       chunks.push(e.buf);
       bytes += e.buf.length;
@@ -65,22 +69,40 @@ export class MemoryPartitionLog implements PartitionLog {
   }
 
   async deleteRecordsBefore(offset: number): Promise<void> {
+    if (offset > this.logEndOffset) throw new RangeError(`deleteRecordsBefore(${offset}) is beyond the log end offset ${this.logEndOffset}`);
     if (offset <= this.logStartOffset) return;
-    this.logStartOffset = Math.min(offset, this.logEndOffset);
+    this.logStartOffset = offset;
+    // Batches entirely below the new start go; one straddling it stays whole (as a segment would).
     const keepFrom = findEntry(this.entries, this.logStartOffset);
     for (const e of this.entries.slice(0, keepFrom)) this.size -= e.buf.length;
     this.entries = this.entries.slice(keepFrom);
+    if (keepFrom > 0) this.recomputeMaxTimestamp();
+  }
+
+  private recomputeMaxTimestamp(): void {
+    this.maxTs = null;
+    for (const e of this.entries) if (!this.maxTs || e.maxTs > this.maxTs.timestamp) this.maxTs = { offset: e.last, timestamp: e.maxTs };
   }
 
   async truncateTo(offset: number): Promise<void> {
     if (offset >= this.logEndOffset) return;
+    if (offset < this.logStartOffset) {
+      // Kafka's truncateFullyAndStartAt: the log restarts empty at the target.
+      this.entries = [];
+      this.size = 0;
+      this.logStartOffset = this.logEndOffset = offset;
+      this.maxTs = null;
+      return;
+    }
     const keep = findEntry(this.entries, offset);
     // A batch straddling the offset goes as a whole, as Kafka truncates at batch boundaries.
+    const cut = this.entries[keep];
     for (const e of this.entries.slice(keep)) this.size -= e.buf.length;
     this.entries = this.entries.slice(0, keep);
-    this.logEndOffset = keep > 0 ? this.entries[keep - 1].last + 1 : Math.min(offset, this.logStartOffset);
-    this.maxTs = null;
-    for (const e of this.entries) if (!this.maxTs || e.maxTs > this.maxTs.timestamp) this.maxTs = { offset: e.last, timestamp: e.maxTs };
+    this.logEndOffset = cut ? cut.base : offset;
+    // Dropping the batch that straddles the log start leaves nothing at or after it (the file engine's rule).
+    if (this.logEndOffset < this.logStartOffset) this.logStartOffset = this.logEndOffset;
+    this.recomputeMaxTimestamp();
   }
 
   async flush(): Promise<void> {}
