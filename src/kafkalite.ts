@@ -37,6 +37,8 @@ export interface BrokerOptions {
   memory?: boolean;
   dataDir?: string;
   fsync?: 'always' | 'interval' | 'never';
+  /** fsync=interval: how often dirty partitions are fdatasynced (default 1000 ms). */
+  fsyncIntervalMs?: number;
   /** Kafka broker configs by name, e.g. { 'num.partitions': '3' }. */
   overrides?: Record<string, string>;
   clusterId?: string;
@@ -94,10 +96,18 @@ export function parseListeners(spec: string): ListenerSpec[] {
   });
 }
 
-async function openStorage(opts: BrokerOptions, logger: Logger): Promise<Storage> {
+async function openStorage(opts: BrokerOptions, config: BrokerConfig, logger: Logger): Promise<Storage> {
   if (opts.memory || !opts.dataDir) return new MemoryStorage();
   const mod = await import('./storage/file/index.js');
-  return mod.FileStorage.open({ dataDir: opts.dataDir, fsync: opts.fsync ?? 'interval', logger });
+  return mod.FileStorage.open({
+    dataDir: opts.dataDir,
+    fsync: opts.fsync ?? 'interval',
+    fsyncIntervalMs: opts.fsyncIntervalMs,
+    logger,
+    // Kafka's log manager timers; per-topic retention/cleaner settings are read by the engine at each pass.
+    retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+    cleanerIntervalMs: config.bool('log.cleaner.enable') ? config.int('log.cleaner.backoff.ms') : 0,
+  });
 }
 
 export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
@@ -110,7 +120,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const advertised = opts.advertisedListeners ? parseListeners(opts.advertisedListeners) : [];
   const n = opts.brokers ?? 1;
   const config = new BrokerConfig(opts.overrides ?? {});
-  const storage = await openStorage(opts, logger);
+  const storage = await openStorage(opts, config, logger);
 
   // Broker i listens on each base port + i * (number of listeners), as the kafkajs suite's layout expects.
   const nodes: BrokerNode[] = [];

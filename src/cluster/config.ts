@@ -79,7 +79,10 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'leader.imbalance.check.interval.seconds': { type: 'long', default: '300' },
   'leader.imbalance.per.broker.percentage': { type: 'int', default: '10' },
   listeners: { type: 'string', default: 'PLAINTEXT://127.0.0.1:9092' },
+  // The log cleaner's pass period when it found nothing to clean (file engine).
+  'log.cleaner.backoff.ms': { type: 'long', default: '15000', min: 0 },
   'log.cleaner.delete.retention.ms': { type: 'long', default: '86400000' },
+  'log.cleaner.enable': { type: 'boolean', default: 'true' },
   'log.cleaner.max.compaction.lag.ms': { type: 'long', default: LONG_MAX },
   'log.cleaner.min.cleanable.ratio': { type: 'double', default: '0.5' },
   'log.cleaner.min.compaction.lag.ms': { type: 'long', default: '0' },
