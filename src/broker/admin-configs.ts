@@ -179,9 +179,12 @@ export function validateTopicOverrides(cluster: Cluster, configs: Map<string, st
 
 /** Validates a broker's new dynamic config set (Kafka's DynamicBrokerConfig.validate), as INVALID_REQUEST. */
 export function validateBrokerOverrides(configs: Map<string, string>): void {
-  const fixed = [...configs.keys()].filter((k) => !isDynamicBrokerConfig(k));
+  // Like Kafka, only known broker configs that are not dynamic are refused; names Kafka does not know
+  // (e.g. a topic config name on a broker resource) are stored as given.
+  const fixed = [...configs.keys()].filter((k) => k in BROKER_CONFIGS && !isDynamicBrokerConfig(k));
   if (fixed.length) throw new KafkaError('INVALID_REQUEST', `Cannot update these configs dynamically: Set(${fixed.join(', ')})`);
   for (const [k, v] of configs) {
+    if (!(k in BROKER_CONFIGS)) continue;
     try {
       validateConfig(BROKER_CONFIGS, k, v);
     } catch (e) {
