@@ -127,6 +127,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'producer.id.expiration.check.interval.ms': { type: 'int', default: '600000' },
   'producer.id.expiration.ms': { type: 'int', default: '86400000' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'int', default: '10000' },
+  // kafkalite's own: how long a partition reassignment stays in progress before the new replicas are in sync.
+  'kafkalite.reassignment.delay.ms': { type: 'int', default: '500' },
   'transaction.max.timeout.ms': { type: 'int', default: '900000' },
   'transaction.partition.verification.enable': { type: 'boolean', default: 'true' },
   'transaction.remove.expired.transaction.cleanup.interval.ms': { type: 'int', default: '3600000' },

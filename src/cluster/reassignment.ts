@@ -34,7 +34,19 @@ export async function reassign(mgr: ReplicationManager, p: Partition, target: nu
   p.replicas = [...target, ...removing];
   pending.set(p, { original, target, adding, removing });
   mgr.replicasChanged(p, p.replicas.filter((r) => !before.includes(r)));
-  if (!(await complete(mgr, p))) await mgr.cluster.persist();
+  // A new Kafka replica needs a few follower fetches before it joins the ISR, so a reassignment is visibly in
+  // progress for a moment (clients' tests list it right after altering); kafkalite.reassignment.delay.ms sets how long.
+  const delay = mgr.cluster.config.int('kafkalite.reassignment.delay.ms');
+  if (delay <= 0) {
+    if (!(await complete(mgr, p))) await mgr.cluster.persist();
+    return;
+  }
+  await mgr.cluster.persist();
+  const r = pending.get(p);
+  setTimeout(() => {
+    if (pending.get(p) !== r) return; // cancelled or replaced meanwhile
+    complete(mgr, p).catch((err) => mgr.logger.error({ err }, 'completing reassignment failed'));
+  }, delay).unref();
 }
 
 /** Cancels p's reassignment in progress, returning to its original replicas. */

@@ -11,7 +11,7 @@ let b: RunningBroker;
 let k: Kafka;
 let admin: Admin;
 beforeAll(async () => {
-  b = await startTestBroker({ brokers: 3 });
+  b = await startTestBroker({ brokers: 3, overrides: { 'kafkalite.reassignment.delay.ms': '0' } });
   k = kafkajs(b);
   admin = k.admin();
   await admin.connect();
@@ -88,6 +88,22 @@ describe('partition reassignment', () => {
     expect(listed.topics.filter((x: any) => x.name === t)).toEqual([]);
     const md = await admin.fetchTopicMetadata({ topics: [t] });
     expect(md.topics[0].partitions[0]).toMatchObject({ leader: 2, replicas: [2, 1] });
+  });
+
+  it('with the default delay a move is listed as in progress first, as Kafka shows it, then completes', async () => {
+    b.cluster.config.set('kafkalite.reassignment.delay.ms', '200');
+    try {
+      const t = topicName('window');
+      await admin.createTopics({ topics: [{ topic: t, replicaAssignment: [{ partition: 0, replicas: [0, 2] }] }] });
+      await admin.alterPartitionReassignments({ topics: [{ topic: t, partitionAssignment: [{ partition: 0, replicas: [2, 1] }] }] });
+      const listed = await admin.listPartitionReassignments({ topics: [{ topic: t, partitions: [0] }] });
+      expect(listed.topics[0].partitions[0]).toMatchObject({ addingReplicas: [1], removingReplicas: [0] });
+      expect([...listed.topics[0].partitions[0].replicas].sort()).toEqual([0, 1, 2]);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(b.cluster.partition(t, 0)!.replicas).toEqual([2, 1]);
+    } finally {
+      b.cluster.config.set('kafkalite.reassignment.delay.ms', '0');
+    }
   });
 
   it('a move to a stopped broker stays in progress until it starts; cancel returns to the original replicas', async () => {

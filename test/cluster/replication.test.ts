@@ -20,7 +20,8 @@ afterEach(async () => {
 });
 
 async function cluster(opts: BrokerOptions = {}): Promise<{ b: RunningBroker; k: Kafka }> {
-  broker = await startTestBroker({ brokers: 3, ...opts });
+  // Reassignments complete at once here; the Kafka-like in-progress window is tested in admin-apis.test.ts.
+  broker = await startTestBroker({ brokers: 3, ...opts, overrides: { 'kafkalite.reassignment.delay.ms': '0', ...opts.overrides } });
   return { b: broker, k: kafkajs(broker, { retry: { retries: 5, initialRetryTime: 50, maxRetryTime: 300 } }) };
 }
 
