@@ -41,11 +41,10 @@ interface PassState {
   map: Map<string, number>;
   txn: TxnInfo;
   horizon: number;
-  deleteRetentionMs: number;
   /** Per producer: the current transaction still has retained data (so its marker must stay). */
   txnHasData: Map<number, boolean>;
-  /** Earliest time a retained tombstone/marker becomes removable (triggers a pass even without dirt). */
-  nextTombstoneCheck: number;
+  /** Oldest mtime of a segment still holding a tombstone/marker kept for delete.retention.ms. */
+  oldestRetainedTombstone: number;
   removedRecords: number;
 }
 
@@ -120,7 +119,7 @@ const isAborted = (h: BatchHeader, txn: TxnInfo): boolean =>
 async function cleanBatch(h: BatchHeader, buf: Buffer, seg: LogSegment, st: PassState): Promise<Buffer | null> {
   const expired = seg.lastModifiedMs <= st.horizon;
   const keepUntil = (): void => {
-    st.nextTombstoneCheck = Math.min(st.nextTombstoneCheck, seg.lastModifiedMs + st.deleteRetentionMs);
+    st.oldestRetainedTombstone = Math.min(st.oldestRetainedTombstone, seg.lastModifiedMs);
   };
   if (h.attributes & ATTR_CONTROL) {
     const hasData = st.txnHasData.get(h.producerId) ?? false;
@@ -249,7 +248,8 @@ async function cleanPass(log: FilePartitionLog, { now, logger, force }: CompactO
   const due =
     force ||
     (total > 0 && dirtyBytes / total >= cfg.num('min.cleanable.dirty.ratio') && dirtyBytes > 0) ||
-    now >= log.nextTombstoneCheck ||
+    // Read at each check so an AlterConfigs of delete.retention.ms applies to tombstones already retained.
+    now >= log.oldestRetainedTombstone + cfg.num('delete.retention.ms') ||
     dirty.some((s) => now - s.largestTimestamp > maxLag);
   if (!due) return false;
 
@@ -257,9 +257,8 @@ async function cleanPass(log: FilePartitionLog, { now, logger, force }: CompactO
     map: new Map(),
     txn,
     horizon: now - cfg.num('delete.retention.ms'),
-    deleteRetentionMs: cfg.num('delete.retention.ms'),
     txnHasData: new Map(),
-    nextTombstoneCheck: Infinity,
+    oldestRetainedTombstone: Infinity,
     removedRecords: 0,
   };
   for (const seg of dirty) {
@@ -290,7 +289,7 @@ async function cleanPass(log: FilePartitionLog, { now, logger, force }: CompactO
     i += group.length;
   }
   log.cleanerCheckpoint = end;
-  log.nextTombstoneCheck = st.nextTombstoneCheck;
+  log.oldestRetainedTombstone = st.oldestRetainedTombstone;
   await writeCleanerCheckpoint(log.dir, end);
   const sizeAfter = log.segments.filter((s) => s.baseOffset < end).reduce((n, s) => n + s.size, 0);
   logger.info({ dir: log.dir, end, removedRecords: st.removedRecords, sizeBefore, sizeAfter }, 'compacted log');

@@ -34,6 +34,8 @@ interface PendingAppend {
 /** Limits on one writev so a flood of appends still yields to the event loop and keeps buffers bounded. */
 const MAX_GROUP_BATCHES = 512;
 const MAX_GROUP_BYTES = 16 << 20;
+/** Attempts of a read whose segments keep being deleted under it (each retry waits for the mutation). */
+const READ_ATTEMPTS = 3;
 
 export class FilePartitionLog implements PartitionLog {
   readonly config: LogConfig;
@@ -50,10 +52,10 @@ export class FilePartitionLog implements PartitionLog {
   private dirEntriesDirty = false;
   private closed = false;
   private readonly jitterMs: number;
-  /** Cleaner state (see cleaner.ts): a pass is running; first offset not yet cleaned; when to re-check tombstones. */
+  /** Cleaner state (see cleaner.ts): a pass is running; first offset not yet cleaned; oldest retained tombstone's segment mtime. */
   cleaning = false;
   cleanerCheckpoint: number | undefined;
-  nextTombstoneCheck = Infinity;
+  oldestRetainedTombstone = Infinity;
 
   private constructor(private readonly opts: PartitionLogOptions) {
     this.dir = opts.dir;
@@ -244,13 +246,17 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   async read(offset: number, maxBytes: number, maxOffset = Infinity): Promise<ReadResult> {
-    try {
-      return await this.readOnce(offset, maxBytes, maxOffset);
-    } catch (err) {
-      // A segment deleted under the read (retention, truncation) closes its handle; the retry sees the new list.
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EBADF' && code !== 'ERR_INVALID_STATE') throw err;
-      return this.readOnce(offset, maxBytes, maxOffset);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.readOnce(offset, maxBytes, maxOffset);
+      } catch (err) {
+        // A segment deleted under the read (retention, truncation, a compaction swap) closes its handle. The
+        // mutation doing it runs on the executor and publishes the new segment list only at its end (a swap
+        // first rebuilds the cleaned segment's indexes), so wait for it before retrying against the new list.
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code !== 'EBADF' && code !== 'ERR_INVALID_STATE') || attempt >= READ_ATTEMPTS) throw err;
+        await this.exec.idle();
+      }
     }
   }
 
