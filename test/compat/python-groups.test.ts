@@ -84,15 +84,18 @@ c1 = mk('c1')
 poll('c1', c1, lambda: len(c1.assignment()) == 4)
 poll('c1', c1, lambda: len(seen['c1']) >= 8, 10)
 c2 = mk('c2')
-def poll_both(until, timeout=25):
+def poll_both(until, timeout=25, commits=True):
     end = time.time() + timeout
     while time.time() < end and not until():
         for name, c in (('c1', c1), ('c2', c2)):
             m = c.poll(0.05)
             if m is not None and m.error() is None:
                 seen[name].append(m.value().decode())
-                commit(c, m)
-poll_both(lambda: len(c1.assignment()) == 2 and len(c2.assignment()) == 2)
+                if commits:
+                    commit(c, m)
+# No commits while the group rebalances: a commit racing the generation change is refused, and librdkafka
+# then treats its whole assignment as lost (revoking everything), which would hide the incremental protocol.
+poll_both(lambda: len(c1.assignment()) == 2 and len(c2.assignment()) == 2, commits=False)
 split = (sorted(p.partition for p in c1.assignment()), sorted(p.partition for p in c2.assignment()))
 poll_both(lambda: len(set(seen['c1'] + seen['c2'])) >= 40, 15)
 committed = c1.committed([TopicPartition(topic, p) for p in range(4)], timeout=10)
@@ -141,10 +144,9 @@ describe.skipIf(!hasConfluent)('confluent-kafka (librdkafka) consumer groups', (
     const firstRevoke = r.events.c1.find((e: any) => e[0] === 'revoke');
     expect(firstRevoke[1]).toHaveLength(2);
     expect(firstRevoke[1]).toEqual(r.split[1]);
-    // Every message consumed; a commit refused during a rebalance may cause a redelivery, nothing more.
+    // Every message consumed (what was read but not committed during the rebalance may come again).
     const all = [...r.seen.c1, ...r.seen.c2];
     expect(new Set(all).size).toBe(40);
-    expect(all.length - 40).toBeLessThanOrEqual(r.commit_errors.length);
     for (const e of r.commit_errors) expect(['ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID']).toContain(e);
     expect(r.final_committed).toEqual([10, 10, 10, 10]);
     const admin = kafkajs(broker).admin();

@@ -198,7 +198,8 @@ export class GroupCoordinator {
     let changed = false;
     for (const g of [...this.groups.values()]) {
       if (g.expireOffsets(now, retentionMs) > 0) changed = true;
-      if (g.isEmpty() && !g.hasOffsets()) {
+      // A classic group whose only members are still answering MEMBER_ID_REQUIRED is about to be used.
+      if (g.isEmpty() && !g.hasOffsets() && !(g instanceof ClassicGroup && g.pendingMembers.size > 0)) {
         this.removeGroup(g);
         changed = true;
       }
