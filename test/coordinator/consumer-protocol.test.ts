@@ -9,7 +9,7 @@ import { API, RawClient, subscription } from './raw-client.js';
 let broker: RunningBroker;
 let c: RawClient;
 beforeAll(async () => {
-  broker = await startTestBroker({ overrides: { 'group.consumer.session.timeout.ms': '400', 'group.consumer.heartbeat.interval.ms': '100' } });
+  broker = await startTestBroker({ overrides: { 'group.consumer.session.timeout.ms': '1500', 'group.consumer.heartbeat.interval.ms': '100' } });
   c = await RawClient.connect(broker.port);
 });
 afterAll(async () => {
@@ -125,7 +125,7 @@ describe('ConsumerGroupHeartbeat', () => {
     await broker.cluster.createTopic(topic, { numPartitions: 2 });
     const group = topicName('g');
     await hb(group, { memberId: 'short', memberEpoch: 0, topics: [topic] });
-    await sleep(700);
+    await sleep(1800);
     expect((await hb(group, { memberId: 'short', memberEpoch: 1 })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     const d = await c.send(API.ConsumerGroupDescribe, 1, { groupIds: [group], includeAuthorizedOperations: false });
     expect(d.groups[0].groupState).toBe('Empty');
