@@ -54,21 +54,26 @@ function handleOne(ctx: RequestContext, tx: TxnAdd): TopicResult[] {
   }
 }
 
+/** The partitions added are on disk before the answer (Kafka appends them to the transaction log first). */
+async function durable(ctx: RequestContext): Promise<void> {
+  await txnService(ctx)?.coordinator.flush();
+}
+
 export default defineHandler<AddPartitionsToTxnRequest>({
   apiKey: 24,
-  handle(ctx, req): Input<AddPartitionsToTxnResponse> {
+  async handle(ctx, req): Promise<Input<AddPartitionsToTxnResponse>> {
     if (ctx.apiVersion < 4) {
       const tx: TxnAdd = { transactionalId: req.v3AndBelowTransactionalId, producerId: req.v3AndBelowProducerId, producerEpoch: req.v3AndBelowProducerEpoch, verifyOnly: false, topics: req.v3AndBelowTopics };
-      return { throttleTimeMs: 0, resultsByTopicV3AndBelow: handleOne(ctx, tx) };
+      const resultsByTopicV3AndBelow = handleOne(ctx, tx);
+      await durable(ctx);
+      return { throttleTimeMs: 0, resultsByTopicV3AndBelow };
     }
     const acl = ctx.services.acl;
     if (acl?.canCluster && !acl.canCluster(ctx, 'CLUSTER_ACTION')) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [] };
     }
-    return {
-      throttleTimeMs: 0,
-      errorCode: ErrorCode.NONE,
-      resultsByTransaction: req.transactions.map((tx) => ({ transactionalId: tx.transactionalId, topicResults: handleOne(ctx, tx) })),
-    };
+    const resultsByTransaction = req.transactions.map((tx) => ({ transactionalId: tx.transactionalId, topicResults: handleOne(ctx, tx) }));
+    await durable(ctx);
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction };
   },
 });

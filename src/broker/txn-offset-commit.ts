@@ -25,7 +25,7 @@ interface PartOut {
 
 export default defineHandler<TxnOffsetCommitRequest>({
   apiKey: 28,
-  handle(ctx, req): Input<TxnOffsetCommitResponse> {
+  async handle(ctx, req): Promise<Input<TxnOffsetCommitResponse>> {
     const v = ctx.apiVersion;
     const topics: { name: string; partitions: PartOut[] }[] = [];
     const valid: { offset: TxnOffset; out: PartOut }[] = [];
@@ -71,6 +71,7 @@ export default defineHandler<TxnOffsetCommitRequest>({
     if (valid.length === 0) return { throttleTimeMs: 0, topics };
     try {
       svc.coordinator.txnOffsetCommit(req.transactionalId, req.producerId, req.producerEpoch, req.groupId, valid.map((e) => e.offset));
+      await svc.coordinator.flush(); // durable before the answer, as Kafka's offsets-topic append
     } catch (e) {
       const code = txnErrorCode(e, ctx, 0);
       // Without transaction verification (KIP-890, Kafka < 3.6 or transaction.partition.verification.enable=false)

@@ -1,10 +1,12 @@
 // Restarting a file-engine broker with kafkajs clients: topics (configs, ids), records over many segments,
 // committed group offsets, idempotent producer state, transactions (committed, aborted, and one left open at
 // shutdown, which times out and is aborted after the restart as Kafka's coordinator does) and ACLs all survive.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../coordinator/raw-client.js';
-import { initProducerId, produce } from '../coordinator/txn/helpers.js';
+import { addPartitions, endTxn, initProducerId, produce } from '../coordinator/txn/helpers.js';
 import { topicName } from './helpers.js';
 import { consume, DurableBroker } from './kafkajs-durability-helpers.js';
 
@@ -181,6 +183,28 @@ describe('kafkajs against a restarted file-engine broker', () => {
     await again.disconnect();
     const final = await consume(db.kafka, topic, 10, { until: (m) => m.value === 'later' });
     expect(final.map((m) => m.value)).toEqual(['committed-1', 'committed-2', 'after', 'later']);
+  });
+
+  it('transaction coordinator state is on disk before each answer (what a crash right after would keep)', async () => {
+    db = new DurableBroker();
+    const broker = await db.start();
+    const topic = topicName('durable-txnstate');
+    await broker.cluster.createTopic(topic, { numPartitions: 2 });
+    const onDisk = (): any => JSON.parse(readFileSync(join(db.dir, '__meta', 'transactions.json'), 'utf8')).txns.find((t: any) => t.id === 'tid-disk');
+    const c = await RawClient.connect(broker.port);
+    try {
+      const init = await initProducerId(c, 'tid-disk');
+      expect(onDisk()).toMatchObject({ pid: init.producerId, epoch: 0, state: 'Empty' });
+      expect(await addPartitions(c, 'tid-disk', init.producerId, 0, topic, [0, 1])).toEqual([0, 0]);
+      expect(onDisk()).toMatchObject({ state: 'Ongoing', partitions: [[topic, [0, 1]]] });
+      expect((await endTxn(c, 'tid-disk', init.producerId, 0, true)).errorCode).toBe(0);
+      expect(onDisk()).toMatchObject({ state: 'CompleteCommit', partitions: [] });
+      const again = await initProducerId(c, 'tid-disk');
+      expect(onDisk()).toMatchObject({ pid: init.producerId, epoch: again.producerEpoch });
+      expect(again.producerEpoch).toBe(1);
+    } finally {
+      c.close();
+    }
   });
 
   it('ACLs survive the restart', async () => {

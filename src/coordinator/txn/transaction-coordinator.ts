@@ -119,6 +119,7 @@ export class TransactionCoordinator {
       t.pendingOffsets.clear();
       t.startTime = -1;
       this.touch(t);
+      await this.saver.flush(); // a new epoch must survive a crash, or a zombie could write again
       return { producerId: t.producerId, producerEpoch: t.producerEpoch };
     } finally {
       t.busy = false;
@@ -231,6 +232,8 @@ export class TransactionCoordinator {
   private async complete(t: TxnMetadata, commit: boolean, marker?: ProducerIdAndEpoch): Promise<void> {
     t.state = commit ? 'PrepareCommit' : 'PrepareAbort';
     this.touch(t);
+    // As Kafka: the decision is durable before any marker goes out, so a crash mid-way is completed by load().
+    await this.saver.flush();
     const m = marker ?? { producerId: t.producerId, producerEpoch: t.producerEpoch };
     const spec = { ...m, commit, coordinatorEpoch: COORDINATOR_EPOCH };
     const writes: Promise<void>[] = [];
@@ -264,6 +267,7 @@ export class TransactionCoordinator {
     t.groups.clear();
     t.state = commit ? 'CompleteCommit' : 'CompleteAbort';
     this.touch(t);
+    await this.saver.flush();
     this.logger.debug({ transactionalId: t.transactionalId, commit }, 'transaction completed');
   }
 
