@@ -185,8 +185,19 @@ export class Cluster {
     await this.storage.saveMeta('topics', out);
   }
 
-  private async openPartition(topic: Topic, index: number, replicas: number[]): Promise<Partition> {
-    const log = await this.storage.openPartition(topic.id, topic.name, index, { get: (n) => topic.config(n) ?? undefined });
+  private async openPartition(topic: Topic, index: number, replicas: number[], isNew = false): Promise<Partition> {
+    const config = { get: (n: string) => topic.config(n) ?? undefined };
+    let log: PartitionLog;
+    try {
+      log = await this.storage.openPartition(topic.id, topic.name, index, config);
+    } catch (e) {
+      // A partition new to the metadata whose directory holds another topic id is a stray log (a crash between
+      // creating the log and saving the topics, or an older topic of that name): Kafka deletes those too.
+      if (!isNew || (e as NodeJS.ErrnoException).code !== 'INCONSISTENT_TOPIC_ID') throw e;
+      this.logger.warn({ topic: topic.name, partition: index, err: e }, 'removing stray log directory');
+      await this.storage.deletePartition(topic.id, topic.name, index);
+      log = await this.storage.openPartition(topic.id, topic.name, index, config);
+    }
     const live = replicas.filter((r) => this.broker(r)?.alive);
     return new Partition(topic, index, log, replicas, live.length ? live : [...replicas], live[0] ?? replicas[0]);
   }
@@ -251,7 +262,7 @@ export class Cluster {
     if (opts.validateOnly) return new Topic(this, name, newUuid(), new Map(Object.entries(configs)));
     const topic = new Topic(this, name, newUuid(), new Map(Object.entries(configs)), name.startsWith('__'));
     this.rr++;
-    for (let i = 0; i < assignment.length; i++) topic.partitions.push(await this.openPartition(topic, i, assignment[i]));
+    for (let i = 0; i < assignment.length; i++) topic.partitions.push(await this.openPartition(topic, i, assignment[i], true));
     this.topics.set(name, topic);
     this.topicsById.set(topic.id, topic);
     await this.persist();
@@ -305,7 +316,7 @@ export class Cluster {
     }
     const add = assignment ?? this.assignReplicas(total - current, rf, current);
     if (validateOnly) return;
-    for (let i = 0; i < add.length; i++) topic.partitions.push(await this.openPartition(topic, current + i, add[i]));
+    for (let i = 0; i < add.length; i++) topic.partitions.push(await this.openPartition(topic, current + i, add[i], true));
     await this.persist();
   }
 

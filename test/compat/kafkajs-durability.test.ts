@@ -1,7 +1,7 @@
 // Restarting a file-engine broker with kafkajs clients: topics (configs, ids), records over many segments,
 // committed group offsets, idempotent producer state, transactions (committed, aborted, and one left open at
 // shutdown, which times out and is aborted after the restart as Kafka's coordinator does) and ACLs all survive.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -205,6 +205,32 @@ describe('kafkajs against a restarted file-engine broker', () => {
     } finally {
       c.close();
     }
+  });
+
+  it('a stray log directory (crash before the topic was saved) does not block creating the topic again', async () => {
+    db = new DurableBroker();
+    await db.start();
+    const topic = topicName('stray');
+    await db.broker.cluster.createTopic(topic, { numPartitions: 2 });
+    await db.restart();
+    // What a crash right after the partition directories were created, but before the topic was saved, leaves.
+    await db.broker.stop();
+    const metaFile = join(db.dir, '__meta', 'topics.json');
+    writeFileSync(metaFile, JSON.stringify(JSON.parse(readFileSync(metaFile, 'utf8')).filter((t: any) => t.name !== topic)));
+    await db.start();
+    const admin = db.kafka.admin();
+    await admin.connect();
+    try {
+      expect(await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] })).toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
+    const producer = db.kafka.producer();
+    await producer.connect();
+    const [r] = await producer.send({ topic, acks: -1, messages: [{ value: 'fresh', partition: 1 }] });
+    await producer.disconnect();
+    expect(r.baseOffset).toBe('0');
+    expect((await consume(db.kafka, topic, 1)).map((m) => m.value)).toEqual(['fresh']);
   });
 
   it('ACLs survive the restart', async () => {
