@@ -1,7 +1,6 @@
 // Request/response framing on top of the generated schemas: header versions, typed decode results.
-import { API_SCHEMAS, type ApiSchema } from './generated/index.js';
-import { decodeRequestHeader, encodeRequestHeader, type RequestHeader } from './generated/request-header.js';
-import { decodeResponseHeader, encodeResponseHeader } from './generated/response-header.js';
+// Everything from index.js (the codecs are one module): the per-API files would each be one more module to load.
+import { API_SCHEMAS, decodeRequestHeader, encodeRequestHeader, decodeResponseHeader, encodeResponseHeader, type ApiSchema, type RequestHeader } from './generated/index.js';
 import { ProtocolError, Reader, Writer } from './primitives.js';
 
 export { API_SCHEMAS, type ApiSchema };

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface AddOffsetsToTxnRequest {
   /** The transactional id corresponding to the transaction.; versions 0+; entity transactionalId */
@@ -22,35 +20,6 @@ export interface AddOffsetsToTxnRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AddOffsetsToTxnRequestDefault(): AddOffsetsToTxnRequest {
-
-  return { transactionalId: '', producerId: 0, producerEpoch: 0, groupId: '' };
-
-}
-
-export function decodeAddOffsetsToTxnRequest(r: Reader, version: number): AddOffsetsToTxnRequest {
-  const flex = version >= 3;
-  const o = AddOffsetsToTxnRequestDefault();
-  o.transactionalId = (flex ? r.compactString() : r.string());
-  o.producerId = r.int64();
-  o.producerEpoch = r.int16();
-  o.groupId = (flex ? r.compactString() : r.string());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAddOffsetsToTxnRequest(w: Writer, v: Input<AddOffsetsToTxnRequest>, version: number): void {
-  const flex = version >= 3;
-  (flex ? w.compactString((v.transactionalId === undefined ? '' : v.transactionalId)) : w.string((v.transactionalId === undefined ? '' : v.transactionalId)));
-  w.int64((v.producerId === undefined ? 0 : v.producerId));
-  w.int16((v.producerEpoch === undefined ? 0 : v.producerEpoch));
-  (flex ? w.compactString((v.groupId === undefined ? '' : v.groupId)) : w.string((v.groupId === undefined ? '' : v.groupId)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface AddOffsetsToTxnResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -59,28 +28,7 @@ export interface AddOffsetsToTxnResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AddOffsetsToTxnResponseDefault(): AddOffsetsToTxnResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0 };
-
-}
-
-export function decodeAddOffsetsToTxnResponse(r: Reader, version: number): AddOffsetsToTxnResponse {
-  const flex = version >= 3;
-  const o = AddOffsetsToTxnResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAddOffsetsToTxnResponse(w: Writer, v: Input<AddOffsetsToTxnResponse>, version: number): void {
-  const flex = version >= 3;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  AddOffsetsToTxnRequestDefault, decodeAddOffsetsToTxnRequest, encodeAddOffsetsToTxnRequest,
+  AddOffsetsToTxnResponseDefault, decodeAddOffsetsToTxnResponse, encodeAddOffsetsToTxnResponse,
+} from './codecs.js';

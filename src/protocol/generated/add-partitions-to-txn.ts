@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
   /** The name of the topic.; versions 0+; entity topicName */
@@ -17,33 +15,6 @@ export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
   partitions: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AddPartitionsToTxnRequestAddPartitionsToTxnTopicDefault(): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, version: number): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
-  const flex = version >= 3;
-  const o = AddPartitionsToTxnRequestAddPartitionsToTxnTopicDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, v: Input<AddPartitionsToTxnRequestAddPartitionsToTxnTopic>, version: number): void {
-  const flex = version >= 3;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
@@ -61,39 +32,6 @@ export interface AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AddPartitionsToTxnRequestAddPartitionsToTxnTransactionDefault(): AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
-
-  return { transactionalId: '', producerId: 0, producerEpoch: 0, verifyOnly: false, topics: [] };
-
-}
-
-export function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader, version: number): AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
-  const flex = version >= 3;
-  const o = AddPartitionsToTxnRequestAddPartitionsToTxnTransactionDefault();
-  o.transactionalId = r.compactString();
-  o.producerId = r.int64();
-  o.producerEpoch = r.int16();
-  o.verifyOnly = r.bool();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer, v: Input<AddPartitionsToTxnRequestAddPartitionsToTxnTransaction>, version: number): void {
-  const flex = version >= 3;
-  w.compactString((v.transactionalId === undefined ? '' : v.transactionalId));
-  w.int64((v.producerId === undefined ? 0 : v.producerId));
-  w.int16((v.producerEpoch === undefined ? 0 : v.producerEpoch));
-  w.bool((v.verifyOnly === undefined ? false : v.verifyOnly));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AddPartitionsToTxnRequest {
   /** List of transactions to add partitions to.; versions 4+ */
   transactions: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[];
@@ -108,37 +46,6 @@ export interface AddPartitionsToTxnRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AddPartitionsToTxnRequestDefault(): AddPartitionsToTxnRequest {
-
-  return { transactions: [], v3AndBelowTransactionalId: '', v3AndBelowProducerId: 0, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [] };
-
-}
-
-export function decodeAddPartitionsToTxnRequest(r: Reader, version: number): AddPartitionsToTxnRequest {
-  const flex = version >= 3;
-  const o = AddPartitionsToTxnRequestDefault();
-  if (version >= 4) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array Transactions is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version); o.transactions = a; } }
-  if (version <= 3) { o.v3AndBelowTransactionalId = (flex ? r.compactString() : r.string()); }
-  if (version <= 3) { o.v3AndBelowProducerId = r.int64(); }
-  if (version <= 3) { o.v3AndBelowProducerEpoch = r.int16(); }
-  if (version <= 3) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array V3AndBelowTopics is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version); o.v3AndBelowTopics = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAddPartitionsToTxnRequest(w: Writer, v: Input<AddPartitionsToTxnRequest>, version: number): void {
-  const flex = version >= 3;
-  if (version >= 4) { { const a = (v.transactions === undefined ? [] : v.transactions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, e, version); } }
-  if (version <= 3) { (flex ? w.compactString((v.v3AndBelowTransactionalId === undefined ? '' : v.v3AndBelowTransactionalId)) : w.string((v.v3AndBelowTransactionalId === undefined ? '' : v.v3AndBelowTransactionalId))); }
-  if (version <= 3) { w.int64((v.v3AndBelowProducerId === undefined ? 0 : v.v3AndBelowProducerId)); }
-  if (version <= 3) { w.int16((v.v3AndBelowProducerEpoch === undefined ? 0 : v.v3AndBelowProducerEpoch)); }
-  if (version <= 3) { { const a = (v.v3AndBelowTopics === undefined ? [] : v.v3AndBelowTopics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   /** The topic name.; versions 0+; entity topicName */
   name: string;
@@ -146,33 +53,6 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultDefault(): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
-
-  return { name: '', resultsByPartition: [] };
-
-}
-
-export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
-  const flex = version >= 3;
-  const o = AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array ResultsByPartition is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version); o.resultsByPartition = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer, v: Input<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult>, version: number): void {
-  const flex = version >= 3;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.resultsByPartition === undefined ? [] : v.resultsByPartition); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
@@ -184,31 +64,6 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultDefault(): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
-
-  return { partitionIndex: 0, partitionErrorCode: 0 };
-
-}
-
-export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
-  const flex = version >= 3;
-  const o = AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultDefault();
-  o.partitionIndex = r.int32();
-  o.partitionErrorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Writer, v: Input<AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult>, version: number): void {
-  const flex = version >= 3;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.partitionErrorCode === undefined ? 0 : v.partitionErrorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnResult {
   /** The transactional id corresponding to the transaction.; versions 4+; entity transactionalId */
   transactionalId: string;
@@ -216,33 +71,6 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnResult {
   topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AddPartitionsToTxnResponseAddPartitionsToTxnResultDefault(): AddPartitionsToTxnResponseAddPartitionsToTxnResult {
-
-  return { transactionalId: '', topicResults: [] };
-
-}
-
-export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnResult {
-  const flex = version >= 3;
-  const o = AddPartitionsToTxnResponseAddPartitionsToTxnResultDefault();
-  o.transactionalId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array TopicResults is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version); o.topicResults = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writer, v: Input<AddPartitionsToTxnResponseAddPartitionsToTxnResult>, version: number): void {
-  const flex = version >= 3;
-  w.compactString((v.transactionalId === undefined ? '' : v.transactionalId));
-  { const a = (v.topicResults === undefined ? [] : v.topicResults); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AddPartitionsToTxnResponse {
@@ -257,32 +85,22 @@ export interface AddPartitionsToTxnResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AddPartitionsToTxnResponseDefault(): AddPartitionsToTxnResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
-
-}
-
-export function decodeAddPartitionsToTxnResponse(r: Reader, version: number): AddPartitionsToTxnResponse {
-  const flex = version >= 3;
-  const o = AddPartitionsToTxnResponseDefault();
-  o.throttleTimeMs = r.int32();
-  if (version >= 4) { o.errorCode = r.int16(); }
-  if (version >= 4) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array ResultsByTransaction is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version); o.resultsByTransaction = a; } }
-  if (version <= 3) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array ResultsByTopicV3AndBelow is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version); o.resultsByTopicV3AndBelow = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAddPartitionsToTxnResponse(w: Writer, v: Input<AddPartitionsToTxnResponse>, version: number): void {
-  const flex = version >= 3;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  if (version >= 4) { w.int16((v.errorCode === undefined ? 0 : v.errorCode)); }
-  if (version >= 4) { { const a = (v.resultsByTransaction === undefined ? [] : v.resultsByTransaction); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, e, version); } }
-  if (version <= 3) { { const a = (v.resultsByTopicV3AndBelow === undefined ? [] : v.resultsByTopicV3AndBelow); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  AddPartitionsToTxnRequestAddPartitionsToTxnTopicDefault,
+  decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic,
+  encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic,
+  AddPartitionsToTxnRequestAddPartitionsToTxnTransactionDefault,
+  decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction,
+  encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction, AddPartitionsToTxnRequestDefault,
+  decodeAddPartitionsToTxnRequest, encodeAddPartitionsToTxnRequest,
+  AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultDefault,
+  decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult,
+  encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult,
+  AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultDefault,
+  decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult,
+  encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult,
+  AddPartitionsToTxnResponseAddPartitionsToTxnResultDefault,
+  decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult,
+  encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult, AddPartitionsToTxnResponseDefault,
+  decodeAddPartitionsToTxnResponse, encodeAddPartitionsToTxnResponse,
+} from './codecs.js';

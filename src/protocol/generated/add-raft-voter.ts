@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface AddRaftVoterRequestListener {
   /** The name of the endpoint.; versions 0+ */
@@ -19,33 +17,6 @@ export interface AddRaftVoterRequestListener {
   port: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AddRaftVoterRequestListenerDefault(): AddRaftVoterRequestListener {
-
-  return { name: '', host: '', port: 0 };
-
-}
-
-export function decodeAddRaftVoterRequestListener(r: Reader, version: number): AddRaftVoterRequestListener {
-  const flex = version >= 0;
-  const o = AddRaftVoterRequestListenerDefault();
-  o.name = r.compactString();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAddRaftVoterRequestListener(w: Writer, v: Input<AddRaftVoterRequestListener>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AddRaftVoterRequest {
@@ -62,39 +33,6 @@ export interface AddRaftVoterRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AddRaftVoterRequestDefault(): AddRaftVoterRequest {
-
-  return { clusterId: '', timeoutMs: 0, voterId: 0, voterDirectoryId: ZERO_UUID, listeners: [] };
-
-}
-
-export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVoterRequest {
-  const flex = version >= 0;
-  const o = AddRaftVoterRequestDefault();
-  o.clusterId = r.compactNullableString();
-  o.timeoutMs = r.int32();
-  o.voterId = r.int32();
-  o.voterDirectoryId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Listeners is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAddRaftVoterRequestListener(r, version); o.listeners = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAddRaftVoterRequest(w: Writer, v: Input<AddRaftVoterRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactNullableString((v.clusterId === undefined ? '' : v.clusterId));
-  w.int32((v.timeoutMs === undefined ? 0 : v.timeoutMs));
-  w.int32((v.voterId === undefined ? 0 : v.voterId));
-  w.uuid((v.voterDirectoryId === undefined ? ZERO_UUID : v.voterDirectoryId));
-  { const a = (v.listeners === undefined ? [] : v.listeners); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAddRaftVoterRequestListener(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface AddRaftVoterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -105,30 +43,8 @@ export interface AddRaftVoterResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AddRaftVoterResponseDefault(): AddRaftVoterResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
-
-}
-
-export function decodeAddRaftVoterResponse(r: Reader, version: number): AddRaftVoterResponse {
-  const flex = version >= 0;
-  const o = AddRaftVoterResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAddRaftVoterResponse(w: Writer, v: Input<AddRaftVoterResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  AddRaftVoterRequestListenerDefault, decodeAddRaftVoterRequestListener, encodeAddRaftVoterRequestListener,
+  AddRaftVoterRequestDefault, decodeAddRaftVoterRequest, encodeAddRaftVoterRequest,
+  AddRaftVoterResponseDefault, decodeAddRaftVoterResponse, encodeAddRaftVoterResponse,
+} from './codecs.js';

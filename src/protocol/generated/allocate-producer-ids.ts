@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface AllocateProducerIdsRequest {
   /** The ID of the requesting broker.; versions 0+; entity brokerId */
@@ -17,31 +15,6 @@ export interface AllocateProducerIdsRequest {
   brokerEpoch: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AllocateProducerIdsRequestDefault(): AllocateProducerIdsRequest {
-
-  return { brokerId: 0, brokerEpoch: -1 };
-
-}
-
-export function decodeAllocateProducerIdsRequest(r: Reader, version: number): AllocateProducerIdsRequest {
-  const flex = version >= 0;
-  const o = AllocateProducerIdsRequestDefault();
-  o.brokerId = r.int32();
-  o.brokerEpoch = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAllocateProducerIdsRequest(w: Writer, v: Input<AllocateProducerIdsRequest>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.brokerId === undefined ? 0 : v.brokerId));
-  w.int64((v.brokerEpoch === undefined ? -1 : v.brokerEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface AllocateProducerIdsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
@@ -55,32 +28,7 @@ export interface AllocateProducerIdsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AllocateProducerIdsResponseDefault(): AllocateProducerIdsResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, producerIdStart: 0, producerIdLen: 0 };
-
-}
-
-export function decodeAllocateProducerIdsResponse(r: Reader, version: number): AllocateProducerIdsResponse {
-  const flex = version >= 0;
-  const o = AllocateProducerIdsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.producerIdStart = r.int64();
-  o.producerIdLen = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAllocateProducerIdsResponse(w: Writer, v: Input<AllocateProducerIdsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int64((v.producerIdStart === undefined ? 0 : v.producerIdStart));
-  w.int32((v.producerIdLen === undefined ? 0 : v.producerIdLen));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  AllocateProducerIdsRequestDefault, decodeAllocateProducerIdsRequest, encodeAllocateProducerIdsRequest,
+  AllocateProducerIdsResponseDefault, decodeAllocateProducerIdsResponse, encodeAllocateProducerIdsResponse,
+} from './codecs.js';

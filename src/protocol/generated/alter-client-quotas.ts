@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface AlterClientQuotasRequestEntryData {
   /** The quota entity to alter.; versions 0+ */
@@ -19,35 +17,6 @@ export interface AlterClientQuotasRequestEntryData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterClientQuotasRequestEntryDataDefault(): AlterClientQuotasRequestEntryData {
-
-  return { entity: [], ops: [] };
-
-}
-
-export function decodeAlterClientQuotasRequestEntryData(r: Reader, version: number): AlterClientQuotasRequestEntryData {
-  const flex = version >= 1;
-  const o = AlterClientQuotasRequestEntryDataDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Entity is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterClientQuotasRequestEntityData(r, version); o.entity = a; }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Ops is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterClientQuotasRequestOpData(r, version); o.ops = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterClientQuotasRequestEntryData(w: Writer, v: Input<AlterClientQuotasRequestEntryData>, version: number): void {
-  const flex = version >= 1;
-  { const a = (v.entity === undefined ? [] : v.entity); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAlterClientQuotasRequestEntityData(w, e, version); }
-  { const a = (v.ops === undefined ? [] : v.ops); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAlterClientQuotasRequestOpData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterClientQuotasRequestEntityData {
   /** The entity type.; versions 0+ */
   entityType: string;
@@ -55,31 +24,6 @@ export interface AlterClientQuotasRequestEntityData {
   entityName: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterClientQuotasRequestEntityDataDefault(): AlterClientQuotasRequestEntityData {
-
-  return { entityType: '', entityName: '' };
-
-}
-
-export function decodeAlterClientQuotasRequestEntityData(r: Reader, version: number): AlterClientQuotasRequestEntityData {
-  const flex = version >= 1;
-  const o = AlterClientQuotasRequestEntityDataDefault();
-  o.entityType = (flex ? r.compactString() : r.string());
-  o.entityName = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterClientQuotasRequestEntityData(w: Writer, v: Input<AlterClientQuotasRequestEntityData>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.entityType === undefined ? '' : v.entityType)) : w.string((v.entityType === undefined ? '' : v.entityType)));
-  (flex ? w.compactNullableString((v.entityName === undefined ? '' : v.entityName)) : w.nullableString((v.entityName === undefined ? '' : v.entityName)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterClientQuotasRequestOpData {
@@ -93,33 +37,6 @@ export interface AlterClientQuotasRequestOpData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterClientQuotasRequestOpDataDefault(): AlterClientQuotasRequestOpData {
-
-  return { key: '', value: 0, remove: false };
-
-}
-
-export function decodeAlterClientQuotasRequestOpData(r: Reader, version: number): AlterClientQuotasRequestOpData {
-  const flex = version >= 1;
-  const o = AlterClientQuotasRequestOpDataDefault();
-  o.key = (flex ? r.compactString() : r.string());
-  o.value = r.float64();
-  o.remove = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterClientQuotasRequestOpData(w: Writer, v: Input<AlterClientQuotasRequestOpData>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.key === undefined ? '' : v.key)) : w.string((v.key === undefined ? '' : v.key)));
-  w.float64((v.value === undefined ? 0 : v.value));
-  w.bool((v.remove === undefined ? false : v.remove));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterClientQuotasRequest {
   /** The quota configuration entries to alter.; versions 0+ */
   entries: AlterClientQuotasRequestEntryData[];
@@ -127,33 +44,6 @@ export interface AlterClientQuotasRequest {
   validateOnly: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterClientQuotasRequestDefault(): AlterClientQuotasRequest {
-
-  return { entries: [], validateOnly: false };
-
-}
-
-export function decodeAlterClientQuotasRequest(r: Reader, version: number): AlterClientQuotasRequest {
-  const flex = version >= 1;
-  const o = AlterClientQuotasRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Entries is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterClientQuotasRequestEntryData(r, version); o.entries = a; }
-  o.validateOnly = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterClientQuotasRequest(w: Writer, v: Input<AlterClientQuotasRequest>, version: number): void {
-  const flex = version >= 1;
-  { const a = (v.entries === undefined ? [] : v.entries); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAlterClientQuotasRequestEntryData(w, e, version); }
-  w.bool((v.validateOnly === undefined ? false : v.validateOnly));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface AlterClientQuotasResponseEntryData {
   /** The error code, or `0` if the quota alteration succeeded.; versions 0+ */
@@ -166,35 +56,6 @@ export interface AlterClientQuotasResponseEntryData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterClientQuotasResponseEntryDataDefault(): AlterClientQuotasResponseEntryData {
-
-  return { errorCode: 0, errorMessage: '', entity: [] };
-
-}
-
-export function decodeAlterClientQuotasResponseEntryData(r: Reader, version: number): AlterClientQuotasResponseEntryData {
-  const flex = version >= 1;
-  const o = AlterClientQuotasResponseEntryDataDefault();
-  o.errorCode = r.int16();
-  o.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Entity is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterClientQuotasResponseEntityData(r, version); o.entity = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterClientQuotasResponseEntryData(w: Writer, v: Input<AlterClientQuotasResponseEntryData>, version: number): void {
-  const flex = version >= 1;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage)));
-  { const a = (v.entity === undefined ? [] : v.entity); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAlterClientQuotasResponseEntityData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterClientQuotasResponseEntityData {
   /** The entity type.; versions 0+ */
   entityType: string;
@@ -202,31 +63,6 @@ export interface AlterClientQuotasResponseEntityData {
   entityName: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterClientQuotasResponseEntityDataDefault(): AlterClientQuotasResponseEntityData {
-
-  return { entityType: '', entityName: '' };
-
-}
-
-export function decodeAlterClientQuotasResponseEntityData(r: Reader, version: number): AlterClientQuotasResponseEntityData {
-  const flex = version >= 1;
-  const o = AlterClientQuotasResponseEntityDataDefault();
-  o.entityType = (flex ? r.compactString() : r.string());
-  o.entityName = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterClientQuotasResponseEntityData(w: Writer, v: Input<AlterClientQuotasResponseEntityData>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.entityType === undefined ? '' : v.entityType)) : w.string((v.entityType === undefined ? '' : v.entityType)));
-  (flex ? w.compactNullableString((v.entityName === undefined ? '' : v.entityName)) : w.nullableString((v.entityName === undefined ? '' : v.entityName)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterClientQuotasResponse {
@@ -237,30 +73,15 @@ export interface AlterClientQuotasResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AlterClientQuotasResponseDefault(): AlterClientQuotasResponse {
-
-  return { throttleTimeMs: 0, entries: [] };
-
-}
-
-export function decodeAlterClientQuotasResponse(r: Reader, version: number): AlterClientQuotasResponse {
-  const flex = version >= 1;
-  const o = AlterClientQuotasResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Entries is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterClientQuotasResponseEntryData(r, version); o.entries = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterClientQuotasResponse(w: Writer, v: Input<AlterClientQuotasResponse>, version: number): void {
-  const flex = version >= 1;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.entries === undefined ? [] : v.entries); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAlterClientQuotasResponseEntryData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  AlterClientQuotasRequestEntryDataDefault, decodeAlterClientQuotasRequestEntryData,
+  encodeAlterClientQuotasRequestEntryData, AlterClientQuotasRequestEntityDataDefault,
+  decodeAlterClientQuotasRequestEntityData, encodeAlterClientQuotasRequestEntityData,
+  AlterClientQuotasRequestOpDataDefault, decodeAlterClientQuotasRequestOpData,
+  encodeAlterClientQuotasRequestOpData, AlterClientQuotasRequestDefault, decodeAlterClientQuotasRequest,
+  encodeAlterClientQuotasRequest, AlterClientQuotasResponseEntryDataDefault,
+  decodeAlterClientQuotasResponseEntryData, encodeAlterClientQuotasResponseEntryData,
+  AlterClientQuotasResponseEntityDataDefault, decodeAlterClientQuotasResponseEntityData,
+  encodeAlterClientQuotasResponseEntityData, AlterClientQuotasResponseDefault,
+  decodeAlterClientQuotasResponse, encodeAlterClientQuotasResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface AlterConfigsRequestAlterConfigsResource {
   /** The resource type.; versions 0+ */
@@ -21,35 +19,6 @@ export interface AlterConfigsRequestAlterConfigsResource {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterConfigsRequestAlterConfigsResourceDefault(): AlterConfigsRequestAlterConfigsResource {
-
-  return { resourceType: 0, resourceName: '', configs: [] };
-
-}
-
-export function decodeAlterConfigsRequestAlterConfigsResource(r: Reader, version: number): AlterConfigsRequestAlterConfigsResource {
-  const flex = version >= 2;
-  const o = AlterConfigsRequestAlterConfigsResourceDefault();
-  o.resourceType = r.int8();
-  o.resourceName = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Configs is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterConfigsRequestAlterableConfig(r, version); o.configs = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterConfigsRequestAlterConfigsResource(w: Writer, v: Input<AlterConfigsRequestAlterConfigsResource>, version: number): void {
-  const flex = version >= 2;
-  w.int8((v.resourceType === undefined ? 0 : v.resourceType));
-  (flex ? w.compactString((v.resourceName === undefined ? '' : v.resourceName)) : w.string((v.resourceName === undefined ? '' : v.resourceName)));
-  { const a = (v.configs === undefined ? [] : v.configs); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAlterConfigsRequestAlterableConfig(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterConfigsRequestAlterableConfig {
   /** The configuration key name.; versions 0+ */
   name: string;
@@ -59,31 +28,6 @@ export interface AlterConfigsRequestAlterableConfig {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterConfigsRequestAlterableConfigDefault(): AlterConfigsRequestAlterableConfig {
-
-  return { name: '', value: '' };
-
-}
-
-export function decodeAlterConfigsRequestAlterableConfig(r: Reader, version: number): AlterConfigsRequestAlterableConfig {
-  const flex = version >= 2;
-  const o = AlterConfigsRequestAlterableConfigDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  o.value = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterConfigsRequestAlterableConfig(w: Writer, v: Input<AlterConfigsRequestAlterableConfig>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  (flex ? w.compactNullableString((v.value === undefined ? '' : v.value)) : w.nullableString((v.value === undefined ? '' : v.value)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterConfigsRequest {
   /** The updates for each resource.; versions 0+ */
   resources: AlterConfigsRequestAlterConfigsResource[];
@@ -91,33 +35,6 @@ export interface AlterConfigsRequest {
   validateOnly: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterConfigsRequestDefault(): AlterConfigsRequest {
-
-  return { resources: [], validateOnly: false };
-
-}
-
-export function decodeAlterConfigsRequest(r: Reader, version: number): AlterConfigsRequest {
-  const flex = version >= 2;
-  const o = AlterConfigsRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Resources is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterConfigsRequestAlterConfigsResource(r, version); o.resources = a; }
-  o.validateOnly = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterConfigsRequest(w: Writer, v: Input<AlterConfigsRequest>, version: number): void {
-  const flex = version >= 2;
-  { const a = (v.resources === undefined ? [] : v.resources); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAlterConfigsRequestAlterConfigsResource(w, e, version); }
-  w.bool((v.validateOnly === undefined ? false : v.validateOnly));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface AlterConfigsResponseAlterConfigsResourceResponse {
   /** The resource error code.; versions 0+ */
@@ -132,35 +49,6 @@ export interface AlterConfigsResponseAlterConfigsResourceResponse {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterConfigsResponseAlterConfigsResourceResponseDefault(): AlterConfigsResponseAlterConfigsResourceResponse {
-
-  return { errorCode: 0, errorMessage: '', resourceType: 0, resourceName: '' };
-
-}
-
-export function decodeAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, version: number): AlterConfigsResponseAlterConfigsResourceResponse {
-  const flex = version >= 2;
-  const o = AlterConfigsResponseAlterConfigsResourceResponseDefault();
-  o.errorCode = r.int16();
-  o.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  o.resourceType = r.int8();
-  o.resourceName = (flex ? r.compactString() : r.string());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, v: Input<AlterConfigsResponseAlterConfigsResourceResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage)));
-  w.int8((v.resourceType === undefined ? 0 : v.resourceType));
-  (flex ? w.compactString((v.resourceName === undefined ? '' : v.resourceName)) : w.string((v.resourceName === undefined ? '' : v.resourceName)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterConfigsResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -169,30 +57,13 @@ export interface AlterConfigsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AlterConfigsResponseDefault(): AlterConfigsResponse {
-
-  return { throttleTimeMs: 0, responses: [] };
-
-}
-
-export function decodeAlterConfigsResponse(r: Reader, version: number): AlterConfigsResponse {
-  const flex = version >= 2;
-  const o = AlterConfigsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Responses is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterConfigsResponseAlterConfigsResourceResponse(r, version); o.responses = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterConfigsResponse(w: Writer, v: Input<AlterConfigsResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.responses === undefined ? [] : v.responses); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAlterConfigsResponseAlterConfigsResourceResponse(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  AlterConfigsRequestAlterConfigsResourceDefault, decodeAlterConfigsRequestAlterConfigsResource,
+  encodeAlterConfigsRequestAlterConfigsResource, AlterConfigsRequestAlterableConfigDefault,
+  decodeAlterConfigsRequestAlterableConfig, encodeAlterConfigsRequestAlterableConfig,
+  AlterConfigsRequestDefault, decodeAlterConfigsRequest, encodeAlterConfigsRequest,
+  AlterConfigsResponseAlterConfigsResourceResponseDefault,
+  decodeAlterConfigsResponseAlterConfigsResourceResponse,
+  encodeAlterConfigsResponseAlterConfigsResourceResponse, AlterConfigsResponseDefault,
+  decodeAlterConfigsResponse, encodeAlterConfigsResponse,
+} from './codecs.js';

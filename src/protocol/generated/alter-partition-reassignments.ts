@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface AlterPartitionReassignmentsRequestReassignableTopic {
   /** The topic name.; versions 0+; entity topicName */
@@ -19,33 +17,6 @@ export interface AlterPartitionReassignmentsRequestReassignableTopic {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterPartitionReassignmentsRequestReassignableTopicDefault(): AlterPartitionReassignmentsRequestReassignableTopic {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, version: number): AlterPartitionReassignmentsRequestReassignableTopic {
-  const flex = version >= 0;
-  const o = AlterPartitionReassignmentsRequestReassignableTopicDefault();
-  o.name = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterPartitionReassignmentsRequestReassignablePartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, v: Input<AlterPartitionReassignmentsRequestReassignableTopic>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterPartitionReassignmentsRequestReassignablePartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterPartitionReassignmentsRequestReassignablePartition {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
@@ -53,32 +24,6 @@ export interface AlterPartitionReassignmentsRequestReassignablePartition {
   replicas: number[] | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterPartitionReassignmentsRequestReassignablePartitionDefault(): AlterPartitionReassignmentsRequestReassignablePartition {
-
-  return { partitionIndex: 0, replicas: null };
-
-}
-
-export function decodeAlterPartitionReassignmentsRequestReassignablePartition(r: Reader, version: number): AlterPartitionReassignmentsRequestReassignablePartition {
-  const flex = version >= 0;
-  const o = AlterPartitionReassignmentsRequestReassignablePartitionDefault();
-  o.partitionIndex = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) o.replicas = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.replicas = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer, v: Input<AlterPartitionReassignmentsRequestReassignablePartition>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  { const a = (v.replicas === undefined ? null : v.replicas); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterPartitionReassignmentsRequest {
@@ -91,35 +36,6 @@ export interface AlterPartitionReassignmentsRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AlterPartitionReassignmentsRequestDefault(): AlterPartitionReassignmentsRequest {
-
-  return { timeoutMs: 60000, allowReplicationFactorChange: true, topics: [] };
-
-}
-
-export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: number): AlterPartitionReassignmentsRequest {
-  const flex = version >= 0;
-  const o = AlterPartitionReassignmentsRequestDefault();
-  o.timeoutMs = r.int32();
-  if (version >= 1) { o.allowReplicationFactorChange = r.bool(); }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterPartitionReassignmentsRequestReassignableTopic(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionReassignmentsRequest(w: Writer, v: Input<AlterPartitionReassignmentsRequest>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.timeoutMs === undefined ? 60000 : v.timeoutMs));
-  if (version >= 1) { w.bool((v.allowReplicationFactorChange === undefined ? true : v.allowReplicationFactorChange)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterPartitionReassignmentsRequestReassignableTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface AlterPartitionReassignmentsResponseReassignableTopicResponse {
   /** The topic name.; versions 0+; entity topicName */
   name: string;
@@ -127,33 +43,6 @@ export interface AlterPartitionReassignmentsResponseReassignableTopicResponse {
   partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterPartitionReassignmentsResponseReassignableTopicResponseDefault(): AlterPartitionReassignmentsResponseReassignableTopicResponse {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Reader, version: number): AlterPartitionReassignmentsResponseReassignableTopicResponse {
-  const flex = version >= 0;
-  const o = AlterPartitionReassignmentsResponseReassignableTopicResponseDefault();
-  o.name = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Writer, v: Input<AlterPartitionReassignmentsResponseReassignableTopicResponse>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterPartitionReassignmentsResponseReassignablePartitionResponse {
@@ -165,33 +54,6 @@ export interface AlterPartitionReassignmentsResponseReassignablePartitionRespons
   errorMessage: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterPartitionReassignmentsResponseReassignablePartitionResponseDefault(): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
-
-  return { partitionIndex: 0, errorCode: 0, errorMessage: '' };
-
-}
-
-export function decodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(r: Reader, version: number): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
-  const flex = version >= 0;
-  const o = AlterPartitionReassignmentsResponseReassignablePartitionResponseDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w: Writer, v: Input<AlterPartitionReassignmentsResponseReassignablePartitionResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterPartitionReassignmentsResponse {
@@ -208,36 +70,20 @@ export interface AlterPartitionReassignmentsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AlterPartitionReassignmentsResponseDefault(): AlterPartitionReassignmentsResponse {
-
-  return { throttleTimeMs: 0, allowReplicationFactorChange: true, errorCode: 0, errorMessage: '', responses: [] };
-
-}
-
-export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: number): AlterPartitionReassignmentsResponse {
-  const flex = version >= 0;
-  const o = AlterPartitionReassignmentsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  if (version >= 1) { o.allowReplicationFactorChange = r.bool(); }
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Responses is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r, version); o.responses = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionReassignmentsResponse(w: Writer, v: Input<AlterPartitionReassignmentsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  if (version >= 1) { w.bool((v.allowReplicationFactorChange === undefined ? true : v.allowReplicationFactorChange)); }
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  { const a = (v.responses === undefined ? [] : v.responses); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  AlterPartitionReassignmentsRequestReassignableTopicDefault,
+  decodeAlterPartitionReassignmentsRequestReassignableTopic,
+  encodeAlterPartitionReassignmentsRequestReassignableTopic,
+  AlterPartitionReassignmentsRequestReassignablePartitionDefault,
+  decodeAlterPartitionReassignmentsRequestReassignablePartition,
+  encodeAlterPartitionReassignmentsRequestReassignablePartition, AlterPartitionReassignmentsRequestDefault,
+  decodeAlterPartitionReassignmentsRequest, encodeAlterPartitionReassignmentsRequest,
+  AlterPartitionReassignmentsResponseReassignableTopicResponseDefault,
+  decodeAlterPartitionReassignmentsResponseReassignableTopicResponse,
+  encodeAlterPartitionReassignmentsResponseReassignableTopicResponse,
+  AlterPartitionReassignmentsResponseReassignablePartitionResponseDefault,
+  decodeAlterPartitionReassignmentsResponseReassignablePartitionResponse,
+  encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse,
+  AlterPartitionReassignmentsResponseDefault, decodeAlterPartitionReassignmentsResponse,
+  encodeAlterPartitionReassignmentsResponse,
+} from './codecs.js';

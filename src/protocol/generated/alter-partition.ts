@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface AlterPartitionRequestTopicData {
   /** The name of the topic to alter ISRs for; versions 0-1; entity topicName; ignorable */
@@ -19,35 +17,6 @@ export interface AlterPartitionRequestTopicData {
   partitions: AlterPartitionRequestPartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterPartitionRequestTopicDataDefault(): AlterPartitionRequestTopicData {
-
-  return { topicName: '', topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeAlterPartitionRequestTopicData(r: Reader, version: number): AlterPartitionRequestTopicData {
-  const flex = version >= 0;
-  const o = AlterPartitionRequestTopicDataDefault();
-  if (version <= 1) { o.topicName = r.compactString(); }
-  if (version >= 2) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterPartitionRequestPartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionRequestTopicData(w: Writer, v: Input<AlterPartitionRequestTopicData>, version: number): void {
-  const flex = version >= 0;
-  if (version <= 1) { w.compactString((v.topicName === undefined ? '' : v.topicName)); }
-  if (version >= 2) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterPartitionRequestPartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterPartitionRequestPartitionData {
@@ -67,39 +36,6 @@ export interface AlterPartitionRequestPartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterPartitionRequestPartitionDataDefault(): AlterPartitionRequestPartitionData {
-
-  return { partitionIndex: 0, leaderEpoch: 0, newIsr: [], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: 0 };
-
-}
-
-export function decodeAlterPartitionRequestPartitionData(r: Reader, version: number): AlterPartitionRequestPartitionData {
-  const flex = version >= 0;
-  const o = AlterPartitionRequestPartitionDataDefault();
-  o.partitionIndex = r.int32();
-  o.leaderEpoch = r.int32();
-  if (version <= 2) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array NewIsr is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.newIsr = a; } }
-  if (version >= 3) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array NewIsrWithEpochs is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterPartitionRequestBrokerState(r, version); o.newIsrWithEpochs = a; } }
-  if (version >= 1) { o.leaderRecoveryState = r.int8(); }
-  o.partitionEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionRequestPartitionData(w: Writer, v: Input<AlterPartitionRequestPartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  if (version <= 2) { { const a = (v.newIsr === undefined ? [] : v.newIsr); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); } }
-  if (version >= 3) { { const a = (v.newIsrWithEpochs === undefined ? [] : v.newIsrWithEpochs); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterPartitionRequestBrokerState(w, e, version); } }
-  if (version >= 1) { w.int8((v.leaderRecoveryState === undefined ? 0 : v.leaderRecoveryState)); }
-  w.int32((v.partitionEpoch === undefined ? 0 : v.partitionEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterPartitionRequestBrokerState {
   /** The ID of the broker.; versions 3+; entity brokerId */
   brokerId: number;
@@ -107,31 +43,6 @@ export interface AlterPartitionRequestBrokerState {
   brokerEpoch: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterPartitionRequestBrokerStateDefault(): AlterPartitionRequestBrokerState {
-
-  return { brokerId: 0, brokerEpoch: -1 };
-
-}
-
-export function decodeAlterPartitionRequestBrokerState(r: Reader, version: number): AlterPartitionRequestBrokerState {
-  const flex = version >= 0;
-  const o = AlterPartitionRequestBrokerStateDefault();
-  o.brokerId = r.int32();
-  o.brokerEpoch = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionRequestBrokerState(w: Writer, v: Input<AlterPartitionRequestBrokerState>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.brokerId === undefined ? 0 : v.brokerId));
-  w.int64((v.brokerEpoch === undefined ? -1 : v.brokerEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterPartitionRequest {
@@ -144,35 +55,6 @@ export interface AlterPartitionRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AlterPartitionRequestDefault(): AlterPartitionRequest {
-
-  return { brokerId: 0, brokerEpoch: -1, topics: [] };
-
-}
-
-export function decodeAlterPartitionRequest(r: Reader, version: number): AlterPartitionRequest {
-  const flex = version >= 0;
-  const o = AlterPartitionRequestDefault();
-  o.brokerId = r.int32();
-  o.brokerEpoch = r.int64();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterPartitionRequestTopicData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionRequest(w: Writer, v: Input<AlterPartitionRequest>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.brokerId === undefined ? 0 : v.brokerId));
-  w.int64((v.brokerEpoch === undefined ? -1 : v.brokerEpoch));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterPartitionRequestTopicData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface AlterPartitionResponseTopicData {
   /** The name of the topic; versions 0-1; entity topicName; ignorable */
   topicName: string;
@@ -182,35 +64,6 @@ export interface AlterPartitionResponseTopicData {
   partitions: AlterPartitionResponsePartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterPartitionResponseTopicDataDefault(): AlterPartitionResponseTopicData {
-
-  return { topicName: '', topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeAlterPartitionResponseTopicData(r: Reader, version: number): AlterPartitionResponseTopicData {
-  const flex = version >= 0;
-  const o = AlterPartitionResponseTopicDataDefault();
-  if (version <= 1) { o.topicName = r.compactString(); }
-  if (version >= 2) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterPartitionResponsePartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionResponseTopicData(w: Writer, v: Input<AlterPartitionResponseTopicData>, version: number): void {
-  const flex = version >= 0;
-  if (version <= 1) { w.compactString((v.topicName === undefined ? '' : v.topicName)); }
-  if (version >= 2) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterPartitionResponsePartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterPartitionResponsePartitionData {
@@ -232,43 +85,6 @@ export interface AlterPartitionResponsePartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterPartitionResponsePartitionDataDefault(): AlterPartitionResponsePartitionData {
-
-  return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0, isr: [], leaderRecoveryState: 0, partitionEpoch: 0 };
-
-}
-
-export function decodeAlterPartitionResponsePartitionData(r: Reader, version: number): AlterPartitionResponsePartitionData {
-  const flex = version >= 0;
-  const o = AlterPartitionResponsePartitionDataDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Isr is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.isr = a; }
-  if (version >= 1) { o.leaderRecoveryState = r.int8(); }
-  o.partitionEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionResponsePartitionData(w: Writer, v: Input<AlterPartitionResponsePartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int32((v.leaderId === undefined ? 0 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  { const a = (v.isr === undefined ? [] : v.isr); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (version >= 1) { w.int8((v.leaderRecoveryState === undefined ? 0 : v.leaderRecoveryState)); }
-  w.int32((v.partitionEpoch === undefined ? 0 : v.partitionEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterPartitionResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -279,32 +95,14 @@ export interface AlterPartitionResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AlterPartitionResponseDefault(): AlterPartitionResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, topics: [] };
-
-}
-
-export function decodeAlterPartitionResponse(r: Reader, version: number): AlterPartitionResponse {
-  const flex = version >= 0;
-  const o = AlterPartitionResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterPartitionResponseTopicData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterPartitionResponse(w: Writer, v: Input<AlterPartitionResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterPartitionResponseTopicData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  AlterPartitionRequestTopicDataDefault, decodeAlterPartitionRequestTopicData,
+  encodeAlterPartitionRequestTopicData, AlterPartitionRequestPartitionDataDefault,
+  decodeAlterPartitionRequestPartitionData, encodeAlterPartitionRequestPartitionData,
+  AlterPartitionRequestBrokerStateDefault, decodeAlterPartitionRequestBrokerState,
+  encodeAlterPartitionRequestBrokerState, AlterPartitionRequestDefault, decodeAlterPartitionRequest,
+  encodeAlterPartitionRequest, AlterPartitionResponseTopicDataDefault, decodeAlterPartitionResponseTopicData,
+  encodeAlterPartitionResponseTopicData, AlterPartitionResponsePartitionDataDefault,
+  decodeAlterPartitionResponsePartitionData, encodeAlterPartitionResponsePartitionData,
+  AlterPartitionResponseDefault, decodeAlterPartitionResponse, encodeAlterPartitionResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface AlterReplicaLogDirsRequestAlterReplicaLogDir {
   /** The absolute directory path.; versions 0+ */
@@ -17,33 +15,6 @@ export interface AlterReplicaLogDirsRequestAlterReplicaLogDir {
   topics: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterReplicaLogDirsRequestAlterReplicaLogDirDefault(): AlterReplicaLogDirsRequestAlterReplicaLogDir {
-
-  return { path: '', topics: [] };
-
-}
-
-export function decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: number): AlterReplicaLogDirsRequestAlterReplicaLogDir {
-  const flex = version >= 2;
-  const o = AlterReplicaLogDirsRequestAlterReplicaLogDirDefault();
-  o.path = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, v: Input<AlterReplicaLogDirsRequestAlterReplicaLogDir>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.path === undefined ? '' : v.path)) : w.string((v.path === undefined ? '' : v.path)));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
@@ -55,63 +26,11 @@ export interface AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterReplicaLogDirsRequestAlterReplicaLogDirTopicDefault(): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, version: number): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
-  const flex = version >= 2;
-  const o = AlterReplicaLogDirsRequestAlterReplicaLogDirTopicDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, v: Input<AlterReplicaLogDirsRequestAlterReplicaLogDirTopic>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterReplicaLogDirsRequest {
   /** The alterations to make for each directory.; versions 0+ */
   dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterReplicaLogDirsRequestDefault(): AlterReplicaLogDirsRequest {
-
-  return { dirs: [] };
-
-}
-
-export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): AlterReplicaLogDirsRequest {
-  const flex = version >= 2;
-  const o = AlterReplicaLogDirsRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Dirs is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version); o.dirs = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterReplicaLogDirsRequest(w: Writer, v: Input<AlterReplicaLogDirsRequest>, version: number): void {
-  const flex = version >= 2;
-  { const a = (v.dirs === undefined ? [] : v.dirs); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
   /** The name of the topic.; versions 0+; entity topicName */
@@ -120,33 +39,6 @@ export interface AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
   partitions: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultDefault(): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
-
-  return { topicName: '', partitions: [] };
-
-}
-
-export function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reader, version: number): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
-  const flex = version >= 2;
-  const o = AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultDefault();
-  o.topicName = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Writer, v: Input<AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.topicName === undefined ? '' : v.topicName)) : w.string((v.topicName === undefined ? '' : v.topicName)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
@@ -158,31 +50,6 @@ export interface AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultDefault(): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
-
-  return { partitionIndex: 0, errorCode: 0 };
-
-}
-
-export function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r: Reader, version: number): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
-  const flex = version >= 2;
-  const o = AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: Writer, v: Input<AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterReplicaLogDirsResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -191,30 +58,18 @@ export interface AlterReplicaLogDirsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AlterReplicaLogDirsResponseDefault(): AlterReplicaLogDirsResponse {
-
-  return { throttleTimeMs: 0, results: [] };
-
-}
-
-export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): AlterReplicaLogDirsResponse {
-  const flex = version >= 2;
-  const o = AlterReplicaLogDirsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterReplicaLogDirsResponse(w: Writer, v: Input<AlterReplicaLogDirsResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  AlterReplicaLogDirsRequestAlterReplicaLogDirDefault, decodeAlterReplicaLogDirsRequestAlterReplicaLogDir,
+  encodeAlterReplicaLogDirsRequestAlterReplicaLogDir,
+  AlterReplicaLogDirsRequestAlterReplicaLogDirTopicDefault,
+  decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic,
+  encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic, AlterReplicaLogDirsRequestDefault,
+  decodeAlterReplicaLogDirsRequest, encodeAlterReplicaLogDirsRequest,
+  AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultDefault,
+  decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult,
+  encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult,
+  AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultDefault,
+  decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult,
+  encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult, AlterReplicaLogDirsResponseDefault,
+  decodeAlterReplicaLogDirsResponse, encodeAlterReplicaLogDirsResponse,
+} from './codecs.js';

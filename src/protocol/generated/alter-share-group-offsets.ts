@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic {
   /** The topic name.; versions 0+; entity topicName */
@@ -17,33 +15,6 @@ export interface AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic
   partitions: AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopicDefault(): AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic {
-
-  return { topicName: '', partitions: [] };
-
-}
-
-export function decodeAlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic(r: Reader, version: number): AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic {
-  const flex = version >= 0;
-  const o = AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopicDefault();
-  o.topicName = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic(w: Writer, v: Input<AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartition {
@@ -55,31 +26,6 @@ export interface AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestParti
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartitionDefault(): AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartition {
-
-  return { partitionIndex: 0, startOffset: 0 };
-
-}
-
-export function decodeAlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartition(r: Reader, version: number): AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartition {
-  const flex = version >= 0;
-  const o = AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartitionDefault();
-  o.partitionIndex = r.int32();
-  o.startOffset = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartition(w: Writer, v: Input<AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartition>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int64((v.startOffset === undefined ? 0 : v.startOffset));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterShareGroupOffsetsRequest {
   /** The group identifier.; versions 0+; entity groupId */
   groupId: string;
@@ -87,33 +33,6 @@ export interface AlterShareGroupOffsetsRequest {
   topics: AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterShareGroupOffsetsRequestDefault(): AlterShareGroupOffsetsRequest {
-
-  return { groupId: '', topics: [] };
-
-}
-
-export function decodeAlterShareGroupOffsetsRequest(r: Reader, version: number): AlterShareGroupOffsetsRequest {
-  const flex = version >= 0;
-  const o = AlterShareGroupOffsetsRequestDefault();
-  o.groupId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterShareGroupOffsetsRequest(w: Writer, v: Input<AlterShareGroupOffsetsRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic {
   /** The topic name.; versions 0+; entity topicName */
@@ -126,35 +45,6 @@ export interface AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTop
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopicDefault(): AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic {
-
-  return { topicName: '', topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic(r: Reader, version: number): AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic {
-  const flex = version >= 0;
-  const o = AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopicDefault();
-  o.topicName = r.compactString();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic(w: Writer, v: Input<AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
@@ -164,33 +54,6 @@ export interface AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePar
   errorMessage: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartitionDefault(): AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition {
-
-  return { partitionIndex: 0, errorCode: 0, errorMessage: null };
-
-}
-
-export function decodeAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition(r: Reader, version: number): AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition {
-  const flex = version >= 0;
-  const o = AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartitionDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition(w: Writer, v: Input<AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterShareGroupOffsetsResponse {
@@ -205,34 +68,21 @@ export interface AlterShareGroupOffsetsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AlterShareGroupOffsetsResponseDefault(): AlterShareGroupOffsetsResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [] };
-
-}
-
-export function decodeAlterShareGroupOffsetsResponse(r: Reader, version: number): AlterShareGroupOffsetsResponse {
-  const flex = version >= 0;
-  const o = AlterShareGroupOffsetsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Responses is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic(r, version); o.responses = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterShareGroupOffsetsResponse(w: Writer, v: Input<AlterShareGroupOffsetsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  { const a = (v.responses === undefined ? [] : v.responses); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopicDefault,
+  decodeAlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic,
+  encodeAlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic,
+  AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartitionDefault,
+  decodeAlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartition,
+  encodeAlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartition,
+  AlterShareGroupOffsetsRequestDefault, decodeAlterShareGroupOffsetsRequest,
+  encodeAlterShareGroupOffsetsRequest,
+  AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopicDefault,
+  decodeAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic,
+  encodeAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic,
+  AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartitionDefault,
+  decodeAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition,
+  encodeAlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition,
+  AlterShareGroupOffsetsResponseDefault, decodeAlterShareGroupOffsetsResponse,
+  encodeAlterShareGroupOffsetsResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface AlterUserScramCredentialsRequestScramCredentialDeletion {
   /** The user name.; versions 0+ */
@@ -17,31 +15,6 @@ export interface AlterUserScramCredentialsRequestScramCredentialDeletion {
   mechanism: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterUserScramCredentialsRequestScramCredentialDeletionDefault(): AlterUserScramCredentialsRequestScramCredentialDeletion {
-
-  return { name: '', mechanism: 0 };
-
-}
-
-export function decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r: Reader, version: number): AlterUserScramCredentialsRequestScramCredentialDeletion {
-  const flex = version >= 0;
-  const o = AlterUserScramCredentialsRequestScramCredentialDeletionDefault();
-  o.name = r.compactString();
-  o.mechanism = r.int8();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterUserScramCredentialsRequestScramCredentialDeletion(w: Writer, v: Input<AlterUserScramCredentialsRequestScramCredentialDeletion>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.int8((v.mechanism === undefined ? 0 : v.mechanism));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AlterUserScramCredentialsRequestScramCredentialUpsertion {
@@ -59,37 +32,6 @@ export interface AlterUserScramCredentialsRequestScramCredentialUpsertion {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterUserScramCredentialsRequestScramCredentialUpsertionDefault(): AlterUserScramCredentialsRequestScramCredentialUpsertion {
-
-  return { name: '', mechanism: 0, iterations: 0, salt: EMPTY, saltedPassword: EMPTY };
-
-}
-
-export function decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r: Reader, version: number): AlterUserScramCredentialsRequestScramCredentialUpsertion {
-  const flex = version >= 0;
-  const o = AlterUserScramCredentialsRequestScramCredentialUpsertionDefault();
-  o.name = r.compactString();
-  o.mechanism = r.int8();
-  o.iterations = r.int32();
-  o.salt = r.compactBytes();
-  o.saltedPassword = r.compactBytes();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterUserScramCredentialsRequestScramCredentialUpsertion(w: Writer, v: Input<AlterUserScramCredentialsRequestScramCredentialUpsertion>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.int8((v.mechanism === undefined ? 0 : v.mechanism));
-  w.int32((v.iterations === undefined ? 0 : v.iterations));
-  w.compactBytes((v.salt === undefined ? EMPTY : v.salt));
-  w.compactBytes((v.saltedPassword === undefined ? EMPTY : v.saltedPassword));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterUserScramCredentialsRequest {
   /** The SCRAM credentials to remove.; versions 0+ */
   deletions: AlterUserScramCredentialsRequestScramCredentialDeletion[];
@@ -97,35 +39,6 @@ export interface AlterUserScramCredentialsRequest {
   upsertions: AlterUserScramCredentialsRequestScramCredentialUpsertion[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AlterUserScramCredentialsRequestDefault(): AlterUserScramCredentialsRequest {
-
-  return { deletions: [], upsertions: [] };
-
-}
-
-export function decodeAlterUserScramCredentialsRequest(r: Reader, version: number): AlterUserScramCredentialsRequest {
-  const flex = version >= 0;
-  const o = AlterUserScramCredentialsRequestDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Deletions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r, version); o.deletions = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Upsertions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r, version); o.upsertions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterUserScramCredentialsRequest(w: Writer, v: Input<AlterUserScramCredentialsRequest>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.deletions === undefined ? [] : v.deletions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterUserScramCredentialsRequestScramCredentialDeletion(w, e, version); }
-  { const a = (v.upsertions === undefined ? [] : v.upsertions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterUserScramCredentialsRequestScramCredentialUpsertion(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
   /** The user name.; versions 0+ */
@@ -138,33 +51,6 @@ export interface AlterUserScramCredentialsResponseAlterUserScramCredentialsResul
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AlterUserScramCredentialsResponseAlterUserScramCredentialsResultDefault(): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
-
-  return { user: '', errorCode: 0, errorMessage: '' };
-
-}
-
-export function decodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r: Reader, version: number): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
-  const flex = version >= 0;
-  const o = AlterUserScramCredentialsResponseAlterUserScramCredentialsResultDefault();
-  o.user = r.compactString();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w: Writer, v: Input<AlterUserScramCredentialsResponseAlterUserScramCredentialsResult>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.user === undefined ? '' : v.user));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AlterUserScramCredentialsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -173,30 +59,17 @@ export interface AlterUserScramCredentialsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AlterUserScramCredentialsResponseDefault(): AlterUserScramCredentialsResponse {
-
-  return { throttleTimeMs: 0, results: [] };
-
-}
-
-export function decodeAlterUserScramCredentialsResponse(r: Reader, version: number): AlterUserScramCredentialsResponse {
-  const flex = version >= 0;
-  const o = AlterUserScramCredentialsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAlterUserScramCredentialsResponse(w: Writer, v: Input<AlterUserScramCredentialsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  AlterUserScramCredentialsRequestScramCredentialDeletionDefault,
+  decodeAlterUserScramCredentialsRequestScramCredentialDeletion,
+  encodeAlterUserScramCredentialsRequestScramCredentialDeletion,
+  AlterUserScramCredentialsRequestScramCredentialUpsertionDefault,
+  decodeAlterUserScramCredentialsRequestScramCredentialUpsertion,
+  encodeAlterUserScramCredentialsRequestScramCredentialUpsertion, AlterUserScramCredentialsRequestDefault,
+  decodeAlterUserScramCredentialsRequest, encodeAlterUserScramCredentialsRequest,
+  AlterUserScramCredentialsResponseAlterUserScramCredentialsResultDefault,
+  decodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult,
+  encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult,
+  AlterUserScramCredentialsResponseDefault, decodeAlterUserScramCredentialsResponse,
+  encodeAlterUserScramCredentialsResponse,
+} from './codecs.js';

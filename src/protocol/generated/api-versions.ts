@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ApiVersionsRequest {
   /** The name of the client.; versions 3+; ignorable */
@@ -17,31 +15,6 @@ export interface ApiVersionsRequest {
   clientSoftwareVersion: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ApiVersionsRequestDefault(): ApiVersionsRequest {
-
-  return { clientSoftwareName: '', clientSoftwareVersion: '' };
-
-}
-
-export function decodeApiVersionsRequest(r: Reader, version: number): ApiVersionsRequest {
-  const flex = version >= 3;
-  const o = ApiVersionsRequestDefault();
-  if (version >= 3) { o.clientSoftwareName = r.compactString(); }
-  if (version >= 3) { o.clientSoftwareVersion = r.compactString(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeApiVersionsRequest(w: Writer, v: Input<ApiVersionsRequest>, version: number): void {
-  const flex = version >= 3;
-  if (version >= 3) { w.compactString((v.clientSoftwareName === undefined ? '' : v.clientSoftwareName)); }
-  if (version >= 3) { w.compactString((v.clientSoftwareVersion === undefined ? '' : v.clientSoftwareVersion)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface ApiVersionsResponseApiVersion {
   /** The API index.; versions 0+ */
@@ -52,33 +25,6 @@ export interface ApiVersionsResponseApiVersion {
   maxVersion: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ApiVersionsResponseApiVersionDefault(): ApiVersionsResponseApiVersion {
-
-  return { apiKey: 0, minVersion: 0, maxVersion: 0 };
-
-}
-
-export function decodeApiVersionsResponseApiVersion(r: Reader, version: number): ApiVersionsResponseApiVersion {
-  const flex = version >= 3;
-  const o = ApiVersionsResponseApiVersionDefault();
-  o.apiKey = r.int16();
-  o.minVersion = r.int16();
-  o.maxVersion = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeApiVersionsResponseApiVersion(w: Writer, v: Input<ApiVersionsResponseApiVersion>, version: number): void {
-  const flex = version >= 3;
-  w.int16((v.apiKey === undefined ? 0 : v.apiKey));
-  w.int16((v.minVersion === undefined ? 0 : v.minVersion));
-  w.int16((v.maxVersion === undefined ? 0 : v.maxVersion));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ApiVersionsResponseSupportedFeatureKey {
@@ -92,33 +38,6 @@ export interface ApiVersionsResponseSupportedFeatureKey {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ApiVersionsResponseSupportedFeatureKeyDefault(): ApiVersionsResponseSupportedFeatureKey {
-
-  return { name: '', minVersion: 0, maxVersion: 0 };
-
-}
-
-export function decodeApiVersionsResponseSupportedFeatureKey(r: Reader, version: number): ApiVersionsResponseSupportedFeatureKey {
-  const flex = version >= 3;
-  const o = ApiVersionsResponseSupportedFeatureKeyDefault();
-  o.name = r.compactString();
-  o.minVersion = r.int16();
-  o.maxVersion = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeApiVersionsResponseSupportedFeatureKey(w: Writer, v: Input<ApiVersionsResponseSupportedFeatureKey>, version: number): void {
-  const flex = version >= 3;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.int16((v.minVersion === undefined ? 0 : v.minVersion));
-  w.int16((v.maxVersion === undefined ? 0 : v.maxVersion));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ApiVersionsResponseFinalizedFeatureKey {
   /** The name of the feature.; versions 3+ */
   name: string;
@@ -128,33 +47,6 @@ export interface ApiVersionsResponseFinalizedFeatureKey {
   minVersionLevel: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ApiVersionsResponseFinalizedFeatureKeyDefault(): ApiVersionsResponseFinalizedFeatureKey {
-
-  return { name: '', maxVersionLevel: 0, minVersionLevel: 0 };
-
-}
-
-export function decodeApiVersionsResponseFinalizedFeatureKey(r: Reader, version: number): ApiVersionsResponseFinalizedFeatureKey {
-  const flex = version >= 3;
-  const o = ApiVersionsResponseFinalizedFeatureKeyDefault();
-  o.name = r.compactString();
-  o.maxVersionLevel = r.int16();
-  o.minVersionLevel = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeApiVersionsResponseFinalizedFeatureKey(w: Writer, v: Input<ApiVersionsResponseFinalizedFeatureKey>, version: number): void {
-  const flex = version >= 3;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.int16((v.maxVersionLevel === undefined ? 0 : v.maxVersionLevel));
-  w.int16((v.minVersionLevel === undefined ? 0 : v.minVersionLevel));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ApiVersionsResponse {
@@ -175,44 +67,12 @@ export interface ApiVersionsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ApiVersionsResponseDefault(): ApiVersionsResponse {
-
-  return { errorCode: 0, apiKeys: [], throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1, finalizedFeatures: [], zkMigrationReady: false };
-
-}
-
-export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersionsResponse {
-  const flex = version >= 3;
-  const o = ApiVersionsResponseDefault();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array ApiKeys is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeApiVersionsResponseApiVersion(r, version); o.apiKeys = a; }
-  if (version >= 1) { o.throttleTimeMs = r.int32(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 3) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array SupportedFeatures is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeApiVersionsResponseSupportedFeatureKey(r, version); o.supportedFeatures = a; } return true; } return false;
-    case 1: if (version >= 3) { o.finalizedFeaturesEpoch = r.int64(); return true; } return false;
-    case 2: if (version >= 3) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array FinalizedFeatures is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeApiVersionsResponseFinalizedFeatureKey(r, version); o.finalizedFeatures = a; } return true; } return false;
-    case 3: if (version >= 3) { o.zkMigrationReady = r.bool(); return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeApiVersionsResponse(w: Writer, v: Input<ApiVersionsResponse>, version: number): void {
-  const flex = version >= 3;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.apiKeys === undefined ? [] : v.apiKeys); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeApiVersionsResponseApiVersion(w, e, version); }
-  if (version >= 1) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 3 && !((v.supportedFeatures == null || (v.supportedFeatures as any).length === 0))) t.push(tagged(0, (w) => { { const a = (v.supportedFeatures as any); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeApiVersionsResponseSupportedFeatureKey(w, e, version); } }));
-    if (version >= 3 && !((v.finalizedFeaturesEpoch ?? -1) === -1)) t.push(tagged(1, (w) => { w.int64((v.finalizedFeaturesEpoch as any)); }));
-    if (version >= 3 && !((v.finalizedFeatures == null || (v.finalizedFeatures as any).length === 0))) t.push(tagged(2, (w) => { { const a = (v.finalizedFeatures as any); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeApiVersionsResponseFinalizedFeatureKey(w, e, version); } }));
-    if (version >= 3 && !((v.zkMigrationReady ?? false) === false)) t.push(tagged(3, (w) => { w.bool((v.zkMigrationReady as any)); }));
-    w.taggedFields(t);
-  }
-}
+export {
+  ApiVersionsRequestDefault, decodeApiVersionsRequest, encodeApiVersionsRequest,
+  ApiVersionsResponseApiVersionDefault, decodeApiVersionsResponseApiVersion,
+  encodeApiVersionsResponseApiVersion, ApiVersionsResponseSupportedFeatureKeyDefault,
+  decodeApiVersionsResponseSupportedFeatureKey, encodeApiVersionsResponseSupportedFeatureKey,
+  ApiVersionsResponseFinalizedFeatureKeyDefault, decodeApiVersionsResponseFinalizedFeatureKey,
+  encodeApiVersionsResponseFinalizedFeatureKey, ApiVersionsResponseDefault, decodeApiVersionsResponse,
+  encodeApiVersionsResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface AssignReplicasToDirsRequestDirectoryData {
   /** The ID of the directory.; versions 0+ */
@@ -17,33 +15,6 @@ export interface AssignReplicasToDirsRequestDirectoryData {
   topics: AssignReplicasToDirsRequestTopicData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AssignReplicasToDirsRequestDirectoryDataDefault(): AssignReplicasToDirsRequestDirectoryData {
-
-  return { id: ZERO_UUID, topics: [] };
-
-}
-
-export function decodeAssignReplicasToDirsRequestDirectoryData(r: Reader, version: number): AssignReplicasToDirsRequestDirectoryData {
-  const flex = version >= 0;
-  const o = AssignReplicasToDirsRequestDirectoryDataDefault();
-  o.id = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAssignReplicasToDirsRequestTopicData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAssignReplicasToDirsRequestDirectoryData(w: Writer, v: Input<AssignReplicasToDirsRequestDirectoryData>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.id === undefined ? ZERO_UUID : v.id));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAssignReplicasToDirsRequestTopicData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AssignReplicasToDirsRequestTopicData {
@@ -55,61 +26,11 @@ export interface AssignReplicasToDirsRequestTopicData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AssignReplicasToDirsRequestTopicDataDefault(): AssignReplicasToDirsRequestTopicData {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeAssignReplicasToDirsRequestTopicData(r: Reader, version: number): AssignReplicasToDirsRequestTopicData {
-  const flex = version >= 0;
-  const o = AssignReplicasToDirsRequestTopicDataDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAssignReplicasToDirsRequestPartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAssignReplicasToDirsRequestTopicData(w: Writer, v: Input<AssignReplicasToDirsRequestTopicData>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAssignReplicasToDirsRequestPartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AssignReplicasToDirsRequestPartitionData {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AssignReplicasToDirsRequestPartitionDataDefault(): AssignReplicasToDirsRequestPartitionData {
-
-  return { partitionIndex: 0 };
-
-}
-
-export function decodeAssignReplicasToDirsRequestPartitionData(r: Reader, version: number): AssignReplicasToDirsRequestPartitionData {
-  const flex = version >= 0;
-  const o = AssignReplicasToDirsRequestPartitionDataDefault();
-  o.partitionIndex = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAssignReplicasToDirsRequestPartitionData(w: Writer, v: Input<AssignReplicasToDirsRequestPartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AssignReplicasToDirsRequest {
@@ -122,35 +43,6 @@ export interface AssignReplicasToDirsRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AssignReplicasToDirsRequestDefault(): AssignReplicasToDirsRequest {
-
-  return { brokerId: 0, brokerEpoch: -1, directories: [] };
-
-}
-
-export function decodeAssignReplicasToDirsRequest(r: Reader, version: number): AssignReplicasToDirsRequest {
-  const flex = version >= 0;
-  const o = AssignReplicasToDirsRequestDefault();
-  o.brokerId = r.int32();
-  o.brokerEpoch = r.int64();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Directories is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAssignReplicasToDirsRequestDirectoryData(r, version); o.directories = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAssignReplicasToDirsRequest(w: Writer, v: Input<AssignReplicasToDirsRequest>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.brokerId === undefined ? 0 : v.brokerId));
-  w.int64((v.brokerEpoch === undefined ? -1 : v.brokerEpoch));
-  { const a = (v.directories === undefined ? [] : v.directories); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAssignReplicasToDirsRequestDirectoryData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface AssignReplicasToDirsResponseDirectoryData {
   /** The ID of the directory.; versions 0+ */
   id: string;
@@ -158,33 +50,6 @@ export interface AssignReplicasToDirsResponseDirectoryData {
   topics: AssignReplicasToDirsResponseTopicData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AssignReplicasToDirsResponseDirectoryDataDefault(): AssignReplicasToDirsResponseDirectoryData {
-
-  return { id: ZERO_UUID, topics: [] };
-
-}
-
-export function decodeAssignReplicasToDirsResponseDirectoryData(r: Reader, version: number): AssignReplicasToDirsResponseDirectoryData {
-  const flex = version >= 0;
-  const o = AssignReplicasToDirsResponseDirectoryDataDefault();
-  o.id = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAssignReplicasToDirsResponseTopicData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAssignReplicasToDirsResponseDirectoryData(w: Writer, v: Input<AssignReplicasToDirsResponseDirectoryData>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.id === undefined ? ZERO_UUID : v.id));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAssignReplicasToDirsResponseTopicData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AssignReplicasToDirsResponseTopicData {
@@ -196,33 +61,6 @@ export interface AssignReplicasToDirsResponseTopicData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function AssignReplicasToDirsResponseTopicDataDefault(): AssignReplicasToDirsResponseTopicData {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeAssignReplicasToDirsResponseTopicData(r: Reader, version: number): AssignReplicasToDirsResponseTopicData {
-  const flex = version >= 0;
-  const o = AssignReplicasToDirsResponseTopicDataDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAssignReplicasToDirsResponsePartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAssignReplicasToDirsResponseTopicData(w: Writer, v: Input<AssignReplicasToDirsResponseTopicData>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAssignReplicasToDirsResponsePartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface AssignReplicasToDirsResponsePartitionData {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
@@ -230,31 +68,6 @@ export interface AssignReplicasToDirsResponsePartitionData {
   errorCode: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function AssignReplicasToDirsResponsePartitionDataDefault(): AssignReplicasToDirsResponsePartitionData {
-
-  return { partitionIndex: 0, errorCode: 0 };
-
-}
-
-export function decodeAssignReplicasToDirsResponsePartitionData(r: Reader, version: number): AssignReplicasToDirsResponsePartitionData {
-  const flex = version >= 0;
-  const o = AssignReplicasToDirsResponsePartitionDataDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAssignReplicasToDirsResponsePartitionData(w: Writer, v: Input<AssignReplicasToDirsResponsePartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface AssignReplicasToDirsResponse {
@@ -267,32 +80,17 @@ export interface AssignReplicasToDirsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function AssignReplicasToDirsResponseDefault(): AssignReplicasToDirsResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, directories: [] };
-
-}
-
-export function decodeAssignReplicasToDirsResponse(r: Reader, version: number): AssignReplicasToDirsResponse {
-  const flex = version >= 0;
-  const o = AssignReplicasToDirsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Directories is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeAssignReplicasToDirsResponseDirectoryData(r, version); o.directories = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeAssignReplicasToDirsResponse(w: Writer, v: Input<AssignReplicasToDirsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.directories === undefined ? [] : v.directories); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeAssignReplicasToDirsResponseDirectoryData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  AssignReplicasToDirsRequestDirectoryDataDefault, decodeAssignReplicasToDirsRequestDirectoryData,
+  encodeAssignReplicasToDirsRequestDirectoryData, AssignReplicasToDirsRequestTopicDataDefault,
+  decodeAssignReplicasToDirsRequestTopicData, encodeAssignReplicasToDirsRequestTopicData,
+  AssignReplicasToDirsRequestPartitionDataDefault, decodeAssignReplicasToDirsRequestPartitionData,
+  encodeAssignReplicasToDirsRequestPartitionData, AssignReplicasToDirsRequestDefault,
+  decodeAssignReplicasToDirsRequest, encodeAssignReplicasToDirsRequest,
+  AssignReplicasToDirsResponseDirectoryDataDefault, decodeAssignReplicasToDirsResponseDirectoryData,
+  encodeAssignReplicasToDirsResponseDirectoryData, AssignReplicasToDirsResponseTopicDataDefault,
+  decodeAssignReplicasToDirsResponseTopicData, encodeAssignReplicasToDirsResponseTopicData,
+  AssignReplicasToDirsResponsePartitionDataDefault, decodeAssignReplicasToDirsResponsePartitionData,
+  encodeAssignReplicasToDirsResponsePartitionData, AssignReplicasToDirsResponseDefault,
+  decodeAssignReplicasToDirsResponse, encodeAssignReplicasToDirsResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface BeginQuorumEpochRequestTopicData {
   /** The topic name.; versions 0+; entity topicName */
@@ -17,33 +15,6 @@ export interface BeginQuorumEpochRequestTopicData {
   partitions: BeginQuorumEpochRequestPartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function BeginQuorumEpochRequestTopicDataDefault(): BeginQuorumEpochRequestTopicData {
-
-  return { topicName: '', partitions: [] };
-
-}
-
-export function decodeBeginQuorumEpochRequestTopicData(r: Reader, version: number): BeginQuorumEpochRequestTopicData {
-  const flex = version >= 1;
-  const o = BeginQuorumEpochRequestTopicDataDefault();
-  o.topicName = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeBeginQuorumEpochRequestPartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeBeginQuorumEpochRequestTopicData(w: Writer, v: Input<BeginQuorumEpochRequestTopicData>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.topicName === undefined ? '' : v.topicName)) : w.string((v.topicName === undefined ? '' : v.topicName)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeBeginQuorumEpochRequestPartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface BeginQuorumEpochRequestPartitionData {
@@ -59,35 +30,6 @@ export interface BeginQuorumEpochRequestPartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function BeginQuorumEpochRequestPartitionDataDefault(): BeginQuorumEpochRequestPartitionData {
-
-  return { partitionIndex: 0, voterDirectoryId: ZERO_UUID, leaderId: 0, leaderEpoch: 0 };
-
-}
-
-export function decodeBeginQuorumEpochRequestPartitionData(r: Reader, version: number): BeginQuorumEpochRequestPartitionData {
-  const flex = version >= 1;
-  const o = BeginQuorumEpochRequestPartitionDataDefault();
-  o.partitionIndex = r.int32();
-  if (version >= 1) { o.voterDirectoryId = r.uuid(); }
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeBeginQuorumEpochRequestPartitionData(w: Writer, v: Input<BeginQuorumEpochRequestPartitionData>, version: number): void {
-  const flex = version >= 1;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  if (version >= 1) { w.uuid((v.voterDirectoryId === undefined ? ZERO_UUID : v.voterDirectoryId)); }
-  w.int32((v.leaderId === undefined ? 0 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface BeginQuorumEpochRequestLeaderEndpoint {
   /** The name of the endpoint.; versions 1+ */
   name: string;
@@ -97,33 +39,6 @@ export interface BeginQuorumEpochRequestLeaderEndpoint {
   port: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function BeginQuorumEpochRequestLeaderEndpointDefault(): BeginQuorumEpochRequestLeaderEndpoint {
-
-  return { name: '', host: '', port: 0 };
-
-}
-
-export function decodeBeginQuorumEpochRequestLeaderEndpoint(r: Reader, version: number): BeginQuorumEpochRequestLeaderEndpoint {
-  const flex = version >= 1;
-  const o = BeginQuorumEpochRequestLeaderEndpointDefault();
-  o.name = r.compactString();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeBeginQuorumEpochRequestLeaderEndpoint(w: Writer, v: Input<BeginQuorumEpochRequestLeaderEndpoint>, version: number): void {
-  const flex = version >= 1;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface BeginQuorumEpochRequest {
@@ -138,37 +53,6 @@ export interface BeginQuorumEpochRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function BeginQuorumEpochRequestDefault(): BeginQuorumEpochRequest {
-
-  return { clusterId: null, voterId: -1, topics: [], leaderEndpoints: [] };
-
-}
-
-export function decodeBeginQuorumEpochRequest(r: Reader, version: number): BeginQuorumEpochRequest {
-  const flex = version >= 1;
-  const o = BeginQuorumEpochRequestDefault();
-  o.clusterId = (flex ? r.compactNullableString() : r.nullableString());
-  if (version >= 1) { o.voterId = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeBeginQuorumEpochRequestTopicData(r, version); o.topics = a; }
-  if (version >= 1) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array LeaderEndpoints is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeBeginQuorumEpochRequestLeaderEndpoint(r, version); o.leaderEndpoints = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeBeginQuorumEpochRequest(w: Writer, v: Input<BeginQuorumEpochRequest>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactNullableString((v.clusterId === undefined ? null : v.clusterId)) : w.nullableString((v.clusterId === undefined ? null : v.clusterId)));
-  if (version >= 1) { w.int32((v.voterId === undefined ? -1 : v.voterId)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeBeginQuorumEpochRequestTopicData(w, e, version); }
-  if (version >= 1) { { const a = (v.leaderEndpoints === undefined ? [] : v.leaderEndpoints); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeBeginQuorumEpochRequestLeaderEndpoint(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface BeginQuorumEpochResponseTopicData {
   /** The topic name.; versions 0+; entity topicName */
   topicName: string;
@@ -176,33 +60,6 @@ export interface BeginQuorumEpochResponseTopicData {
   partitions: BeginQuorumEpochResponsePartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function BeginQuorumEpochResponseTopicDataDefault(): BeginQuorumEpochResponseTopicData {
-
-  return { topicName: '', partitions: [] };
-
-}
-
-export function decodeBeginQuorumEpochResponseTopicData(r: Reader, version: number): BeginQuorumEpochResponseTopicData {
-  const flex = version >= 1;
-  const o = BeginQuorumEpochResponseTopicDataDefault();
-  o.topicName = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeBeginQuorumEpochResponsePartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeBeginQuorumEpochResponseTopicData(w: Writer, v: Input<BeginQuorumEpochResponseTopicData>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.topicName === undefined ? '' : v.topicName)) : w.string((v.topicName === undefined ? '' : v.topicName)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeBeginQuorumEpochResponsePartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface BeginQuorumEpochResponsePartitionData {
@@ -218,35 +75,6 @@ export interface BeginQuorumEpochResponsePartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function BeginQuorumEpochResponsePartitionDataDefault(): BeginQuorumEpochResponsePartitionData {
-
-  return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0 };
-
-}
-
-export function decodeBeginQuorumEpochResponsePartitionData(r: Reader, version: number): BeginQuorumEpochResponsePartitionData {
-  const flex = version >= 1;
-  const o = BeginQuorumEpochResponsePartitionDataDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeBeginQuorumEpochResponsePartitionData(w: Writer, v: Input<BeginQuorumEpochResponsePartitionData>, version: number): void {
-  const flex = version >= 1;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int32((v.leaderId === undefined ? 0 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface BeginQuorumEpochResponseNodeEndpoint {
   /** The ID of the associated node.; versions 1+; entity brokerId */
   nodeId: number;
@@ -256,33 +84,6 @@ export interface BeginQuorumEpochResponseNodeEndpoint {
   port: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function BeginQuorumEpochResponseNodeEndpointDefault(): BeginQuorumEpochResponseNodeEndpoint {
-
-  return { nodeId: 0, host: '', port: 0 };
-
-}
-
-export function decodeBeginQuorumEpochResponseNodeEndpoint(r: Reader, version: number): BeginQuorumEpochResponseNodeEndpoint {
-  const flex = version >= 1;
-  const o = BeginQuorumEpochResponseNodeEndpointDefault();
-  o.nodeId = r.int32();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeBeginQuorumEpochResponseNodeEndpoint(w: Writer, v: Input<BeginQuorumEpochResponseNodeEndpoint>, version: number): void {
-  const flex = version >= 1;
-  w.int32((v.nodeId === undefined ? 0 : v.nodeId));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface BeginQuorumEpochResponse {
@@ -295,36 +96,16 @@ export interface BeginQuorumEpochResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function BeginQuorumEpochResponseDefault(): BeginQuorumEpochResponse {
-
-  return { errorCode: 0, topics: [], nodeEndpoints: [] };
-
-}
-
-export function decodeBeginQuorumEpochResponse(r: Reader, version: number): BeginQuorumEpochResponse {
-  const flex = version >= 1;
-  const o = BeginQuorumEpochResponseDefault();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeBeginQuorumEpochResponseTopicData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 1) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array NodeEndpoints is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeBeginQuorumEpochResponseNodeEndpoint(r, version); o.nodeEndpoints = a; } return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeBeginQuorumEpochResponse(w: Writer, v: Input<BeginQuorumEpochResponse>, version: number): void {
-  const flex = version >= 1;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeBeginQuorumEpochResponseTopicData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 1 && !((v.nodeEndpoints == null || (v.nodeEndpoints as any).length === 0))) t.push(tagged(0, (w) => { { const a = (v.nodeEndpoints as any); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeBeginQuorumEpochResponseNodeEndpoint(w, e, version); } }));
-    w.taggedFields(t);
-  }
-}
+export {
+  BeginQuorumEpochRequestTopicDataDefault, decodeBeginQuorumEpochRequestTopicData,
+  encodeBeginQuorumEpochRequestTopicData, BeginQuorumEpochRequestPartitionDataDefault,
+  decodeBeginQuorumEpochRequestPartitionData, encodeBeginQuorumEpochRequestPartitionData,
+  BeginQuorumEpochRequestLeaderEndpointDefault, decodeBeginQuorumEpochRequestLeaderEndpoint,
+  encodeBeginQuorumEpochRequestLeaderEndpoint, BeginQuorumEpochRequestDefault, decodeBeginQuorumEpochRequest,
+  encodeBeginQuorumEpochRequest, BeginQuorumEpochResponseTopicDataDefault,
+  decodeBeginQuorumEpochResponseTopicData, encodeBeginQuorumEpochResponseTopicData,
+  BeginQuorumEpochResponsePartitionDataDefault, decodeBeginQuorumEpochResponsePartitionData,
+  encodeBeginQuorumEpochResponsePartitionData, BeginQuorumEpochResponseNodeEndpointDefault,
+  decodeBeginQuorumEpochResponseNodeEndpoint, encodeBeginQuorumEpochResponseNodeEndpoint,
+  BeginQuorumEpochResponseDefault, decodeBeginQuorumEpochResponse, encodeBeginQuorumEpochResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface BrokerHeartbeatRequest {
   /** The broker ID.; versions 0+; entity brokerId */
@@ -26,43 +24,6 @@ export interface BrokerHeartbeatRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function BrokerHeartbeatRequestDefault(): BrokerHeartbeatRequest {
-
-  return { brokerId: 0, brokerEpoch: -1, currentMetadataOffset: 0, wantFence: false, wantShutDown: false, offlineLogDirs: [] };
-
-}
-
-export function decodeBrokerHeartbeatRequest(r: Reader, version: number): BrokerHeartbeatRequest {
-  const flex = version >= 0;
-  const o = BrokerHeartbeatRequestDefault();
-  o.brokerId = r.int32();
-  o.brokerEpoch = r.int64();
-  o.currentMetadataOffset = r.int64();
-  o.wantFence = r.bool();
-  o.wantShutDown = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 1) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array OfflineLogDirs is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.uuid(); o.offlineLogDirs = a; } return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeBrokerHeartbeatRequest(w: Writer, v: Input<BrokerHeartbeatRequest>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.brokerId === undefined ? 0 : v.brokerId));
-  w.int64((v.brokerEpoch === undefined ? -1 : v.brokerEpoch));
-  w.int64((v.currentMetadataOffset === undefined ? 0 : v.currentMetadataOffset));
-  w.bool((v.wantFence === undefined ? false : v.wantFence));
-  w.bool((v.wantShutDown === undefined ? false : v.wantShutDown));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 1 && !((v.offlineLogDirs == null || (v.offlineLogDirs as any).length === 0))) t.push(tagged(0, (w) => { { const a = (v.offlineLogDirs as any); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.uuid(e); } }));
-    w.taggedFields(t);
-  }
-}
 export interface BrokerHeartbeatResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -77,34 +38,7 @@ export interface BrokerHeartbeatResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function BrokerHeartbeatResponseDefault(): BrokerHeartbeatResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, isCaughtUp: false, isFenced: true, shouldShutDown: false };
-
-}
-
-export function decodeBrokerHeartbeatResponse(r: Reader, version: number): BrokerHeartbeatResponse {
-  const flex = version >= 0;
-  const o = BrokerHeartbeatResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.isCaughtUp = r.bool();
-  o.isFenced = r.bool();
-  o.shouldShutDown = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeBrokerHeartbeatResponse(w: Writer, v: Input<BrokerHeartbeatResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.bool((v.isCaughtUp === undefined ? false : v.isCaughtUp));
-  w.bool((v.isFenced === undefined ? true : v.isFenced));
-  w.bool((v.shouldShutDown === undefined ? false : v.shouldShutDown));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  BrokerHeartbeatRequestDefault, decodeBrokerHeartbeatRequest, encodeBrokerHeartbeatRequest,
+  BrokerHeartbeatResponseDefault, decodeBrokerHeartbeatResponse, encodeBrokerHeartbeatResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface BrokerRegistrationRequestListener {
   /** The name of the endpoint.; versions 0+ */
@@ -23,35 +21,6 @@ export interface BrokerRegistrationRequestListener {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function BrokerRegistrationRequestListenerDefault(): BrokerRegistrationRequestListener {
-
-  return { name: '', host: '', port: 0, securityProtocol: 0 };
-
-}
-
-export function decodeBrokerRegistrationRequestListener(r: Reader, version: number): BrokerRegistrationRequestListener {
-  const flex = version >= 0;
-  const o = BrokerRegistrationRequestListenerDefault();
-  o.name = r.compactString();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  o.securityProtocol = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeBrokerRegistrationRequestListener(w: Writer, v: Input<BrokerRegistrationRequestListener>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  w.int16((v.securityProtocol === undefined ? 0 : v.securityProtocol));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface BrokerRegistrationRequestFeature {
   /** The feature name.; versions 0+ */
   name: string;
@@ -61,33 +30,6 @@ export interface BrokerRegistrationRequestFeature {
   maxSupportedVersion: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function BrokerRegistrationRequestFeatureDefault(): BrokerRegistrationRequestFeature {
-
-  return { name: '', minSupportedVersion: 0, maxSupportedVersion: 0 };
-
-}
-
-export function decodeBrokerRegistrationRequestFeature(r: Reader, version: number): BrokerRegistrationRequestFeature {
-  const flex = version >= 0;
-  const o = BrokerRegistrationRequestFeatureDefault();
-  o.name = r.compactString();
-  o.minSupportedVersion = r.int16();
-  o.maxSupportedVersion = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeBrokerRegistrationRequestFeature(w: Writer, v: Input<BrokerRegistrationRequestFeature>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.int16((v.minSupportedVersion === undefined ? 0 : v.minSupportedVersion));
-  w.int16((v.maxSupportedVersion === undefined ? 0 : v.maxSupportedVersion));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface BrokerRegistrationRequest {
@@ -112,49 +54,6 @@ export interface BrokerRegistrationRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function BrokerRegistrationRequestDefault(): BrokerRegistrationRequest {
-
-  return { brokerId: 0, clusterId: '', incarnationId: ZERO_UUID, listeners: [], features: [], rack: '', isMigratingZkBroker: false, logDirs: [], previousBrokerEpoch: -1 };
-
-}
-
-export function decodeBrokerRegistrationRequest(r: Reader, version: number): BrokerRegistrationRequest {
-  const flex = version >= 0;
-  const o = BrokerRegistrationRequestDefault();
-  o.brokerId = r.int32();
-  o.clusterId = r.compactString();
-  o.incarnationId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Listeners is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeBrokerRegistrationRequestListener(r, version); o.listeners = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Features is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeBrokerRegistrationRequestFeature(r, version); o.features = a; }
-  o.rack = r.compactNullableString();
-  if (version >= 1) { o.isMigratingZkBroker = r.bool(); }
-  if (version >= 2) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array LogDirs is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.uuid(); o.logDirs = a; } }
-  if (version >= 3) { o.previousBrokerEpoch = r.int64(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeBrokerRegistrationRequest(w: Writer, v: Input<BrokerRegistrationRequest>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.brokerId === undefined ? 0 : v.brokerId));
-  w.compactString((v.clusterId === undefined ? '' : v.clusterId));
-  w.uuid((v.incarnationId === undefined ? ZERO_UUID : v.incarnationId));
-  { const a = (v.listeners === undefined ? [] : v.listeners); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeBrokerRegistrationRequestListener(w, e, version); }
-  { const a = (v.features === undefined ? [] : v.features); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeBrokerRegistrationRequestFeature(w, e, version); }
-  w.compactNullableString((v.rack === undefined ? '' : v.rack));
-  if (version >= 1) { w.bool((v.isMigratingZkBroker === undefined ? false : v.isMigratingZkBroker)); }
-  if (version >= 2) { { const a = (v.logDirs === undefined ? [] : v.logDirs); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.uuid(e); } }
-  if (version >= 3) { w.int64((v.previousBrokerEpoch === undefined ? -1 : v.previousBrokerEpoch)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface BrokerRegistrationResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -165,30 +64,10 @@ export interface BrokerRegistrationResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function BrokerRegistrationResponseDefault(): BrokerRegistrationResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, brokerEpoch: -1 };
-
-}
-
-export function decodeBrokerRegistrationResponse(r: Reader, version: number): BrokerRegistrationResponse {
-  const flex = version >= 0;
-  const o = BrokerRegistrationResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.brokerEpoch = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeBrokerRegistrationResponse(w: Writer, v: Input<BrokerRegistrationResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int64((v.brokerEpoch === undefined ? -1 : v.brokerEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  BrokerRegistrationRequestListenerDefault, decodeBrokerRegistrationRequestListener,
+  encodeBrokerRegistrationRequestListener, BrokerRegistrationRequestFeatureDefault,
+  decodeBrokerRegistrationRequestFeature, encodeBrokerRegistrationRequestFeature,
+  BrokerRegistrationRequestDefault, decodeBrokerRegistrationRequest, encodeBrokerRegistrationRequest,
+  BrokerRegistrationResponseDefault, decodeBrokerRegistrationResponse, encodeBrokerRegistrationResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ConsumerGroupDescribeRequest {
   /** The ids of the groups to describe.; versions 0+; entity groupId */
@@ -17,33 +15,6 @@ export interface ConsumerGroupDescribeRequest {
   includeAuthorizedOperations: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ConsumerGroupDescribeRequestDefault(): ConsumerGroupDescribeRequest {
-
-  return { groupIds: [], includeAuthorizedOperations: false };
-
-}
-
-export function decodeConsumerGroupDescribeRequest(r: Reader, version: number): ConsumerGroupDescribeRequest {
-  const flex = version >= 0;
-  const o = ConsumerGroupDescribeRequestDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array GroupIds is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.groupIds = a; }
-  o.includeAuthorizedOperations = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeConsumerGroupDescribeRequest(w: Writer, v: Input<ConsumerGroupDescribeRequest>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.groupIds === undefined ? [] : v.groupIds); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  w.bool((v.includeAuthorizedOperations === undefined ? false : v.includeAuthorizedOperations));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface ConsumerGroupDescribeResponseTopicPartitions {
   /** The topic ID.; versions 0+ */
@@ -56,65 +27,11 @@ export interface ConsumerGroupDescribeResponseTopicPartitions {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ConsumerGroupDescribeResponseTopicPartitionsDefault(): ConsumerGroupDescribeResponseTopicPartitions {
-
-  return { topicId: ZERO_UUID, topicName: '', partitions: [] };
-
-}
-
-export function decodeConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: number): ConsumerGroupDescribeResponseTopicPartitions {
-  const flex = version >= 0;
-  const o = ConsumerGroupDescribeResponseTopicPartitionsDefault();
-  o.topicId = r.uuid();
-  o.topicName = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeConsumerGroupDescribeResponseTopicPartitions(w: Writer, v: Input<ConsumerGroupDescribeResponseTopicPartitions>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ConsumerGroupDescribeResponseAssignment {
   /** The assigned topic-partitions to the member.; versions 0+ */
   topicPartitions: ConsumerGroupDescribeResponseTopicPartitions[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ConsumerGroupDescribeResponseAssignmentDefault(): ConsumerGroupDescribeResponseAssignment {
-
-  return { topicPartitions: [] };
-
-}
-
-export function decodeConsumerGroupDescribeResponseAssignment(r: Reader, version: number): ConsumerGroupDescribeResponseAssignment {
-  const flex = version >= 0;
-  const o = ConsumerGroupDescribeResponseAssignmentDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array TopicPartitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeConsumerGroupDescribeResponseTopicPartitions(r, version); o.topicPartitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeConsumerGroupDescribeResponseAssignment(w: Writer, v: Input<ConsumerGroupDescribeResponseAssignment>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.topicPartitions === undefined ? [] : v.topicPartitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeConsumerGroupDescribeResponseTopicPartitions(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ConsumerGroupDescribeResponseDescribedGroup {
@@ -138,47 +55,6 @@ export interface ConsumerGroupDescribeResponseDescribedGroup {
   authorizedOperations: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ConsumerGroupDescribeResponseDescribedGroupDefault(): ConsumerGroupDescribeResponseDescribedGroup {
-
-  return { errorCode: 0, errorMessage: null, groupId: '', groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: -2147483648 };
-
-}
-
-export function decodeConsumerGroupDescribeResponseDescribedGroup(r: Reader, version: number): ConsumerGroupDescribeResponseDescribedGroup {
-  const flex = version >= 0;
-  const o = ConsumerGroupDescribeResponseDescribedGroupDefault();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  o.groupId = r.compactString();
-  o.groupState = r.compactString();
-  o.groupEpoch = r.int32();
-  o.assignmentEpoch = r.int32();
-  o.assignorName = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Members is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeConsumerGroupDescribeResponseMember(r, version); o.members = a; }
-  o.authorizedOperations = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeConsumerGroupDescribeResponseDescribedGroup(w: Writer, v: Input<ConsumerGroupDescribeResponseDescribedGroup>, version: number): void {
-  const flex = version >= 0;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  w.compactString((v.groupState === undefined ? '' : v.groupState));
-  w.int32((v.groupEpoch === undefined ? 0 : v.groupEpoch));
-  w.int32((v.assignmentEpoch === undefined ? 0 : v.assignmentEpoch));
-  w.compactString((v.assignorName === undefined ? '' : v.assignorName));
-  { const a = (v.members === undefined ? [] : v.members); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeConsumerGroupDescribeResponseMember(w, e, version); }
-  w.int32((v.authorizedOperations === undefined ? -2147483648 : v.authorizedOperations));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ConsumerGroupDescribeResponseMember {
@@ -208,51 +84,6 @@ export interface ConsumerGroupDescribeResponseMember {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ConsumerGroupDescribeResponseMemberDefault(): ConsumerGroupDescribeResponseMember {
-
-  return { memberId: '', instanceId: null, rackId: null, memberEpoch: 0, clientId: '', clientHost: '', subscribedTopicNames: [], subscribedTopicRegex: null, assignment: ConsumerGroupDescribeResponseAssignmentDefault(), targetAssignment: ConsumerGroupDescribeResponseAssignmentDefault(), memberType: -1 };
-
-}
-
-export function decodeConsumerGroupDescribeResponseMember(r: Reader, version: number): ConsumerGroupDescribeResponseMember {
-  const flex = version >= 0;
-  const o = ConsumerGroupDescribeResponseMemberDefault();
-  o.memberId = r.compactString();
-  o.instanceId = r.compactNullableString();
-  o.rackId = r.compactNullableString();
-  o.memberEpoch = r.int32();
-  o.clientId = r.compactString();
-  o.clientHost = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array SubscribedTopicNames is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.subscribedTopicNames = a; }
-  o.subscribedTopicRegex = r.compactNullableString();
-  o.assignment = decodeConsumerGroupDescribeResponseAssignment(r, version);
-  o.targetAssignment = decodeConsumerGroupDescribeResponseAssignment(r, version);
-  if (version >= 1) { o.memberType = r.int8(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeConsumerGroupDescribeResponseMember(w: Writer, v: Input<ConsumerGroupDescribeResponseMember>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.memberId === undefined ? '' : v.memberId));
-  w.compactNullableString((v.instanceId === undefined ? null : v.instanceId));
-  w.compactNullableString((v.rackId === undefined ? null : v.rackId));
-  w.int32((v.memberEpoch === undefined ? 0 : v.memberEpoch));
-  w.compactString((v.clientId === undefined ? '' : v.clientId));
-  w.compactString((v.clientHost === undefined ? '' : v.clientHost));
-  { const a = (v.subscribedTopicNames === undefined ? [] : v.subscribedTopicNames); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  w.compactNullableString((v.subscribedTopicRegex === undefined ? null : v.subscribedTopicRegex));
-  encodeConsumerGroupDescribeResponseAssignment(w, (v.assignment === undefined ? ConsumerGroupDescribeResponseAssignmentDefault() : v.assignment), version);
-  encodeConsumerGroupDescribeResponseAssignment(w, (v.targetAssignment === undefined ? ConsumerGroupDescribeResponseAssignmentDefault() : v.targetAssignment), version);
-  if (version >= 1) { w.int8((v.memberType === undefined ? -1 : v.memberType)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ConsumerGroupDescribeResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -261,30 +92,14 @@ export interface ConsumerGroupDescribeResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ConsumerGroupDescribeResponseDefault(): ConsumerGroupDescribeResponse {
-
-  return { throttleTimeMs: 0, groups: [] };
-
-}
-
-export function decodeConsumerGroupDescribeResponse(r: Reader, version: number): ConsumerGroupDescribeResponse {
-  const flex = version >= 0;
-  const o = ConsumerGroupDescribeResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Groups is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeConsumerGroupDescribeResponseDescribedGroup(r, version); o.groups = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeConsumerGroupDescribeResponse(w: Writer, v: Input<ConsumerGroupDescribeResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.groups === undefined ? [] : v.groups); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeConsumerGroupDescribeResponseDescribedGroup(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ConsumerGroupDescribeRequestDefault, decodeConsumerGroupDescribeRequest, encodeConsumerGroupDescribeRequest,
+  ConsumerGroupDescribeResponseTopicPartitionsDefault, decodeConsumerGroupDescribeResponseTopicPartitions,
+  encodeConsumerGroupDescribeResponseTopicPartitions, ConsumerGroupDescribeResponseAssignmentDefault,
+  decodeConsumerGroupDescribeResponseAssignment, encodeConsumerGroupDescribeResponseAssignment,
+  ConsumerGroupDescribeResponseDescribedGroupDefault, decodeConsumerGroupDescribeResponseDescribedGroup,
+  encodeConsumerGroupDescribeResponseDescribedGroup, ConsumerGroupDescribeResponseMemberDefault,
+  decodeConsumerGroupDescribeResponseMember, encodeConsumerGroupDescribeResponseMember,
+  ConsumerGroupDescribeResponseDefault, decodeConsumerGroupDescribeResponse,
+  encodeConsumerGroupDescribeResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ConsumerGroupHeartbeatRequestTopicPartitions {
   /** The topic ID.; versions 0+ */
@@ -17,33 +15,6 @@ export interface ConsumerGroupHeartbeatRequestTopicPartitions {
   partitions: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ConsumerGroupHeartbeatRequestTopicPartitionsDefault(): ConsumerGroupHeartbeatRequestTopicPartitions {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, version: number): ConsumerGroupHeartbeatRequestTopicPartitions {
-  const flex = version >= 0;
-  const o = ConsumerGroupHeartbeatRequestTopicPartitionsDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeConsumerGroupHeartbeatRequestTopicPartitions(w: Writer, v: Input<ConsumerGroupHeartbeatRequestTopicPartitions>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ConsumerGroupHeartbeatRequest {
@@ -70,49 +41,6 @@ export interface ConsumerGroupHeartbeatRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ConsumerGroupHeartbeatRequestDefault(): ConsumerGroupHeartbeatRequest {
-
-  return { groupId: '', memberId: '', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: -1, subscribedTopicNames: null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: null };
-
-}
-
-export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number): ConsumerGroupHeartbeatRequest {
-  const flex = version >= 0;
-  const o = ConsumerGroupHeartbeatRequestDefault();
-  o.groupId = r.compactString();
-  o.memberId = r.compactString();
-  o.memberEpoch = r.int32();
-  o.instanceId = r.compactNullableString();
-  o.rackId = r.compactNullableString();
-  o.rebalanceTimeoutMs = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) o.subscribedTopicNames = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.subscribedTopicNames = a; } }
-  if (version >= 1) { o.subscribedTopicRegex = r.compactNullableString(); }
-  o.serverAssignor = r.compactNullableString();
-  { const n = r.arrayLength(true);
-    if (n < 0) o.topicPartitions = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeConsumerGroupHeartbeatRequestTopicPartitions(r, version); o.topicPartitions = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeConsumerGroupHeartbeatRequest(w: Writer, v: Input<ConsumerGroupHeartbeatRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  w.compactString((v.memberId === undefined ? '' : v.memberId));
-  w.int32((v.memberEpoch === undefined ? 0 : v.memberEpoch));
-  w.compactNullableString((v.instanceId === undefined ? null : v.instanceId));
-  w.compactNullableString((v.rackId === undefined ? null : v.rackId));
-  w.int32((v.rebalanceTimeoutMs === undefined ? -1 : v.rebalanceTimeoutMs));
-  { const a = (v.subscribedTopicNames === undefined ? null : v.subscribedTopicNames); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  if (version >= 1) { w.compactNullableString((v.subscribedTopicRegex === undefined ? null : v.subscribedTopicRegex)); }
-  w.compactNullableString((v.serverAssignor === undefined ? null : v.serverAssignor));
-  { const a = (v.topicPartitions === undefined ? null : v.topicPartitions); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeConsumerGroupHeartbeatRequestTopicPartitions(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface ConsumerGroupHeartbeatResponseTopicPartitions {
   /** The topic ID.; versions 0+ */
   topicId: string;
@@ -122,63 +50,11 @@ export interface ConsumerGroupHeartbeatResponseTopicPartitions {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ConsumerGroupHeartbeatResponseTopicPartitionsDefault(): ConsumerGroupHeartbeatResponseTopicPartitions {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, version: number): ConsumerGroupHeartbeatResponseTopicPartitions {
-  const flex = version >= 0;
-  const o = ConsumerGroupHeartbeatResponseTopicPartitionsDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, v: Input<ConsumerGroupHeartbeatResponseTopicPartitions>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ConsumerGroupHeartbeatResponseAssignment {
   /** The partitions assigned to the member that can be used immediately.; versions 0+ */
   topicPartitions: ConsumerGroupHeartbeatResponseTopicPartitions[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ConsumerGroupHeartbeatResponseAssignmentDefault(): ConsumerGroupHeartbeatResponseAssignment {
-
-  return { topicPartitions: [] };
-
-}
-
-export function decodeConsumerGroupHeartbeatResponseAssignment(r: Reader, version: number): ConsumerGroupHeartbeatResponseAssignment {
-  const flex = version >= 0;
-  const o = ConsumerGroupHeartbeatResponseAssignmentDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array TopicPartitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeConsumerGroupHeartbeatResponseTopicPartitions(r, version); o.topicPartitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeConsumerGroupHeartbeatResponseAssignment(w: Writer, v: Input<ConsumerGroupHeartbeatResponseAssignment>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.topicPartitions === undefined ? [] : v.topicPartitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeConsumerGroupHeartbeatResponseTopicPartitions(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ConsumerGroupHeartbeatResponse {
@@ -199,38 +75,13 @@ export interface ConsumerGroupHeartbeatResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ConsumerGroupHeartbeatResponseDefault(): ConsumerGroupHeartbeatResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
-
-}
-
-export function decodeConsumerGroupHeartbeatResponse(r: Reader, version: number): ConsumerGroupHeartbeatResponse {
-  const flex = version >= 0;
-  const o = ConsumerGroupHeartbeatResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  o.memberId = r.compactNullableString();
-  o.memberEpoch = r.int32();
-  o.heartbeatIntervalMs = r.int32();
-  o.assignment = (r.int8() < 0 ? null : decodeConsumerGroupHeartbeatResponseAssignment(r, version));
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeConsumerGroupHeartbeatResponse(w: Writer, v: Input<ConsumerGroupHeartbeatResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  w.compactNullableString((v.memberId === undefined ? null : v.memberId));
-  w.int32((v.memberEpoch === undefined ? 0 : v.memberEpoch));
-  w.int32((v.heartbeatIntervalMs === undefined ? 0 : v.heartbeatIntervalMs));
-  { const x = (v.assignment === undefined ? null : v.assignment); if (x == null) w.int8(-1); else { w.int8(1); encodeConsumerGroupHeartbeatResponseAssignment(w, x, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ConsumerGroupHeartbeatRequestTopicPartitionsDefault, decodeConsumerGroupHeartbeatRequestTopicPartitions,
+  encodeConsumerGroupHeartbeatRequestTopicPartitions, ConsumerGroupHeartbeatRequestDefault,
+  decodeConsumerGroupHeartbeatRequest, encodeConsumerGroupHeartbeatRequest,
+  ConsumerGroupHeartbeatResponseTopicPartitionsDefault, decodeConsumerGroupHeartbeatResponseTopicPartitions,
+  encodeConsumerGroupHeartbeatResponseTopicPartitions, ConsumerGroupHeartbeatResponseAssignmentDefault,
+  decodeConsumerGroupHeartbeatResponseAssignment, encodeConsumerGroupHeartbeatResponseAssignment,
+  ConsumerGroupHeartbeatResponseDefault, decodeConsumerGroupHeartbeatResponse,
+  encodeConsumerGroupHeartbeatResponse,
+} from './codecs.js';

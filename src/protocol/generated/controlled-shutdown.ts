@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ControlledShutdownRequest {
   /** The id of the broker for which controlled shutdown has been requested.; versions 0-3; entity brokerId */
@@ -17,31 +15,6 @@ export interface ControlledShutdownRequest {
   brokerEpoch: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ControlledShutdownRequestDefault(): ControlledShutdownRequest {
-
-  return { brokerId: 0, brokerEpoch: -1 };
-
-}
-
-export function decodeControlledShutdownRequest(r: Reader, version: number): ControlledShutdownRequest {
-  const flex = version >= 3;
-  const o = ControlledShutdownRequestDefault();
-  o.brokerId = r.int32();
-  if (version >= 2) { o.brokerEpoch = r.int64(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeControlledShutdownRequest(w: Writer, v: Input<ControlledShutdownRequest>, version: number): void {
-  const flex = version >= 3;
-  w.int32((v.brokerId === undefined ? 0 : v.brokerId));
-  if (version >= 2) { w.int64((v.brokerEpoch === undefined ? -1 : v.brokerEpoch)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface ControlledShutdownResponseRemainingPartition {
   /** The name of the topic.; versions 0-3; entity topicName */
@@ -52,31 +25,6 @@ export interface ControlledShutdownResponseRemainingPartition {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ControlledShutdownResponseRemainingPartitionDefault(): ControlledShutdownResponseRemainingPartition {
-
-  return { topicName: '', partitionIndex: 0 };
-
-}
-
-export function decodeControlledShutdownResponseRemainingPartition(r: Reader, version: number): ControlledShutdownResponseRemainingPartition {
-  const flex = version >= 3;
-  const o = ControlledShutdownResponseRemainingPartitionDefault();
-  o.topicName = (flex ? r.compactString() : r.string());
-  o.partitionIndex = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeControlledShutdownResponseRemainingPartition(w: Writer, v: Input<ControlledShutdownResponseRemainingPartition>, version: number): void {
-  const flex = version >= 3;
-  (flex ? w.compactString((v.topicName === undefined ? '' : v.topicName)) : w.string((v.topicName === undefined ? '' : v.topicName)));
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ControlledShutdownResponse {
   /** The top-level error code.; versions 0-3 */
   errorCode: number;
@@ -85,30 +33,9 @@ export interface ControlledShutdownResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ControlledShutdownResponseDefault(): ControlledShutdownResponse {
-
-  return { errorCode: 0, remainingPartitions: [] };
-
-}
-
-export function decodeControlledShutdownResponse(r: Reader, version: number): ControlledShutdownResponse {
-  const flex = version >= 3;
-  const o = ControlledShutdownResponseDefault();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array RemainingPartitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeControlledShutdownResponseRemainingPartition(r, version); o.remainingPartitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeControlledShutdownResponse(w: Writer, v: Input<ControlledShutdownResponse>, version: number): void {
-  const flex = version >= 3;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.remainingPartitions === undefined ? [] : v.remainingPartitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeControlledShutdownResponseRemainingPartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ControlledShutdownRequestDefault, decodeControlledShutdownRequest, encodeControlledShutdownRequest,
+  ControlledShutdownResponseRemainingPartitionDefault, decodeControlledShutdownResponseRemainingPartition,
+  encodeControlledShutdownResponseRemainingPartition, ControlledShutdownResponseDefault,
+  decodeControlledShutdownResponse, encodeControlledShutdownResponse,
+} from './codecs.js';

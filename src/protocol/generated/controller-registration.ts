@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ControllerRegistrationRequestListener {
   /** The name of the endpoint.; versions 0+ */
@@ -23,35 +21,6 @@ export interface ControllerRegistrationRequestListener {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ControllerRegistrationRequestListenerDefault(): ControllerRegistrationRequestListener {
-
-  return { name: '', host: '', port: 0, securityProtocol: 0 };
-
-}
-
-export function decodeControllerRegistrationRequestListener(r: Reader, version: number): ControllerRegistrationRequestListener {
-  const flex = version >= 0;
-  const o = ControllerRegistrationRequestListenerDefault();
-  o.name = r.compactString();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  o.securityProtocol = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeControllerRegistrationRequestListener(w: Writer, v: Input<ControllerRegistrationRequestListener>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  w.int16((v.securityProtocol === undefined ? 0 : v.securityProtocol));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ControllerRegistrationRequestFeature {
   /** The feature name.; versions 0+ */
   name: string;
@@ -61,33 +30,6 @@ export interface ControllerRegistrationRequestFeature {
   maxSupportedVersion: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ControllerRegistrationRequestFeatureDefault(): ControllerRegistrationRequestFeature {
-
-  return { name: '', minSupportedVersion: 0, maxSupportedVersion: 0 };
-
-}
-
-export function decodeControllerRegistrationRequestFeature(r: Reader, version: number): ControllerRegistrationRequestFeature {
-  const flex = version >= 0;
-  const o = ControllerRegistrationRequestFeatureDefault();
-  o.name = r.compactString();
-  o.minSupportedVersion = r.int16();
-  o.maxSupportedVersion = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeControllerRegistrationRequestFeature(w: Writer, v: Input<ControllerRegistrationRequestFeature>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.int16((v.minSupportedVersion === undefined ? 0 : v.minSupportedVersion));
-  w.int16((v.maxSupportedVersion === undefined ? 0 : v.maxSupportedVersion));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ControllerRegistrationRequest {
@@ -104,41 +46,6 @@ export interface ControllerRegistrationRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ControllerRegistrationRequestDefault(): ControllerRegistrationRequest {
-
-  return { controllerId: 0, incarnationId: ZERO_UUID, zkMigrationReady: false, listeners: [], features: [] };
-
-}
-
-export function decodeControllerRegistrationRequest(r: Reader, version: number): ControllerRegistrationRequest {
-  const flex = version >= 0;
-  const o = ControllerRegistrationRequestDefault();
-  o.controllerId = r.int32();
-  o.incarnationId = r.uuid();
-  o.zkMigrationReady = r.bool();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Listeners is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeControllerRegistrationRequestListener(r, version); o.listeners = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Features is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeControllerRegistrationRequestFeature(r, version); o.features = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeControllerRegistrationRequest(w: Writer, v: Input<ControllerRegistrationRequest>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.controllerId === undefined ? 0 : v.controllerId));
-  w.uuid((v.incarnationId === undefined ? ZERO_UUID : v.incarnationId));
-  w.bool((v.zkMigrationReady === undefined ? false : v.zkMigrationReady));
-  { const a = (v.listeners === undefined ? [] : v.listeners); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeControllerRegistrationRequestListener(w, e, version); }
-  { const a = (v.features === undefined ? [] : v.features); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeControllerRegistrationRequestFeature(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface ControllerRegistrationResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -149,30 +56,11 @@ export interface ControllerRegistrationResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ControllerRegistrationResponseDefault(): ControllerRegistrationResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
-
-}
-
-export function decodeControllerRegistrationResponse(r: Reader, version: number): ControllerRegistrationResponse {
-  const flex = version >= 0;
-  const o = ControllerRegistrationResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeControllerRegistrationResponse(w: Writer, v: Input<ControllerRegistrationResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ControllerRegistrationRequestListenerDefault, decodeControllerRegistrationRequestListener,
+  encodeControllerRegistrationRequestListener, ControllerRegistrationRequestFeatureDefault,
+  decodeControllerRegistrationRequestFeature, encodeControllerRegistrationRequestFeature,
+  ControllerRegistrationRequestDefault, decodeControllerRegistrationRequest,
+  encodeControllerRegistrationRequest, ControllerRegistrationResponseDefault,
+  decodeControllerRegistrationResponse, encodeControllerRegistrationResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface CreateAclsRequestAclCreation {
   /** The type of the resource.; versions 0+ */
@@ -29,71 +27,11 @@ export interface CreateAclsRequestAclCreation {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function CreateAclsRequestAclCreationDefault(): CreateAclsRequestAclCreation {
-
-  return { resourceType: 0, resourceName: '', resourcePatternType: 3, principal: '', host: '', operation: 0, permissionType: 0 };
-
-}
-
-export function decodeCreateAclsRequestAclCreation(r: Reader, version: number): CreateAclsRequestAclCreation {
-  const flex = version >= 2;
-  const o = CreateAclsRequestAclCreationDefault();
-  o.resourceType = r.int8();
-  o.resourceName = (flex ? r.compactString() : r.string());
-  if (version >= 1) { o.resourcePatternType = r.int8(); }
-  o.principal = (flex ? r.compactString() : r.string());
-  o.host = (flex ? r.compactString() : r.string());
-  o.operation = r.int8();
-  o.permissionType = r.int8();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateAclsRequestAclCreation(w: Writer, v: Input<CreateAclsRequestAclCreation>, version: number): void {
-  const flex = version >= 2;
-  w.int8((v.resourceType === undefined ? 0 : v.resourceType));
-  (flex ? w.compactString((v.resourceName === undefined ? '' : v.resourceName)) : w.string((v.resourceName === undefined ? '' : v.resourceName)));
-  if (version >= 1) { w.int8((v.resourcePatternType === undefined ? 3 : v.resourcePatternType)); }
-  (flex ? w.compactString((v.principal === undefined ? '' : v.principal)) : w.string((v.principal === undefined ? '' : v.principal)));
-  (flex ? w.compactString((v.host === undefined ? '' : v.host)) : w.string((v.host === undefined ? '' : v.host)));
-  w.int8((v.operation === undefined ? 0 : v.operation));
-  w.int8((v.permissionType === undefined ? 0 : v.permissionType));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface CreateAclsRequest {
   /** The ACLs that we want to create.; versions 0+ */
   creations: CreateAclsRequestAclCreation[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function CreateAclsRequestDefault(): CreateAclsRequest {
-
-  return { creations: [] };
-
-}
-
-export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsRequest {
-  const flex = version >= 2;
-  const o = CreateAclsRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Creations is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeCreateAclsRequestAclCreation(r, version); o.creations = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateAclsRequest(w: Writer, v: Input<CreateAclsRequest>, version: number): void {
-  const flex = version >= 2;
-  { const a = (v.creations === undefined ? [] : v.creations); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeCreateAclsRequestAclCreation(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface CreateAclsResponseAclCreationResult {
   /** The result error, or zero if there was no error.; versions 0+ */
@@ -104,31 +42,6 @@ export interface CreateAclsResponseAclCreationResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function CreateAclsResponseAclCreationResultDefault(): CreateAclsResponseAclCreationResult {
-
-  return { errorCode: 0, errorMessage: '' };
-
-}
-
-export function decodeCreateAclsResponseAclCreationResult(r: Reader, version: number): CreateAclsResponseAclCreationResult {
-  const flex = version >= 2;
-  const o = CreateAclsResponseAclCreationResultDefault();
-  o.errorCode = r.int16();
-  o.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateAclsResponseAclCreationResult(w: Writer, v: Input<CreateAclsResponseAclCreationResult>, version: number): void {
-  const flex = version >= 2;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface CreateAclsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -137,30 +50,10 @@ export interface CreateAclsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function CreateAclsResponseDefault(): CreateAclsResponse {
-
-  return { throttleTimeMs: 0, results: [] };
-
-}
-
-export function decodeCreateAclsResponse(r: Reader, version: number): CreateAclsResponse {
-  const flex = version >= 2;
-  const o = CreateAclsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeCreateAclsResponseAclCreationResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateAclsResponse(w: Writer, v: Input<CreateAclsResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeCreateAclsResponseAclCreationResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  CreateAclsRequestAclCreationDefault, decodeCreateAclsRequestAclCreation, encodeCreateAclsRequestAclCreation,
+  CreateAclsRequestDefault, decodeCreateAclsRequest, encodeCreateAclsRequest,
+  CreateAclsResponseAclCreationResultDefault, decodeCreateAclsResponseAclCreationResult,
+  encodeCreateAclsResponseAclCreationResult, CreateAclsResponseDefault, decodeCreateAclsResponse,
+  encodeCreateAclsResponse,
+} from './codecs.js';

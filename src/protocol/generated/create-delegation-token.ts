@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface CreateDelegationTokenRequestCreatableRenewers {
   /** The type of the Kafka principal.; versions 0+ */
@@ -17,31 +15,6 @@ export interface CreateDelegationTokenRequestCreatableRenewers {
   principalName: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function CreateDelegationTokenRequestCreatableRenewersDefault(): CreateDelegationTokenRequestCreatableRenewers {
-
-  return { principalType: '', principalName: '' };
-
-}
-
-export function decodeCreateDelegationTokenRequestCreatableRenewers(r: Reader, version: number): CreateDelegationTokenRequestCreatableRenewers {
-  const flex = version >= 2;
-  const o = CreateDelegationTokenRequestCreatableRenewersDefault();
-  o.principalType = (flex ? r.compactString() : r.string());
-  o.principalName = (flex ? r.compactString() : r.string());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateDelegationTokenRequestCreatableRenewers(w: Writer, v: Input<CreateDelegationTokenRequestCreatableRenewers>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.principalType === undefined ? '' : v.principalType)) : w.string((v.principalType === undefined ? '' : v.principalType)));
-  (flex ? w.compactString((v.principalName === undefined ? '' : v.principalName)) : w.string((v.principalName === undefined ? '' : v.principalName)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface CreateDelegationTokenRequest {
@@ -55,37 +28,6 @@ export interface CreateDelegationTokenRequest {
   maxLifetimeMs: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function CreateDelegationTokenRequestDefault(): CreateDelegationTokenRequest {
-
-  return { ownerPrincipalType: '', ownerPrincipalName: '', renewers: [], maxLifetimeMs: 0 };
-
-}
-
-export function decodeCreateDelegationTokenRequest(r: Reader, version: number): CreateDelegationTokenRequest {
-  const flex = version >= 2;
-  const o = CreateDelegationTokenRequestDefault();
-  if (version >= 3) { o.ownerPrincipalType = r.compactNullableString(); }
-  if (version >= 3) { o.ownerPrincipalName = r.compactNullableString(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Renewers is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeCreateDelegationTokenRequestCreatableRenewers(r, version); o.renewers = a; }
-  o.maxLifetimeMs = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateDelegationTokenRequest(w: Writer, v: Input<CreateDelegationTokenRequest>, version: number): void {
-  const flex = version >= 2;
-  if (version >= 3) { w.compactNullableString((v.ownerPrincipalType === undefined ? '' : v.ownerPrincipalType)); }
-  if (version >= 3) { w.compactNullableString((v.ownerPrincipalName === undefined ? '' : v.ownerPrincipalName)); }
-  { const a = (v.renewers === undefined ? [] : v.renewers); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeCreateDelegationTokenRequestCreatableRenewers(w, e, version); }
-  w.int64((v.maxLifetimeMs === undefined ? 0 : v.maxLifetimeMs));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface CreateDelegationTokenResponse {
   /** The top-level error, or zero if there was no error.; versions 0+ */
@@ -113,46 +55,10 @@ export interface CreateDelegationTokenResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function CreateDelegationTokenResponseDefault(): CreateDelegationTokenResponse {
-
-  return { errorCode: 0, principalType: '', principalName: '', tokenRequesterPrincipalType: '', tokenRequesterPrincipalName: '', issueTimestampMs: 0, expiryTimestampMs: 0, maxTimestampMs: 0, tokenId: '', hmac: EMPTY, throttleTimeMs: 0 };
-
-}
-
-export function decodeCreateDelegationTokenResponse(r: Reader, version: number): CreateDelegationTokenResponse {
-  const flex = version >= 2;
-  const o = CreateDelegationTokenResponseDefault();
-  o.errorCode = r.int16();
-  o.principalType = (flex ? r.compactString() : r.string());
-  o.principalName = (flex ? r.compactString() : r.string());
-  if (version >= 3) { o.tokenRequesterPrincipalType = r.compactString(); }
-  if (version >= 3) { o.tokenRequesterPrincipalName = r.compactString(); }
-  o.issueTimestampMs = r.int64();
-  o.expiryTimestampMs = r.int64();
-  o.maxTimestampMs = r.int64();
-  o.tokenId = (flex ? r.compactString() : r.string());
-  o.hmac = (flex ? r.compactBytes() : r.bytes());
-  o.throttleTimeMs = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateDelegationTokenResponse(w: Writer, v: Input<CreateDelegationTokenResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactString((v.principalType === undefined ? '' : v.principalType)) : w.string((v.principalType === undefined ? '' : v.principalType)));
-  (flex ? w.compactString((v.principalName === undefined ? '' : v.principalName)) : w.string((v.principalName === undefined ? '' : v.principalName)));
-  if (version >= 3) { w.compactString((v.tokenRequesterPrincipalType === undefined ? '' : v.tokenRequesterPrincipalType)); }
-  if (version >= 3) { w.compactString((v.tokenRequesterPrincipalName === undefined ? '' : v.tokenRequesterPrincipalName)); }
-  w.int64((v.issueTimestampMs === undefined ? 0 : v.issueTimestampMs));
-  w.int64((v.expiryTimestampMs === undefined ? 0 : v.expiryTimestampMs));
-  w.int64((v.maxTimestampMs === undefined ? 0 : v.maxTimestampMs));
-  (flex ? w.compactString((v.tokenId === undefined ? '' : v.tokenId)) : w.string((v.tokenId === undefined ? '' : v.tokenId)));
-  (flex ? w.compactBytes((v.hmac === undefined ? EMPTY : v.hmac)) : w.bytes((v.hmac === undefined ? EMPTY : v.hmac)));
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  CreateDelegationTokenRequestCreatableRenewersDefault, decodeCreateDelegationTokenRequestCreatableRenewers,
+  encodeCreateDelegationTokenRequestCreatableRenewers, CreateDelegationTokenRequestDefault,
+  decodeCreateDelegationTokenRequest, encodeCreateDelegationTokenRequest,
+  CreateDelegationTokenResponseDefault, decodeCreateDelegationTokenResponse,
+  encodeCreateDelegationTokenResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface CreatePartitionsRequestCreatePartitionsTopic {
   /** The topic name.; versions 0+; entity topicName */
@@ -21,64 +19,11 @@ export interface CreatePartitionsRequestCreatePartitionsTopic {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function CreatePartitionsRequestCreatePartitionsTopicDefault(): CreatePartitionsRequestCreatePartitionsTopic {
-
-  return { name: '', count: 0, assignments: [] };
-
-}
-
-export function decodeCreatePartitionsRequestCreatePartitionsTopic(r: Reader, version: number): CreatePartitionsRequestCreatePartitionsTopic {
-  const flex = version >= 2;
-  const o = CreatePartitionsRequestCreatePartitionsTopicDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  o.count = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) o.assignments = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeCreatePartitionsRequestCreatePartitionsAssignment(r, version); o.assignments = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, v: Input<CreatePartitionsRequestCreatePartitionsTopic>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  w.int32((v.count === undefined ? 0 : v.count));
-  { const a = (v.assignments === undefined ? [] : v.assignments); w.arrayLength(a == null ? null : a.length, flex); if (a != null) for (const e of a) encodeCreatePartitionsRequestCreatePartitionsAssignment(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface CreatePartitionsRequestCreatePartitionsAssignment {
   /** The assigned broker IDs.; versions 0+; entity brokerId */
   brokerIds: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function CreatePartitionsRequestCreatePartitionsAssignmentDefault(): CreatePartitionsRequestCreatePartitionsAssignment {
-
-  return { brokerIds: [] };
-
-}
-
-export function decodeCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, version: number): CreatePartitionsRequestCreatePartitionsAssignment {
-  const flex = version >= 2;
-  const o = CreatePartitionsRequestCreatePartitionsAssignmentDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array BrokerIds is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.brokerIds = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreatePartitionsRequestCreatePartitionsAssignment(w: Writer, v: Input<CreatePartitionsRequestCreatePartitionsAssignment>, version: number): void {
-  const flex = version >= 2;
-  { const a = (v.brokerIds === undefined ? [] : v.brokerIds); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface CreatePartitionsRequest {
@@ -91,35 +36,6 @@ export interface CreatePartitionsRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function CreatePartitionsRequestDefault(): CreatePartitionsRequest {
-
-  return { topics: [], timeoutMs: 0, validateOnly: false };
-
-}
-
-export function decodeCreatePartitionsRequest(r: Reader, version: number): CreatePartitionsRequest {
-  const flex = version >= 2;
-  const o = CreatePartitionsRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeCreatePartitionsRequestCreatePartitionsTopic(r, version); o.topics = a; }
-  o.timeoutMs = r.int32();
-  o.validateOnly = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreatePartitionsRequest(w: Writer, v: Input<CreatePartitionsRequest>, version: number): void {
-  const flex = version >= 2;
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeCreatePartitionsRequestCreatePartitionsTopic(w, e, version); }
-  w.int32((v.timeoutMs === undefined ? 0 : v.timeoutMs));
-  w.bool((v.validateOnly === undefined ? false : v.validateOnly));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface CreatePartitionsResponseCreatePartitionsTopicResult {
   /** The topic name.; versions 0+; entity topicName */
   name: string;
@@ -131,33 +47,6 @@ export interface CreatePartitionsResponseCreatePartitionsTopicResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function CreatePartitionsResponseCreatePartitionsTopicResultDefault(): CreatePartitionsResponseCreatePartitionsTopicResult {
-
-  return { name: '', errorCode: 0, errorMessage: null };
-
-}
-
-export function decodeCreatePartitionsResponseCreatePartitionsTopicResult(r: Reader, version: number): CreatePartitionsResponseCreatePartitionsTopicResult {
-  const flex = version >= 2;
-  const o = CreatePartitionsResponseCreatePartitionsTopicResultDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  o.errorCode = r.int16();
-  o.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreatePartitionsResponseCreatePartitionsTopicResult(w: Writer, v: Input<CreatePartitionsResponseCreatePartitionsTopicResult>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? null : v.errorMessage)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface CreatePartitionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -166,30 +55,15 @@ export interface CreatePartitionsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function CreatePartitionsResponseDefault(): CreatePartitionsResponse {
-
-  return { throttleTimeMs: 0, results: [] };
-
-}
-
-export function decodeCreatePartitionsResponse(r: Reader, version: number): CreatePartitionsResponse {
-  const flex = version >= 2;
-  const o = CreatePartitionsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeCreatePartitionsResponseCreatePartitionsTopicResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreatePartitionsResponse(w: Writer, v: Input<CreatePartitionsResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeCreatePartitionsResponseCreatePartitionsTopicResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  CreatePartitionsRequestCreatePartitionsTopicDefault, decodeCreatePartitionsRequestCreatePartitionsTopic,
+  encodeCreatePartitionsRequestCreatePartitionsTopic,
+  CreatePartitionsRequestCreatePartitionsAssignmentDefault,
+  decodeCreatePartitionsRequestCreatePartitionsAssignment,
+  encodeCreatePartitionsRequestCreatePartitionsAssignment, CreatePartitionsRequestDefault,
+  decodeCreatePartitionsRequest, encodeCreatePartitionsRequest,
+  CreatePartitionsResponseCreatePartitionsTopicResultDefault,
+  decodeCreatePartitionsResponseCreatePartitionsTopicResult,
+  encodeCreatePartitionsResponseCreatePartitionsTopicResult, CreatePartitionsResponseDefault,
+  decodeCreatePartitionsResponse, encodeCreatePartitionsResponse,
+} from './codecs.js';

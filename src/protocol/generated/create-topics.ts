@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface CreateTopicsRequestCreatableTopic {
   /** The topic name.; versions 0+; entity topicName */
@@ -25,41 +23,6 @@ export interface CreateTopicsRequestCreatableTopic {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function CreateTopicsRequestCreatableTopicDefault(): CreateTopicsRequestCreatableTopic {
-
-  return { name: '', numPartitions: 0, replicationFactor: 0, assignments: [], configs: [] };
-
-}
-
-export function decodeCreateTopicsRequestCreatableTopic(r: Reader, version: number): CreateTopicsRequestCreatableTopic {
-  const flex = version >= 5;
-  const o = CreateTopicsRequestCreatableTopicDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  o.numPartitions = r.int32();
-  o.replicationFactor = r.int16();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Assignments is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeCreateTopicsRequestCreatableReplicaAssignment(r, version); o.assignments = a; }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Configs is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeCreateTopicsRequestCreatableTopicConfig(r, version); o.configs = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateTopicsRequestCreatableTopic(w: Writer, v: Input<CreateTopicsRequestCreatableTopic>, version: number): void {
-  const flex = version >= 5;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  w.int32((v.numPartitions === undefined ? 0 : v.numPartitions));
-  w.int16((v.replicationFactor === undefined ? 0 : v.replicationFactor));
-  { const a = (v.assignments === undefined ? [] : v.assignments); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeCreateTopicsRequestCreatableReplicaAssignment(w, e, version); }
-  { const a = (v.configs === undefined ? [] : v.configs); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeCreateTopicsRequestCreatableTopicConfig(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface CreateTopicsRequestCreatableReplicaAssignment {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
@@ -67,33 +30,6 @@ export interface CreateTopicsRequestCreatableReplicaAssignment {
   brokerIds: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function CreateTopicsRequestCreatableReplicaAssignmentDefault(): CreateTopicsRequestCreatableReplicaAssignment {
-
-  return { partitionIndex: 0, brokerIds: [] };
-
-}
-
-export function decodeCreateTopicsRequestCreatableReplicaAssignment(r: Reader, version: number): CreateTopicsRequestCreatableReplicaAssignment {
-  const flex = version >= 5;
-  const o = CreateTopicsRequestCreatableReplicaAssignmentDefault();
-  o.partitionIndex = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array BrokerIds is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.brokerIds = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, v: Input<CreateTopicsRequestCreatableReplicaAssignment>, version: number): void {
-  const flex = version >= 5;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  { const a = (v.brokerIds === undefined ? [] : v.brokerIds); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface CreateTopicsRequestCreatableTopicConfig {
@@ -105,31 +41,6 @@ export interface CreateTopicsRequestCreatableTopicConfig {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function CreateTopicsRequestCreatableTopicConfigDefault(): CreateTopicsRequestCreatableTopicConfig {
-
-  return { name: '', value: '' };
-
-}
-
-export function decodeCreateTopicsRequestCreatableTopicConfig(r: Reader, version: number): CreateTopicsRequestCreatableTopicConfig {
-  const flex = version >= 5;
-  const o = CreateTopicsRequestCreatableTopicConfigDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  o.value = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateTopicsRequestCreatableTopicConfig(w: Writer, v: Input<CreateTopicsRequestCreatableTopicConfig>, version: number): void {
-  const flex = version >= 5;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  (flex ? w.compactNullableString((v.value === undefined ? '' : v.value)) : w.nullableString((v.value === undefined ? '' : v.value)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface CreateTopicsRequest {
   /** The topics to create.; versions 0+ */
   topics: CreateTopicsRequestCreatableTopic[];
@@ -139,35 +50,6 @@ export interface CreateTopicsRequest {
   validateOnly: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function CreateTopicsRequestDefault(): CreateTopicsRequest {
-
-  return { topics: [], timeoutMs: 60000, validateOnly: false };
-
-}
-
-export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTopicsRequest {
-  const flex = version >= 5;
-  const o = CreateTopicsRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeCreateTopicsRequestCreatableTopic(r, version); o.topics = a; }
-  o.timeoutMs = r.int32();
-  if (version >= 1) { o.validateOnly = r.bool(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateTopicsRequest(w: Writer, v: Input<CreateTopicsRequest>, version: number): void {
-  const flex = version >= 5;
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeCreateTopicsRequestCreatableTopic(w, e, version); }
-  w.int32((v.timeoutMs === undefined ? 60000 : v.timeoutMs));
-  if (version >= 1) { w.bool((v.validateOnly === undefined ? false : v.validateOnly)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface CreateTopicsResponseCreatableTopicResult {
   /** The topic name.; versions 0+; entity topicName */
@@ -190,47 +72,6 @@ export interface CreateTopicsResponseCreatableTopicResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function CreateTopicsResponseCreatableTopicResultDefault(): CreateTopicsResponseCreatableTopicResult {
-
-  return { name: '', topicId: ZERO_UUID, errorCode: 0, errorMessage: '', topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: [] };
-
-}
-
-export function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, version: number): CreateTopicsResponseCreatableTopicResult {
-  const flex = version >= 5;
-  const o = CreateTopicsResponseCreatableTopicResultDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  if (version >= 7) { o.topicId = r.uuid(); }
-  o.errorCode = r.int16();
-  if (version >= 1) { o.errorMessage = (flex ? r.compactNullableString() : r.nullableString()); }
-  if (version >= 5) { o.numPartitions = r.int32(); }
-  if (version >= 5) { o.replicationFactor = r.int16(); }
-  if (version >= 5) { { const n = r.arrayLength(true);   if (n < 0) o.configs = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeCreateTopicsResponseCreatableTopicConfigs(r, version); o.configs = a; } } }
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 5) { o.topicConfigErrorCode = r.int16(); return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, v: Input<CreateTopicsResponseCreatableTopicResult>, version: number): void {
-  const flex = version >= 5;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  if (version >= 7) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (version >= 1) { (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage))); }
-  if (version >= 5) { w.int32((v.numPartitions === undefined ? -1 : v.numPartitions)); }
-  if (version >= 5) { w.int16((v.replicationFactor === undefined ? -1 : v.replicationFactor)); }
-  if (version >= 5) { { const a = (v.configs === undefined ? [] : v.configs); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeCreateTopicsResponseCreatableTopicConfigs(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 5 && !((v.topicConfigErrorCode ?? 0) === 0)) t.push(tagged(0, (w) => { w.int16((v.topicConfigErrorCode as any)); }));
-    w.taggedFields(t);
-  }
-}
-
 export interface CreateTopicsResponseCreatableTopicConfigs {
   /** The configuration name.; versions 5+ */
   name: string;
@@ -246,37 +87,6 @@ export interface CreateTopicsResponseCreatableTopicConfigs {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function CreateTopicsResponseCreatableTopicConfigsDefault(): CreateTopicsResponseCreatableTopicConfigs {
-
-  return { name: '', value: '', readOnly: false, configSource: -1, isSensitive: false };
-
-}
-
-export function decodeCreateTopicsResponseCreatableTopicConfigs(r: Reader, version: number): CreateTopicsResponseCreatableTopicConfigs {
-  const flex = version >= 5;
-  const o = CreateTopicsResponseCreatableTopicConfigsDefault();
-  o.name = r.compactString();
-  o.value = r.compactNullableString();
-  o.readOnly = r.bool();
-  o.configSource = r.int8();
-  o.isSensitive = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateTopicsResponseCreatableTopicConfigs(w: Writer, v: Input<CreateTopicsResponseCreatableTopicConfigs>, version: number): void {
-  const flex = version >= 5;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.compactNullableString((v.value === undefined ? '' : v.value));
-  w.bool((v.readOnly === undefined ? false : v.readOnly));
-  w.int8((v.configSource === undefined ? -1 : v.configSource));
-  w.bool((v.isSensitive === undefined ? false : v.isSensitive));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface CreateTopicsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 2+; ignorable */
   throttleTimeMs: number;
@@ -285,30 +95,15 @@ export interface CreateTopicsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function CreateTopicsResponseDefault(): CreateTopicsResponse {
-
-  return { throttleTimeMs: 0, topics: [] };
-
-}
-
-export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTopicsResponse {
-  const flex = version >= 5;
-  const o = CreateTopicsResponseDefault();
-  if (version >= 2) { o.throttleTimeMs = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeCreateTopicsResponseCreatableTopicResult(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeCreateTopicsResponse(w: Writer, v: Input<CreateTopicsResponse>, version: number): void {
-  const flex = version >= 5;
-  if (version >= 2) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeCreateTopicsResponseCreatableTopicResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  CreateTopicsRequestCreatableTopicDefault, decodeCreateTopicsRequestCreatableTopic,
+  encodeCreateTopicsRequestCreatableTopic, CreateTopicsRequestCreatableReplicaAssignmentDefault,
+  decodeCreateTopicsRequestCreatableReplicaAssignment, encodeCreateTopicsRequestCreatableReplicaAssignment,
+  CreateTopicsRequestCreatableTopicConfigDefault, decodeCreateTopicsRequestCreatableTopicConfig,
+  encodeCreateTopicsRequestCreatableTopicConfig, CreateTopicsRequestDefault, decodeCreateTopicsRequest,
+  encodeCreateTopicsRequest, CreateTopicsResponseCreatableTopicResultDefault,
+  decodeCreateTopicsResponseCreatableTopicResult, encodeCreateTopicsResponseCreatableTopicResult,
+  CreateTopicsResponseCreatableTopicConfigsDefault, decodeCreateTopicsResponseCreatableTopicConfigs,
+  encodeCreateTopicsResponseCreatableTopicConfigs, CreateTopicsResponseDefault, decodeCreateTopicsResponse,
+  encodeCreateTopicsResponse,
+} from './codecs.js';

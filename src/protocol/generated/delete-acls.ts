@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DeleteAclsRequestDeleteAclsFilter {
   /** The resource type.; versions 0+ */
@@ -29,71 +27,11 @@ export interface DeleteAclsRequestDeleteAclsFilter {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DeleteAclsRequestDeleteAclsFilterDefault(): DeleteAclsRequestDeleteAclsFilter {
-
-  return { resourceTypeFilter: 0, resourceNameFilter: '', patternTypeFilter: 3, principalFilter: '', hostFilter: '', operation: 0, permissionType: 0 };
-
-}
-
-export function decodeDeleteAclsRequestDeleteAclsFilter(r: Reader, version: number): DeleteAclsRequestDeleteAclsFilter {
-  const flex = version >= 2;
-  const o = DeleteAclsRequestDeleteAclsFilterDefault();
-  o.resourceTypeFilter = r.int8();
-  o.resourceNameFilter = (flex ? r.compactNullableString() : r.nullableString());
-  if (version >= 1) { o.patternTypeFilter = r.int8(); }
-  o.principalFilter = (flex ? r.compactNullableString() : r.nullableString());
-  o.hostFilter = (flex ? r.compactNullableString() : r.nullableString());
-  o.operation = r.int8();
-  o.permissionType = r.int8();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, v: Input<DeleteAclsRequestDeleteAclsFilter>, version: number): void {
-  const flex = version >= 2;
-  w.int8((v.resourceTypeFilter === undefined ? 0 : v.resourceTypeFilter));
-  (flex ? w.compactNullableString((v.resourceNameFilter === undefined ? '' : v.resourceNameFilter)) : w.nullableString((v.resourceNameFilter === undefined ? '' : v.resourceNameFilter)));
-  if (version >= 1) { w.int8((v.patternTypeFilter === undefined ? 3 : v.patternTypeFilter)); }
-  (flex ? w.compactNullableString((v.principalFilter === undefined ? '' : v.principalFilter)) : w.nullableString((v.principalFilter === undefined ? '' : v.principalFilter)));
-  (flex ? w.compactNullableString((v.hostFilter === undefined ? '' : v.hostFilter)) : w.nullableString((v.hostFilter === undefined ? '' : v.hostFilter)));
-  w.int8((v.operation === undefined ? 0 : v.operation));
-  w.int8((v.permissionType === undefined ? 0 : v.permissionType));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DeleteAclsRequest {
   /** The filters to use when deleting ACLs.; versions 0+ */
   filters: DeleteAclsRequestDeleteAclsFilter[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DeleteAclsRequestDefault(): DeleteAclsRequest {
-
-  return { filters: [] };
-
-}
-
-export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsRequest {
-  const flex = version >= 2;
-  const o = DeleteAclsRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Filters is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteAclsRequestDeleteAclsFilter(r, version); o.filters = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteAclsRequest(w: Writer, v: Input<DeleteAclsRequest>, version: number): void {
-  const flex = version >= 2;
-  { const a = (v.filters === undefined ? [] : v.filters); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDeleteAclsRequestDeleteAclsFilter(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DeleteAclsResponseDeleteAclsFilterResult {
   /** The error code, or 0 if the filter succeeded.; versions 0+ */
@@ -104,35 +42,6 @@ export interface DeleteAclsResponseDeleteAclsFilterResult {
   matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DeleteAclsResponseDeleteAclsFilterResultDefault(): DeleteAclsResponseDeleteAclsFilterResult {
-
-  return { errorCode: 0, errorMessage: '', matchingAcls: [] };
-
-}
-
-export function decodeDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: number): DeleteAclsResponseDeleteAclsFilterResult {
-  const flex = version >= 2;
-  const o = DeleteAclsResponseDeleteAclsFilterResultDefault();
-  o.errorCode = r.int16();
-  o.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array MatchingAcls is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteAclsResponseDeleteAclsMatchingAcl(r, version); o.matchingAcls = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, v: Input<DeleteAclsResponseDeleteAclsFilterResult>, version: number): void {
-  const flex = version >= 2;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage)));
-  { const a = (v.matchingAcls === undefined ? [] : v.matchingAcls); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDeleteAclsResponseDeleteAclsMatchingAcl(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DeleteAclsResponseDeleteAclsMatchingAcl {
@@ -158,45 +67,6 @@ export interface DeleteAclsResponseDeleteAclsMatchingAcl {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DeleteAclsResponseDeleteAclsMatchingAclDefault(): DeleteAclsResponseDeleteAclsMatchingAcl {
-
-  return { errorCode: 0, errorMessage: '', resourceType: 0, resourceName: '', patternType: 3, principal: '', host: '', operation: 0, permissionType: 0 };
-
-}
-
-export function decodeDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, version: number): DeleteAclsResponseDeleteAclsMatchingAcl {
-  const flex = version >= 2;
-  const o = DeleteAclsResponseDeleteAclsMatchingAclDefault();
-  o.errorCode = r.int16();
-  o.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  o.resourceType = r.int8();
-  o.resourceName = (flex ? r.compactString() : r.string());
-  if (version >= 1) { o.patternType = r.int8(); }
-  o.principal = (flex ? r.compactString() : r.string());
-  o.host = (flex ? r.compactString() : r.string());
-  o.operation = r.int8();
-  o.permissionType = r.int8();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, v: Input<DeleteAclsResponseDeleteAclsMatchingAcl>, version: number): void {
-  const flex = version >= 2;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage)));
-  w.int8((v.resourceType === undefined ? 0 : v.resourceType));
-  (flex ? w.compactString((v.resourceName === undefined ? '' : v.resourceName)) : w.string((v.resourceName === undefined ? '' : v.resourceName)));
-  if (version >= 1) { w.int8((v.patternType === undefined ? 3 : v.patternType)); }
-  (flex ? w.compactString((v.principal === undefined ? '' : v.principal)) : w.string((v.principal === undefined ? '' : v.principal)));
-  (flex ? w.compactString((v.host === undefined ? '' : v.host)) : w.string((v.host === undefined ? '' : v.host)));
-  w.int8((v.operation === undefined ? 0 : v.operation));
-  w.int8((v.permissionType === undefined ? 0 : v.permissionType));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DeleteAclsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -205,30 +75,12 @@ export interface DeleteAclsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DeleteAclsResponseDefault(): DeleteAclsResponse {
-
-  return { throttleTimeMs: 0, filterResults: [] };
-
-}
-
-export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAclsResponse {
-  const flex = version >= 2;
-  const o = DeleteAclsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array FilterResults is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteAclsResponseDeleteAclsFilterResult(r, version); o.filterResults = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteAclsResponse(w: Writer, v: Input<DeleteAclsResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.filterResults === undefined ? [] : v.filterResults); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDeleteAclsResponseDeleteAclsFilterResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DeleteAclsRequestDeleteAclsFilterDefault, decodeDeleteAclsRequestDeleteAclsFilter,
+  encodeDeleteAclsRequestDeleteAclsFilter, DeleteAclsRequestDefault, decodeDeleteAclsRequest,
+  encodeDeleteAclsRequest, DeleteAclsResponseDeleteAclsFilterResultDefault,
+  decodeDeleteAclsResponseDeleteAclsFilterResult, encodeDeleteAclsResponseDeleteAclsFilterResult,
+  DeleteAclsResponseDeleteAclsMatchingAclDefault, decodeDeleteAclsResponseDeleteAclsMatchingAcl,
+  encodeDeleteAclsResponseDeleteAclsMatchingAcl, DeleteAclsResponseDefault, decodeDeleteAclsResponse,
+  encodeDeleteAclsResponse,
+} from './codecs.js';

@@ -6,40 +6,13 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DeleteGroupsRequest {
   /** The group names to delete.; versions 0+; entity groupId */
   groupsNames: string[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DeleteGroupsRequestDefault(): DeleteGroupsRequest {
-
-  return { groupsNames: [] };
-
-}
-
-export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGroupsRequest {
-  const flex = version >= 2;
-  const o = DeleteGroupsRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array GroupsNames is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = (flex ? r.compactString() : r.string()); o.groupsNames = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteGroupsRequest(w: Writer, v: Input<DeleteGroupsRequest>, version: number): void {
-  const flex = version >= 2;
-  { const a = (v.groupsNames === undefined ? [] : v.groupsNames); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) (flex ? w.compactString(e) : w.string(e)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DeleteGroupsResponseDeletableGroupResult {
   /** The group id.; versions 0+; entity groupId */
@@ -50,31 +23,6 @@ export interface DeleteGroupsResponseDeletableGroupResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DeleteGroupsResponseDeletableGroupResultDefault(): DeleteGroupsResponseDeletableGroupResult {
-
-  return { groupId: '', errorCode: 0 };
-
-}
-
-export function decodeDeleteGroupsResponseDeletableGroupResult(r: Reader, version: number): DeleteGroupsResponseDeletableGroupResult {
-  const flex = version >= 2;
-  const o = DeleteGroupsResponseDeletableGroupResultDefault();
-  o.groupId = (flex ? r.compactString() : r.string());
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteGroupsResponseDeletableGroupResult(w: Writer, v: Input<DeleteGroupsResponseDeletableGroupResult>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.groupId === undefined ? '' : v.groupId)) : w.string((v.groupId === undefined ? '' : v.groupId)));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DeleteGroupsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -83,30 +31,9 @@ export interface DeleteGroupsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DeleteGroupsResponseDefault(): DeleteGroupsResponse {
-
-  return { throttleTimeMs: 0, results: [] };
-
-}
-
-export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGroupsResponse {
-  const flex = version >= 2;
-  const o = DeleteGroupsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteGroupsResponseDeletableGroupResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteGroupsResponse(w: Writer, v: Input<DeleteGroupsResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDeleteGroupsResponseDeletableGroupResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DeleteGroupsRequestDefault, decodeDeleteGroupsRequest, encodeDeleteGroupsRequest,
+  DeleteGroupsResponseDeletableGroupResultDefault, decodeDeleteGroupsResponseDeletableGroupResult,
+  encodeDeleteGroupsResponseDeletableGroupResult, DeleteGroupsResponseDefault, decodeDeleteGroupsResponse,
+  encodeDeleteGroupsResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DeleteRecordsRequestDeleteRecordsTopic {
   /** The topic name.; versions 0+; entity topicName */
@@ -17,33 +15,6 @@ export interface DeleteRecordsRequestDeleteRecordsTopic {
   partitions: DeleteRecordsRequestDeleteRecordsPartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DeleteRecordsRequestDeleteRecordsTopicDefault(): DeleteRecordsRequestDeleteRecordsTopic {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version: number): DeleteRecordsRequestDeleteRecordsTopic {
-  const flex = version >= 2;
-  const o = DeleteRecordsRequestDeleteRecordsTopicDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteRecordsRequestDeleteRecordsPartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, v: Input<DeleteRecordsRequestDeleteRecordsTopic>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDeleteRecordsRequestDeleteRecordsPartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DeleteRecordsRequestDeleteRecordsPartition {
@@ -55,31 +26,6 @@ export interface DeleteRecordsRequestDeleteRecordsPartition {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DeleteRecordsRequestDeleteRecordsPartitionDefault(): DeleteRecordsRequestDeleteRecordsPartition {
-
-  return { partitionIndex: 0, offset: 0 };
-
-}
-
-export function decodeDeleteRecordsRequestDeleteRecordsPartition(r: Reader, version: number): DeleteRecordsRequestDeleteRecordsPartition {
-  const flex = version >= 2;
-  const o = DeleteRecordsRequestDeleteRecordsPartitionDefault();
-  o.partitionIndex = r.int32();
-  o.offset = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteRecordsRequestDeleteRecordsPartition(w: Writer, v: Input<DeleteRecordsRequestDeleteRecordsPartition>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int64((v.offset === undefined ? 0 : v.offset));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DeleteRecordsRequest {
   /** Each topic that we want to delete records from.; versions 0+ */
   topics: DeleteRecordsRequestDeleteRecordsTopic[];
@@ -88,33 +34,6 @@ export interface DeleteRecordsRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DeleteRecordsRequestDefault(): DeleteRecordsRequest {
-
-  return { topics: [], timeoutMs: 0 };
-
-}
-
-export function decodeDeleteRecordsRequest(r: Reader, version: number): DeleteRecordsRequest {
-  const flex = version >= 2;
-  const o = DeleteRecordsRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteRecordsRequestDeleteRecordsTopic(r, version); o.topics = a; }
-  o.timeoutMs = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteRecordsRequest(w: Writer, v: Input<DeleteRecordsRequest>, version: number): void {
-  const flex = version >= 2;
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDeleteRecordsRequestDeleteRecordsTopic(w, e, version); }
-  w.int32((v.timeoutMs === undefined ? 0 : v.timeoutMs));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface DeleteRecordsResponseDeleteRecordsTopicResult {
   /** The topic name.; versions 0+; entity topicName */
   name: string;
@@ -122,33 +41,6 @@ export interface DeleteRecordsResponseDeleteRecordsTopicResult {
   partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DeleteRecordsResponseDeleteRecordsTopicResultDefault(): DeleteRecordsResponseDeleteRecordsTopicResult {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, version: number): DeleteRecordsResponseDeleteRecordsTopicResult {
-  const flex = version >= 2;
-  const o = DeleteRecordsResponseDeleteRecordsTopicResultDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, v: Input<DeleteRecordsResponseDeleteRecordsTopicResult>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DeleteRecordsResponseDeleteRecordsPartitionResult {
@@ -162,33 +54,6 @@ export interface DeleteRecordsResponseDeleteRecordsPartitionResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DeleteRecordsResponseDeleteRecordsPartitionResultDefault(): DeleteRecordsResponseDeleteRecordsPartitionResult {
-
-  return { partitionIndex: 0, lowWatermark: 0, errorCode: 0 };
-
-}
-
-export function decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r: Reader, version: number): DeleteRecordsResponseDeleteRecordsPartitionResult {
-  const flex = version >= 2;
-  const o = DeleteRecordsResponseDeleteRecordsPartitionResultDefault();
-  o.partitionIndex = r.int32();
-  o.lowWatermark = r.int64();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w: Writer, v: Input<DeleteRecordsResponseDeleteRecordsPartitionResult>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int64((v.lowWatermark === undefined ? 0 : v.lowWatermark));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DeleteRecordsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -197,30 +62,15 @@ export interface DeleteRecordsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DeleteRecordsResponseDefault(): DeleteRecordsResponse {
-
-  return { throttleTimeMs: 0, topics: [] };
-
-}
-
-export function decodeDeleteRecordsResponse(r: Reader, version: number): DeleteRecordsResponse {
-  const flex = version >= 2;
-  const o = DeleteRecordsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteRecordsResponseDeleteRecordsTopicResult(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteRecordsResponse(w: Writer, v: Input<DeleteRecordsResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDeleteRecordsResponseDeleteRecordsTopicResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DeleteRecordsRequestDeleteRecordsTopicDefault, decodeDeleteRecordsRequestDeleteRecordsTopic,
+  encodeDeleteRecordsRequestDeleteRecordsTopic, DeleteRecordsRequestDeleteRecordsPartitionDefault,
+  decodeDeleteRecordsRequestDeleteRecordsPartition, encodeDeleteRecordsRequestDeleteRecordsPartition,
+  DeleteRecordsRequestDefault, decodeDeleteRecordsRequest, encodeDeleteRecordsRequest,
+  DeleteRecordsResponseDeleteRecordsTopicResultDefault, decodeDeleteRecordsResponseDeleteRecordsTopicResult,
+  encodeDeleteRecordsResponseDeleteRecordsTopicResult,
+  DeleteRecordsResponseDeleteRecordsPartitionResultDefault,
+  decodeDeleteRecordsResponseDeleteRecordsPartitionResult,
+  encodeDeleteRecordsResponseDeleteRecordsPartitionResult, DeleteRecordsResponseDefault,
+  decodeDeleteRecordsResponse, encodeDeleteRecordsResponse,
+} from './codecs.js';

@@ -6,38 +6,13 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopic {
   /** The topic name.; versions 0+; entity topicName */
   topicName: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopicDefault(): DeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopic {
-
-  return { topicName: '' };
-
-}
-
-export function decodeDeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopic(r: Reader, version: number): DeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopic {
-  const flex = version >= 0;
-  const o = DeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopicDefault();
-  o.topicName = r.compactString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopic(w: Writer, v: Input<DeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopic>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DeleteShareGroupOffsetsRequest {
@@ -47,33 +22,6 @@ export interface DeleteShareGroupOffsetsRequest {
   topics: DeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopic[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DeleteShareGroupOffsetsRequestDefault(): DeleteShareGroupOffsetsRequest {
-
-  return { groupId: '', topics: [] };
-
-}
-
-export function decodeDeleteShareGroupOffsetsRequest(r: Reader, version: number): DeleteShareGroupOffsetsRequest {
-  const flex = version >= 0;
-  const o = DeleteShareGroupOffsetsRequestDefault();
-  o.groupId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopic(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteShareGroupOffsetsRequest(w: Writer, v: Input<DeleteShareGroupOffsetsRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic {
   /** The topic name.; versions 0+; entity topicName */
@@ -88,35 +36,6 @@ export interface DeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseT
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopicDefault(): DeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic {
-
-  return { topicName: '', topicId: ZERO_UUID, errorCode: 0, errorMessage: null };
-
-}
-
-export function decodeDeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic(r: Reader, version: number): DeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic {
-  const flex = version >= 0;
-  const o = DeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopicDefault();
-  o.topicName = r.compactString();
-  o.topicId = r.uuid();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic(w: Writer, v: Input<DeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DeleteShareGroupOffsetsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -129,34 +48,15 @@ export interface DeleteShareGroupOffsetsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DeleteShareGroupOffsetsResponseDefault(): DeleteShareGroupOffsetsResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [] };
-
-}
-
-export function decodeDeleteShareGroupOffsetsResponse(r: Reader, version: number): DeleteShareGroupOffsetsResponse {
-  const flex = version >= 0;
-  const o = DeleteShareGroupOffsetsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Responses is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic(r, version); o.responses = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteShareGroupOffsetsResponse(w: Writer, v: Input<DeleteShareGroupOffsetsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  { const a = (v.responses === undefined ? [] : v.responses); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopicDefault,
+  decodeDeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopic,
+  encodeDeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopic,
+  DeleteShareGroupOffsetsRequestDefault, decodeDeleteShareGroupOffsetsRequest,
+  encodeDeleteShareGroupOffsetsRequest,
+  DeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopicDefault,
+  decodeDeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic,
+  encodeDeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic,
+  DeleteShareGroupOffsetsResponseDefault, decodeDeleteShareGroupOffsetsResponse,
+  encodeDeleteShareGroupOffsetsResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DeleteShareGroupStateRequestDeleteStateData {
   /** The topic identifier.; versions 0+ */
@@ -19,61 +17,11 @@ export interface DeleteShareGroupStateRequestDeleteStateData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DeleteShareGroupStateRequestDeleteStateDataDefault(): DeleteShareGroupStateRequestDeleteStateData {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeDeleteShareGroupStateRequestDeleteStateData(r: Reader, version: number): DeleteShareGroupStateRequestDeleteStateData {
-  const flex = version >= 0;
-  const o = DeleteShareGroupStateRequestDeleteStateDataDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteShareGroupStateRequestPartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteShareGroupStateRequestDeleteStateData(w: Writer, v: Input<DeleteShareGroupStateRequestDeleteStateData>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDeleteShareGroupStateRequestPartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DeleteShareGroupStateRequestPartitionData {
   /** The partition index.; versions 0+ */
   partition: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DeleteShareGroupStateRequestPartitionDataDefault(): DeleteShareGroupStateRequestPartitionData {
-
-  return { partition: 0 };
-
-}
-
-export function decodeDeleteShareGroupStateRequestPartitionData(r: Reader, version: number): DeleteShareGroupStateRequestPartitionData {
-  const flex = version >= 0;
-  const o = DeleteShareGroupStateRequestPartitionDataDefault();
-  o.partition = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteShareGroupStateRequestPartitionData(w: Writer, v: Input<DeleteShareGroupStateRequestPartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DeleteShareGroupStateRequest {
@@ -84,33 +32,6 @@ export interface DeleteShareGroupStateRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DeleteShareGroupStateRequestDefault(): DeleteShareGroupStateRequest {
-
-  return { groupId: '', topics: [] };
-
-}
-
-export function decodeDeleteShareGroupStateRequest(r: Reader, version: number): DeleteShareGroupStateRequest {
-  const flex = version >= 0;
-  const o = DeleteShareGroupStateRequestDefault();
-  o.groupId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteShareGroupStateRequestDeleteStateData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteShareGroupStateRequest(w: Writer, v: Input<DeleteShareGroupStateRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDeleteShareGroupStateRequestDeleteStateData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface DeleteShareGroupStateResponseDeleteStateResult {
   /** The topic identifier.; versions 0+ */
   topicId: string;
@@ -118,33 +39,6 @@ export interface DeleteShareGroupStateResponseDeleteStateResult {
   partitions: DeleteShareGroupStateResponsePartitionResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DeleteShareGroupStateResponseDeleteStateResultDefault(): DeleteShareGroupStateResponseDeleteStateResult {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeDeleteShareGroupStateResponseDeleteStateResult(r: Reader, version: number): DeleteShareGroupStateResponseDeleteStateResult {
-  const flex = version >= 0;
-  const o = DeleteShareGroupStateResponseDeleteStateResultDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteShareGroupStateResponsePartitionResult(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteShareGroupStateResponseDeleteStateResult(w: Writer, v: Input<DeleteShareGroupStateResponseDeleteStateResult>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDeleteShareGroupStateResponsePartitionResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DeleteShareGroupStateResponsePartitionResult {
@@ -158,61 +52,20 @@ export interface DeleteShareGroupStateResponsePartitionResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DeleteShareGroupStateResponsePartitionResultDefault(): DeleteShareGroupStateResponsePartitionResult {
-
-  return { partition: 0, errorCode: 0, errorMessage: null };
-
-}
-
-export function decodeDeleteShareGroupStateResponsePartitionResult(r: Reader, version: number): DeleteShareGroupStateResponsePartitionResult {
-  const flex = version >= 0;
-  const o = DeleteShareGroupStateResponsePartitionResultDefault();
-  o.partition = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteShareGroupStateResponsePartitionResult(w: Writer, v: Input<DeleteShareGroupStateResponsePartitionResult>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DeleteShareGroupStateResponse {
   /** The delete results.; versions 0+ */
   results: DeleteShareGroupStateResponseDeleteStateResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DeleteShareGroupStateResponseDefault(): DeleteShareGroupStateResponse {
-
-  return { results: [] };
-
-}
-
-export function decodeDeleteShareGroupStateResponse(r: Reader, version: number): DeleteShareGroupStateResponse {
-  const flex = version >= 0;
-  const o = DeleteShareGroupStateResponseDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteShareGroupStateResponseDeleteStateResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteShareGroupStateResponse(w: Writer, v: Input<DeleteShareGroupStateResponse>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDeleteShareGroupStateResponseDeleteStateResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DeleteShareGroupStateRequestDeleteStateDataDefault, decodeDeleteShareGroupStateRequestDeleteStateData,
+  encodeDeleteShareGroupStateRequestDeleteStateData, DeleteShareGroupStateRequestPartitionDataDefault,
+  decodeDeleteShareGroupStateRequestPartitionData, encodeDeleteShareGroupStateRequestPartitionData,
+  DeleteShareGroupStateRequestDefault, decodeDeleteShareGroupStateRequest, encodeDeleteShareGroupStateRequest,
+  DeleteShareGroupStateResponseDeleteStateResultDefault, decodeDeleteShareGroupStateResponseDeleteStateResult,
+  encodeDeleteShareGroupStateResponseDeleteStateResult, DeleteShareGroupStateResponsePartitionResultDefault,
+  decodeDeleteShareGroupStateResponsePartitionResult, encodeDeleteShareGroupStateResponsePartitionResult,
+  DeleteShareGroupStateResponseDefault, decodeDeleteShareGroupStateResponse,
+  encodeDeleteShareGroupStateResponse,
+} from './codecs.js';

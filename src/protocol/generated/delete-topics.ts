@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DeleteTopicsRequestDeleteTopicState {
   /** The topic name.; versions 6+; nullable 6+; entity topicName */
@@ -17,31 +15,6 @@ export interface DeleteTopicsRequestDeleteTopicState {
   topicId: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DeleteTopicsRequestDeleteTopicStateDefault(): DeleteTopicsRequestDeleteTopicState {
-
-  return { name: null, topicId: ZERO_UUID };
-
-}
-
-export function decodeDeleteTopicsRequestDeleteTopicState(r: Reader, version: number): DeleteTopicsRequestDeleteTopicState {
-  const flex = version >= 4;
-  const o = DeleteTopicsRequestDeleteTopicStateDefault();
-  o.name = r.compactNullableString();
-  o.topicId = r.uuid();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteTopicsRequestDeleteTopicState(w: Writer, v: Input<DeleteTopicsRequestDeleteTopicState>, version: number): void {
-  const flex = version >= 4;
-  w.compactNullableString((v.name === undefined ? null : v.name));
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DeleteTopicsRequest {
@@ -53,33 +26,6 @@ export interface DeleteTopicsRequest {
   timeoutMs: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DeleteTopicsRequestDefault(): DeleteTopicsRequest {
-
-  return { topics: [], topicNames: [], timeoutMs: 0 };
-
-}
-
-export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTopicsRequest {
-  const flex = version >= 4;
-  const o = DeleteTopicsRequestDefault();
-  if (version >= 6) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array Topics is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteTopicsRequestDeleteTopicState(r, version); o.topics = a; } }
-  if (version <= 5) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array TopicNames is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = (flex ? r.compactString() : r.string()); o.topicNames = a; } }
-  o.timeoutMs = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteTopicsRequest(w: Writer, v: Input<DeleteTopicsRequest>, version: number): void {
-  const flex = version >= 4;
-  if (version >= 6) { { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDeleteTopicsRequestDeleteTopicState(w, e, version); } }
-  if (version <= 5) { { const a = (v.topicNames === undefined ? [] : v.topicNames); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) (flex ? w.compactString(e) : w.string(e)); } }
-  w.int32((v.timeoutMs === undefined ? 0 : v.timeoutMs));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DeleteTopicsResponseDeletableTopicResult {
   /** The topic name.; versions 0+; nullable 6+; entity topicName */
@@ -94,35 +40,6 @@ export interface DeleteTopicsResponseDeletableTopicResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DeleteTopicsResponseDeletableTopicResultDefault(): DeleteTopicsResponseDeletableTopicResult {
-
-  return { name: '', topicId: ZERO_UUID, errorCode: 0, errorMessage: null };
-
-}
-
-export function decodeDeleteTopicsResponseDeletableTopicResult(r: Reader, version: number): DeleteTopicsResponseDeletableTopicResult {
-  const flex = version >= 4;
-  const o = DeleteTopicsResponseDeletableTopicResultDefault();
-  o.name = (flex ? (version >= 6 ? r.compactNullableString() : r.compactString()) : (version >= 6 ? r.nullableString() : r.string()));
-  if (version >= 6) { o.topicId = r.uuid(); }
-  o.errorCode = r.int16();
-  if (version >= 5) { o.errorMessage = r.compactNullableString(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteTopicsResponseDeletableTopicResult(w: Writer, v: Input<DeleteTopicsResponseDeletableTopicResult>, version: number): void {
-  const flex = version >= 4;
-  (flex ? (version >= 6 ? w.compactNullableString((v.name === undefined ? '' : v.name)) : w.compactString((v.name === undefined ? '' : v.name)!)) : (version >= 6 ? w.nullableString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)!)));
-  if (version >= 6) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (version >= 5) { w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DeleteTopicsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 1+; ignorable */
   throttleTimeMs: number;
@@ -131,30 +48,10 @@ export interface DeleteTopicsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DeleteTopicsResponseDefault(): DeleteTopicsResponse {
-
-  return { throttleTimeMs: 0, responses: [] };
-
-}
-
-export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTopicsResponse {
-  const flex = version >= 4;
-  const o = DeleteTopicsResponseDefault();
-  if (version >= 1) { o.throttleTimeMs = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Responses is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDeleteTopicsResponseDeletableTopicResult(r, version); o.responses = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDeleteTopicsResponse(w: Writer, v: Input<DeleteTopicsResponse>, version: number): void {
-  const flex = version >= 4;
-  if (version >= 1) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  { const a = (v.responses === undefined ? [] : v.responses); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDeleteTopicsResponseDeletableTopicResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DeleteTopicsRequestDeleteTopicStateDefault, decodeDeleteTopicsRequestDeleteTopicState,
+  encodeDeleteTopicsRequestDeleteTopicState, DeleteTopicsRequestDefault, decodeDeleteTopicsRequest,
+  encodeDeleteTopicsRequest, DeleteTopicsResponseDeletableTopicResultDefault,
+  decodeDeleteTopicsResponseDeletableTopicResult, encodeDeleteTopicsResponseDeletableTopicResult,
+  DeleteTopicsResponseDefault, decodeDeleteTopicsResponse, encodeDeleteTopicsResponse,
+} from './codecs.js';

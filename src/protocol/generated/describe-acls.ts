@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeAclsRequest {
   /** The resource type.; versions 0+ */
@@ -28,41 +26,6 @@ export interface DescribeAclsRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeAclsRequestDefault(): DescribeAclsRequest {
-
-  return { resourceTypeFilter: 0, resourceNameFilter: '', patternTypeFilter: 3, principalFilter: '', hostFilter: '', operation: 0, permissionType: 0 };
-
-}
-
-export function decodeDescribeAclsRequest(r: Reader, version: number): DescribeAclsRequest {
-  const flex = version >= 2;
-  const o = DescribeAclsRequestDefault();
-  o.resourceTypeFilter = r.int8();
-  o.resourceNameFilter = (flex ? r.compactNullableString() : r.nullableString());
-  if (version >= 1) { o.patternTypeFilter = r.int8(); }
-  o.principalFilter = (flex ? r.compactNullableString() : r.nullableString());
-  o.hostFilter = (flex ? r.compactNullableString() : r.nullableString());
-  o.operation = r.int8();
-  o.permissionType = r.int8();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeAclsRequest(w: Writer, v: Input<DescribeAclsRequest>, version: number): void {
-  const flex = version >= 2;
-  w.int8((v.resourceTypeFilter === undefined ? 0 : v.resourceTypeFilter));
-  (flex ? w.compactNullableString((v.resourceNameFilter === undefined ? '' : v.resourceNameFilter)) : w.nullableString((v.resourceNameFilter === undefined ? '' : v.resourceNameFilter)));
-  if (version >= 1) { w.int8((v.patternTypeFilter === undefined ? 3 : v.patternTypeFilter)); }
-  (flex ? w.compactNullableString((v.principalFilter === undefined ? '' : v.principalFilter)) : w.nullableString((v.principalFilter === undefined ? '' : v.principalFilter)));
-  (flex ? w.compactNullableString((v.hostFilter === undefined ? '' : v.hostFilter)) : w.nullableString((v.hostFilter === undefined ? '' : v.hostFilter)));
-  w.int8((v.operation === undefined ? 0 : v.operation));
-  w.int8((v.permissionType === undefined ? 0 : v.permissionType));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface DescribeAclsResponseDescribeAclsResource {
   /** The resource type.; versions 0+ */
   resourceType: number;
@@ -74,37 +37,6 @@ export interface DescribeAclsResponseDescribeAclsResource {
   acls: DescribeAclsResponseAclDescription[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeAclsResponseDescribeAclsResourceDefault(): DescribeAclsResponseDescribeAclsResource {
-
-  return { resourceType: 0, resourceName: '', patternType: 3, acls: [] };
-
-}
-
-export function decodeDescribeAclsResponseDescribeAclsResource(r: Reader, version: number): DescribeAclsResponseDescribeAclsResource {
-  const flex = version >= 2;
-  const o = DescribeAclsResponseDescribeAclsResourceDefault();
-  o.resourceType = r.int8();
-  o.resourceName = (flex ? r.compactString() : r.string());
-  if (version >= 1) { o.patternType = r.int8(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Acls is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeAclsResponseAclDescription(r, version); o.acls = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, v: Input<DescribeAclsResponseDescribeAclsResource>, version: number): void {
-  const flex = version >= 2;
-  w.int8((v.resourceType === undefined ? 0 : v.resourceType));
-  (flex ? w.compactString((v.resourceName === undefined ? '' : v.resourceName)) : w.string((v.resourceName === undefined ? '' : v.resourceName)));
-  if (version >= 1) { w.int8((v.patternType === undefined ? 3 : v.patternType)); }
-  { const a = (v.acls === undefined ? [] : v.acls); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeAclsResponseAclDescription(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeAclsResponseAclDescription {
@@ -120,35 +52,6 @@ export interface DescribeAclsResponseAclDescription {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeAclsResponseAclDescriptionDefault(): DescribeAclsResponseAclDescription {
-
-  return { principal: '', host: '', operation: 0, permissionType: 0 };
-
-}
-
-export function decodeDescribeAclsResponseAclDescription(r: Reader, version: number): DescribeAclsResponseAclDescription {
-  const flex = version >= 2;
-  const o = DescribeAclsResponseAclDescriptionDefault();
-  o.principal = (flex ? r.compactString() : r.string());
-  o.host = (flex ? r.compactString() : r.string());
-  o.operation = r.int8();
-  o.permissionType = r.int8();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeAclsResponseAclDescription(w: Writer, v: Input<DescribeAclsResponseAclDescription>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.principal === undefined ? '' : v.principal)) : w.string((v.principal === undefined ? '' : v.principal)));
-  (flex ? w.compactString((v.host === undefined ? '' : v.host)) : w.string((v.host === undefined ? '' : v.host)));
-  w.int8((v.operation === undefined ? 0 : v.operation));
-  w.int8((v.permissionType === undefined ? 0 : v.permissionType));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeAclsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -161,34 +64,10 @@ export interface DescribeAclsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeAclsResponseDefault(): DescribeAclsResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', resources: [] };
-
-}
-
-export function decodeDescribeAclsResponse(r: Reader, version: number): DescribeAclsResponse {
-  const flex = version >= 2;
-  const o = DescribeAclsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Resources is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeAclsResponseDescribeAclsResource(r, version); o.resources = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeAclsResponse(w: Writer, v: Input<DescribeAclsResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage)));
-  { const a = (v.resources === undefined ? [] : v.resources); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeAclsResponseDescribeAclsResource(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeAclsRequestDefault, decodeDescribeAclsRequest, encodeDescribeAclsRequest,
+  DescribeAclsResponseDescribeAclsResourceDefault, decodeDescribeAclsResponseDescribeAclsResource,
+  encodeDescribeAclsResponseDescribeAclsResource, DescribeAclsResponseAclDescriptionDefault,
+  decodeDescribeAclsResponseAclDescription, encodeDescribeAclsResponseAclDescription,
+  DescribeAclsResponseDefault, decodeDescribeAclsResponse, encodeDescribeAclsResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeClientQuotasRequestComponentData {
   /** The entity type that the filter component applies to.; versions 0+ */
@@ -21,33 +19,6 @@ export interface DescribeClientQuotasRequestComponentData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeClientQuotasRequestComponentDataDefault(): DescribeClientQuotasRequestComponentData {
-
-  return { entityType: '', matchType: 0, match: '' };
-
-}
-
-export function decodeDescribeClientQuotasRequestComponentData(r: Reader, version: number): DescribeClientQuotasRequestComponentData {
-  const flex = version >= 1;
-  const o = DescribeClientQuotasRequestComponentDataDefault();
-  o.entityType = (flex ? r.compactString() : r.string());
-  o.matchType = r.int8();
-  o.match = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeClientQuotasRequestComponentData(w: Writer, v: Input<DescribeClientQuotasRequestComponentData>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.entityType === undefined ? '' : v.entityType)) : w.string((v.entityType === undefined ? '' : v.entityType)));
-  w.int8((v.matchType === undefined ? 0 : v.matchType));
-  (flex ? w.compactNullableString((v.match === undefined ? '' : v.match)) : w.nullableString((v.match === undefined ? '' : v.match)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeClientQuotasRequest {
   /** Filter components to apply to quota entities.; versions 0+ */
   components: DescribeClientQuotasRequestComponentData[];
@@ -56,33 +27,6 @@ export interface DescribeClientQuotasRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeClientQuotasRequestDefault(): DescribeClientQuotasRequest {
-
-  return { components: [], strict: false };
-
-}
-
-export function decodeDescribeClientQuotasRequest(r: Reader, version: number): DescribeClientQuotasRequest {
-  const flex = version >= 1;
-  const o = DescribeClientQuotasRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Components is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeClientQuotasRequestComponentData(r, version); o.components = a; }
-  o.strict = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeClientQuotasRequest(w: Writer, v: Input<DescribeClientQuotasRequest>, version: number): void {
-  const flex = version >= 1;
-  { const a = (v.components === undefined ? [] : v.components); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeClientQuotasRequestComponentData(w, e, version); }
-  w.bool((v.strict === undefined ? false : v.strict));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface DescribeClientQuotasResponseEntryData {
   /** The quota entity description.; versions 0+ */
   entity: DescribeClientQuotasResponseEntityData[];
@@ -90,35 +34,6 @@ export interface DescribeClientQuotasResponseEntryData {
   values: DescribeClientQuotasResponseValueData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeClientQuotasResponseEntryDataDefault(): DescribeClientQuotasResponseEntryData {
-
-  return { entity: [], values: [] };
-
-}
-
-export function decodeDescribeClientQuotasResponseEntryData(r: Reader, version: number): DescribeClientQuotasResponseEntryData {
-  const flex = version >= 1;
-  const o = DescribeClientQuotasResponseEntryDataDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Entity is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeClientQuotasResponseEntityData(r, version); o.entity = a; }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Values is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeClientQuotasResponseValueData(r, version); o.values = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeClientQuotasResponseEntryData(w: Writer, v: Input<DescribeClientQuotasResponseEntryData>, version: number): void {
-  const flex = version >= 1;
-  { const a = (v.entity === undefined ? [] : v.entity); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeClientQuotasResponseEntityData(w, e, version); }
-  { const a = (v.values === undefined ? [] : v.values); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeClientQuotasResponseValueData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeClientQuotasResponseEntityData {
@@ -130,31 +45,6 @@ export interface DescribeClientQuotasResponseEntityData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeClientQuotasResponseEntityDataDefault(): DescribeClientQuotasResponseEntityData {
-
-  return { entityType: '', entityName: '' };
-
-}
-
-export function decodeDescribeClientQuotasResponseEntityData(r: Reader, version: number): DescribeClientQuotasResponseEntityData {
-  const flex = version >= 1;
-  const o = DescribeClientQuotasResponseEntityDataDefault();
-  o.entityType = (flex ? r.compactString() : r.string());
-  o.entityName = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeClientQuotasResponseEntityData(w: Writer, v: Input<DescribeClientQuotasResponseEntityData>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.entityType === undefined ? '' : v.entityType)) : w.string((v.entityType === undefined ? '' : v.entityType)));
-  (flex ? w.compactNullableString((v.entityName === undefined ? '' : v.entityName)) : w.nullableString((v.entityName === undefined ? '' : v.entityName)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeClientQuotasResponseValueData {
   /** The quota configuration key.; versions 0+ */
   key: string;
@@ -162,31 +52,6 @@ export interface DescribeClientQuotasResponseValueData {
   value: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeClientQuotasResponseValueDataDefault(): DescribeClientQuotasResponseValueData {
-
-  return { key: '', value: 0 };
-
-}
-
-export function decodeDescribeClientQuotasResponseValueData(r: Reader, version: number): DescribeClientQuotasResponseValueData {
-  const flex = version >= 1;
-  const o = DescribeClientQuotasResponseValueDataDefault();
-  o.key = (flex ? r.compactString() : r.string());
-  o.value = r.float64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeClientQuotasResponseValueData(w: Writer, v: Input<DescribeClientQuotasResponseValueData>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.key === undefined ? '' : v.key)) : w.string((v.key === undefined ? '' : v.key)));
-  w.float64((v.value === undefined ? 0 : v.value));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeClientQuotasResponse {
@@ -201,33 +66,14 @@ export interface DescribeClientQuotasResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeClientQuotasResponseDefault(): DescribeClientQuotasResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', entries: [] };
-
-}
-
-export function decodeDescribeClientQuotasResponse(r: Reader, version: number): DescribeClientQuotasResponse {
-  const flex = version >= 1;
-  const o = DescribeClientQuotasResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { const n = r.arrayLength(flex);
-    if (n < 0) o.entries = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeClientQuotasResponseEntryData(r, version); o.entries = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeClientQuotasResponse(w: Writer, v: Input<DescribeClientQuotasResponse>, version: number): void {
-  const flex = version >= 1;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage)));
-  { const a = (v.entries === undefined ? [] : v.entries); w.arrayLength(a == null ? null : a.length, flex); if (a != null) for (const e of a) encodeDescribeClientQuotasResponseEntryData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeClientQuotasRequestComponentDataDefault, decodeDescribeClientQuotasRequestComponentData,
+  encodeDescribeClientQuotasRequestComponentData, DescribeClientQuotasRequestDefault,
+  decodeDescribeClientQuotasRequest, encodeDescribeClientQuotasRequest,
+  DescribeClientQuotasResponseEntryDataDefault, decodeDescribeClientQuotasResponseEntryData,
+  encodeDescribeClientQuotasResponseEntryData, DescribeClientQuotasResponseEntityDataDefault,
+  decodeDescribeClientQuotasResponseEntityData, encodeDescribeClientQuotasResponseEntityData,
+  DescribeClientQuotasResponseValueDataDefault, decodeDescribeClientQuotasResponseValueData,
+  encodeDescribeClientQuotasResponseValueData, DescribeClientQuotasResponseDefault,
+  decodeDescribeClientQuotasResponse, encodeDescribeClientQuotasResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeClusterRequest {
   /** Whether to include cluster authorized operations.; versions 0+ */
@@ -19,33 +17,6 @@ export interface DescribeClusterRequest {
   includeFencedBrokers: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeClusterRequestDefault(): DescribeClusterRequest {
-
-  return { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false };
-
-}
-
-export function decodeDescribeClusterRequest(r: Reader, version: number): DescribeClusterRequest {
-  const flex = version >= 0;
-  const o = DescribeClusterRequestDefault();
-  o.includeClusterAuthorizedOperations = r.bool();
-  if (version >= 1) { o.endpointType = r.int8(); }
-  if (version >= 2) { o.includeFencedBrokers = r.bool(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeClusterRequest(w: Writer, v: Input<DescribeClusterRequest>, version: number): void {
-  const flex = version >= 0;
-  w.bool((v.includeClusterAuthorizedOperations === undefined ? false : v.includeClusterAuthorizedOperations));
-  if (version >= 1) { w.int8((v.endpointType === undefined ? 1 : v.endpointType)); }
-  if (version >= 2) { w.bool((v.includeFencedBrokers === undefined ? false : v.includeFencedBrokers)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DescribeClusterResponseDescribeClusterBroker {
   /** The broker ID.; versions 0+; entity brokerId */
@@ -60,37 +31,6 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   isFenced: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeClusterResponseDescribeClusterBrokerDefault(): DescribeClusterResponseDescribeClusterBroker {
-
-  return { brokerId: 0, host: '', port: 0, rack: null, isFenced: false };
-
-}
-
-export function decodeDescribeClusterResponseDescribeClusterBroker(r: Reader, version: number): DescribeClusterResponseDescribeClusterBroker {
-  const flex = version >= 0;
-  const o = DescribeClusterResponseDescribeClusterBrokerDefault();
-  o.brokerId = r.int32();
-  o.host = r.compactString();
-  o.port = r.int32();
-  o.rack = r.compactNullableString();
-  if (version >= 2) { o.isFenced = r.bool(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeClusterResponseDescribeClusterBroker(w: Writer, v: Input<DescribeClusterResponseDescribeClusterBroker>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.brokerId === undefined ? 0 : v.brokerId));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.int32((v.port === undefined ? 0 : v.port));
-  w.compactNullableString((v.rack === undefined ? null : v.rack));
-  if (version >= 2) { w.bool((v.isFenced === undefined ? false : v.isFenced)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeClusterResponse {
@@ -113,42 +53,9 @@ export interface DescribeClusterResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeClusterResponseDefault(): DescribeClusterResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, endpointType: 1, clusterId: '', controllerId: -1, brokers: [], clusterAuthorizedOperations: -2147483648 };
-
-}
-
-export function decodeDescribeClusterResponse(r: Reader, version: number): DescribeClusterResponse {
-  const flex = version >= 0;
-  const o = DescribeClusterResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (version >= 1) { o.endpointType = r.int8(); }
-  o.clusterId = r.compactString();
-  o.controllerId = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Brokers is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeClusterResponseDescribeClusterBroker(r, version); o.brokers = a; }
-  o.clusterAuthorizedOperations = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeClusterResponse(w: Writer, v: Input<DescribeClusterResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  if (version >= 1) { w.int8((v.endpointType === undefined ? 1 : v.endpointType)); }
-  w.compactString((v.clusterId === undefined ? '' : v.clusterId));
-  w.int32((v.controllerId === undefined ? -1 : v.controllerId));
-  { const a = (v.brokers === undefined ? [] : v.brokers); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeClusterResponseDescribeClusterBroker(w, e, version); }
-  w.int32((v.clusterAuthorizedOperations === undefined ? -2147483648 : v.clusterAuthorizedOperations));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeClusterRequestDefault, decodeDescribeClusterRequest, encodeDescribeClusterRequest,
+  DescribeClusterResponseDescribeClusterBrokerDefault, decodeDescribeClusterResponseDescribeClusterBroker,
+  encodeDescribeClusterResponseDescribeClusterBroker, DescribeClusterResponseDefault,
+  decodeDescribeClusterResponse, encodeDescribeClusterResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeConfigsRequestDescribeConfigsResource {
   /** The resource type.; versions 0+ */
@@ -21,34 +19,6 @@ export interface DescribeConfigsRequestDescribeConfigsResource {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeConfigsRequestDescribeConfigsResourceDefault(): DescribeConfigsRequestDescribeConfigsResource {
-
-  return { resourceType: 0, resourceName: '', configurationKeys: [] };
-
-}
-
-export function decodeDescribeConfigsRequestDescribeConfigsResource(r: Reader, version: number): DescribeConfigsRequestDescribeConfigsResource {
-  const flex = version >= 4;
-  const o = DescribeConfigsRequestDescribeConfigsResourceDefault();
-  o.resourceType = r.int8();
-  o.resourceName = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) o.configurationKeys = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = (flex ? r.compactString() : r.string()); o.configurationKeys = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeConfigsRequestDescribeConfigsResource(w: Writer, v: Input<DescribeConfigsRequestDescribeConfigsResource>, version: number): void {
-  const flex = version >= 4;
-  w.int8((v.resourceType === undefined ? 0 : v.resourceType));
-  (flex ? w.compactString((v.resourceName === undefined ? '' : v.resourceName)) : w.string((v.resourceName === undefined ? '' : v.resourceName)));
-  { const a = (v.configurationKeys === undefined ? [] : v.configurationKeys); w.arrayLength(a == null ? null : a.length, flex); if (a != null) for (const e of a) (flex ? w.compactString(e) : w.string(e)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeConfigsRequest {
   /** The resources whose configurations we want to describe.; versions 0+ */
   resources: DescribeConfigsRequestDescribeConfigsResource[];
@@ -58,35 +28,6 @@ export interface DescribeConfigsRequest {
   includeDocumentation: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeConfigsRequestDefault(): DescribeConfigsRequest {
-
-  return { resources: [], includeSynonyms: false, includeDocumentation: false };
-
-}
-
-export function decodeDescribeConfigsRequest(r: Reader, version: number): DescribeConfigsRequest {
-  const flex = version >= 4;
-  const o = DescribeConfigsRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Resources is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeConfigsRequestDescribeConfigsResource(r, version); o.resources = a; }
-  if (version >= 1) { o.includeSynonyms = r.bool(); }
-  if (version >= 3) { o.includeDocumentation = r.bool(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeConfigsRequest(w: Writer, v: Input<DescribeConfigsRequest>, version: number): void {
-  const flex = version >= 4;
-  { const a = (v.resources === undefined ? [] : v.resources); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeConfigsRequestDescribeConfigsResource(w, e, version); }
-  if (version >= 1) { w.bool((v.includeSynonyms === undefined ? false : v.includeSynonyms)); }
-  if (version >= 3) { w.bool((v.includeDocumentation === undefined ? false : v.includeDocumentation)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DescribeConfigsResponseDescribeConfigsResult {
   /** The error code, or 0 if we were able to successfully describe the configurations.; versions 0+ */
@@ -101,39 +42,6 @@ export interface DescribeConfigsResponseDescribeConfigsResult {
   configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeConfigsResponseDescribeConfigsResultDefault(): DescribeConfigsResponseDescribeConfigsResult {
-
-  return { errorCode: 0, errorMessage: '', resourceType: 0, resourceName: '', configs: [] };
-
-}
-
-export function decodeDescribeConfigsResponseDescribeConfigsResult(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsResult {
-  const flex = version >= 4;
-  const o = DescribeConfigsResponseDescribeConfigsResultDefault();
-  o.errorCode = r.int16();
-  o.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  o.resourceType = r.int8();
-  o.resourceName = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Configs is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeConfigsResponseDescribeConfigsResourceResult(r, version); o.configs = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeConfigsResponseDescribeConfigsResult(w: Writer, v: Input<DescribeConfigsResponseDescribeConfigsResult>, version: number): void {
-  const flex = version >= 4;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage)));
-  w.int8((v.resourceType === undefined ? 0 : v.resourceType));
-  (flex ? w.compactString((v.resourceName === undefined ? '' : v.resourceName)) : w.string((v.resourceName === undefined ? '' : v.resourceName)));
-  { const a = (v.configs === undefined ? [] : v.configs); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeConfigsResponseDescribeConfigsResourceResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeConfigsResponseDescribeConfigsResourceResult {
@@ -159,45 +67,6 @@ export interface DescribeConfigsResponseDescribeConfigsResourceResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeConfigsResponseDescribeConfigsResourceResultDefault(): DescribeConfigsResponseDescribeConfigsResourceResult {
-
-  return { name: '', value: '', readOnly: false, isDefault: false, configSource: -1, isSensitive: false, synonyms: [], configType: 0, documentation: '' };
-
-}
-
-export function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsResourceResult {
-  const flex = version >= 4;
-  const o = DescribeConfigsResponseDescribeConfigsResourceResultDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  o.value = (flex ? r.compactNullableString() : r.nullableString());
-  o.readOnly = r.bool();
-  if (version <= 0) { o.isDefault = r.bool(); }
-  if (version >= 1) { o.configSource = r.int8(); }
-  o.isSensitive = r.bool();
-  if (version >= 1) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array Synonyms is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeConfigsResponseDescribeConfigsSynonym(r, version); o.synonyms = a; } }
-  if (version >= 3) { o.configType = r.int8(); }
-  if (version >= 3) { o.documentation = (flex ? r.compactNullableString() : r.nullableString()); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v: Input<DescribeConfigsResponseDescribeConfigsResourceResult>, version: number): void {
-  const flex = version >= 4;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  (flex ? w.compactNullableString((v.value === undefined ? '' : v.value)) : w.nullableString((v.value === undefined ? '' : v.value)));
-  w.bool((v.readOnly === undefined ? false : v.readOnly));
-  if (version <= 0) { w.bool((v.isDefault === undefined ? false : v.isDefault)); }
-  if (version >= 1) { w.int8((v.configSource === undefined ? -1 : v.configSource)); }
-  w.bool((v.isSensitive === undefined ? false : v.isSensitive));
-  if (version >= 1) { { const a = (v.synonyms === undefined ? [] : v.synonyms); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeConfigsResponseDescribeConfigsSynonym(w, e, version); } }
-  if (version >= 3) { w.int8((v.configType === undefined ? 0 : v.configType)); }
-  if (version >= 3) { (flex ? w.compactNullableString((v.documentation === undefined ? '' : v.documentation)) : w.nullableString((v.documentation === undefined ? '' : v.documentation))); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeConfigsResponseDescribeConfigsSynonym {
   /** The synonym name.; versions 1+ */
   name: string;
@@ -209,33 +78,6 @@ export interface DescribeConfigsResponseDescribeConfigsSynonym {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeConfigsResponseDescribeConfigsSynonymDefault(): DescribeConfigsResponseDescribeConfigsSynonym {
-
-  return { name: '', value: '', source: 0 };
-
-}
-
-export function decodeDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsSynonym {
-  const flex = version >= 4;
-  const o = DescribeConfigsResponseDescribeConfigsSynonymDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  o.value = (flex ? r.compactNullableString() : r.nullableString());
-  o.source = r.int8();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, v: Input<DescribeConfigsResponseDescribeConfigsSynonym>, version: number): void {
-  const flex = version >= 4;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  (flex ? w.compactNullableString((v.value === undefined ? '' : v.value)) : w.nullableString((v.value === undefined ? '' : v.value)));
-  w.int8((v.source === undefined ? 0 : v.source));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeConfigsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -244,30 +86,16 @@ export interface DescribeConfigsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeConfigsResponseDefault(): DescribeConfigsResponse {
-
-  return { throttleTimeMs: 0, results: [] };
-
-}
-
-export function decodeDescribeConfigsResponse(r: Reader, version: number): DescribeConfigsResponse {
-  const flex = version >= 4;
-  const o = DescribeConfigsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeConfigsResponseDescribeConfigsResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeConfigsResponse(w: Writer, v: Input<DescribeConfigsResponse>, version: number): void {
-  const flex = version >= 4;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeConfigsResponseDescribeConfigsResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeConfigsRequestDescribeConfigsResourceDefault, decodeDescribeConfigsRequestDescribeConfigsResource,
+  encodeDescribeConfigsRequestDescribeConfigsResource, DescribeConfigsRequestDefault,
+  decodeDescribeConfigsRequest, encodeDescribeConfigsRequest,
+  DescribeConfigsResponseDescribeConfigsResultDefault, decodeDescribeConfigsResponseDescribeConfigsResult,
+  encodeDescribeConfigsResponseDescribeConfigsResult,
+  DescribeConfigsResponseDescribeConfigsResourceResultDefault,
+  decodeDescribeConfigsResponseDescribeConfigsResourceResult,
+  encodeDescribeConfigsResponseDescribeConfigsResourceResult,
+  DescribeConfigsResponseDescribeConfigsSynonymDefault, decodeDescribeConfigsResponseDescribeConfigsSynonym,
+  encodeDescribeConfigsResponseDescribeConfigsSynonym, DescribeConfigsResponseDefault,
+  decodeDescribeConfigsResponse, encodeDescribeConfigsResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
   /** The owner principal type.; versions 0+ */
@@ -19,60 +17,11 @@ export interface DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeDelegationTokenRequestDescribeDelegationTokenOwnerDefault(): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
-
-  return { principalType: '', principalName: '' };
-
-}
-
-export function decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r: Reader, version: number): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
-  const flex = version >= 2;
-  const o = DescribeDelegationTokenRequestDescribeDelegationTokenOwnerDefault();
-  o.principalType = (flex ? r.compactString() : r.string());
-  o.principalName = (flex ? r.compactString() : r.string());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Writer, v: Input<DescribeDelegationTokenRequestDescribeDelegationTokenOwner>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.principalType === undefined ? '' : v.principalType)) : w.string((v.principalType === undefined ? '' : v.principalType)));
-  (flex ? w.compactString((v.principalName === undefined ? '' : v.principalName)) : w.string((v.principalName === undefined ? '' : v.principalName)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeDelegationTokenRequest {
   /** Each owner that we want to describe delegation tokens for, or null to describe all tokens.; versions 0+; nullable 0+ */
   owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeDelegationTokenRequestDefault(): DescribeDelegationTokenRequest {
-
-  return { owners: [] };
-
-}
-
-export function decodeDescribeDelegationTokenRequest(r: Reader, version: number): DescribeDelegationTokenRequest {
-  const flex = version >= 2;
-  const o = DescribeDelegationTokenRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) o.owners = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version); o.owners = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeDelegationTokenRequest(w: Writer, v: Input<DescribeDelegationTokenRequest>, version: number): void {
-  const flex = version >= 2;
-  { const a = (v.owners === undefined ? [] : v.owners); w.arrayLength(a == null ? null : a.length, flex); if (a != null) for (const e of a) encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DescribeDelegationTokenResponseDescribedDelegationToken {
   /** The token principal type.; versions 0+ */
@@ -99,49 +48,6 @@ export interface DescribeDelegationTokenResponseDescribedDelegationToken {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeDelegationTokenResponseDescribedDelegationTokenDefault(): DescribeDelegationTokenResponseDescribedDelegationToken {
-
-  return { principalType: '', principalName: '', tokenRequesterPrincipalType: '', tokenRequesterPrincipalName: '', issueTimestamp: 0, expiryTimestamp: 0, maxTimestamp: 0, tokenId: '', hmac: EMPTY, renewers: [] };
-
-}
-
-export function decodeDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader, version: number): DescribeDelegationTokenResponseDescribedDelegationToken {
-  const flex = version >= 2;
-  const o = DescribeDelegationTokenResponseDescribedDelegationTokenDefault();
-  o.principalType = (flex ? r.compactString() : r.string());
-  o.principalName = (flex ? r.compactString() : r.string());
-  if (version >= 3) { o.tokenRequesterPrincipalType = r.compactString(); }
-  if (version >= 3) { o.tokenRequesterPrincipalName = r.compactString(); }
-  o.issueTimestamp = r.int64();
-  o.expiryTimestamp = r.int64();
-  o.maxTimestamp = r.int64();
-  o.tokenId = (flex ? r.compactString() : r.string());
-  o.hmac = (flex ? r.compactBytes() : r.bytes());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Renewers is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version); o.renewers = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer, v: Input<DescribeDelegationTokenResponseDescribedDelegationToken>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.principalType === undefined ? '' : v.principalType)) : w.string((v.principalType === undefined ? '' : v.principalType)));
-  (flex ? w.compactString((v.principalName === undefined ? '' : v.principalName)) : w.string((v.principalName === undefined ? '' : v.principalName)));
-  if (version >= 3) { w.compactString((v.tokenRequesterPrincipalType === undefined ? '' : v.tokenRequesterPrincipalType)); }
-  if (version >= 3) { w.compactString((v.tokenRequesterPrincipalName === undefined ? '' : v.tokenRequesterPrincipalName)); }
-  w.int64((v.issueTimestamp === undefined ? 0 : v.issueTimestamp));
-  w.int64((v.expiryTimestamp === undefined ? 0 : v.expiryTimestamp));
-  w.int64((v.maxTimestamp === undefined ? 0 : v.maxTimestamp));
-  (flex ? w.compactString((v.tokenId === undefined ? '' : v.tokenId)) : w.string((v.tokenId === undefined ? '' : v.tokenId)));
-  (flex ? w.compactBytes((v.hmac === undefined ? EMPTY : v.hmac)) : w.bytes((v.hmac === undefined ? EMPTY : v.hmac)));
-  { const a = (v.renewers === undefined ? [] : v.renewers); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
   /** The renewer principal type.; versions 0+ */
   principalType: string;
@@ -149,31 +55,6 @@ export interface DescribeDelegationTokenResponseDescribedDelegationTokenRenewer 
   principalName: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeDelegationTokenResponseDescribedDelegationTokenRenewerDefault(): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
-
-  return { principalType: '', principalName: '' };
-
-}
-
-export function decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r: Reader, version: number): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
-  const flex = version >= 2;
-  const o = DescribeDelegationTokenResponseDescribedDelegationTokenRenewerDefault();
-  o.principalType = (flex ? r.compactString() : r.string());
-  o.principalName = (flex ? r.compactString() : r.string());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w: Writer, v: Input<DescribeDelegationTokenResponseDescribedDelegationTokenRenewer>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.principalType === undefined ? '' : v.principalType)) : w.string((v.principalType === undefined ? '' : v.principalType)));
-  (flex ? w.compactString((v.principalName === undefined ? '' : v.principalName)) : w.string((v.principalName === undefined ? '' : v.principalName)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeDelegationTokenResponse {
@@ -186,32 +67,17 @@ export interface DescribeDelegationTokenResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeDelegationTokenResponseDefault(): DescribeDelegationTokenResponse {
-
-  return { errorCode: 0, tokens: [], throttleTimeMs: 0 };
-
-}
-
-export function decodeDescribeDelegationTokenResponse(r: Reader, version: number): DescribeDelegationTokenResponse {
-  const flex = version >= 2;
-  const o = DescribeDelegationTokenResponseDefault();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Tokens is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeDelegationTokenResponseDescribedDelegationToken(r, version); o.tokens = a; }
-  o.throttleTimeMs = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeDelegationTokenResponse(w: Writer, v: Input<DescribeDelegationTokenResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.tokens === undefined ? [] : v.tokens); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeDelegationTokenResponseDescribedDelegationToken(w, e, version); }
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeDelegationTokenRequestDescribeDelegationTokenOwnerDefault,
+  decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner,
+  encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner, DescribeDelegationTokenRequestDefault,
+  decodeDescribeDelegationTokenRequest, encodeDescribeDelegationTokenRequest,
+  DescribeDelegationTokenResponseDescribedDelegationTokenDefault,
+  decodeDescribeDelegationTokenResponseDescribedDelegationToken,
+  encodeDescribeDelegationTokenResponseDescribedDelegationToken,
+  DescribeDelegationTokenResponseDescribedDelegationTokenRenewerDefault,
+  decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer,
+  encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer,
+  DescribeDelegationTokenResponseDefault, decodeDescribeDelegationTokenResponse,
+  encodeDescribeDelegationTokenResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeGroupsRequest {
   /** The names of the groups to describe.; versions 0+; entity groupId */
@@ -17,33 +15,6 @@ export interface DescribeGroupsRequest {
   includeAuthorizedOperations: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeGroupsRequestDefault(): DescribeGroupsRequest {
-
-  return { groups: [], includeAuthorizedOperations: false };
-
-}
-
-export function decodeDescribeGroupsRequest(r: Reader, version: number): DescribeGroupsRequest {
-  const flex = version >= 5;
-  const o = DescribeGroupsRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Groups is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = (flex ? r.compactString() : r.string()); o.groups = a; }
-  if (version >= 3) { o.includeAuthorizedOperations = r.bool(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeGroupsRequest(w: Writer, v: Input<DescribeGroupsRequest>, version: number): void {
-  const flex = version >= 5;
-  { const a = (v.groups === undefined ? [] : v.groups); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) (flex ? w.compactString(e) : w.string(e)); }
-  if (version >= 3) { w.bool((v.includeAuthorizedOperations === undefined ? false : v.includeAuthorizedOperations)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DescribeGroupsResponseDescribedGroup {
   /** The describe error, or 0 if there was no error.; versions 0+ */
@@ -66,45 +37,6 @@ export interface DescribeGroupsResponseDescribedGroup {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeGroupsResponseDescribedGroupDefault(): DescribeGroupsResponseDescribedGroup {
-
-  return { errorCode: 0, errorMessage: null, groupId: '', groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 };
-
-}
-
-export function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number): DescribeGroupsResponseDescribedGroup {
-  const flex = version >= 5;
-  const o = DescribeGroupsResponseDescribedGroupDefault();
-  o.errorCode = r.int16();
-  if (version >= 6) { o.errorMessage = r.compactNullableString(); }
-  o.groupId = (flex ? r.compactString() : r.string());
-  o.groupState = (flex ? r.compactString() : r.string());
-  o.protocolType = (flex ? r.compactString() : r.string());
-  o.protocolData = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Members is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeGroupsResponseDescribedGroupMember(r, version); o.members = a; }
-  if (version >= 3) { o.authorizedOperations = r.int32(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeGroupsResponseDescribedGroup(w: Writer, v: Input<DescribeGroupsResponseDescribedGroup>, version: number): void {
-  const flex = version >= 5;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (version >= 6) { w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage)); }
-  (flex ? w.compactString((v.groupId === undefined ? '' : v.groupId)) : w.string((v.groupId === undefined ? '' : v.groupId)));
-  (flex ? w.compactString((v.groupState === undefined ? '' : v.groupState)) : w.string((v.groupState === undefined ? '' : v.groupState)));
-  (flex ? w.compactString((v.protocolType === undefined ? '' : v.protocolType)) : w.string((v.protocolType === undefined ? '' : v.protocolType)));
-  (flex ? w.compactString((v.protocolData === undefined ? '' : v.protocolData)) : w.string((v.protocolData === undefined ? '' : v.protocolData)));
-  { const a = (v.members === undefined ? [] : v.members); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeGroupsResponseDescribedGroupMember(w, e, version); }
-  if (version >= 3) { w.int32((v.authorizedOperations === undefined ? -2147483648 : v.authorizedOperations)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeGroupsResponseDescribedGroupMember {
   /** The member id.; versions 0+ */
   memberId: string;
@@ -122,39 +54,6 @@ export interface DescribeGroupsResponseDescribedGroupMember {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeGroupsResponseDescribedGroupMemberDefault(): DescribeGroupsResponseDescribedGroupMember {
-
-  return { memberId: '', groupInstanceId: null, clientId: '', clientHost: '', memberMetadata: EMPTY, memberAssignment: EMPTY };
-
-}
-
-export function decodeDescribeGroupsResponseDescribedGroupMember(r: Reader, version: number): DescribeGroupsResponseDescribedGroupMember {
-  const flex = version >= 5;
-  const o = DescribeGroupsResponseDescribedGroupMemberDefault();
-  o.memberId = (flex ? r.compactString() : r.string());
-  if (version >= 4) { o.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString()); }
-  o.clientId = (flex ? r.compactString() : r.string());
-  o.clientHost = (flex ? r.compactString() : r.string());
-  o.memberMetadata = (flex ? r.compactBytes() : r.bytes());
-  o.memberAssignment = (flex ? r.compactBytes() : r.bytes());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeGroupsResponseDescribedGroupMember(w: Writer, v: Input<DescribeGroupsResponseDescribedGroupMember>, version: number): void {
-  const flex = version >= 5;
-  (flex ? w.compactString((v.memberId === undefined ? '' : v.memberId)) : w.string((v.memberId === undefined ? '' : v.memberId)));
-  if (version >= 4) { (flex ? w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)) : w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId))); }
-  (flex ? w.compactString((v.clientId === undefined ? '' : v.clientId)) : w.string((v.clientId === undefined ? '' : v.clientId)));
-  (flex ? w.compactString((v.clientHost === undefined ? '' : v.clientHost)) : w.string((v.clientHost === undefined ? '' : v.clientHost)));
-  (flex ? w.compactBytes((v.memberMetadata === undefined ? EMPTY : v.memberMetadata)) : w.bytes((v.memberMetadata === undefined ? EMPTY : v.memberMetadata)));
-  (flex ? w.compactBytes((v.memberAssignment === undefined ? EMPTY : v.memberAssignment)) : w.bytes((v.memberAssignment === undefined ? EMPTY : v.memberAssignment)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeGroupsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 1+; ignorable */
   throttleTimeMs: number;
@@ -163,30 +62,10 @@ export interface DescribeGroupsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeGroupsResponseDefault(): DescribeGroupsResponse {
-
-  return { throttleTimeMs: 0, groups: [] };
-
-}
-
-export function decodeDescribeGroupsResponse(r: Reader, version: number): DescribeGroupsResponse {
-  const flex = version >= 5;
-  const o = DescribeGroupsResponseDefault();
-  if (version >= 1) { o.throttleTimeMs = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Groups is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeGroupsResponseDescribedGroup(r, version); o.groups = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeGroupsResponse(w: Writer, v: Input<DescribeGroupsResponse>, version: number): void {
-  const flex = version >= 5;
-  if (version >= 1) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  { const a = (v.groups === undefined ? [] : v.groups); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeGroupsResponseDescribedGroup(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeGroupsRequestDefault, decodeDescribeGroupsRequest, encodeDescribeGroupsRequest,
+  DescribeGroupsResponseDescribedGroupDefault, decodeDescribeGroupsResponseDescribedGroup,
+  encodeDescribeGroupsResponseDescribedGroup, DescribeGroupsResponseDescribedGroupMemberDefault,
+  decodeDescribeGroupsResponseDescribedGroupMember, encodeDescribeGroupsResponseDescribedGroupMember,
+  DescribeGroupsResponseDefault, decodeDescribeGroupsResponse, encodeDescribeGroupsResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeLogDirsRequestDescribableLogDirTopic {
   /** The topic name.; versions 0+; entity topicName */
@@ -19,62 +17,11 @@ export interface DescribeLogDirsRequestDescribableLogDirTopic {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeLogDirsRequestDescribableLogDirTopicDefault(): DescribeLogDirsRequestDescribableLogDirTopic {
-
-  return { topic: '', partitions: [] };
-
-}
-
-export function decodeDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, version: number): DescribeLogDirsRequestDescribableLogDirTopic {
-  const flex = version >= 2;
-  const o = DescribeLogDirsRequestDescribableLogDirTopicDefault();
-  o.topic = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, v: Input<DescribeLogDirsRequestDescribableLogDirTopic>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.topic === undefined ? '' : v.topic)) : w.string((v.topic === undefined ? '' : v.topic)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeLogDirsRequest {
   /** Each topic that we want to describe log directories for, or null for all topics.; versions 0+; nullable 0+ */
   topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeLogDirsRequestDefault(): DescribeLogDirsRequest {
-
-  return { topics: [] };
-
-}
-
-export function decodeDescribeLogDirsRequest(r: Reader, version: number): DescribeLogDirsRequest {
-  const flex = version >= 2;
-  const o = DescribeLogDirsRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) o.topics = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeLogDirsRequestDescribableLogDirTopic(r, version); o.topics = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeLogDirsRequest(w: Writer, v: Input<DescribeLogDirsRequest>, version: number): void {
-  const flex = version >= 2;
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? null : a.length, flex); if (a != null) for (const e of a) encodeDescribeLogDirsRequestDescribableLogDirTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DescribeLogDirsResponseDescribeLogDirsResult {
   /** The error code, or 0 if there was no error.; versions 0+ */
@@ -91,39 +38,6 @@ export interface DescribeLogDirsResponseDescribeLogDirsResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeLogDirsResponseDescribeLogDirsResultDefault(): DescribeLogDirsResponseDescribeLogDirsResult {
-
-  return { errorCode: 0, logDir: '', topics: [], totalBytes: -1, usableBytes: -1 };
-
-}
-
-export function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsResult {
-  const flex = version >= 2;
-  const o = DescribeLogDirsResponseDescribeLogDirsResultDefault();
-  o.errorCode = r.int16();
-  o.logDir = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, version); o.topics = a; }
-  if (version >= 4) { o.totalBytes = r.int64(); }
-  if (version >= 4) { o.usableBytes = r.int64(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, v: Input<DescribeLogDirsResponseDescribeLogDirsResult>, version: number): void {
-  const flex = version >= 2;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactString((v.logDir === undefined ? '' : v.logDir)) : w.string((v.logDir === undefined ? '' : v.logDir)));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeLogDirsResponseDescribeLogDirsTopic(w, e, version); }
-  if (version >= 4) { w.int64((v.totalBytes === undefined ? -1 : v.totalBytes)); }
-  if (version >= 4) { w.int64((v.usableBytes === undefined ? -1 : v.usableBytes)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeLogDirsResponseDescribeLogDirsTopic {
   /** The topic name.; versions 0+; entity topicName */
   name: string;
@@ -131,33 +45,6 @@ export interface DescribeLogDirsResponseDescribeLogDirsTopic {
   partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeLogDirsResponseDescribeLogDirsTopicDefault(): DescribeLogDirsResponseDescribeLogDirsTopic {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsTopic {
-  const flex = version >= 2;
-  const o = DescribeLogDirsResponseDescribeLogDirsTopicDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeLogDirsResponseDescribeLogDirsPartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, v: Input<DescribeLogDirsResponseDescribeLogDirsTopic>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeLogDirsResponseDescribeLogDirsPartition {
@@ -173,35 +60,6 @@ export interface DescribeLogDirsResponseDescribeLogDirsPartition {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeLogDirsResponseDescribeLogDirsPartitionDefault(): DescribeLogDirsResponseDescribeLogDirsPartition {
-
-  return { partitionIndex: 0, partitionSize: 0, offsetLag: 0, isFutureKey: false };
-
-}
-
-export function decodeDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsPartition {
-  const flex = version >= 2;
-  const o = DescribeLogDirsResponseDescribeLogDirsPartitionDefault();
-  o.partitionIndex = r.int32();
-  o.partitionSize = r.int64();
-  o.offsetLag = r.int64();
-  o.isFutureKey = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, v: Input<DescribeLogDirsResponseDescribeLogDirsPartition>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int64((v.partitionSize === undefined ? 0 : v.partitionSize));
-  w.int64((v.offsetLag === undefined ? 0 : v.offsetLag));
-  w.bool((v.isFutureKey === undefined ? false : v.isFutureKey));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeLogDirsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -212,32 +70,15 @@ export interface DescribeLogDirsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeLogDirsResponseDefault(): DescribeLogDirsResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, results: [] };
-
-}
-
-export function decodeDescribeLogDirsResponse(r: Reader, version: number): DescribeLogDirsResponse {
-  const flex = version >= 2;
-  const o = DescribeLogDirsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  if (version >= 3) { o.errorCode = r.int16(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeLogDirsResponseDescribeLogDirsResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeLogDirsResponse(w: Writer, v: Input<DescribeLogDirsResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  if (version >= 3) { w.int16((v.errorCode === undefined ? 0 : v.errorCode)); }
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeDescribeLogDirsResponseDescribeLogDirsResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeLogDirsRequestDescribableLogDirTopicDefault, decodeDescribeLogDirsRequestDescribableLogDirTopic,
+  encodeDescribeLogDirsRequestDescribableLogDirTopic, DescribeLogDirsRequestDefault,
+  decodeDescribeLogDirsRequest, encodeDescribeLogDirsRequest,
+  DescribeLogDirsResponseDescribeLogDirsResultDefault, decodeDescribeLogDirsResponseDescribeLogDirsResult,
+  encodeDescribeLogDirsResponseDescribeLogDirsResult, DescribeLogDirsResponseDescribeLogDirsTopicDefault,
+  decodeDescribeLogDirsResponseDescribeLogDirsTopic, encodeDescribeLogDirsResponseDescribeLogDirsTopic,
+  DescribeLogDirsResponseDescribeLogDirsPartitionDefault,
+  decodeDescribeLogDirsResponseDescribeLogDirsPartition,
+  encodeDescribeLogDirsResponseDescribeLogDirsPartition, DescribeLogDirsResponseDefault,
+  decodeDescribeLogDirsResponse, encodeDescribeLogDirsResponse,
+} from './codecs.js';

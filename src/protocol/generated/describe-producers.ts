@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeProducersRequestTopicRequest {
   /** The topic name.; versions 0+; entity topicName */
@@ -19,63 +17,11 @@ export interface DescribeProducersRequestTopicRequest {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeProducersRequestTopicRequestDefault(): DescribeProducersRequestTopicRequest {
-
-  return { name: '', partitionIndexes: [] };
-
-}
-
-export function decodeDescribeProducersRequestTopicRequest(r: Reader, version: number): DescribeProducersRequestTopicRequest {
-  const flex = version >= 0;
-  const o = DescribeProducersRequestTopicRequestDefault();
-  o.name = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionIndexes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitionIndexes = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeProducersRequestTopicRequest(w: Writer, v: Input<DescribeProducersRequestTopicRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  { const a = (v.partitionIndexes === undefined ? [] : v.partitionIndexes); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeProducersRequest {
   /** The topics to list producers for.; versions 0+ */
   topics: DescribeProducersRequestTopicRequest[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeProducersRequestDefault(): DescribeProducersRequest {
-
-  return { topics: [] };
-
-}
-
-export function decodeDescribeProducersRequest(r: Reader, version: number): DescribeProducersRequest {
-  const flex = version >= 0;
-  const o = DescribeProducersRequestDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeProducersRequestTopicRequest(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeProducersRequest(w: Writer, v: Input<DescribeProducersRequest>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeProducersRequestTopicRequest(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DescribeProducersResponseTopicResponse {
   /** The topic name.; versions 0+; entity topicName */
@@ -84,33 +30,6 @@ export interface DescribeProducersResponseTopicResponse {
   partitions: DescribeProducersResponsePartitionResponse[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeProducersResponseTopicResponseDefault(): DescribeProducersResponseTopicResponse {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeDescribeProducersResponseTopicResponse(r: Reader, version: number): DescribeProducersResponseTopicResponse {
-  const flex = version >= 0;
-  const o = DescribeProducersResponseTopicResponseDefault();
-  o.name = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeProducersResponsePartitionResponse(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeProducersResponseTopicResponse(w: Writer, v: Input<DescribeProducersResponseTopicResponse>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeProducersResponsePartitionResponse(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeProducersResponsePartitionResponse {
@@ -124,37 +43,6 @@ export interface DescribeProducersResponsePartitionResponse {
   activeProducers: DescribeProducersResponseProducerState[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeProducersResponsePartitionResponseDefault(): DescribeProducersResponsePartitionResponse {
-
-  return { partitionIndex: 0, errorCode: 0, errorMessage: null, activeProducers: [] };
-
-}
-
-export function decodeDescribeProducersResponsePartitionResponse(r: Reader, version: number): DescribeProducersResponsePartitionResponse {
-  const flex = version >= 0;
-  const o = DescribeProducersResponsePartitionResponseDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array ActiveProducers is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeProducersResponseProducerState(r, version); o.activeProducers = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeProducersResponsePartitionResponse(w: Writer, v: Input<DescribeProducersResponsePartitionResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  { const a = (v.activeProducers === undefined ? [] : v.activeProducers); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeProducersResponseProducerState(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeProducersResponseProducerState {
@@ -174,39 +62,6 @@ export interface DescribeProducersResponseProducerState {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeProducersResponseProducerStateDefault(): DescribeProducersResponseProducerState {
-
-  return { producerId: 0, producerEpoch: 0, lastSequence: -1, lastTimestamp: -1, coordinatorEpoch: 0, currentTxnStartOffset: -1 };
-
-}
-
-export function decodeDescribeProducersResponseProducerState(r: Reader, version: number): DescribeProducersResponseProducerState {
-  const flex = version >= 0;
-  const o = DescribeProducersResponseProducerStateDefault();
-  o.producerId = r.int64();
-  o.producerEpoch = r.int32();
-  o.lastSequence = r.int32();
-  o.lastTimestamp = r.int64();
-  o.coordinatorEpoch = r.int32();
-  o.currentTxnStartOffset = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeProducersResponseProducerState(w: Writer, v: Input<DescribeProducersResponseProducerState>, version: number): void {
-  const flex = version >= 0;
-  w.int64((v.producerId === undefined ? 0 : v.producerId));
-  w.int32((v.producerEpoch === undefined ? 0 : v.producerEpoch));
-  w.int32((v.lastSequence === undefined ? -1 : v.lastSequence));
-  w.int64((v.lastTimestamp === undefined ? -1 : v.lastTimestamp));
-  w.int32((v.coordinatorEpoch === undefined ? 0 : v.coordinatorEpoch));
-  w.int64((v.currentTxnStartOffset === undefined ? -1 : v.currentTxnStartOffset));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeProducersResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -215,30 +70,13 @@ export interface DescribeProducersResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeProducersResponseDefault(): DescribeProducersResponse {
-
-  return { throttleTimeMs: 0, topics: [] };
-
-}
-
-export function decodeDescribeProducersResponse(r: Reader, version: number): DescribeProducersResponse {
-  const flex = version >= 0;
-  const o = DescribeProducersResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeProducersResponseTopicResponse(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeProducersResponse(w: Writer, v: Input<DescribeProducersResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeProducersResponseTopicResponse(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeProducersRequestTopicRequestDefault, decodeDescribeProducersRequestTopicRequest,
+  encodeDescribeProducersRequestTopicRequest, DescribeProducersRequestDefault, decodeDescribeProducersRequest,
+  encodeDescribeProducersRequest, DescribeProducersResponseTopicResponseDefault,
+  decodeDescribeProducersResponseTopicResponse, encodeDescribeProducersResponseTopicResponse,
+  DescribeProducersResponsePartitionResponseDefault, decodeDescribeProducersResponsePartitionResponse,
+  encodeDescribeProducersResponsePartitionResponse, DescribeProducersResponseProducerStateDefault,
+  decodeDescribeProducersResponseProducerState, encodeDescribeProducersResponseProducerState,
+  DescribeProducersResponseDefault, decodeDescribeProducersResponse, encodeDescribeProducersResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeQuorumRequestTopicData {
   /** The topic name.; versions 0+; entity topicName */
@@ -19,33 +17,6 @@ export interface DescribeQuorumRequestTopicData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeQuorumRequestTopicDataDefault(): DescribeQuorumRequestTopicData {
-
-  return { topicName: '', partitions: [] };
-
-}
-
-export function decodeDescribeQuorumRequestTopicData(r: Reader, version: number): DescribeQuorumRequestTopicData {
-  const flex = version >= 0;
-  const o = DescribeQuorumRequestTopicDataDefault();
-  o.topicName = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeQuorumRequestPartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeQuorumRequestTopicData(w: Writer, v: Input<DescribeQuorumRequestTopicData>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeQuorumRequestPartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeQuorumRequestPartitionData {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
@@ -53,59 +24,11 @@ export interface DescribeQuorumRequestPartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeQuorumRequestPartitionDataDefault(): DescribeQuorumRequestPartitionData {
-
-  return { partitionIndex: 0 };
-
-}
-
-export function decodeDescribeQuorumRequestPartitionData(r: Reader, version: number): DescribeQuorumRequestPartitionData {
-  const flex = version >= 0;
-  const o = DescribeQuorumRequestPartitionDataDefault();
-  o.partitionIndex = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeQuorumRequestPartitionData(w: Writer, v: Input<DescribeQuorumRequestPartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeQuorumRequest {
   /** The topics to describe.; versions 0+ */
   topics: DescribeQuorumRequestTopicData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeQuorumRequestDefault(): DescribeQuorumRequest {
-
-  return { topics: [] };
-
-}
-
-export function decodeDescribeQuorumRequest(r: Reader, version: number): DescribeQuorumRequest {
-  const flex = version >= 0;
-  const o = DescribeQuorumRequestDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeQuorumRequestTopicData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeQuorumRequest(w: Writer, v: Input<DescribeQuorumRequest>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeQuorumRequestTopicData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DescribeQuorumResponseReplicaState {
   /** The ID of the replica.; versions 0+; entity brokerId */
@@ -122,37 +45,6 @@ export interface DescribeQuorumResponseReplicaState {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeQuorumResponseReplicaStateDefault(): DescribeQuorumResponseReplicaState {
-
-  return { replicaId: 0, replicaDirectoryId: ZERO_UUID, logEndOffset: 0, lastFetchTimestamp: -1, lastCaughtUpTimestamp: -1 };
-
-}
-
-export function decodeDescribeQuorumResponseReplicaState(r: Reader, version: number): DescribeQuorumResponseReplicaState {
-  const flex = version >= 0;
-  const o = DescribeQuorumResponseReplicaStateDefault();
-  o.replicaId = r.int32();
-  if (version >= 2) { o.replicaDirectoryId = r.uuid(); }
-  o.logEndOffset = r.int64();
-  if (version >= 1) { o.lastFetchTimestamp = r.int64(); }
-  if (version >= 1) { o.lastCaughtUpTimestamp = r.int64(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeQuorumResponseReplicaState(w: Writer, v: Input<DescribeQuorumResponseReplicaState>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.replicaId === undefined ? 0 : v.replicaId));
-  if (version >= 2) { w.uuid((v.replicaDirectoryId === undefined ? ZERO_UUID : v.replicaDirectoryId)); }
-  w.int64((v.logEndOffset === undefined ? 0 : v.logEndOffset));
-  if (version >= 1) { w.int64((v.lastFetchTimestamp === undefined ? -1 : v.lastFetchTimestamp)); }
-  if (version >= 1) { w.int64((v.lastCaughtUpTimestamp === undefined ? -1 : v.lastCaughtUpTimestamp)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeQuorumResponseTopicData {
   /** The topic name.; versions 0+; entity topicName */
   topicName: string;
@@ -160,33 +52,6 @@ export interface DescribeQuorumResponseTopicData {
   partitions: DescribeQuorumResponsePartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeQuorumResponseTopicDataDefault(): DescribeQuorumResponseTopicData {
-
-  return { topicName: '', partitions: [] };
-
-}
-
-export function decodeDescribeQuorumResponseTopicData(r: Reader, version: number): DescribeQuorumResponseTopicData {
-  const flex = version >= 0;
-  const o = DescribeQuorumResponseTopicDataDefault();
-  o.topicName = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeQuorumResponsePartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeQuorumResponseTopicData(w: Writer, v: Input<DescribeQuorumResponseTopicData>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeQuorumResponsePartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeQuorumResponsePartitionData {
@@ -210,47 +75,6 @@ export interface DescribeQuorumResponsePartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeQuorumResponsePartitionDataDefault(): DescribeQuorumResponsePartitionData {
-
-  return { partitionIndex: 0, errorCode: 0, errorMessage: '', leaderId: 0, leaderEpoch: 0, highWatermark: 0, currentVoters: [], observers: [] };
-
-}
-
-export function decodeDescribeQuorumResponsePartitionData(r: Reader, version: number): DescribeQuorumResponsePartitionData {
-  const flex = version >= 0;
-  const o = DescribeQuorumResponsePartitionDataDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  if (version >= 2) { o.errorMessage = r.compactNullableString(); }
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  o.highWatermark = r.int64();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array CurrentVoters is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeQuorumResponseReplicaState(r, version); o.currentVoters = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Observers is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeQuorumResponseReplicaState(r, version); o.observers = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeQuorumResponsePartitionData(w: Writer, v: Input<DescribeQuorumResponsePartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (version >= 2) { w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)); }
-  w.int32((v.leaderId === undefined ? 0 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  w.int64((v.highWatermark === undefined ? 0 : v.highWatermark));
-  { const a = (v.currentVoters === undefined ? [] : v.currentVoters); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeQuorumResponseReplicaState(w, e, version); }
-  { const a = (v.observers === undefined ? [] : v.observers); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeQuorumResponseReplicaState(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeQuorumResponseNode {
   /** The ID of the associated node.; versions 2+; entity brokerId */
   nodeId: number;
@@ -258,33 +82,6 @@ export interface DescribeQuorumResponseNode {
   listeners: DescribeQuorumResponseListener[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeQuorumResponseNodeDefault(): DescribeQuorumResponseNode {
-
-  return { nodeId: 0, listeners: [] };
-
-}
-
-export function decodeDescribeQuorumResponseNode(r: Reader, version: number): DescribeQuorumResponseNode {
-  const flex = version >= 0;
-  const o = DescribeQuorumResponseNodeDefault();
-  o.nodeId = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Listeners is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeQuorumResponseListener(r, version); o.listeners = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeQuorumResponseNode(w: Writer, v: Input<DescribeQuorumResponseNode>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.nodeId === undefined ? 0 : v.nodeId));
-  { const a = (v.listeners === undefined ? [] : v.listeners); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeQuorumResponseListener(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeQuorumResponseListener {
@@ -296,33 +93,6 @@ export interface DescribeQuorumResponseListener {
   port: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeQuorumResponseListenerDefault(): DescribeQuorumResponseListener {
-
-  return { name: '', host: '', port: 0 };
-
-}
-
-export function decodeDescribeQuorumResponseListener(r: Reader, version: number): DescribeQuorumResponseListener {
-  const flex = version >= 0;
-  const o = DescribeQuorumResponseListenerDefault();
-  o.name = r.compactString();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeQuorumResponseListener(w: Writer, v: Input<DescribeQuorumResponseListener>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeQuorumResponse {
@@ -337,34 +107,17 @@ export interface DescribeQuorumResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeQuorumResponseDefault(): DescribeQuorumResponse {
-
-  return { errorCode: 0, errorMessage: '', topics: [], nodes: [] };
-
-}
-
-export function decodeDescribeQuorumResponse(r: Reader, version: number): DescribeQuorumResponse {
-  const flex = version >= 0;
-  const o = DescribeQuorumResponseDefault();
-  o.errorCode = r.int16();
-  if (version >= 2) { o.errorMessage = r.compactNullableString(); }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeQuorumResponseTopicData(r, version); o.topics = a; }
-  if (version >= 2) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array Nodes is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeQuorumResponseNode(r, version); o.nodes = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeQuorumResponse(w: Writer, v: Input<DescribeQuorumResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (version >= 2) { w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeQuorumResponseTopicData(w, e, version); }
-  if (version >= 2) { { const a = (v.nodes === undefined ? [] : v.nodes); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeQuorumResponseNode(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeQuorumRequestTopicDataDefault, decodeDescribeQuorumRequestTopicData,
+  encodeDescribeQuorumRequestTopicData, DescribeQuorumRequestPartitionDataDefault,
+  decodeDescribeQuorumRequestPartitionData, encodeDescribeQuorumRequestPartitionData,
+  DescribeQuorumRequestDefault, decodeDescribeQuorumRequest, encodeDescribeQuorumRequest,
+  DescribeQuorumResponseReplicaStateDefault, decodeDescribeQuorumResponseReplicaState,
+  encodeDescribeQuorumResponseReplicaState, DescribeQuorumResponseTopicDataDefault,
+  decodeDescribeQuorumResponseTopicData, encodeDescribeQuorumResponseTopicData,
+  DescribeQuorumResponsePartitionDataDefault, decodeDescribeQuorumResponsePartitionData,
+  encodeDescribeQuorumResponsePartitionData, DescribeQuorumResponseNodeDefault,
+  decodeDescribeQuorumResponseNode, encodeDescribeQuorumResponseNode, DescribeQuorumResponseListenerDefault,
+  decodeDescribeQuorumResponseListener, encodeDescribeQuorumResponseListener, DescribeQuorumResponseDefault,
+  decodeDescribeQuorumResponse, encodeDescribeQuorumResponse,
+} from './codecs.js';

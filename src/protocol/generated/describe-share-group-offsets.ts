@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroup {
   /** The group identifier.; versions 0+; entity groupId */
@@ -17,32 +15,6 @@ export interface DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsReques
   topics: DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopic[] | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroupDefault(): DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroup {
-
-  return { groupId: '', topics: [] };
-
-}
-
-export function decodeDescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroup(r: Reader, version: number): DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroup {
-  const flex = version >= 0;
-  const o = DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroupDefault();
-  o.groupId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) o.topics = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopic(r, version); o.topics = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroup(w: Writer, v: Input<DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroup>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeDescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopic {
@@ -54,63 +26,11 @@ export interface DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsReques
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopicDefault(): DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopic {
-
-  return { topicName: '', partitions: [] };
-
-}
-
-export function decodeDescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopic(r: Reader, version: number): DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopic {
-  const flex = version >= 0;
-  const o = DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopicDefault();
-  o.topicName = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopic(w: Writer, v: Input<DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopic>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeShareGroupOffsetsRequest {
   /** The groups to describe offsets for.; versions 0+ */
   groups: DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroup[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeShareGroupOffsetsRequestDefault(): DescribeShareGroupOffsetsRequest {
-
-  return { groups: [] };
-
-}
-
-export function decodeDescribeShareGroupOffsetsRequest(r: Reader, version: number): DescribeShareGroupOffsetsRequest {
-  const flex = version >= 0;
-  const o = DescribeShareGroupOffsetsRequestDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Groups is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroup(r, version); o.groups = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeShareGroupOffsetsRequest(w: Writer, v: Input<DescribeShareGroupOffsetsRequest>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.groups === undefined ? [] : v.groups); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroup(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup {
   /** The group identifier.; versions 0+; entity groupId */
@@ -125,37 +45,6 @@ export interface DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsRespo
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroupDefault(): DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup {
-
-  return { groupId: '', topics: [], errorCode: 0, errorMessage: null };
-
-}
-
-export function decodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup(r: Reader, version: number): DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup {
-  const flex = version >= 0;
-  const o = DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroupDefault();
-  o.groupId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic(r, version); o.topics = a; }
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup(w: Writer, v: Input<DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic(w, e, version); }
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic {
   /** The topic name.; versions 0+; entity topicName */
   topicName: string;
@@ -165,35 +54,6 @@ export interface DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsRespo
   partitions: DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopicDefault(): DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic {
-
-  return { topicName: '', topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic(r: Reader, version: number): DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic {
-  const flex = version >= 0;
-  const o = DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopicDefault();
-  o.topicName = r.compactString();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic(w: Writer, v: Input<DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition {
@@ -211,37 +71,6 @@ export interface DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsRespo
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartitionDefault(): DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition {
-
-  return { partitionIndex: 0, startOffset: 0, leaderEpoch: 0, errorCode: 0, errorMessage: null };
-
-}
-
-export function decodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition(r: Reader, version: number): DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition {
-  const flex = version >= 0;
-  const o = DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartitionDefault();
-  o.partitionIndex = r.int32();
-  o.startOffset = r.int64();
-  o.leaderEpoch = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition(w: Writer, v: Input<DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int64((v.startOffset === undefined ? 0 : v.startOffset));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeShareGroupOffsetsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -250,30 +79,24 @@ export interface DescribeShareGroupOffsetsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeShareGroupOffsetsResponseDefault(): DescribeShareGroupOffsetsResponse {
-
-  return { throttleTimeMs: 0, groups: [] };
-
-}
-
-export function decodeDescribeShareGroupOffsetsResponse(r: Reader, version: number): DescribeShareGroupOffsetsResponse {
-  const flex = version >= 0;
-  const o = DescribeShareGroupOffsetsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Groups is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup(r, version); o.groups = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeShareGroupOffsetsResponse(w: Writer, v: Input<DescribeShareGroupOffsetsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.groups === undefined ? [] : v.groups); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroupDefault,
+  decodeDescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroup,
+  encodeDescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroup,
+  DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopicDefault,
+  decodeDescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopic,
+  encodeDescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopic,
+  DescribeShareGroupOffsetsRequestDefault, decodeDescribeShareGroupOffsetsRequest,
+  encodeDescribeShareGroupOffsetsRequest,
+  DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroupDefault,
+  decodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup,
+  encodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup,
+  DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopicDefault,
+  decodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic,
+  encodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic,
+  DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartitionDefault,
+  decodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition,
+  encodeDescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition,
+  DescribeShareGroupOffsetsResponseDefault, decodeDescribeShareGroupOffsetsResponse,
+  encodeDescribeShareGroupOffsetsResponse,
+} from './codecs.js';

@@ -6,38 +6,13 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeTopicPartitionsRequestTopicRequest {
   /** The topic name.; versions 0+; entity topicName */
   name: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeTopicPartitionsRequestTopicRequestDefault(): DescribeTopicPartitionsRequestTopicRequest {
-
-  return { name: '' };
-
-}
-
-export function decodeDescribeTopicPartitionsRequestTopicRequest(r: Reader, version: number): DescribeTopicPartitionsRequestTopicRequest {
-  const flex = version >= 0;
-  const o = DescribeTopicPartitionsRequestTopicRequestDefault();
-  o.name = r.compactString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeTopicPartitionsRequestTopicRequest(w: Writer, v: Input<DescribeTopicPartitionsRequestTopicRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeTopicPartitionsRequestCursor {
@@ -49,31 +24,6 @@ export interface DescribeTopicPartitionsRequestCursor {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeTopicPartitionsRequestCursorDefault(): DescribeTopicPartitionsRequestCursor {
-
-  return { topicName: '', partitionIndex: 0 };
-
-}
-
-export function decodeDescribeTopicPartitionsRequestCursor(r: Reader, version: number): DescribeTopicPartitionsRequestCursor {
-  const flex = version >= 0;
-  const o = DescribeTopicPartitionsRequestCursorDefault();
-  o.topicName = r.compactString();
-  o.partitionIndex = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeTopicPartitionsRequestCursor(w: Writer, v: Input<DescribeTopicPartitionsRequestCursor>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeTopicPartitionsRequest {
   /** The topics to fetch details for.; versions 0+ */
   topics: DescribeTopicPartitionsRequestTopicRequest[];
@@ -83,35 +33,6 @@ export interface DescribeTopicPartitionsRequest {
   cursor: DescribeTopicPartitionsRequestCursor | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeTopicPartitionsRequestDefault(): DescribeTopicPartitionsRequest {
-
-  return { topics: [], responsePartitionLimit: 2000, cursor: null };
-
-}
-
-export function decodeDescribeTopicPartitionsRequest(r: Reader, version: number): DescribeTopicPartitionsRequest {
-  const flex = version >= 0;
-  const o = DescribeTopicPartitionsRequestDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeTopicPartitionsRequestTopicRequest(r, version); o.topics = a; }
-  o.responsePartitionLimit = r.int32();
-  o.cursor = (r.int8() < 0 ? null : decodeDescribeTopicPartitionsRequestCursor(r, version));
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeTopicPartitionsRequest(w: Writer, v: Input<DescribeTopicPartitionsRequest>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeTopicPartitionsRequestTopicRequest(w, e, version); }
-  w.int32((v.responsePartitionLimit === undefined ? 2000 : v.responsePartitionLimit));
-  { const x = (v.cursor === undefined ? null : v.cursor); if (x == null) w.int8(-1); else { w.int8(1); encodeDescribeTopicPartitionsRequestCursor(w, x, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
   /** The topic error, or 0 if there was no error.; versions 0+ */
@@ -128,41 +49,6 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseT
   topicAuthorizedOperations: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicDefault(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
-
-  return { errorCode: 0, name: '', topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
-
-}
-
-export function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r: Reader, version: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
-  const flex = version >= 0;
-  const o = DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicDefault();
-  o.errorCode = r.int16();
-  o.name = r.compactNullableString();
-  o.topicId = r.uuid();
-  o.isInternal = r.bool();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r, version); o.partitions = a; }
-  o.topicAuthorizedOperations = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, v: Input<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic>, version: number): void {
-  const flex = version >= 0;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.name === undefined ? '' : v.name));
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  w.bool((v.isInternal === undefined ? false : v.isInternal));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, e, version); }
-  w.int32((v.topicAuthorizedOperations === undefined ? -2147483648 : v.topicAuthorizedOperations));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
@@ -188,53 +74,6 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseP
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionDefault(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
-
-  return { errorCode: 0, partitionIndex: 0, leaderId: 0, leaderEpoch: -1, replicaNodes: [], isrNodes: [], eligibleLeaderReplicas: null, lastKnownElr: null, offlineReplicas: [] };
-
-}
-
-export function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r: Reader, version: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
-  const flex = version >= 0;
-  const o = DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionDefault();
-  o.errorCode = r.int16();
-  o.partitionIndex = r.int32();
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array ReplicaNodes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.replicaNodes = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array IsrNodes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.isrNodes = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) o.eligibleLeaderReplicas = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.eligibleLeaderReplicas = a; } }
-  { const n = r.arrayLength(true);
-    if (n < 0) o.lastKnownElr = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.lastKnownElr = a; } }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array OfflineReplicas is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.offlineReplicas = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, v: Input<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition>, version: number): void {
-  const flex = version >= 0;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int32((v.leaderId === undefined ? 0 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? -1 : v.leaderEpoch));
-  { const a = (v.replicaNodes === undefined ? [] : v.replicaNodes); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  { const a = (v.isrNodes === undefined ? [] : v.isrNodes); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  { const a = (v.eligibleLeaderReplicas === undefined ? null : v.eligibleLeaderReplicas); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  { const a = (v.lastKnownElr === undefined ? null : v.lastKnownElr); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  { const a = (v.offlineReplicas === undefined ? [] : v.offlineReplicas); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeTopicPartitionsResponseCursor {
   /** The name for the first topic to process.; versions 0+; entity topicName */
   topicName: string;
@@ -242,31 +81,6 @@ export interface DescribeTopicPartitionsResponseCursor {
   partitionIndex: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeTopicPartitionsResponseCursorDefault(): DescribeTopicPartitionsResponseCursor {
-
-  return { topicName: '', partitionIndex: 0 };
-
-}
-
-export function decodeDescribeTopicPartitionsResponseCursor(r: Reader, version: number): DescribeTopicPartitionsResponseCursor {
-  const flex = version >= 0;
-  const o = DescribeTopicPartitionsResponseCursorDefault();
-  o.topicName = r.compactString();
-  o.partitionIndex = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeTopicPartitionsResponseCursor(w: Writer, v: Input<DescribeTopicPartitionsResponseCursor>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeTopicPartitionsResponse {
@@ -279,32 +93,19 @@ export interface DescribeTopicPartitionsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeTopicPartitionsResponseDefault(): DescribeTopicPartitionsResponse {
-
-  return { throttleTimeMs: 0, topics: [], nextCursor: null };
-
-}
-
-export function decodeDescribeTopicPartitionsResponse(r: Reader, version: number): DescribeTopicPartitionsResponse {
-  const flex = version >= 0;
-  const o = DescribeTopicPartitionsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r, version); o.topics = a; }
-  o.nextCursor = (r.int8() < 0 ? null : decodeDescribeTopicPartitionsResponseCursor(r, version));
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeTopicPartitionsResponse(w: Writer, v: Input<DescribeTopicPartitionsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, e, version); }
-  { const x = (v.nextCursor === undefined ? null : v.nextCursor); if (x == null) w.int8(-1); else { w.int8(1); encodeDescribeTopicPartitionsResponseCursor(w, x, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeTopicPartitionsRequestTopicRequestDefault, decodeDescribeTopicPartitionsRequestTopicRequest,
+  encodeDescribeTopicPartitionsRequestTopicRequest, DescribeTopicPartitionsRequestCursorDefault,
+  decodeDescribeTopicPartitionsRequestCursor, encodeDescribeTopicPartitionsRequestCursor,
+  DescribeTopicPartitionsRequestDefault, decodeDescribeTopicPartitionsRequest,
+  encodeDescribeTopicPartitionsRequest,
+  DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicDefault,
+  decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic,
+  encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic,
+  DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionDefault,
+  decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition,
+  encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition,
+  DescribeTopicPartitionsResponseCursorDefault, decodeDescribeTopicPartitionsResponseCursor,
+  encodeDescribeTopicPartitionsResponseCursor, DescribeTopicPartitionsResponseDefault,
+  decodeDescribeTopicPartitionsResponse, encodeDescribeTopicPartitionsResponse,
+} from './codecs.js';

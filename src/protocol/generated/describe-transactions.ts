@@ -6,40 +6,13 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeTransactionsRequest {
   /** Array of transactionalIds to include in describe results. If empty, then no results will be returned.; versions 0+; entity transactionalId */
   transactionalIds: string[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeTransactionsRequestDefault(): DescribeTransactionsRequest {
-
-  return { transactionalIds: [] };
-
-}
-
-export function decodeDescribeTransactionsRequest(r: Reader, version: number): DescribeTransactionsRequest {
-  const flex = version >= 0;
-  const o = DescribeTransactionsRequestDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array TransactionalIds is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.transactionalIds = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeTransactionsRequest(w: Writer, v: Input<DescribeTransactionsRequest>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.transactionalIds === undefined ? [] : v.transactionalIds); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DescribeTransactionsResponseTransactionState {
   /** The error code.; versions 0+ */
@@ -62,45 +35,6 @@ export interface DescribeTransactionsResponseTransactionState {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeTransactionsResponseTransactionStateDefault(): DescribeTransactionsResponseTransactionState {
-
-  return { errorCode: 0, transactionalId: '', transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: 0, producerId: 0, producerEpoch: 0, topics: [] };
-
-}
-
-export function decodeDescribeTransactionsResponseTransactionState(r: Reader, version: number): DescribeTransactionsResponseTransactionState {
-  const flex = version >= 0;
-  const o = DescribeTransactionsResponseTransactionStateDefault();
-  o.errorCode = r.int16();
-  o.transactionalId = r.compactString();
-  o.transactionState = r.compactString();
-  o.transactionTimeoutMs = r.int32();
-  o.transactionStartTimeMs = r.int64();
-  o.producerId = r.int64();
-  o.producerEpoch = r.int16();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeTransactionsResponseTopicData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeTransactionsResponseTransactionState(w: Writer, v: Input<DescribeTransactionsResponseTransactionState>, version: number): void {
-  const flex = version >= 0;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactString((v.transactionalId === undefined ? '' : v.transactionalId));
-  w.compactString((v.transactionState === undefined ? '' : v.transactionState));
-  w.int32((v.transactionTimeoutMs === undefined ? 0 : v.transactionTimeoutMs));
-  w.int64((v.transactionStartTimeMs === undefined ? 0 : v.transactionStartTimeMs));
-  w.int64((v.producerId === undefined ? 0 : v.producerId));
-  w.int16((v.producerEpoch === undefined ? 0 : v.producerEpoch));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeTransactionsResponseTopicData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeTransactionsResponseTopicData {
   /** The topic name.; versions 0+; entity topicName */
   topic: string;
@@ -108,33 +42,6 @@ export interface DescribeTransactionsResponseTopicData {
   partitions: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeTransactionsResponseTopicDataDefault(): DescribeTransactionsResponseTopicData {
-
-  return { topic: '', partitions: [] };
-
-}
-
-export function decodeDescribeTransactionsResponseTopicData(r: Reader, version: number): DescribeTransactionsResponseTopicData {
-  const flex = version >= 0;
-  const o = DescribeTransactionsResponseTopicDataDefault();
-  o.topic = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeTransactionsResponseTopicData(w: Writer, v: Input<DescribeTransactionsResponseTopicData>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topic === undefined ? '' : v.topic));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeTransactionsResponse {
@@ -145,30 +52,10 @@ export interface DescribeTransactionsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeTransactionsResponseDefault(): DescribeTransactionsResponse {
-
-  return { throttleTimeMs: 0, transactionStates: [] };
-
-}
-
-export function decodeDescribeTransactionsResponse(r: Reader, version: number): DescribeTransactionsResponse {
-  const flex = version >= 0;
-  const o = DescribeTransactionsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array TransactionStates is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeTransactionsResponseTransactionState(r, version); o.transactionStates = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeTransactionsResponse(w: Writer, v: Input<DescribeTransactionsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.transactionStates === undefined ? [] : v.transactionStates); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeTransactionsResponseTransactionState(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeTransactionsRequestDefault, decodeDescribeTransactionsRequest, encodeDescribeTransactionsRequest,
+  DescribeTransactionsResponseTransactionStateDefault, decodeDescribeTransactionsResponseTransactionState,
+  encodeDescribeTransactionsResponseTransactionState, DescribeTransactionsResponseTopicDataDefault,
+  decodeDescribeTransactionsResponseTopicData, encodeDescribeTransactionsResponseTopicData,
+  DescribeTransactionsResponseDefault, decodeDescribeTransactionsResponse, encodeDescribeTransactionsResponse,
+} from './codecs.js';

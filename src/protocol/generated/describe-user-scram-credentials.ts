@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface DescribeUserScramCredentialsRequestUserName {
   /** The user name.; versions 0+ */
@@ -17,58 +15,11 @@ export interface DescribeUserScramCredentialsRequestUserName {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeUserScramCredentialsRequestUserNameDefault(): DescribeUserScramCredentialsRequestUserName {
-
-  return { name: '' };
-
-}
-
-export function decodeDescribeUserScramCredentialsRequestUserName(r: Reader, version: number): DescribeUserScramCredentialsRequestUserName {
-  const flex = version >= 0;
-  const o = DescribeUserScramCredentialsRequestUserNameDefault();
-  o.name = r.compactString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeUserScramCredentialsRequestUserName(w: Writer, v: Input<DescribeUserScramCredentialsRequestUserName>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeUserScramCredentialsRequest {
   /** The users to describe, or null/empty to describe all users.; versions 0+; nullable 0+ */
   users: DescribeUserScramCredentialsRequestUserName[] | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeUserScramCredentialsRequestDefault(): DescribeUserScramCredentialsRequest {
-
-  return { users: [] };
-
-}
-
-export function decodeDescribeUserScramCredentialsRequest(r: Reader, version: number): DescribeUserScramCredentialsRequest {
-  const flex = version >= 0;
-  const o = DescribeUserScramCredentialsRequestDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) o.users = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeUserScramCredentialsRequestUserName(r, version); o.users = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeUserScramCredentialsRequest(w: Writer, v: Input<DescribeUserScramCredentialsRequest>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.users === undefined ? [] : v.users); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeDescribeUserScramCredentialsRequestUserName(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
   /** The user name.; versions 0+ */
@@ -83,37 +34,6 @@ export interface DescribeUserScramCredentialsResponseDescribeUserScramCredential
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultDefault(): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
-
-  return { user: '', errorCode: 0, errorMessage: '', credentialInfos: [] };
-
-}
-
-export function decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r: Reader, version: number): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
-  const flex = version >= 0;
-  const o = DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultDefault();
-  o.user = r.compactString();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array CredentialInfos is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeUserScramCredentialsResponseCredentialInfo(r, version); o.credentialInfos = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w: Writer, v: Input<DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.user === undefined ? '' : v.user));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  { const a = (v.credentialInfos === undefined ? [] : v.credentialInfos); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeUserScramCredentialsResponseCredentialInfo(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface DescribeUserScramCredentialsResponseCredentialInfo {
   /** The SCRAM mechanism.; versions 0+ */
   mechanism: number;
@@ -121,31 +41,6 @@ export interface DescribeUserScramCredentialsResponseCredentialInfo {
   iterations: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function DescribeUserScramCredentialsResponseCredentialInfoDefault(): DescribeUserScramCredentialsResponseCredentialInfo {
-
-  return { mechanism: 0, iterations: 0 };
-
-}
-
-export function decodeDescribeUserScramCredentialsResponseCredentialInfo(r: Reader, version: number): DescribeUserScramCredentialsResponseCredentialInfo {
-  const flex = version >= 0;
-  const o = DescribeUserScramCredentialsResponseCredentialInfoDefault();
-  o.mechanism = r.int8();
-  o.iterations = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeUserScramCredentialsResponseCredentialInfo(w: Writer, v: Input<DescribeUserScramCredentialsResponseCredentialInfo>, version: number): void {
-  const flex = version >= 0;
-  w.int8((v.mechanism === undefined ? 0 : v.mechanism));
-  w.int32((v.iterations === undefined ? 0 : v.iterations));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface DescribeUserScramCredentialsResponse {
@@ -160,34 +55,15 @@ export interface DescribeUserScramCredentialsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function DescribeUserScramCredentialsResponseDefault(): DescribeUserScramCredentialsResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', results: [] };
-
-}
-
-export function decodeDescribeUserScramCredentialsResponse(r: Reader, version: number): DescribeUserScramCredentialsResponse {
-  const flex = version >= 0;
-  const o = DescribeUserScramCredentialsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeDescribeUserScramCredentialsResponse(w: Writer, v: Input<DescribeUserScramCredentialsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  DescribeUserScramCredentialsRequestUserNameDefault, decodeDescribeUserScramCredentialsRequestUserName,
+  encodeDescribeUserScramCredentialsRequestUserName, DescribeUserScramCredentialsRequestDefault,
+  decodeDescribeUserScramCredentialsRequest, encodeDescribeUserScramCredentialsRequest,
+  DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultDefault,
+  decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult,
+  encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult,
+  DescribeUserScramCredentialsResponseCredentialInfoDefault,
+  decodeDescribeUserScramCredentialsResponseCredentialInfo,
+  encodeDescribeUserScramCredentialsResponseCredentialInfo, DescribeUserScramCredentialsResponseDefault,
+  decodeDescribeUserScramCredentialsResponse, encodeDescribeUserScramCredentialsResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ElectLeadersRequestTopicPartitions {
   /** The name of a topic.; versions 0+; entity topicName */
@@ -17,33 +15,6 @@ export interface ElectLeadersRequestTopicPartitions {
   partitions: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ElectLeadersRequestTopicPartitionsDefault(): ElectLeadersRequestTopicPartitions {
-
-  return { topic: '', partitions: [] };
-
-}
-
-export function decodeElectLeadersRequestTopicPartitions(r: Reader, version: number): ElectLeadersRequestTopicPartitions {
-  const flex = version >= 2;
-  const o = ElectLeadersRequestTopicPartitionsDefault();
-  o.topic = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeElectLeadersRequestTopicPartitions(w: Writer, v: Input<ElectLeadersRequestTopicPartitions>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.topic === undefined ? '' : v.topic)) : w.string((v.topic === undefined ? '' : v.topic)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ElectLeadersRequest {
@@ -56,34 +27,6 @@ export interface ElectLeadersRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ElectLeadersRequestDefault(): ElectLeadersRequest {
-
-  return { electionType: 0, topicPartitions: [], timeoutMs: 60000 };
-
-}
-
-export function decodeElectLeadersRequest(r: Reader, version: number): ElectLeadersRequest {
-  const flex = version >= 2;
-  const o = ElectLeadersRequestDefault();
-  if (version >= 1) { o.electionType = r.int8(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) o.topicPartitions = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeElectLeadersRequestTopicPartitions(r, version); o.topicPartitions = a; } }
-  o.timeoutMs = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeElectLeadersRequest(w: Writer, v: Input<ElectLeadersRequest>, version: number): void {
-  const flex = version >= 2;
-  if (version >= 1) { w.int8((v.electionType === undefined ? 0 : v.electionType)); }
-  { const a = (v.topicPartitions === undefined ? [] : v.topicPartitions); w.arrayLength(a == null ? null : a.length, flex); if (a != null) for (const e of a) encodeElectLeadersRequestTopicPartitions(w, e, version); }
-  w.int32((v.timeoutMs === undefined ? 60000 : v.timeoutMs));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface ElectLeadersResponseReplicaElectionResult {
   /** The topic name.; versions 0+; entity topicName */
   topic: string;
@@ -91,33 +34,6 @@ export interface ElectLeadersResponseReplicaElectionResult {
   partitionResult: ElectLeadersResponsePartitionResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ElectLeadersResponseReplicaElectionResultDefault(): ElectLeadersResponseReplicaElectionResult {
-
-  return { topic: '', partitionResult: [] };
-
-}
-
-export function decodeElectLeadersResponseReplicaElectionResult(r: Reader, version: number): ElectLeadersResponseReplicaElectionResult {
-  const flex = version >= 2;
-  const o = ElectLeadersResponseReplicaElectionResultDefault();
-  o.topic = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionResult is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeElectLeadersResponsePartitionResult(r, version); o.partitionResult = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeElectLeadersResponseReplicaElectionResult(w: Writer, v: Input<ElectLeadersResponseReplicaElectionResult>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.topic === undefined ? '' : v.topic)) : w.string((v.topic === undefined ? '' : v.topic)));
-  { const a = (v.partitionResult === undefined ? [] : v.partitionResult); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeElectLeadersResponsePartitionResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ElectLeadersResponsePartitionResult {
@@ -131,33 +47,6 @@ export interface ElectLeadersResponsePartitionResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ElectLeadersResponsePartitionResultDefault(): ElectLeadersResponsePartitionResult {
-
-  return { partitionId: 0, errorCode: 0, errorMessage: '' };
-
-}
-
-export function decodeElectLeadersResponsePartitionResult(r: Reader, version: number): ElectLeadersResponsePartitionResult {
-  const flex = version >= 2;
-  const o = ElectLeadersResponsePartitionResultDefault();
-  o.partitionId = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeElectLeadersResponsePartitionResult(w: Writer, v: Input<ElectLeadersResponsePartitionResult>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.partitionId === undefined ? 0 : v.partitionId));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ElectLeadersResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -168,32 +57,12 @@ export interface ElectLeadersResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ElectLeadersResponseDefault(): ElectLeadersResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, replicaElectionResults: [] };
-
-}
-
-export function decodeElectLeadersResponse(r: Reader, version: number): ElectLeadersResponse {
-  const flex = version >= 2;
-  const o = ElectLeadersResponseDefault();
-  o.throttleTimeMs = r.int32();
-  if (version >= 1) { o.errorCode = r.int16(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array ReplicaElectionResults is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeElectLeadersResponseReplicaElectionResult(r, version); o.replicaElectionResults = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeElectLeadersResponse(w: Writer, v: Input<ElectLeadersResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  if (version >= 1) { w.int16((v.errorCode === undefined ? 0 : v.errorCode)); }
-  { const a = (v.replicaElectionResults === undefined ? [] : v.replicaElectionResults); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeElectLeadersResponseReplicaElectionResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ElectLeadersRequestTopicPartitionsDefault, decodeElectLeadersRequestTopicPartitions,
+  encodeElectLeadersRequestTopicPartitions, ElectLeadersRequestDefault, decodeElectLeadersRequest,
+  encodeElectLeadersRequest, ElectLeadersResponseReplicaElectionResultDefault,
+  decodeElectLeadersResponseReplicaElectionResult, encodeElectLeadersResponseReplicaElectionResult,
+  ElectLeadersResponsePartitionResultDefault, decodeElectLeadersResponsePartitionResult,
+  encodeElectLeadersResponsePartitionResult, ElectLeadersResponseDefault, decodeElectLeadersResponse,
+  encodeElectLeadersResponse,
+} from './codecs.js';

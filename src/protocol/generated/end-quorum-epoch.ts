@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface EndQuorumEpochRequestTopicData {
   /** The topic name.; versions 0+; entity topicName */
@@ -17,33 +15,6 @@ export interface EndQuorumEpochRequestTopicData {
   partitions: EndQuorumEpochRequestPartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function EndQuorumEpochRequestTopicDataDefault(): EndQuorumEpochRequestTopicData {
-
-  return { topicName: '', partitions: [] };
-
-}
-
-export function decodeEndQuorumEpochRequestTopicData(r: Reader, version: number): EndQuorumEpochRequestTopicData {
-  const flex = version >= 1;
-  const o = EndQuorumEpochRequestTopicDataDefault();
-  o.topicName = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeEndQuorumEpochRequestPartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeEndQuorumEpochRequestTopicData(w: Writer, v: Input<EndQuorumEpochRequestTopicData>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.topicName === undefined ? '' : v.topicName)) : w.string((v.topicName === undefined ? '' : v.topicName)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeEndQuorumEpochRequestPartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface EndQuorumEpochRequestPartitionData {
@@ -61,37 +32,6 @@ export interface EndQuorumEpochRequestPartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function EndQuorumEpochRequestPartitionDataDefault(): EndQuorumEpochRequestPartitionData {
-
-  return { partitionIndex: 0, leaderId: 0, leaderEpoch: 0, preferredSuccessors: [], preferredCandidates: [] };
-
-}
-
-export function decodeEndQuorumEpochRequestPartitionData(r: Reader, version: number): EndQuorumEpochRequestPartitionData {
-  const flex = version >= 1;
-  const o = EndQuorumEpochRequestPartitionDataDefault();
-  o.partitionIndex = r.int32();
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  if (version <= 0) { { const n = r.arrayLength(false);   if (n < 0) throw new ProtocolError('non-nullable array PreferredSuccessors is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.preferredSuccessors = a; } }
-  if (version >= 1) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array PreferredCandidates is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeEndQuorumEpochRequestReplicaInfo(r, version); o.preferredCandidates = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeEndQuorumEpochRequestPartitionData(w: Writer, v: Input<EndQuorumEpochRequestPartitionData>, version: number): void {
-  const flex = version >= 1;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int32((v.leaderId === undefined ? 0 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  if (version <= 0) { { const a = (v.preferredSuccessors === undefined ? [] : v.preferredSuccessors); w.arrayLength(a == null ? 0 : a.length, false); if (a != null) for (const e of a) w.int32(e); } }
-  if (version >= 1) { { const a = (v.preferredCandidates === undefined ? [] : v.preferredCandidates); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeEndQuorumEpochRequestReplicaInfo(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface EndQuorumEpochRequestReplicaInfo {
   /** The ID of the candidate replica.; versions 1+; entity brokerId */
   candidateId: number;
@@ -99,31 +39,6 @@ export interface EndQuorumEpochRequestReplicaInfo {
   candidateDirectoryId: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function EndQuorumEpochRequestReplicaInfoDefault(): EndQuorumEpochRequestReplicaInfo {
-
-  return { candidateId: 0, candidateDirectoryId: ZERO_UUID };
-
-}
-
-export function decodeEndQuorumEpochRequestReplicaInfo(r: Reader, version: number): EndQuorumEpochRequestReplicaInfo {
-  const flex = version >= 1;
-  const o = EndQuorumEpochRequestReplicaInfoDefault();
-  o.candidateId = r.int32();
-  o.candidateDirectoryId = r.uuid();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeEndQuorumEpochRequestReplicaInfo(w: Writer, v: Input<EndQuorumEpochRequestReplicaInfo>, version: number): void {
-  const flex = version >= 1;
-  w.int32((v.candidateId === undefined ? 0 : v.candidateId));
-  w.uuid((v.candidateDirectoryId === undefined ? ZERO_UUID : v.candidateDirectoryId));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface EndQuorumEpochRequestLeaderEndpoint {
@@ -137,33 +52,6 @@ export interface EndQuorumEpochRequestLeaderEndpoint {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function EndQuorumEpochRequestLeaderEndpointDefault(): EndQuorumEpochRequestLeaderEndpoint {
-
-  return { name: '', host: '', port: 0 };
-
-}
-
-export function decodeEndQuorumEpochRequestLeaderEndpoint(r: Reader, version: number): EndQuorumEpochRequestLeaderEndpoint {
-  const flex = version >= 1;
-  const o = EndQuorumEpochRequestLeaderEndpointDefault();
-  o.name = r.compactString();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeEndQuorumEpochRequestLeaderEndpoint(w: Writer, v: Input<EndQuorumEpochRequestLeaderEndpoint>, version: number): void {
-  const flex = version >= 1;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface EndQuorumEpochRequest {
   /** The cluster id.; versions 0+; nullable 0+ */
   clusterId: string | null;
@@ -174,35 +62,6 @@ export interface EndQuorumEpochRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function EndQuorumEpochRequestDefault(): EndQuorumEpochRequest {
-
-  return { clusterId: null, topics: [], leaderEndpoints: [] };
-
-}
-
-export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuorumEpochRequest {
-  const flex = version >= 1;
-  const o = EndQuorumEpochRequestDefault();
-  o.clusterId = (flex ? r.compactNullableString() : r.nullableString());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeEndQuorumEpochRequestTopicData(r, version); o.topics = a; }
-  if (version >= 1) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array LeaderEndpoints is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeEndQuorumEpochRequestLeaderEndpoint(r, version); o.leaderEndpoints = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeEndQuorumEpochRequest(w: Writer, v: Input<EndQuorumEpochRequest>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactNullableString((v.clusterId === undefined ? null : v.clusterId)) : w.nullableString((v.clusterId === undefined ? null : v.clusterId)));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeEndQuorumEpochRequestTopicData(w, e, version); }
-  if (version >= 1) { { const a = (v.leaderEndpoints === undefined ? [] : v.leaderEndpoints); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeEndQuorumEpochRequestLeaderEndpoint(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface EndQuorumEpochResponseTopicData {
   /** The topic name.; versions 0+; entity topicName */
   topicName: string;
@@ -210,33 +69,6 @@ export interface EndQuorumEpochResponseTopicData {
   partitions: EndQuorumEpochResponsePartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function EndQuorumEpochResponseTopicDataDefault(): EndQuorumEpochResponseTopicData {
-
-  return { topicName: '', partitions: [] };
-
-}
-
-export function decodeEndQuorumEpochResponseTopicData(r: Reader, version: number): EndQuorumEpochResponseTopicData {
-  const flex = version >= 1;
-  const o = EndQuorumEpochResponseTopicDataDefault();
-  o.topicName = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeEndQuorumEpochResponsePartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeEndQuorumEpochResponseTopicData(w: Writer, v: Input<EndQuorumEpochResponseTopicData>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.topicName === undefined ? '' : v.topicName)) : w.string((v.topicName === undefined ? '' : v.topicName)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeEndQuorumEpochResponsePartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface EndQuorumEpochResponsePartitionData {
@@ -252,35 +84,6 @@ export interface EndQuorumEpochResponsePartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function EndQuorumEpochResponsePartitionDataDefault(): EndQuorumEpochResponsePartitionData {
-
-  return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0 };
-
-}
-
-export function decodeEndQuorumEpochResponsePartitionData(r: Reader, version: number): EndQuorumEpochResponsePartitionData {
-  const flex = version >= 1;
-  const o = EndQuorumEpochResponsePartitionDataDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeEndQuorumEpochResponsePartitionData(w: Writer, v: Input<EndQuorumEpochResponsePartitionData>, version: number): void {
-  const flex = version >= 1;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int32((v.leaderId === undefined ? 0 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface EndQuorumEpochResponseNodeEndpoint {
   /** The ID of the associated node.; versions 1+; entity brokerId */
   nodeId: number;
@@ -290,33 +93,6 @@ export interface EndQuorumEpochResponseNodeEndpoint {
   port: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function EndQuorumEpochResponseNodeEndpointDefault(): EndQuorumEpochResponseNodeEndpoint {
-
-  return { nodeId: 0, host: '', port: 0 };
-
-}
-
-export function decodeEndQuorumEpochResponseNodeEndpoint(r: Reader, version: number): EndQuorumEpochResponseNodeEndpoint {
-  const flex = version >= 1;
-  const o = EndQuorumEpochResponseNodeEndpointDefault();
-  o.nodeId = r.int32();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeEndQuorumEpochResponseNodeEndpoint(w: Writer, v: Input<EndQuorumEpochResponseNodeEndpoint>, version: number): void {
-  const flex = version >= 1;
-  w.int32((v.nodeId === undefined ? 0 : v.nodeId));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface EndQuorumEpochResponse {
@@ -329,36 +105,18 @@ export interface EndQuorumEpochResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function EndQuorumEpochResponseDefault(): EndQuorumEpochResponse {
-
-  return { errorCode: 0, topics: [], nodeEndpoints: [] };
-
-}
-
-export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuorumEpochResponse {
-  const flex = version >= 1;
-  const o = EndQuorumEpochResponseDefault();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeEndQuorumEpochResponseTopicData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 1) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array NodeEndpoints is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeEndQuorumEpochResponseNodeEndpoint(r, version); o.nodeEndpoints = a; } return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeEndQuorumEpochResponse(w: Writer, v: Input<EndQuorumEpochResponse>, version: number): void {
-  const flex = version >= 1;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeEndQuorumEpochResponseTopicData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 1 && !((v.nodeEndpoints == null || (v.nodeEndpoints as any).length === 0))) t.push(tagged(0, (w) => { { const a = (v.nodeEndpoints as any); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeEndQuorumEpochResponseNodeEndpoint(w, e, version); } }));
-    w.taggedFields(t);
-  }
-}
+export {
+  EndQuorumEpochRequestTopicDataDefault, decodeEndQuorumEpochRequestTopicData,
+  encodeEndQuorumEpochRequestTopicData, EndQuorumEpochRequestPartitionDataDefault,
+  decodeEndQuorumEpochRequestPartitionData, encodeEndQuorumEpochRequestPartitionData,
+  EndQuorumEpochRequestReplicaInfoDefault, decodeEndQuorumEpochRequestReplicaInfo,
+  encodeEndQuorumEpochRequestReplicaInfo, EndQuorumEpochRequestLeaderEndpointDefault,
+  decodeEndQuorumEpochRequestLeaderEndpoint, encodeEndQuorumEpochRequestLeaderEndpoint,
+  EndQuorumEpochRequestDefault, decodeEndQuorumEpochRequest, encodeEndQuorumEpochRequest,
+  EndQuorumEpochResponseTopicDataDefault, decodeEndQuorumEpochResponseTopicData,
+  encodeEndQuorumEpochResponseTopicData, EndQuorumEpochResponsePartitionDataDefault,
+  decodeEndQuorumEpochResponsePartitionData, encodeEndQuorumEpochResponsePartitionData,
+  EndQuorumEpochResponseNodeEndpointDefault, decodeEndQuorumEpochResponseNodeEndpoint,
+  encodeEndQuorumEpochResponseNodeEndpoint, EndQuorumEpochResponseDefault, decodeEndQuorumEpochResponse,
+  encodeEndQuorumEpochResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface EndTxnRequest {
   /** The ID of the transaction to end.; versions 0+; entity transactionalId */
@@ -22,35 +20,6 @@ export interface EndTxnRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function EndTxnRequestDefault(): EndTxnRequest {
-
-  return { transactionalId: '', producerId: 0, producerEpoch: 0, committed: false };
-
-}
-
-export function decodeEndTxnRequest(r: Reader, version: number): EndTxnRequest {
-  const flex = version >= 3;
-  const o = EndTxnRequestDefault();
-  o.transactionalId = (flex ? r.compactString() : r.string());
-  o.producerId = r.int64();
-  o.producerEpoch = r.int16();
-  o.committed = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeEndTxnRequest(w: Writer, v: Input<EndTxnRequest>, version: number): void {
-  const flex = version >= 3;
-  (flex ? w.compactString((v.transactionalId === undefined ? '' : v.transactionalId)) : w.string((v.transactionalId === undefined ? '' : v.transactionalId)));
-  w.int64((v.producerId === undefined ? 0 : v.producerId));
-  w.int16((v.producerEpoch === undefined ? 0 : v.producerEpoch));
-  w.bool((v.committed === undefined ? false : v.committed));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface EndTxnResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -63,32 +32,7 @@ export interface EndTxnResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function EndTxnResponseDefault(): EndTxnResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, producerId: -1, producerEpoch: -1 };
-
-}
-
-export function decodeEndTxnResponse(r: Reader, version: number): EndTxnResponse {
-  const flex = version >= 3;
-  const o = EndTxnResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  if (version >= 5) { o.producerId = r.int64(); }
-  if (version >= 5) { o.producerEpoch = r.int16(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeEndTxnResponse(w: Writer, v: Input<EndTxnResponse>, version: number): void {
-  const flex = version >= 3;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (version >= 5) { w.int64((v.producerId === undefined ? -1 : v.producerId)); }
-  if (version >= 5) { w.int16((v.producerEpoch === undefined ? -1 : v.producerEpoch)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  EndTxnRequestDefault, decodeEndTxnRequest, encodeEndTxnRequest, EndTxnResponseDefault, decodeEndTxnResponse,
+  encodeEndTxnResponse,
+} from './codecs.js';

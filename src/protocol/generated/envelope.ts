@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface EnvelopeRequest {
   /** The embedded request header and data.; versions 0+ */
@@ -20,33 +18,6 @@ export interface EnvelopeRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function EnvelopeRequestDefault(): EnvelopeRequest {
-
-  return { requestData: EMPTY, requestPrincipal: EMPTY, clientHostAddress: EMPTY };
-
-}
-
-export function decodeEnvelopeRequest(r: Reader, version: number): EnvelopeRequest {
-  const flex = version >= 0;
-  const o = EnvelopeRequestDefault();
-  o.requestData = r.compactBytes();
-  o.requestPrincipal = r.compactNullableBytes();
-  o.clientHostAddress = r.compactBytes();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeEnvelopeRequest(w: Writer, v: Input<EnvelopeRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactBytes((v.requestData === undefined ? EMPTY : v.requestData));
-  w.compactNullableBytes((v.requestPrincipal === undefined ? EMPTY : v.requestPrincipal));
-  w.compactBytes((v.clientHostAddress === undefined ? EMPTY : v.clientHostAddress));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface EnvelopeResponse {
   /** The embedded response header and data.; versions 0+; nullable 0+ */
   responseData: Buffer | null;
@@ -55,28 +26,7 @@ export interface EnvelopeResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function EnvelopeResponseDefault(): EnvelopeResponse {
-
-  return { responseData: null, errorCode: 0 };
-
-}
-
-export function decodeEnvelopeResponse(r: Reader, version: number): EnvelopeResponse {
-  const flex = version >= 0;
-  const o = EnvelopeResponseDefault();
-  o.responseData = r.compactNullableBytes();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeEnvelopeResponse(w: Writer, v: Input<EnvelopeResponse>, version: number): void {
-  const flex = version >= 0;
-  w.compactNullableBytes((v.responseData === undefined ? null : v.responseData));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  EnvelopeRequestDefault, decodeEnvelopeRequest, encodeEnvelopeRequest, EnvelopeResponseDefault,
+  decodeEnvelopeResponse, encodeEnvelopeResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ExpireDelegationTokenRequest {
   /** The HMAC of the delegation token to be expired.; versions 0+ */
@@ -17,31 +15,6 @@ export interface ExpireDelegationTokenRequest {
   expiryTimePeriodMs: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ExpireDelegationTokenRequestDefault(): ExpireDelegationTokenRequest {
-
-  return { hmac: EMPTY, expiryTimePeriodMs: 0 };
-
-}
-
-export function decodeExpireDelegationTokenRequest(r: Reader, version: number): ExpireDelegationTokenRequest {
-  const flex = version >= 2;
-  const o = ExpireDelegationTokenRequestDefault();
-  o.hmac = (flex ? r.compactBytes() : r.bytes());
-  o.expiryTimePeriodMs = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeExpireDelegationTokenRequest(w: Writer, v: Input<ExpireDelegationTokenRequest>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactBytes((v.hmac === undefined ? EMPTY : v.hmac)) : w.bytes((v.hmac === undefined ? EMPTY : v.hmac)));
-  w.int64((v.expiryTimePeriodMs === undefined ? 0 : v.expiryTimePeriodMs));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface ExpireDelegationTokenResponse {
   /** The error code, or 0 if there was no error.; versions 0+ */
@@ -53,30 +26,8 @@ export interface ExpireDelegationTokenResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ExpireDelegationTokenResponseDefault(): ExpireDelegationTokenResponse {
-
-  return { errorCode: 0, expiryTimestampMs: 0, throttleTimeMs: 0 };
-
-}
-
-export function decodeExpireDelegationTokenResponse(r: Reader, version: number): ExpireDelegationTokenResponse {
-  const flex = version >= 2;
-  const o = ExpireDelegationTokenResponseDefault();
-  o.errorCode = r.int16();
-  o.expiryTimestampMs = r.int64();
-  o.throttleTimeMs = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeExpireDelegationTokenResponse(w: Writer, v: Input<ExpireDelegationTokenResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int64((v.expiryTimestampMs === undefined ? 0 : v.expiryTimestampMs));
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ExpireDelegationTokenRequestDefault, decodeExpireDelegationTokenRequest, encodeExpireDelegationTokenRequest,
+  ExpireDelegationTokenResponseDefault, decodeExpireDelegationTokenResponse,
+  encodeExpireDelegationTokenResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface FetchSnapshotRequestTopicSnapshot {
   /** The name of the topic to fetch.; versions 0+; entity topicName */
@@ -17,33 +15,6 @@ export interface FetchSnapshotRequestTopicSnapshot {
   partitions: FetchSnapshotRequestPartitionSnapshot[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FetchSnapshotRequestTopicSnapshotDefault(): FetchSnapshotRequestTopicSnapshot {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeFetchSnapshotRequestTopicSnapshot(r: Reader, version: number): FetchSnapshotRequestTopicSnapshot {
-  const flex = version >= 0;
-  const o = FetchSnapshotRequestTopicSnapshotDefault();
-  o.name = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFetchSnapshotRequestPartitionSnapshot(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchSnapshotRequestTopicSnapshot(w: Writer, v: Input<FetchSnapshotRequestTopicSnapshot>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeFetchSnapshotRequestPartitionSnapshot(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FetchSnapshotRequestPartitionSnapshot {
@@ -61,41 +32,6 @@ export interface FetchSnapshotRequestPartitionSnapshot {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function FetchSnapshotRequestPartitionSnapshotDefault(): FetchSnapshotRequestPartitionSnapshot {
-
-  return { partition: 0, currentLeaderEpoch: 0, snapshotId: FetchSnapshotRequestSnapshotIdDefault(), position: 0, replicaDirectoryId: ZERO_UUID };
-
-}
-
-export function decodeFetchSnapshotRequestPartitionSnapshot(r: Reader, version: number): FetchSnapshotRequestPartitionSnapshot {
-  const flex = version >= 0;
-  const o = FetchSnapshotRequestPartitionSnapshotDefault();
-  o.partition = r.int32();
-  o.currentLeaderEpoch = r.int32();
-  o.snapshotId = decodeFetchSnapshotRequestSnapshotId(r, version);
-  o.position = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 1) { o.replicaDirectoryId = r.uuid(); return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeFetchSnapshotRequestPartitionSnapshot(w: Writer, v: Input<FetchSnapshotRequestPartitionSnapshot>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  w.int32((v.currentLeaderEpoch === undefined ? 0 : v.currentLeaderEpoch));
-  encodeFetchSnapshotRequestSnapshotId(w, (v.snapshotId === undefined ? FetchSnapshotRequestSnapshotIdDefault() : v.snapshotId), version);
-  w.int64((v.position === undefined ? 0 : v.position));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 1 && !((v.replicaDirectoryId ?? ZERO_UUID) === ZERO_UUID)) t.push(tagged(0, (w) => { w.uuid((v.replicaDirectoryId as any)); }));
-    w.taggedFields(t);
-  }
-}
-
 export interface FetchSnapshotRequestSnapshotId {
   /** The end offset of the snapshot.; versions 0+ */
   endOffset: number;
@@ -103,31 +39,6 @@ export interface FetchSnapshotRequestSnapshotId {
   epoch: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FetchSnapshotRequestSnapshotIdDefault(): FetchSnapshotRequestSnapshotId {
-
-  return { endOffset: 0, epoch: 0 };
-
-}
-
-export function decodeFetchSnapshotRequestSnapshotId(r: Reader, version: number): FetchSnapshotRequestSnapshotId {
-  const flex = version >= 0;
-  const o = FetchSnapshotRequestSnapshotIdDefault();
-  o.endOffset = r.int64();
-  o.epoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchSnapshotRequestSnapshotId(w: Writer, v: Input<FetchSnapshotRequestSnapshotId>, version: number): void {
-  const flex = version >= 0;
-  w.int64((v.endOffset === undefined ? 0 : v.endOffset));
-  w.int32((v.epoch === undefined ? 0 : v.epoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FetchSnapshotRequest {
@@ -142,41 +53,6 @@ export interface FetchSnapshotRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function FetchSnapshotRequestDefault(): FetchSnapshotRequest {
-
-  return { clusterId: null, replicaId: -1, maxBytes: 2147483647, topics: [] };
-
-}
-
-export function decodeFetchSnapshotRequest(r: Reader, version: number): FetchSnapshotRequest {
-  const flex = version >= 0;
-  const o = FetchSnapshotRequestDefault();
-  o.replicaId = r.int32();
-  o.maxBytes = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFetchSnapshotRequestTopicSnapshot(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (true) { o.clusterId = r.compactNullableString(); return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeFetchSnapshotRequest(w: Writer, v: Input<FetchSnapshotRequest>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.replicaId === undefined ? -1 : v.replicaId));
-  w.int32((v.maxBytes === undefined ? 2147483647 : v.maxBytes));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeFetchSnapshotRequestTopicSnapshot(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (true && !((v.clusterId ?? null) === null)) t.push(tagged(0, (w) => { w.compactNullableString((v.clusterId as any)); }));
-    w.taggedFields(t);
-  }
-}
 export interface FetchSnapshotResponseTopicSnapshot {
   /** The name of the topic to fetch.; versions 0+; entity topicName */
   name: string;
@@ -184,33 +60,6 @@ export interface FetchSnapshotResponseTopicSnapshot {
   partitions: FetchSnapshotResponsePartitionSnapshot[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FetchSnapshotResponseTopicSnapshotDefault(): FetchSnapshotResponseTopicSnapshot {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeFetchSnapshotResponseTopicSnapshot(r: Reader, version: number): FetchSnapshotResponseTopicSnapshot {
-  const flex = version >= 0;
-  const o = FetchSnapshotResponseTopicSnapshotDefault();
-  o.name = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFetchSnapshotResponsePartitionSnapshot(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchSnapshotResponseTopicSnapshot(w: Writer, v: Input<FetchSnapshotResponseTopicSnapshot>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeFetchSnapshotResponsePartitionSnapshot(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FetchSnapshotResponsePartitionSnapshot {
@@ -232,45 +81,6 @@ export interface FetchSnapshotResponsePartitionSnapshot {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function FetchSnapshotResponsePartitionSnapshotDefault(): FetchSnapshotResponsePartitionSnapshot {
-
-  return { index: 0, errorCode: 0, snapshotId: FetchSnapshotResponseSnapshotIdDefault(), currentLeader: FetchSnapshotResponseLeaderIdAndEpochDefault(), size: 0, position: 0, unalignedRecords: EMPTY };
-
-}
-
-export function decodeFetchSnapshotResponsePartitionSnapshot(r: Reader, version: number): FetchSnapshotResponsePartitionSnapshot {
-  const flex = version >= 0;
-  const o = FetchSnapshotResponsePartitionSnapshotDefault();
-  o.index = r.int32();
-  o.errorCode = r.int16();
-  o.snapshotId = decodeFetchSnapshotResponseSnapshotId(r, version);
-  o.size = r.int64();
-  o.position = r.int64();
-  o.unalignedRecords = r.compactBytes();
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (true) { o.currentLeader = decodeFetchSnapshotResponseLeaderIdAndEpoch(r, version); return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeFetchSnapshotResponsePartitionSnapshot(w: Writer, v: Input<FetchSnapshotResponsePartitionSnapshot>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.index === undefined ? 0 : v.index));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  encodeFetchSnapshotResponseSnapshotId(w, (v.snapshotId === undefined ? FetchSnapshotResponseSnapshotIdDefault() : v.snapshotId), version);
-  w.int64((v.size === undefined ? 0 : v.size));
-  w.int64((v.position === undefined ? 0 : v.position));
-  w.compactBytes((v.unalignedRecords === undefined ? EMPTY : v.unalignedRecords));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (true && !((v.currentLeader == null || sameValue(v.currentLeader, FetchSnapshotResponseLeaderIdAndEpochDefault())))) t.push(tagged(0, (w) => { encodeFetchSnapshotResponseLeaderIdAndEpoch(w, (v.currentLeader as any), version); }));
-    w.taggedFields(t);
-  }
-}
-
 export interface FetchSnapshotResponseSnapshotId {
   /** The snapshot end offset.; versions 0+ */
   endOffset: number;
@@ -278,31 +88,6 @@ export interface FetchSnapshotResponseSnapshotId {
   epoch: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FetchSnapshotResponseSnapshotIdDefault(): FetchSnapshotResponseSnapshotId {
-
-  return { endOffset: 0, epoch: 0 };
-
-}
-
-export function decodeFetchSnapshotResponseSnapshotId(r: Reader, version: number): FetchSnapshotResponseSnapshotId {
-  const flex = version >= 0;
-  const o = FetchSnapshotResponseSnapshotIdDefault();
-  o.endOffset = r.int64();
-  o.epoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchSnapshotResponseSnapshotId(w: Writer, v: Input<FetchSnapshotResponseSnapshotId>, version: number): void {
-  const flex = version >= 0;
-  w.int64((v.endOffset === undefined ? 0 : v.endOffset));
-  w.int32((v.epoch === undefined ? 0 : v.epoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FetchSnapshotResponseLeaderIdAndEpoch {
@@ -314,31 +99,6 @@ export interface FetchSnapshotResponseLeaderIdAndEpoch {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function FetchSnapshotResponseLeaderIdAndEpochDefault(): FetchSnapshotResponseLeaderIdAndEpoch {
-
-  return { leaderId: 0, leaderEpoch: 0 };
-
-}
-
-export function decodeFetchSnapshotResponseLeaderIdAndEpoch(r: Reader, version: number): FetchSnapshotResponseLeaderIdAndEpoch {
-  const flex = version >= 0;
-  const o = FetchSnapshotResponseLeaderIdAndEpochDefault();
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchSnapshotResponseLeaderIdAndEpoch(w: Writer, v: Input<FetchSnapshotResponseLeaderIdAndEpoch>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.leaderId === undefined ? 0 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface FetchSnapshotResponseNodeEndpoint {
   /** The ID of the associated node.; versions 1+; entity brokerId */
   nodeId: number;
@@ -348,33 +108,6 @@ export interface FetchSnapshotResponseNodeEndpoint {
   port: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FetchSnapshotResponseNodeEndpointDefault(): FetchSnapshotResponseNodeEndpoint {
-
-  return { nodeId: 0, host: '', port: 0 };
-
-}
-
-export function decodeFetchSnapshotResponseNodeEndpoint(r: Reader, version: number): FetchSnapshotResponseNodeEndpoint {
-  const flex = version >= 0;
-  const o = FetchSnapshotResponseNodeEndpointDefault();
-  o.nodeId = r.int32();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchSnapshotResponseNodeEndpoint(w: Writer, v: Input<FetchSnapshotResponseNodeEndpoint>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.nodeId === undefined ? 0 : v.nodeId));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FetchSnapshotResponse {
@@ -389,38 +122,19 @@ export interface FetchSnapshotResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function FetchSnapshotResponseDefault(): FetchSnapshotResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, topics: [], nodeEndpoints: [] };
-
-}
-
-export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSnapshotResponse {
-  const flex = version >= 0;
-  const o = FetchSnapshotResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFetchSnapshotResponseTopicSnapshot(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 1) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array NodeEndpoints is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFetchSnapshotResponseNodeEndpoint(r, version); o.nodeEndpoints = a; } return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeFetchSnapshotResponse(w: Writer, v: Input<FetchSnapshotResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeFetchSnapshotResponseTopicSnapshot(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 1 && !((v.nodeEndpoints == null || (v.nodeEndpoints as any).length === 0))) t.push(tagged(0, (w) => { { const a = (v.nodeEndpoints as any); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeFetchSnapshotResponseNodeEndpoint(w, e, version); } }));
-    w.taggedFields(t);
-  }
-}
+export {
+  FetchSnapshotRequestTopicSnapshotDefault, decodeFetchSnapshotRequestTopicSnapshot,
+  encodeFetchSnapshotRequestTopicSnapshot, FetchSnapshotRequestPartitionSnapshotDefault,
+  decodeFetchSnapshotRequestPartitionSnapshot, encodeFetchSnapshotRequestPartitionSnapshot,
+  FetchSnapshotRequestSnapshotIdDefault, decodeFetchSnapshotRequestSnapshotId,
+  encodeFetchSnapshotRequestSnapshotId, FetchSnapshotRequestDefault, decodeFetchSnapshotRequest,
+  encodeFetchSnapshotRequest, FetchSnapshotResponseTopicSnapshotDefault,
+  decodeFetchSnapshotResponseTopicSnapshot, encodeFetchSnapshotResponseTopicSnapshot,
+  FetchSnapshotResponsePartitionSnapshotDefault, decodeFetchSnapshotResponsePartitionSnapshot,
+  encodeFetchSnapshotResponsePartitionSnapshot, FetchSnapshotResponseSnapshotIdDefault,
+  decodeFetchSnapshotResponseSnapshotId, encodeFetchSnapshotResponseSnapshotId,
+  FetchSnapshotResponseLeaderIdAndEpochDefault, decodeFetchSnapshotResponseLeaderIdAndEpoch,
+  encodeFetchSnapshotResponseLeaderIdAndEpoch, FetchSnapshotResponseNodeEndpointDefault,
+  decodeFetchSnapshotResponseNodeEndpoint, encodeFetchSnapshotResponseNodeEndpoint,
+  FetchSnapshotResponseDefault, decodeFetchSnapshotResponse, encodeFetchSnapshotResponse,
+} from './codecs.js';

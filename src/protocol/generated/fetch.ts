@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface FetchRequestReplicaState {
   /** The replica ID of the follower, or -1 if this request is from a consumer.; versions 15+; entity brokerId */
@@ -17,31 +15,6 @@ export interface FetchRequestReplicaState {
   replicaEpoch: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FetchRequestReplicaStateDefault(): FetchRequestReplicaState {
-
-  return { replicaId: -1, replicaEpoch: -1 };
-
-}
-
-export function decodeFetchRequestReplicaState(r: Reader, version: number): FetchRequestReplicaState {
-  const flex = version >= 12;
-  const o = FetchRequestReplicaStateDefault();
-  o.replicaId = r.int32();
-  o.replicaEpoch = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchRequestReplicaState(w: Writer, v: Input<FetchRequestReplicaState>, version: number): void {
-  const flex = version >= 12;
-  w.int32((v.replicaId === undefined ? -1 : v.replicaId));
-  w.int64((v.replicaEpoch === undefined ? -1 : v.replicaEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FetchRequestFetchTopic {
@@ -53,35 +26,6 @@ export interface FetchRequestFetchTopic {
   partitions: FetchRequestFetchPartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FetchRequestFetchTopicDefault(): FetchRequestFetchTopic {
-
-  return { topic: '', topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeFetchRequestFetchTopic(r: Reader, version: number): FetchRequestFetchTopic {
-  const flex = version >= 12;
-  const o = FetchRequestFetchTopicDefault();
-  if (version <= 12) { o.topic = (flex ? r.compactString() : r.string()); }
-  if (version >= 13) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFetchRequestFetchPartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchRequestFetchTopic(w: Writer, v: Input<FetchRequestFetchTopic>, version: number): void {
-  const flex = version >= 12;
-  if (version <= 12) { (flex ? w.compactString((v.topic === undefined ? '' : v.topic)) : w.string((v.topic === undefined ? '' : v.topic))); }
-  if (version >= 13) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeFetchRequestFetchPartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FetchRequestFetchPartition {
@@ -105,47 +49,6 @@ export interface FetchRequestFetchPartition {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function FetchRequestFetchPartitionDefault(): FetchRequestFetchPartition {
-
-  return { partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 0, replicaDirectoryId: ZERO_UUID, highWatermark: 9223372036854776000 };
-
-}
-
-export function decodeFetchRequestFetchPartition(r: Reader, version: number): FetchRequestFetchPartition {
-  const flex = version >= 12;
-  const o = FetchRequestFetchPartitionDefault();
-  o.partition = r.int32();
-  if (version >= 9) { o.currentLeaderEpoch = r.int32(); }
-  o.fetchOffset = r.int64();
-  if (version >= 12) { o.lastFetchedEpoch = r.int32(); }
-  if (version >= 5) { o.logStartOffset = r.int64(); }
-  o.partitionMaxBytes = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 17) { o.replicaDirectoryId = r.uuid(); return true; } return false;
-    case 1: if (version >= 18) { o.highWatermark = r.int64(); return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeFetchRequestFetchPartition(w: Writer, v: Input<FetchRequestFetchPartition>, version: number): void {
-  const flex = version >= 12;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  if (version >= 9) { w.int32((v.currentLeaderEpoch === undefined ? -1 : v.currentLeaderEpoch)); }
-  w.int64((v.fetchOffset === undefined ? 0 : v.fetchOffset));
-  if (version >= 12) { w.int32((v.lastFetchedEpoch === undefined ? -1 : v.lastFetchedEpoch)); }
-  if (version >= 5) { w.int64((v.logStartOffset === undefined ? -1 : v.logStartOffset)); }
-  w.int32((v.partitionMaxBytes === undefined ? 0 : v.partitionMaxBytes));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 17 && !((v.replicaDirectoryId ?? ZERO_UUID) === ZERO_UUID)) t.push(tagged(0, (w) => { w.uuid((v.replicaDirectoryId as any)); }));
-    if (version >= 18 && !((v.highWatermark ?? 9223372036854776000) === 9223372036854776000)) t.push(tagged(1, (w) => { w.int64((v.highWatermark as any)); }));
-    w.taggedFields(t);
-  }
-}
-
 export interface FetchRequestForgottenTopic {
   /** The topic name.; versions 7-12; entity topicName; ignorable */
   topic: string;
@@ -155,35 +58,6 @@ export interface FetchRequestForgottenTopic {
   partitions: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FetchRequestForgottenTopicDefault(): FetchRequestForgottenTopic {
-
-  return { topic: '', topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeFetchRequestForgottenTopic(r: Reader, version: number): FetchRequestForgottenTopic {
-  const flex = version >= 12;
-  const o = FetchRequestForgottenTopicDefault();
-  if (version <= 12) { o.topic = (flex ? r.compactString() : r.string()); }
-  if (version >= 13) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchRequestForgottenTopic(w: Writer, v: Input<FetchRequestForgottenTopic>, version: number): void {
-  const flex = version >= 12;
-  if (version <= 12) { (flex ? w.compactString((v.topic === undefined ? '' : v.topic)) : w.string((v.topic === undefined ? '' : v.topic))); }
-  if (version >= 13) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FetchRequest {
@@ -214,57 +88,6 @@ export interface FetchRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function FetchRequestDefault(): FetchRequest {
-
-  return { clusterId: null, replicaId: -1, replicaState: FetchRequestReplicaStateDefault(), maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: "" };
-
-}
-
-export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
-  const flex = version >= 12;
-  const o = FetchRequestDefault();
-  if (version <= 14) { o.replicaId = r.int32(); }
-  o.maxWaitMs = r.int32();
-  o.minBytes = r.int32();
-  if (version >= 3) { o.maxBytes = r.int32(); }
-  if (version >= 4) { o.isolationLevel = r.int8(); }
-  if (version >= 7) { o.sessionId = r.int32(); }
-  if (version >= 7) { o.sessionEpoch = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFetchRequestFetchTopic(r, version); o.topics = a; }
-  if (version >= 7) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array ForgottenTopicsData is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFetchRequestForgottenTopic(r, version); o.forgottenTopicsData = a; } }
-  if (version >= 11) { o.rackId = (flex ? r.compactString() : r.string()); }
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 12) { o.clusterId = r.compactNullableString(); return true; } return false;
-    case 1: if (version >= 15) { o.replicaState = decodeFetchRequestReplicaState(r, version); return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeFetchRequest(w: Writer, v: Input<FetchRequest>, version: number): void {
-  const flex = version >= 12;
-  if (version <= 14) { w.int32((v.replicaId === undefined ? -1 : v.replicaId)); }
-  w.int32((v.maxWaitMs === undefined ? 0 : v.maxWaitMs));
-  w.int32((v.minBytes === undefined ? 0 : v.minBytes));
-  if (version >= 3) { w.int32((v.maxBytes === undefined ? 2147483647 : v.maxBytes)); }
-  if (version >= 4) { w.int8((v.isolationLevel === undefined ? 0 : v.isolationLevel)); }
-  if (version >= 7) { w.int32((v.sessionId === undefined ? 0 : v.sessionId)); }
-  if (version >= 7) { w.int32((v.sessionEpoch === undefined ? -1 : v.sessionEpoch)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeFetchRequestFetchTopic(w, e, version); }
-  if (version >= 7) { { const a = (v.forgottenTopicsData === undefined ? [] : v.forgottenTopicsData); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeFetchRequestForgottenTopic(w, e, version); } }
-  if (version >= 11) { (flex ? w.compactString((v.rackId === undefined ? "" : v.rackId)) : w.string((v.rackId === undefined ? "" : v.rackId))); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 12 && !((v.clusterId ?? null) === null)) t.push(tagged(0, (w) => { w.compactNullableString((v.clusterId as any)); }));
-    if (version >= 15 && !((v.replicaState == null || sameValue(v.replicaState, FetchRequestReplicaStateDefault())))) t.push(tagged(1, (w) => { encodeFetchRequestReplicaState(w, (v.replicaState as any), version); }));
-    w.taggedFields(t);
-  }
-}
 export interface FetchResponseFetchableTopicResponse {
   /** The topic name.; versions 0-12; entity topicName; ignorable */
   topic: string;
@@ -274,35 +97,6 @@ export interface FetchResponseFetchableTopicResponse {
   partitions: FetchResponsePartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FetchResponseFetchableTopicResponseDefault(): FetchResponseFetchableTopicResponse {
-
-  return { topic: '', topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeFetchResponseFetchableTopicResponse(r: Reader, version: number): FetchResponseFetchableTopicResponse {
-  const flex = version >= 12;
-  const o = FetchResponseFetchableTopicResponseDefault();
-  if (version <= 12) { o.topic = (flex ? r.compactString() : r.string()); }
-  if (version >= 13) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFetchResponsePartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchResponseFetchableTopicResponse(w: Writer, v: Input<FetchResponseFetchableTopicResponse>, version: number): void {
-  const flex = version >= 12;
-  if (version <= 12) { (flex ? w.compactString((v.topic === undefined ? '' : v.topic)) : w.string((v.topic === undefined ? '' : v.topic))); }
-  if (version >= 13) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeFetchResponsePartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FetchResponsePartitionData {
@@ -332,53 +126,6 @@ export interface FetchResponsePartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function FetchResponsePartitionDataDefault(): FetchResponsePartitionData {
-
-  return { partitionIndex: 0, errorCode: 0, highWatermark: 0, lastStableOffset: -1, logStartOffset: -1, divergingEpoch: FetchResponseEpochEndOffsetDefault(), currentLeader: FetchResponseLeaderIdAndEpochDefault(), snapshotId: FetchResponseSnapshotIdDefault(), abortedTransactions: [], preferredReadReplica: -1, records: null };
-
-}
-
-export function decodeFetchResponsePartitionData(r: Reader, version: number): FetchResponsePartitionData {
-  const flex = version >= 12;
-  const o = FetchResponsePartitionDataDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  o.highWatermark = r.int64();
-  if (version >= 4) { o.lastStableOffset = r.int64(); }
-  if (version >= 5) { o.logStartOffset = r.int64(); }
-  if (version >= 4) { { const n = r.arrayLength(flex);   if (n < 0) o.abortedTransactions = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFetchResponseAbortedTransaction(r, version); o.abortedTransactions = a; } } }
-  if (version >= 11) { o.preferredReadReplica = r.int32(); }
-  o.records = (flex ? r.compactNullableBytes() : r.nullableBytes());
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 12) { o.divergingEpoch = decodeFetchResponseEpochEndOffset(r, version); return true; } return false;
-    case 1: if (version >= 12) { o.currentLeader = decodeFetchResponseLeaderIdAndEpoch(r, version); return true; } return false;
-    case 2: if (version >= 12) { o.snapshotId = decodeFetchResponseSnapshotId(r, version); return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeFetchResponsePartitionData(w: Writer, v: Input<FetchResponsePartitionData>, version: number): void {
-  const flex = version >= 12;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int64((v.highWatermark === undefined ? 0 : v.highWatermark));
-  if (version >= 4) { w.int64((v.lastStableOffset === undefined ? -1 : v.lastStableOffset)); }
-  if (version >= 5) { w.int64((v.logStartOffset === undefined ? -1 : v.logStartOffset)); }
-  if (version >= 4) { { const a = (v.abortedTransactions === undefined ? [] : v.abortedTransactions); w.arrayLength(a == null ? null : a.length, flex); if (a != null) for (const e of a) encodeFetchResponseAbortedTransaction(w, e, version); } }
-  if (version >= 11) { w.int32((v.preferredReadReplica === undefined ? -1 : v.preferredReadReplica)); }
-  (flex ? w.compactNullableBytes((v.records === undefined ? null : v.records)) : w.nullableBytes((v.records === undefined ? null : v.records)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 12 && !((v.divergingEpoch == null || sameValue(v.divergingEpoch, FetchResponseEpochEndOffsetDefault())))) t.push(tagged(0, (w) => { encodeFetchResponseEpochEndOffset(w, (v.divergingEpoch as any), version); }));
-    if (version >= 12 && !((v.currentLeader == null || sameValue(v.currentLeader, FetchResponseLeaderIdAndEpochDefault())))) t.push(tagged(1, (w) => { encodeFetchResponseLeaderIdAndEpoch(w, (v.currentLeader as any), version); }));
-    if (version >= 12 && !((v.snapshotId == null || sameValue(v.snapshotId, FetchResponseSnapshotIdDefault())))) t.push(tagged(2, (w) => { encodeFetchResponseSnapshotId(w, (v.snapshotId as any), version); }));
-    w.taggedFields(t);
-  }
-}
-
 export interface FetchResponseEpochEndOffset {
   /** The largest epoch.; versions 12+ */
   epoch: number;
@@ -386,31 +133,6 @@ export interface FetchResponseEpochEndOffset {
   endOffset: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FetchResponseEpochEndOffsetDefault(): FetchResponseEpochEndOffset {
-
-  return { epoch: -1, endOffset: -1 };
-
-}
-
-export function decodeFetchResponseEpochEndOffset(r: Reader, version: number): FetchResponseEpochEndOffset {
-  const flex = version >= 12;
-  const o = FetchResponseEpochEndOffsetDefault();
-  o.epoch = r.int32();
-  o.endOffset = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchResponseEpochEndOffset(w: Writer, v: Input<FetchResponseEpochEndOffset>, version: number): void {
-  const flex = version >= 12;
-  w.int32((v.epoch === undefined ? -1 : v.epoch));
-  w.int64((v.endOffset === undefined ? -1 : v.endOffset));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FetchResponseLeaderIdAndEpoch {
@@ -422,31 +144,6 @@ export interface FetchResponseLeaderIdAndEpoch {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function FetchResponseLeaderIdAndEpochDefault(): FetchResponseLeaderIdAndEpoch {
-
-  return { leaderId: -1, leaderEpoch: -1 };
-
-}
-
-export function decodeFetchResponseLeaderIdAndEpoch(r: Reader, version: number): FetchResponseLeaderIdAndEpoch {
-  const flex = version >= 12;
-  const o = FetchResponseLeaderIdAndEpochDefault();
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchResponseLeaderIdAndEpoch(w: Writer, v: Input<FetchResponseLeaderIdAndEpoch>, version: number): void {
-  const flex = version >= 12;
-  w.int32((v.leaderId === undefined ? -1 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? -1 : v.leaderEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface FetchResponseSnapshotId {
   /** The end offset of the epoch.; versions 0+ */
   endOffset: number;
@@ -456,31 +153,6 @@ export interface FetchResponseSnapshotId {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function FetchResponseSnapshotIdDefault(): FetchResponseSnapshotId {
-
-  return { endOffset: -1, epoch: -1 };
-
-}
-
-export function decodeFetchResponseSnapshotId(r: Reader, version: number): FetchResponseSnapshotId {
-  const flex = version >= 12;
-  const o = FetchResponseSnapshotIdDefault();
-  o.endOffset = r.int64();
-  o.epoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchResponseSnapshotId(w: Writer, v: Input<FetchResponseSnapshotId>, version: number): void {
-  const flex = version >= 12;
-  w.int64((v.endOffset === undefined ? -1 : v.endOffset));
-  w.int32((v.epoch === undefined ? -1 : v.epoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface FetchResponseAbortedTransaction {
   /** The producer id associated with the aborted transaction.; versions 4+; entity producerId */
   producerId: number;
@@ -488,31 +160,6 @@ export interface FetchResponseAbortedTransaction {
   firstOffset: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FetchResponseAbortedTransactionDefault(): FetchResponseAbortedTransaction {
-
-  return { producerId: 0, firstOffset: 0 };
-
-}
-
-export function decodeFetchResponseAbortedTransaction(r: Reader, version: number): FetchResponseAbortedTransaction {
-  const flex = version >= 12;
-  const o = FetchResponseAbortedTransactionDefault();
-  o.producerId = r.int64();
-  o.firstOffset = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchResponseAbortedTransaction(w: Writer, v: Input<FetchResponseAbortedTransaction>, version: number): void {
-  const flex = version >= 12;
-  w.int64((v.producerId === undefined ? 0 : v.producerId));
-  w.int64((v.firstOffset === undefined ? 0 : v.firstOffset));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FetchResponseNodeEndpoint {
@@ -526,35 +173,6 @@ export interface FetchResponseNodeEndpoint {
   rack: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FetchResponseNodeEndpointDefault(): FetchResponseNodeEndpoint {
-
-  return { nodeId: 0, host: '', port: 0, rack: null };
-
-}
-
-export function decodeFetchResponseNodeEndpoint(r: Reader, version: number): FetchResponseNodeEndpoint {
-  const flex = version >= 12;
-  const o = FetchResponseNodeEndpointDefault();
-  o.nodeId = r.int32();
-  o.host = r.compactString();
-  o.port = r.int32();
-  o.rack = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFetchResponseNodeEndpoint(w: Writer, v: Input<FetchResponseNodeEndpoint>, version: number): void {
-  const flex = version >= 12;
-  w.int32((v.nodeId === undefined ? 0 : v.nodeId));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.int32((v.port === undefined ? 0 : v.port));
-  w.compactNullableString((v.rack === undefined ? null : v.rack));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FetchResponse {
@@ -571,40 +189,19 @@ export interface FetchResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function FetchResponseDefault(): FetchResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [], nodeEndpoints: [] };
-
-}
-
-export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
-  const flex = version >= 12;
-  const o = FetchResponseDefault();
-  if (version >= 1) { o.throttleTimeMs = r.int32(); }
-  if (version >= 7) { o.errorCode = r.int16(); }
-  if (version >= 7) { o.sessionId = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Responses is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFetchResponseFetchableTopicResponse(r, version); o.responses = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 16) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array NodeEndpoints is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFetchResponseNodeEndpoint(r, version); o.nodeEndpoints = a; } return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeFetchResponse(w: Writer, v: Input<FetchResponse>, version: number): void {
-  const flex = version >= 12;
-  if (version >= 1) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  if (version >= 7) { w.int16((v.errorCode === undefined ? 0 : v.errorCode)); }
-  if (version >= 7) { w.int32((v.sessionId === undefined ? 0 : v.sessionId)); }
-  { const a = (v.responses === undefined ? [] : v.responses); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeFetchResponseFetchableTopicResponse(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 16 && !((v.nodeEndpoints == null || (v.nodeEndpoints as any).length === 0))) t.push(tagged(0, (w) => { { const a = (v.nodeEndpoints as any); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeFetchResponseNodeEndpoint(w, e, version); } }));
-    w.taggedFields(t);
-  }
-}
+export {
+  FetchRequestReplicaStateDefault, decodeFetchRequestReplicaState, encodeFetchRequestReplicaState,
+  FetchRequestFetchTopicDefault, decodeFetchRequestFetchTopic, encodeFetchRequestFetchTopic,
+  FetchRequestFetchPartitionDefault, decodeFetchRequestFetchPartition, encodeFetchRequestFetchPartition,
+  FetchRequestForgottenTopicDefault, decodeFetchRequestForgottenTopic, encodeFetchRequestForgottenTopic,
+  FetchRequestDefault, decodeFetchRequest, encodeFetchRequest, FetchResponseFetchableTopicResponseDefault,
+  decodeFetchResponseFetchableTopicResponse, encodeFetchResponseFetchableTopicResponse,
+  FetchResponsePartitionDataDefault, decodeFetchResponsePartitionData, encodeFetchResponsePartitionData,
+  FetchResponseEpochEndOffsetDefault, decodeFetchResponseEpochEndOffset, encodeFetchResponseEpochEndOffset,
+  FetchResponseLeaderIdAndEpochDefault, decodeFetchResponseLeaderIdAndEpoch,
+  encodeFetchResponseLeaderIdAndEpoch, FetchResponseSnapshotIdDefault, decodeFetchResponseSnapshotId,
+  encodeFetchResponseSnapshotId, FetchResponseAbortedTransactionDefault,
+  decodeFetchResponseAbortedTransaction, encodeFetchResponseAbortedTransaction,
+  FetchResponseNodeEndpointDefault, decodeFetchResponseNodeEndpoint, encodeFetchResponseNodeEndpoint,
+  FetchResponseDefault, decodeFetchResponse, encodeFetchResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface FindCoordinatorRequest {
   /** The coordinator key.; versions 0-3 */
@@ -19,33 +17,6 @@ export interface FindCoordinatorRequest {
   coordinatorKeys: string[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FindCoordinatorRequestDefault(): FindCoordinatorRequest {
-
-  return { key: '', keyType: 0, coordinatorKeys: [] };
-
-}
-
-export function decodeFindCoordinatorRequest(r: Reader, version: number): FindCoordinatorRequest {
-  const flex = version >= 3;
-  const o = FindCoordinatorRequestDefault();
-  if (version <= 3) { o.key = (flex ? r.compactString() : r.string()); }
-  if (version >= 1) { o.keyType = r.int8(); }
-  if (version >= 4) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array CoordinatorKeys is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.coordinatorKeys = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFindCoordinatorRequest(w: Writer, v: Input<FindCoordinatorRequest>, version: number): void {
-  const flex = version >= 3;
-  if (version <= 3) { (flex ? w.compactString((v.key === undefined ? '' : v.key)) : w.string((v.key === undefined ? '' : v.key))); }
-  if (version >= 1) { w.int8((v.keyType === undefined ? 0 : v.keyType)); }
-  if (version >= 4) { { const a = (v.coordinatorKeys === undefined ? [] : v.coordinatorKeys); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface FindCoordinatorResponseCoordinator {
   /** The coordinator key.; versions 4+ */
@@ -62,39 +33,6 @@ export interface FindCoordinatorResponseCoordinator {
   errorMessage: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function FindCoordinatorResponseCoordinatorDefault(): FindCoordinatorResponseCoordinator {
-
-  return { key: '', nodeId: 0, host: '', port: 0, errorCode: 0, errorMessage: '' };
-
-}
-
-export function decodeFindCoordinatorResponseCoordinator(r: Reader, version: number): FindCoordinatorResponseCoordinator {
-  const flex = version >= 3;
-  const o = FindCoordinatorResponseCoordinatorDefault();
-  o.key = r.compactString();
-  o.nodeId = r.int32();
-  o.host = r.compactString();
-  o.port = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFindCoordinatorResponseCoordinator(w: Writer, v: Input<FindCoordinatorResponseCoordinator>, version: number): void {
-  const flex = version >= 3;
-  w.compactString((v.key === undefined ? '' : v.key));
-  w.int32((v.nodeId === undefined ? 0 : v.nodeId));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.int32((v.port === undefined ? 0 : v.port));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface FindCoordinatorResponse {
@@ -115,38 +53,9 @@ export interface FindCoordinatorResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function FindCoordinatorResponseDefault(): FindCoordinatorResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', nodeId: 0, host: '', port: 0, coordinators: [] };
-
-}
-
-export function decodeFindCoordinatorResponse(r: Reader, version: number): FindCoordinatorResponse {
-  const flex = version >= 3;
-  const o = FindCoordinatorResponseDefault();
-  if (version >= 1) { o.throttleTimeMs = r.int32(); }
-  if (version <= 3) { o.errorCode = r.int16(); }
-  if (version >= 1 && version <= 3) { o.errorMessage = (flex ? r.compactNullableString() : r.nullableString()); }
-  if (version <= 3) { o.nodeId = r.int32(); }
-  if (version <= 3) { o.host = (flex ? r.compactString() : r.string()); }
-  if (version <= 3) { o.port = r.int32(); }
-  if (version >= 4) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array Coordinators is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeFindCoordinatorResponseCoordinator(r, version); o.coordinators = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeFindCoordinatorResponse(w: Writer, v: Input<FindCoordinatorResponse>, version: number): void {
-  const flex = version >= 3;
-  if (version >= 1) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  if (version <= 3) { w.int16((v.errorCode === undefined ? 0 : v.errorCode)); }
-  if (version >= 1 && version <= 3) { (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage))); }
-  if (version <= 3) { w.int32((v.nodeId === undefined ? 0 : v.nodeId)); }
-  if (version <= 3) { (flex ? w.compactString((v.host === undefined ? '' : v.host)) : w.string((v.host === undefined ? '' : v.host))); }
-  if (version <= 3) { w.int32((v.port === undefined ? 0 : v.port)); }
-  if (version >= 4) { { const a = (v.coordinators === undefined ? [] : v.coordinators); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeFindCoordinatorResponseCoordinator(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  FindCoordinatorRequestDefault, decodeFindCoordinatorRequest, encodeFindCoordinatorRequest,
+  FindCoordinatorResponseCoordinatorDefault, decodeFindCoordinatorResponseCoordinator,
+  encodeFindCoordinatorResponseCoordinator, FindCoordinatorResponseDefault, decodeFindCoordinatorResponse,
+  encodeFindCoordinatorResponse,
+} from './codecs.js';

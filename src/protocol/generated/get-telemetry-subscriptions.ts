@@ -6,38 +6,13 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface GetTelemetrySubscriptionsRequest {
   /** Unique id for this client instance, must be set to 0 on the first request.; versions 0+ */
   clientInstanceId: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function GetTelemetrySubscriptionsRequestDefault(): GetTelemetrySubscriptionsRequest {
-
-  return { clientInstanceId: ZERO_UUID };
-
-}
-
-export function decodeGetTelemetrySubscriptionsRequest(r: Reader, version: number): GetTelemetrySubscriptionsRequest {
-  const flex = version >= 0;
-  const o = GetTelemetrySubscriptionsRequestDefault();
-  o.clientInstanceId = r.uuid();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeGetTelemetrySubscriptionsRequest(w: Writer, v: Input<GetTelemetrySubscriptionsRequest>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.clientInstanceId === undefined ? ZERO_UUID : v.clientInstanceId));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface GetTelemetrySubscriptionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
@@ -61,46 +36,8 @@ export interface GetTelemetrySubscriptionsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function GetTelemetrySubscriptionsResponseDefault(): GetTelemetrySubscriptionsResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, clientInstanceId: ZERO_UUID, subscriptionId: 0, acceptedCompressionTypes: [], pushIntervalMs: 0, telemetryMaxBytes: 0, deltaTemporality: false, requestedMetrics: [] };
-
-}
-
-export function decodeGetTelemetrySubscriptionsResponse(r: Reader, version: number): GetTelemetrySubscriptionsResponse {
-  const flex = version >= 0;
-  const o = GetTelemetrySubscriptionsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.clientInstanceId = r.uuid();
-  o.subscriptionId = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array AcceptedCompressionTypes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int8(); o.acceptedCompressionTypes = a; }
-  o.pushIntervalMs = r.int32();
-  o.telemetryMaxBytes = r.int32();
-  o.deltaTemporality = r.bool();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array RequestedMetrics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.requestedMetrics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeGetTelemetrySubscriptionsResponse(w: Writer, v: Input<GetTelemetrySubscriptionsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.uuid((v.clientInstanceId === undefined ? ZERO_UUID : v.clientInstanceId));
-  w.int32((v.subscriptionId === undefined ? 0 : v.subscriptionId));
-  { const a = (v.acceptedCompressionTypes === undefined ? [] : v.acceptedCompressionTypes); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int8(e); }
-  w.int32((v.pushIntervalMs === undefined ? 0 : v.pushIntervalMs));
-  w.int32((v.telemetryMaxBytes === undefined ? 0 : v.telemetryMaxBytes));
-  w.bool((v.deltaTemporality === undefined ? false : v.deltaTemporality));
-  { const a = (v.requestedMetrics === undefined ? [] : v.requestedMetrics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  GetTelemetrySubscriptionsRequestDefault, decodeGetTelemetrySubscriptionsRequest,
+  encodeGetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponseDefault,
+  decodeGetTelemetrySubscriptionsResponse, encodeGetTelemetrySubscriptionsResponse,
+} from './codecs.js';

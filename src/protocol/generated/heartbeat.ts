@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface HeartbeatRequest {
   /** The group id.; versions 0+; entity groupId */
@@ -22,35 +20,6 @@ export interface HeartbeatRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function HeartbeatRequestDefault(): HeartbeatRequest {
-
-  return { groupId: '', generationId: 0, memberId: '', groupInstanceId: null };
-
-}
-
-export function decodeHeartbeatRequest(r: Reader, version: number): HeartbeatRequest {
-  const flex = version >= 4;
-  const o = HeartbeatRequestDefault();
-  o.groupId = (flex ? r.compactString() : r.string());
-  o.generationId = r.int32();
-  o.memberId = (flex ? r.compactString() : r.string());
-  if (version >= 3) { o.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString()); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeHeartbeatRequest(w: Writer, v: Input<HeartbeatRequest>, version: number): void {
-  const flex = version >= 4;
-  (flex ? w.compactString((v.groupId === undefined ? '' : v.groupId)) : w.string((v.groupId === undefined ? '' : v.groupId)));
-  w.int32((v.generationId === undefined ? 0 : v.generationId));
-  (flex ? w.compactString((v.memberId === undefined ? '' : v.memberId)) : w.string((v.memberId === undefined ? '' : v.memberId)));
-  if (version >= 3) { (flex ? w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)) : w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId))); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface HeartbeatResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 1+; ignorable */
   throttleTimeMs: number;
@@ -59,28 +28,7 @@ export interface HeartbeatResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function HeartbeatResponseDefault(): HeartbeatResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0 };
-
-}
-
-export function decodeHeartbeatResponse(r: Reader, version: number): HeartbeatResponse {
-  const flex = version >= 4;
-  const o = HeartbeatResponseDefault();
-  if (version >= 1) { o.throttleTimeMs = r.int32(); }
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeHeartbeatResponse(w: Writer, v: Input<HeartbeatResponse>, version: number): void {
-  const flex = version >= 4;
-  if (version >= 1) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  HeartbeatRequestDefault, decodeHeartbeatRequest, encodeHeartbeatRequest, HeartbeatResponseDefault,
+  decodeHeartbeatResponse, encodeHeartbeatResponse,
+} from './codecs.js';

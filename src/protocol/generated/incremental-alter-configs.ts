@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface IncrementalAlterConfigsRequestAlterConfigsResource {
   /** The resource type.; versions 0+ */
@@ -19,35 +17,6 @@ export interface IncrementalAlterConfigsRequestAlterConfigsResource {
   configs: IncrementalAlterConfigsRequestAlterableConfig[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function IncrementalAlterConfigsRequestAlterConfigsResourceDefault(): IncrementalAlterConfigsRequestAlterConfigsResource {
-
-  return { resourceType: 0, resourceName: '', configs: [] };
-
-}
-
-export function decodeIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader, version: number): IncrementalAlterConfigsRequestAlterConfigsResource {
-  const flex = version >= 1;
-  const o = IncrementalAlterConfigsRequestAlterConfigsResourceDefault();
-  o.resourceType = r.int8();
-  o.resourceName = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Configs is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeIncrementalAlterConfigsRequestAlterableConfig(r, version); o.configs = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeIncrementalAlterConfigsRequestAlterConfigsResource(w: Writer, v: Input<IncrementalAlterConfigsRequestAlterConfigsResource>, version: number): void {
-  const flex = version >= 1;
-  w.int8((v.resourceType === undefined ? 0 : v.resourceType));
-  (flex ? w.compactString((v.resourceName === undefined ? '' : v.resourceName)) : w.string((v.resourceName === undefined ? '' : v.resourceName)));
-  { const a = (v.configs === undefined ? [] : v.configs); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeIncrementalAlterConfigsRequestAlterableConfig(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface IncrementalAlterConfigsRequestAlterableConfig {
@@ -61,33 +30,6 @@ export interface IncrementalAlterConfigsRequestAlterableConfig {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function IncrementalAlterConfigsRequestAlterableConfigDefault(): IncrementalAlterConfigsRequestAlterableConfig {
-
-  return { name: '', configOperation: 0, value: '' };
-
-}
-
-export function decodeIncrementalAlterConfigsRequestAlterableConfig(r: Reader, version: number): IncrementalAlterConfigsRequestAlterableConfig {
-  const flex = version >= 1;
-  const o = IncrementalAlterConfigsRequestAlterableConfigDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  o.configOperation = r.int8();
-  o.value = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeIncrementalAlterConfigsRequestAlterableConfig(w: Writer, v: Input<IncrementalAlterConfigsRequestAlterableConfig>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  w.int8((v.configOperation === undefined ? 0 : v.configOperation));
-  (flex ? w.compactNullableString((v.value === undefined ? '' : v.value)) : w.nullableString((v.value === undefined ? '' : v.value)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface IncrementalAlterConfigsRequest {
   /** The incremental updates for each resource.; versions 0+ */
   resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
@@ -95,33 +37,6 @@ export interface IncrementalAlterConfigsRequest {
   validateOnly: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function IncrementalAlterConfigsRequestDefault(): IncrementalAlterConfigsRequest {
-
-  return { resources: [], validateOnly: false };
-
-}
-
-export function decodeIncrementalAlterConfigsRequest(r: Reader, version: number): IncrementalAlterConfigsRequest {
-  const flex = version >= 1;
-  const o = IncrementalAlterConfigsRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Resources is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeIncrementalAlterConfigsRequestAlterConfigsResource(r, version); o.resources = a; }
-  o.validateOnly = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeIncrementalAlterConfigsRequest(w: Writer, v: Input<IncrementalAlterConfigsRequest>, version: number): void {
-  const flex = version >= 1;
-  { const a = (v.resources === undefined ? [] : v.resources); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeIncrementalAlterConfigsRequestAlterConfigsResource(w, e, version); }
-  w.bool((v.validateOnly === undefined ? false : v.validateOnly));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
   /** The resource error code.; versions 0+ */
@@ -136,35 +51,6 @@ export interface IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function IncrementalAlterConfigsResponseAlterConfigsResourceResponseDefault(): IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
-
-  return { errorCode: 0, errorMessage: '', resourceType: 0, resourceName: '' };
-
-}
-
-export function decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, version: number): IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
-  const flex = version >= 1;
-  const o = IncrementalAlterConfigsResponseAlterConfigsResourceResponseDefault();
-  o.errorCode = r.int16();
-  o.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  o.resourceType = r.int8();
-  o.resourceName = (flex ? r.compactString() : r.string());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, v: Input<IncrementalAlterConfigsResponseAlterConfigsResourceResponse>, version: number): void {
-  const flex = version >= 1;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage)));
-  w.int8((v.resourceType === undefined ? 0 : v.resourceType));
-  (flex ? w.compactString((v.resourceName === undefined ? '' : v.resourceName)) : w.string((v.resourceName === undefined ? '' : v.resourceName)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface IncrementalAlterConfigsResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -173,30 +59,15 @@ export interface IncrementalAlterConfigsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function IncrementalAlterConfigsResponseDefault(): IncrementalAlterConfigsResponse {
-
-  return { throttleTimeMs: 0, responses: [] };
-
-}
-
-export function decodeIncrementalAlterConfigsResponse(r: Reader, version: number): IncrementalAlterConfigsResponse {
-  const flex = version >= 1;
-  const o = IncrementalAlterConfigsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Responses is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version); o.responses = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeIncrementalAlterConfigsResponse(w: Writer, v: Input<IncrementalAlterConfigsResponse>, version: number): void {
-  const flex = version >= 1;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.responses === undefined ? [] : v.responses); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  IncrementalAlterConfigsRequestAlterConfigsResourceDefault,
+  decodeIncrementalAlterConfigsRequestAlterConfigsResource,
+  encodeIncrementalAlterConfigsRequestAlterConfigsResource,
+  IncrementalAlterConfigsRequestAlterableConfigDefault, decodeIncrementalAlterConfigsRequestAlterableConfig,
+  encodeIncrementalAlterConfigsRequestAlterableConfig, IncrementalAlterConfigsRequestDefault,
+  decodeIncrementalAlterConfigsRequest, encodeIncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsResponseAlterConfigsResourceResponseDefault,
+  decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse,
+  encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse, IncrementalAlterConfigsResponseDefault,
+  decodeIncrementalAlterConfigsResponse, encodeIncrementalAlterConfigsResponse,
+} from './codecs.js';

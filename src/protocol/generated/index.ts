@@ -7,194 +7,433 @@
 /* eslint-disable */
 
 import type { Reader, Writer } from '../primitives.js';
-import * as produce from './produce.js';
-import * as fetch from './fetch.js';
-import * as listOffsets from './list-offsets.js';
-import * as metadata from './metadata.js';
-import * as leaderAndIsr from './leader-and-isr.js';
-import * as stopReplica from './stop-replica.js';
-import * as updateMetadata from './update-metadata.js';
-import * as controlledShutdown from './controlled-shutdown.js';
-import * as offsetCommit from './offset-commit.js';
-import * as offsetFetch from './offset-fetch.js';
-import * as findCoordinator from './find-coordinator.js';
-import * as joinGroup from './join-group.js';
-import * as heartbeat from './heartbeat.js';
-import * as leaveGroup from './leave-group.js';
-import * as syncGroup from './sync-group.js';
-import * as describeGroups from './describe-groups.js';
-import * as listGroups from './list-groups.js';
-import * as saslHandshake from './sasl-handshake.js';
-import * as apiVersions from './api-versions.js';
-import * as createTopics from './create-topics.js';
-import * as deleteTopics from './delete-topics.js';
-import * as deleteRecords from './delete-records.js';
-import * as initProducerId from './init-producer-id.js';
-import * as offsetForLeaderEpoch from './offset-for-leader-epoch.js';
-import * as addPartitionsToTxn from './add-partitions-to-txn.js';
-import * as addOffsetsToTxn from './add-offsets-to-txn.js';
-import * as endTxn from './end-txn.js';
-import * as writeTxnMarkers from './write-txn-markers.js';
-import * as txnOffsetCommit from './txn-offset-commit.js';
-import * as describeAcls from './describe-acls.js';
-import * as createAcls from './create-acls.js';
-import * as deleteAcls from './delete-acls.js';
-import * as describeConfigs from './describe-configs.js';
-import * as alterConfigs from './alter-configs.js';
-import * as alterReplicaLogDirs from './alter-replica-log-dirs.js';
-import * as describeLogDirs from './describe-log-dirs.js';
-import * as saslAuthenticate from './sasl-authenticate.js';
-import * as createPartitions from './create-partitions.js';
-import * as createDelegationToken from './create-delegation-token.js';
-import * as renewDelegationToken from './renew-delegation-token.js';
-import * as expireDelegationToken from './expire-delegation-token.js';
-import * as describeDelegationToken from './describe-delegation-token.js';
-import * as deleteGroups from './delete-groups.js';
-import * as electLeaders from './elect-leaders.js';
-import * as incrementalAlterConfigs from './incremental-alter-configs.js';
-import * as alterPartitionReassignments from './alter-partition-reassignments.js';
-import * as listPartitionReassignments from './list-partition-reassignments.js';
-import * as offsetDelete from './offset-delete.js';
-import * as describeClientQuotas from './describe-client-quotas.js';
-import * as alterClientQuotas from './alter-client-quotas.js';
-import * as describeUserScramCredentials from './describe-user-scram-credentials.js';
-import * as alterUserScramCredentials from './alter-user-scram-credentials.js';
-import * as vote from './vote.js';
-import * as beginQuorumEpoch from './begin-quorum-epoch.js';
-import * as endQuorumEpoch from './end-quorum-epoch.js';
-import * as describeQuorum from './describe-quorum.js';
-import * as alterPartition from './alter-partition.js';
-import * as updateFeatures from './update-features.js';
-import * as envelope from './envelope.js';
-import * as fetchSnapshot from './fetch-snapshot.js';
-import * as describeCluster from './describe-cluster.js';
-import * as describeProducers from './describe-producers.js';
-import * as brokerRegistration from './broker-registration.js';
-import * as brokerHeartbeat from './broker-heartbeat.js';
-import * as unregisterBroker from './unregister-broker.js';
-import * as describeTransactions from './describe-transactions.js';
-import * as listTransactions from './list-transactions.js';
-import * as allocateProducerIds from './allocate-producer-ids.js';
-import * as consumerGroupHeartbeat from './consumer-group-heartbeat.js';
-import * as consumerGroupDescribe from './consumer-group-describe.js';
-import * as controllerRegistration from './controller-registration.js';
-import * as getTelemetrySubscriptions from './get-telemetry-subscriptions.js';
-import * as pushTelemetry from './push-telemetry.js';
-import * as assignReplicasToDirs from './assign-replicas-to-dirs.js';
-import * as listConfigResources from './list-config-resources.js';
-import * as describeTopicPartitions from './describe-topic-partitions.js';
-import * as shareGroupHeartbeat from './share-group-heartbeat.js';
-import * as shareGroupDescribe from './share-group-describe.js';
-import * as shareFetch from './share-fetch.js';
-import * as shareAcknowledge from './share-acknowledge.js';
-import * as addRaftVoter from './add-raft-voter.js';
-import * as removeRaftVoter from './remove-raft-voter.js';
-import * as updateRaftVoter from './update-raft-voter.js';
-import * as initializeShareGroupState from './initialize-share-group-state.js';
-import * as readShareGroupState from './read-share-group-state.js';
-import * as writeShareGroupState from './write-share-group-state.js';
-import * as deleteShareGroupState from './delete-share-group-state.js';
-import * as readShareGroupStateSummary from './read-share-group-state-summary.js';
-import * as streamsGroupHeartbeat from './streams-group-heartbeat.js';
-import * as streamsGroupDescribe from './streams-group-describe.js';
-import * as describeShareGroupOffsets from './describe-share-group-offsets.js';
-import * as alterShareGroupOffsets from './alter-share-group-offsets.js';
-import * as deleteShareGroupOffsets from './delete-share-group-offsets.js';
-export * from './request-header.js';
-export * from './response-header.js';
-export * from './produce.js';
-export * from './fetch.js';
-export * from './list-offsets.js';
-export * from './metadata.js';
-export * from './leader-and-isr.js';
-export * from './stop-replica.js';
-export * from './update-metadata.js';
-export * from './controlled-shutdown.js';
-export * from './offset-commit.js';
-export * from './offset-fetch.js';
-export * from './find-coordinator.js';
-export * from './join-group.js';
-export * from './heartbeat.js';
-export * from './leave-group.js';
-export * from './sync-group.js';
-export * from './describe-groups.js';
-export * from './list-groups.js';
-export * from './sasl-handshake.js';
-export * from './api-versions.js';
-export * from './create-topics.js';
-export * from './delete-topics.js';
-export * from './delete-records.js';
-export * from './init-producer-id.js';
-export * from './offset-for-leader-epoch.js';
-export * from './add-partitions-to-txn.js';
-export * from './add-offsets-to-txn.js';
-export * from './end-txn.js';
-export * from './write-txn-markers.js';
-export * from './txn-offset-commit.js';
-export * from './describe-acls.js';
-export * from './create-acls.js';
-export * from './delete-acls.js';
-export * from './describe-configs.js';
-export * from './alter-configs.js';
-export * from './alter-replica-log-dirs.js';
-export * from './describe-log-dirs.js';
-export * from './sasl-authenticate.js';
-export * from './create-partitions.js';
-export * from './create-delegation-token.js';
-export * from './renew-delegation-token.js';
-export * from './expire-delegation-token.js';
-export * from './describe-delegation-token.js';
-export * from './delete-groups.js';
-export * from './elect-leaders.js';
-export * from './incremental-alter-configs.js';
-export * from './alter-partition-reassignments.js';
-export * from './list-partition-reassignments.js';
-export * from './offset-delete.js';
-export * from './describe-client-quotas.js';
-export * from './alter-client-quotas.js';
-export * from './describe-user-scram-credentials.js';
-export * from './alter-user-scram-credentials.js';
-export * from './vote.js';
-export * from './begin-quorum-epoch.js';
-export * from './end-quorum-epoch.js';
-export * from './describe-quorum.js';
-export * from './alter-partition.js';
-export * from './update-features.js';
-export * from './envelope.js';
-export * from './fetch-snapshot.js';
-export * from './describe-cluster.js';
-export * from './describe-producers.js';
-export * from './broker-registration.js';
-export * from './broker-heartbeat.js';
-export * from './unregister-broker.js';
-export * from './describe-transactions.js';
-export * from './list-transactions.js';
-export * from './allocate-producer-ids.js';
-export * from './consumer-group-heartbeat.js';
-export * from './consumer-group-describe.js';
-export * from './controller-registration.js';
-export * from './get-telemetry-subscriptions.js';
-export * from './push-telemetry.js';
-export * from './assign-replicas-to-dirs.js';
-export * from './list-config-resources.js';
-export * from './describe-topic-partitions.js';
-export * from './share-group-heartbeat.js';
-export * from './share-group-describe.js';
-export * from './share-fetch.js';
-export * from './share-acknowledge.js';
-export * from './add-raft-voter.js';
-export * from './remove-raft-voter.js';
-export * from './update-raft-voter.js';
-export * from './initialize-share-group-state.js';
-export * from './read-share-group-state.js';
-export * from './write-share-group-state.js';
-export * from './delete-share-group-state.js';
-export * from './read-share-group-state-summary.js';
-export * from './streams-group-heartbeat.js';
-export * from './streams-group-describe.js';
-export * from './describe-share-group-offsets.js';
-export * from './alter-share-group-offsets.js';
-export * from './delete-share-group-offsets.js';
+import * as codecs from './codecs.js';
+export * from './codecs.js';
+export type {
+  AddOffsetsToTxnRequest, AddOffsetsToTxnResponse,
+} from './add-offsets-to-txn.js';
+export type {
+  AddPartitionsToTxnRequestAddPartitionsToTxnTopic, AddPartitionsToTxnRequestAddPartitionsToTxnTransaction,
+  AddPartitionsToTxnRequest, AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult,
+  AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult,
+  AddPartitionsToTxnResponseAddPartitionsToTxnResult, AddPartitionsToTxnResponse,
+} from './add-partitions-to-txn.js';
+export type {
+  AddRaftVoterRequestListener, AddRaftVoterRequest, AddRaftVoterResponse,
+} from './add-raft-voter.js';
+export type {
+  AllocateProducerIdsRequest, AllocateProducerIdsResponse,
+} from './allocate-producer-ids.js';
+export type {
+  AlterClientQuotasRequestEntryData, AlterClientQuotasRequestEntityData, AlterClientQuotasRequestOpData,
+  AlterClientQuotasRequest, AlterClientQuotasResponseEntryData, AlterClientQuotasResponseEntityData,
+  AlterClientQuotasResponse,
+} from './alter-client-quotas.js';
+export type {
+  AlterConfigsRequestAlterConfigsResource, AlterConfigsRequestAlterableConfig, AlterConfigsRequest,
+  AlterConfigsResponseAlterConfigsResourceResponse, AlterConfigsResponse,
+} from './alter-configs.js';
+export type {
+  AlterPartitionReassignmentsRequestReassignableTopic,
+  AlterPartitionReassignmentsRequestReassignablePartition, AlterPartitionReassignmentsRequest,
+  AlterPartitionReassignmentsResponseReassignableTopicResponse,
+  AlterPartitionReassignmentsResponseReassignablePartitionResponse, AlterPartitionReassignmentsResponse,
+} from './alter-partition-reassignments.js';
+export type {
+  AlterPartitionRequestTopicData, AlterPartitionRequestPartitionData, AlterPartitionRequestBrokerState,
+  AlterPartitionRequest, AlterPartitionResponseTopicData, AlterPartitionResponsePartitionData,
+  AlterPartitionResponse,
+} from './alter-partition.js';
+export type {
+  AlterReplicaLogDirsRequestAlterReplicaLogDir, AlterReplicaLogDirsRequestAlterReplicaLogDirTopic,
+  AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult,
+  AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult, AlterReplicaLogDirsResponse,
+} from './alter-replica-log-dirs.js';
+export type {
+  AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestTopic,
+  AlterShareGroupOffsetsRequestAlterShareGroupOffsetsRequestPartition, AlterShareGroupOffsetsRequest,
+  AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponseTopic,
+  AlterShareGroupOffsetsResponseAlterShareGroupOffsetsResponsePartition, AlterShareGroupOffsetsResponse,
+} from './alter-share-group-offsets.js';
+export type {
+  AlterUserScramCredentialsRequestScramCredentialDeletion,
+  AlterUserScramCredentialsRequestScramCredentialUpsertion, AlterUserScramCredentialsRequest,
+  AlterUserScramCredentialsResponseAlterUserScramCredentialsResult, AlterUserScramCredentialsResponse,
+} from './alter-user-scram-credentials.js';
+export type {
+  ApiVersionsRequest, ApiVersionsResponseApiVersion, ApiVersionsResponseSupportedFeatureKey,
+  ApiVersionsResponseFinalizedFeatureKey, ApiVersionsResponse,
+} from './api-versions.js';
+export type {
+  AssignReplicasToDirsRequestDirectoryData, AssignReplicasToDirsRequestTopicData,
+  AssignReplicasToDirsRequestPartitionData, AssignReplicasToDirsRequest,
+  AssignReplicasToDirsResponseDirectoryData, AssignReplicasToDirsResponseTopicData,
+  AssignReplicasToDirsResponsePartitionData, AssignReplicasToDirsResponse,
+} from './assign-replicas-to-dirs.js';
+export type {
+  BeginQuorumEpochRequestTopicData, BeginQuorumEpochRequestPartitionData,
+  BeginQuorumEpochRequestLeaderEndpoint, BeginQuorumEpochRequest, BeginQuorumEpochResponseTopicData,
+  BeginQuorumEpochResponsePartitionData, BeginQuorumEpochResponseNodeEndpoint, BeginQuorumEpochResponse,
+} from './begin-quorum-epoch.js';
+export type {
+  BrokerHeartbeatRequest, BrokerHeartbeatResponse,
+} from './broker-heartbeat.js';
+export type {
+  BrokerRegistrationRequestListener, BrokerRegistrationRequestFeature, BrokerRegistrationRequest,
+  BrokerRegistrationResponse,
+} from './broker-registration.js';
+export type {
+  ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponseTopicPartitions,
+  ConsumerGroupDescribeResponseAssignment, ConsumerGroupDescribeResponseDescribedGroup,
+  ConsumerGroupDescribeResponseMember, ConsumerGroupDescribeResponse,
+} from './consumer-group-describe.js';
+export type {
+  ConsumerGroupHeartbeatRequestTopicPartitions, ConsumerGroupHeartbeatRequest,
+  ConsumerGroupHeartbeatResponseTopicPartitions, ConsumerGroupHeartbeatResponseAssignment,
+  ConsumerGroupHeartbeatResponse,
+} from './consumer-group-heartbeat.js';
+export type {
+  ControlledShutdownRequest, ControlledShutdownResponseRemainingPartition, ControlledShutdownResponse,
+} from './controlled-shutdown.js';
+export type {
+  ControllerRegistrationRequestListener, ControllerRegistrationRequestFeature, ControllerRegistrationRequest,
+  ControllerRegistrationResponse,
+} from './controller-registration.js';
+export type {
+  CreateAclsRequestAclCreation, CreateAclsRequest, CreateAclsResponseAclCreationResult, CreateAclsResponse,
+} from './create-acls.js';
+export type {
+  CreateDelegationTokenRequestCreatableRenewers, CreateDelegationTokenRequest, CreateDelegationTokenResponse,
+} from './create-delegation-token.js';
+export type {
+  CreatePartitionsRequestCreatePartitionsTopic, CreatePartitionsRequestCreatePartitionsAssignment,
+  CreatePartitionsRequest, CreatePartitionsResponseCreatePartitionsTopicResult, CreatePartitionsResponse,
+} from './create-partitions.js';
+export type {
+  CreateTopicsRequestCreatableTopic, CreateTopicsRequestCreatableReplicaAssignment,
+  CreateTopicsRequestCreatableTopicConfig, CreateTopicsRequest, CreateTopicsResponseCreatableTopicResult,
+  CreateTopicsResponseCreatableTopicConfigs, CreateTopicsResponse,
+} from './create-topics.js';
+export type {
+  DeleteAclsRequestDeleteAclsFilter, DeleteAclsRequest, DeleteAclsResponseDeleteAclsFilterResult,
+  DeleteAclsResponseDeleteAclsMatchingAcl, DeleteAclsResponse,
+} from './delete-acls.js';
+export type {
+  DeleteGroupsRequest, DeleteGroupsResponseDeletableGroupResult, DeleteGroupsResponse,
+} from './delete-groups.js';
+export type {
+  DeleteRecordsRequestDeleteRecordsTopic, DeleteRecordsRequestDeleteRecordsPartition, DeleteRecordsRequest,
+  DeleteRecordsResponseDeleteRecordsTopicResult, DeleteRecordsResponseDeleteRecordsPartitionResult,
+  DeleteRecordsResponse,
+} from './delete-records.js';
+export type {
+  DeleteShareGroupOffsetsRequestDeleteShareGroupOffsetsRequestTopic, DeleteShareGroupOffsetsRequest,
+  DeleteShareGroupOffsetsResponseDeleteShareGroupOffsetsResponseTopic, DeleteShareGroupOffsetsResponse,
+} from './delete-share-group-offsets.js';
+export type {
+  DeleteShareGroupStateRequestDeleteStateData, DeleteShareGroupStateRequestPartitionData,
+  DeleteShareGroupStateRequest, DeleteShareGroupStateResponseDeleteStateResult,
+  DeleteShareGroupStateResponsePartitionResult, DeleteShareGroupStateResponse,
+} from './delete-share-group-state.js';
+export type {
+  DeleteTopicsRequestDeleteTopicState, DeleteTopicsRequest, DeleteTopicsResponseDeletableTopicResult,
+  DeleteTopicsResponse,
+} from './delete-topics.js';
+export type {
+  DescribeAclsRequest, DescribeAclsResponseDescribeAclsResource, DescribeAclsResponseAclDescription,
+  DescribeAclsResponse,
+} from './describe-acls.js';
+export type {
+  DescribeClientQuotasRequestComponentData, DescribeClientQuotasRequest,
+  DescribeClientQuotasResponseEntryData, DescribeClientQuotasResponseEntityData,
+  DescribeClientQuotasResponseValueData, DescribeClientQuotasResponse,
+} from './describe-client-quotas.js';
+export type {
+  DescribeClusterRequest, DescribeClusterResponseDescribeClusterBroker, DescribeClusterResponse,
+} from './describe-cluster.js';
+export type {
+  DescribeConfigsRequestDescribeConfigsResource, DescribeConfigsRequest,
+  DescribeConfigsResponseDescribeConfigsResult, DescribeConfigsResponseDescribeConfigsResourceResult,
+  DescribeConfigsResponseDescribeConfigsSynonym, DescribeConfigsResponse,
+} from './describe-configs.js';
+export type {
+  DescribeDelegationTokenRequestDescribeDelegationTokenOwner, DescribeDelegationTokenRequest,
+  DescribeDelegationTokenResponseDescribedDelegationToken,
+  DescribeDelegationTokenResponseDescribedDelegationTokenRenewer, DescribeDelegationTokenResponse,
+} from './describe-delegation-token.js';
+export type {
+  DescribeGroupsRequest, DescribeGroupsResponseDescribedGroup, DescribeGroupsResponseDescribedGroupMember,
+  DescribeGroupsResponse,
+} from './describe-groups.js';
+export type {
+  DescribeLogDirsRequestDescribableLogDirTopic, DescribeLogDirsRequest,
+  DescribeLogDirsResponseDescribeLogDirsResult, DescribeLogDirsResponseDescribeLogDirsTopic,
+  DescribeLogDirsResponseDescribeLogDirsPartition, DescribeLogDirsResponse,
+} from './describe-log-dirs.js';
+export type {
+  DescribeProducersRequestTopicRequest, DescribeProducersRequest, DescribeProducersResponseTopicResponse,
+  DescribeProducersResponsePartitionResponse, DescribeProducersResponseProducerState,
+  DescribeProducersResponse,
+} from './describe-producers.js';
+export type {
+  DescribeQuorumRequestTopicData, DescribeQuorumRequestPartitionData, DescribeQuorumRequest,
+  DescribeQuorumResponseReplicaState, DescribeQuorumResponseTopicData, DescribeQuorumResponsePartitionData,
+  DescribeQuorumResponseNode, DescribeQuorumResponseListener, DescribeQuorumResponse,
+} from './describe-quorum.js';
+export type {
+  DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestGroup,
+  DescribeShareGroupOffsetsRequestDescribeShareGroupOffsetsRequestTopic, DescribeShareGroupOffsetsRequest,
+  DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseGroup,
+  DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponseTopic,
+  DescribeShareGroupOffsetsResponseDescribeShareGroupOffsetsResponsePartition,
+  DescribeShareGroupOffsetsResponse,
+} from './describe-share-group-offsets.js';
+export type {
+  DescribeTopicPartitionsRequestTopicRequest, DescribeTopicPartitionsRequestCursor,
+  DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic,
+  DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition,
+  DescribeTopicPartitionsResponseCursor, DescribeTopicPartitionsResponse,
+} from './describe-topic-partitions.js';
+export type {
+  DescribeTransactionsRequest, DescribeTransactionsResponseTransactionState,
+  DescribeTransactionsResponseTopicData, DescribeTransactionsResponse,
+} from './describe-transactions.js';
+export type {
+  DescribeUserScramCredentialsRequestUserName, DescribeUserScramCredentialsRequest,
+  DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult,
+  DescribeUserScramCredentialsResponseCredentialInfo, DescribeUserScramCredentialsResponse,
+} from './describe-user-scram-credentials.js';
+export type {
+  ElectLeadersRequestTopicPartitions, ElectLeadersRequest, ElectLeadersResponseReplicaElectionResult,
+  ElectLeadersResponsePartitionResult, ElectLeadersResponse,
+} from './elect-leaders.js';
+export type {
+  EndQuorumEpochRequestTopicData, EndQuorumEpochRequestPartitionData, EndQuorumEpochRequestReplicaInfo,
+  EndQuorumEpochRequestLeaderEndpoint, EndQuorumEpochRequest, EndQuorumEpochResponseTopicData,
+  EndQuorumEpochResponsePartitionData, EndQuorumEpochResponseNodeEndpoint, EndQuorumEpochResponse,
+} from './end-quorum-epoch.js';
+export type {
+  EndTxnRequest, EndTxnResponse,
+} from './end-txn.js';
+export type {
+  EnvelopeRequest, EnvelopeResponse,
+} from './envelope.js';
+export type {
+  ExpireDelegationTokenRequest, ExpireDelegationTokenResponse,
+} from './expire-delegation-token.js';
+export type {
+  FetchRequestReplicaState, FetchRequestFetchTopic, FetchRequestFetchPartition, FetchRequestForgottenTopic,
+  FetchRequest, FetchResponseFetchableTopicResponse, FetchResponsePartitionData, FetchResponseEpochEndOffset,
+  FetchResponseLeaderIdAndEpoch, FetchResponseSnapshotId, FetchResponseAbortedTransaction,
+  FetchResponseNodeEndpoint, FetchResponse,
+} from './fetch.js';
+export type {
+  FetchSnapshotRequestTopicSnapshot, FetchSnapshotRequestPartitionSnapshot, FetchSnapshotRequestSnapshotId,
+  FetchSnapshotRequest, FetchSnapshotResponseTopicSnapshot, FetchSnapshotResponsePartitionSnapshot,
+  FetchSnapshotResponseSnapshotId, FetchSnapshotResponseLeaderIdAndEpoch, FetchSnapshotResponseNodeEndpoint,
+  FetchSnapshotResponse,
+} from './fetch-snapshot.js';
+export type {
+  FindCoordinatorRequest, FindCoordinatorResponseCoordinator, FindCoordinatorResponse,
+} from './find-coordinator.js';
+export type {
+  GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse,
+} from './get-telemetry-subscriptions.js';
+export type {
+  HeartbeatRequest, HeartbeatResponse,
+} from './heartbeat.js';
+export type {
+  IncrementalAlterConfigsRequestAlterConfigsResource, IncrementalAlterConfigsRequestAlterableConfig,
+  IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseAlterConfigsResourceResponse,
+  IncrementalAlterConfigsResponse,
+} from './incremental-alter-configs.js';
+export type {
+  InitProducerIdRequest, InitProducerIdResponse,
+} from './init-producer-id.js';
+export type {
+  InitializeShareGroupStateRequestInitializeStateData, InitializeShareGroupStateRequestPartitionData,
+  InitializeShareGroupStateRequest, InitializeShareGroupStateResponseInitializeStateResult,
+  InitializeShareGroupStateResponsePartitionResult, InitializeShareGroupStateResponse,
+} from './initialize-share-group-state.js';
+export type {
+  JoinGroupRequestJoinGroupRequestProtocol, JoinGroupRequest, JoinGroupResponseJoinGroupResponseMember,
+  JoinGroupResponse,
+} from './join-group.js';
+export type {
+  LeaderAndIsrRequestLeaderAndIsrPartitionState, LeaderAndIsrRequestLeaderAndIsrTopicState,
+  LeaderAndIsrRequestLeaderAndIsrLiveLeader, LeaderAndIsrRequest,
+  LeaderAndIsrResponseLeaderAndIsrPartitionError, LeaderAndIsrResponseLeaderAndIsrTopicError,
+  LeaderAndIsrResponse,
+} from './leader-and-isr.js';
+export type {
+  LeaveGroupRequestMemberIdentity, LeaveGroupRequest, LeaveGroupResponseMemberResponse, LeaveGroupResponse,
+} from './leave-group.js';
+export type {
+  ListConfigResourcesRequest, ListConfigResourcesResponseConfigResource, ListConfigResourcesResponse,
+} from './list-config-resources.js';
+export type {
+  ListGroupsRequest, ListGroupsResponseListedGroup, ListGroupsResponse,
+} from './list-groups.js';
+export type {
+  ListOffsetsRequestListOffsetsTopic, ListOffsetsRequestListOffsetsPartition, ListOffsetsRequest,
+  ListOffsetsResponseListOffsetsTopicResponse, ListOffsetsResponseListOffsetsPartitionResponse,
+  ListOffsetsResponse,
+} from './list-offsets.js';
+export type {
+  ListPartitionReassignmentsRequestListPartitionReassignmentsTopics, ListPartitionReassignmentsRequest,
+  ListPartitionReassignmentsResponseOngoingTopicReassignment,
+  ListPartitionReassignmentsResponseOngoingPartitionReassignment, ListPartitionReassignmentsResponse,
+} from './list-partition-reassignments.js';
+export type {
+  ListTransactionsRequest, ListTransactionsResponseTransactionState, ListTransactionsResponse,
+} from './list-transactions.js';
+export type {
+  MetadataRequestMetadataRequestTopic, MetadataRequest, MetadataResponseMetadataResponseBroker,
+  MetadataResponseMetadataResponseTopic, MetadataResponseMetadataResponsePartition, MetadataResponse,
+} from './metadata.js';
+export type {
+  OffsetCommitRequestOffsetCommitRequestTopic, OffsetCommitRequestOffsetCommitRequestPartition,
+  OffsetCommitRequest, OffsetCommitResponseOffsetCommitResponseTopic,
+  OffsetCommitResponseOffsetCommitResponsePartition, OffsetCommitResponse,
+} from './offset-commit.js';
+export type {
+  OffsetDeleteRequestOffsetDeleteRequestTopic, OffsetDeleteRequestOffsetDeleteRequestPartition,
+  OffsetDeleteRequest, OffsetDeleteResponseOffsetDeleteResponseTopic,
+  OffsetDeleteResponseOffsetDeleteResponsePartition, OffsetDeleteResponse,
+} from './offset-delete.js';
+export type {
+  OffsetFetchRequestOffsetFetchRequestTopic, OffsetFetchRequestOffsetFetchRequestGroup,
+  OffsetFetchRequestOffsetFetchRequestTopics, OffsetFetchRequest, OffsetFetchResponseOffsetFetchResponseTopic,
+  OffsetFetchResponseOffsetFetchResponsePartition, OffsetFetchResponseOffsetFetchResponseGroup,
+  OffsetFetchResponseOffsetFetchResponseTopics, OffsetFetchResponseOffsetFetchResponsePartitions,
+  OffsetFetchResponse,
+} from './offset-fetch.js';
+export type {
+  OffsetForLeaderEpochRequestOffsetForLeaderTopic, OffsetForLeaderEpochRequestOffsetForLeaderPartition,
+  OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponseOffsetForLeaderTopicResult,
+  OffsetForLeaderEpochResponseEpochEndOffset, OffsetForLeaderEpochResponse,
+} from './offset-for-leader-epoch.js';
+export type {
+  ProduceRequestTopicProduceData, ProduceRequestPartitionProduceData, ProduceRequest,
+  ProduceResponseTopicProduceResponse, ProduceResponsePartitionProduceResponse,
+  ProduceResponseBatchIndexAndErrorMessage, ProduceResponseLeaderIdAndEpoch, ProduceResponseNodeEndpoint,
+  ProduceResponse,
+} from './produce.js';
+export type {
+  PushTelemetryRequest, PushTelemetryResponse,
+} from './push-telemetry.js';
+export type {
+  ReadShareGroupStateRequestReadStateData, ReadShareGroupStateRequestPartitionData,
+  ReadShareGroupStateRequest, ReadShareGroupStateResponseReadStateResult,
+  ReadShareGroupStateResponsePartitionResult, ReadShareGroupStateResponseStateBatch,
+  ReadShareGroupStateResponse,
+} from './read-share-group-state.js';
+export type {
+  ReadShareGroupStateSummaryRequestReadStateSummaryData, ReadShareGroupStateSummaryRequestPartitionData,
+  ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponseReadStateSummaryResult,
+  ReadShareGroupStateSummaryResponsePartitionResult, ReadShareGroupStateSummaryResponse,
+} from './read-share-group-state-summary.js';
+export type {
+  RemoveRaftVoterRequest, RemoveRaftVoterResponse,
+} from './remove-raft-voter.js';
+export type {
+  RenewDelegationTokenRequest, RenewDelegationTokenResponse,
+} from './renew-delegation-token.js';
+export type {
+  SaslAuthenticateRequest, SaslAuthenticateResponse,
+} from './sasl-authenticate.js';
+export type {
+  SaslHandshakeRequest, SaslHandshakeResponse,
+} from './sasl-handshake.js';
+export type {
+  ShareAcknowledgeRequestAcknowledgeTopic, ShareAcknowledgeRequestAcknowledgePartition,
+  ShareAcknowledgeRequestAcknowledgementBatch, ShareAcknowledgeRequest,
+  ShareAcknowledgeResponseShareAcknowledgeTopicResponse, ShareAcknowledgeResponsePartitionData,
+  ShareAcknowledgeResponseLeaderIdAndEpoch, ShareAcknowledgeResponseNodeEndpoint, ShareAcknowledgeResponse,
+} from './share-acknowledge.js';
+export type {
+  ShareFetchRequestFetchTopic, ShareFetchRequestFetchPartition, ShareFetchRequestAcknowledgementBatch,
+  ShareFetchRequestForgottenTopic, ShareFetchRequest, ShareFetchResponseShareFetchableTopicResponse,
+  ShareFetchResponsePartitionData, ShareFetchResponseLeaderIdAndEpoch, ShareFetchResponseAcquiredRecords,
+  ShareFetchResponseNodeEndpoint, ShareFetchResponse,
+} from './share-fetch.js';
+export type {
+  ShareGroupDescribeRequest, ShareGroupDescribeResponseTopicPartitions, ShareGroupDescribeResponseAssignment,
+  ShareGroupDescribeResponseDescribedGroup, ShareGroupDescribeResponseMember, ShareGroupDescribeResponse,
+} from './share-group-describe.js';
+export type {
+  ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponseTopicPartitions,
+  ShareGroupHeartbeatResponseAssignment, ShareGroupHeartbeatResponse,
+} from './share-group-heartbeat.js';
+export type {
+  StopReplicaRequestStopReplicaPartitionV0, StopReplicaRequestStopReplicaTopicV1,
+  StopReplicaRequestStopReplicaTopicState, StopReplicaRequestStopReplicaPartitionState, StopReplicaRequest,
+  StopReplicaResponseStopReplicaPartitionError, StopReplicaResponse,
+} from './stop-replica.js';
+export type {
+  StreamsGroupDescribeRequest, StreamsGroupDescribeResponseEndpoint, StreamsGroupDescribeResponseTaskOffset,
+  StreamsGroupDescribeResponseTopicPartitions, StreamsGroupDescribeResponseAssignment,
+  StreamsGroupDescribeResponseTaskIds, StreamsGroupDescribeResponseKeyValue,
+  StreamsGroupDescribeResponseTopicInfo, StreamsGroupDescribeResponseDescribedGroup,
+  StreamsGroupDescribeResponseTopology, StreamsGroupDescribeResponseSubtopology,
+  StreamsGroupDescribeResponseMember, StreamsGroupDescribeResponse,
+} from './streams-group-describe.js';
+export type {
+  StreamsGroupHeartbeatRequestKeyValue, StreamsGroupHeartbeatRequestTopicInfo,
+  StreamsGroupHeartbeatRequestEndpoint, StreamsGroupHeartbeatRequestTaskOffset,
+  StreamsGroupHeartbeatRequestTaskIds, StreamsGroupHeartbeatRequestTopology,
+  StreamsGroupHeartbeatRequestSubtopology, StreamsGroupHeartbeatRequestCopartitionGroup,
+  StreamsGroupHeartbeatRequest, StreamsGroupHeartbeatResponseStatus,
+  StreamsGroupHeartbeatResponseTopicPartition, StreamsGroupHeartbeatResponseTaskIds,
+  StreamsGroupHeartbeatResponseEndpoint, StreamsGroupHeartbeatResponseEndpointToPartitions,
+  StreamsGroupHeartbeatResponse,
+} from './streams-group-heartbeat.js';
+export type {
+  SyncGroupRequestSyncGroupRequestAssignment, SyncGroupRequest, SyncGroupResponse,
+} from './sync-group.js';
+export type {
+  TxnOffsetCommitRequestTxnOffsetCommitRequestTopic, TxnOffsetCommitRequestTxnOffsetCommitRequestPartition,
+  TxnOffsetCommitRequest, TxnOffsetCommitResponseTxnOffsetCommitResponseTopic,
+  TxnOffsetCommitResponseTxnOffsetCommitResponsePartition, TxnOffsetCommitResponse,
+} from './txn-offset-commit.js';
+export type {
+  UnregisterBrokerRequest, UnregisterBrokerResponse,
+} from './unregister-broker.js';
+export type {
+  UpdateFeaturesRequestFeatureUpdateKey, UpdateFeaturesRequest, UpdateFeaturesResponseUpdatableFeatureResult,
+  UpdateFeaturesResponse,
+} from './update-features.js';
+export type {
+  UpdateMetadataRequestUpdateMetadataPartitionState, UpdateMetadataRequestUpdateMetadataTopicState,
+  UpdateMetadataRequestUpdateMetadataBroker, UpdateMetadataRequestUpdateMetadataEndpoint,
+  UpdateMetadataRequest, UpdateMetadataResponse,
+} from './update-metadata.js';
+export type {
+  UpdateRaftVoterRequestListener, UpdateRaftVoterRequestKRaftVersionFeature, UpdateRaftVoterRequest,
+  UpdateRaftVoterResponseCurrentLeader, UpdateRaftVoterResponse,
+} from './update-raft-voter.js';
+export type {
+  VoteRequestTopicData, VoteRequestPartitionData, VoteRequest, VoteResponseTopicData,
+  VoteResponsePartitionData, VoteResponseNodeEndpoint, VoteResponse,
+} from './vote.js';
+export type {
+  WriteShareGroupStateRequestWriteStateData, WriteShareGroupStateRequestPartitionData,
+  WriteShareGroupStateRequestStateBatch, WriteShareGroupStateRequest,
+  WriteShareGroupStateResponseWriteStateResult, WriteShareGroupStateResponsePartitionResult,
+  WriteShareGroupStateResponse,
+} from './write-share-group-state.js';
+export type {
+  WriteTxnMarkersRequestWritableTxnMarker, WriteTxnMarkersRequestWritableTxnMarkerTopic,
+  WriteTxnMarkersRequest, WriteTxnMarkersResponseWritableTxnMarkerResult,
+  WriteTxnMarkersResponseWritableTxnMarkerTopicResult,
+  WriteTxnMarkersResponseWritableTxnMarkerPartitionResult, WriteTxnMarkersResponse,
+} from './write-txn-markers.js';
+export type {
+  RequestHeader,
+} from './request-header.js';
+export type {
+  ResponseHeader,
+} from './response-header.js';
 
 export interface ApiSchema {
   key: number;
@@ -211,99 +450,99 @@ export interface ApiSchema {
 
 /** Every API in the union of Kafka 4.1.1 and 3.9.1, by API key. */
 export const API_SCHEMAS: ReadonlyMap<number, ApiSchema> = new Map<number, ApiSchema>([
-  [0, { key: 0, name: 'Produce', minVersion: 0, maxVersion: 13, flexibleFrom: 9, decodeRequest: produce.decodeProduceRequest, encodeRequest: produce.encodeProduceRequest, decodeResponse: produce.decodeProduceResponse, encodeResponse: produce.encodeProduceResponse }],
-  [1, { key: 1, name: 'Fetch', minVersion: 0, maxVersion: 18, flexibleFrom: 12, decodeRequest: fetch.decodeFetchRequest, encodeRequest: fetch.encodeFetchRequest, decodeResponse: fetch.decodeFetchResponse, encodeResponse: fetch.encodeFetchResponse }],
-  [2, { key: 2, name: 'ListOffsets', minVersion: 0, maxVersion: 10, flexibleFrom: 6, decodeRequest: listOffsets.decodeListOffsetsRequest, encodeRequest: listOffsets.encodeListOffsetsRequest, decodeResponse: listOffsets.decodeListOffsetsResponse, encodeResponse: listOffsets.encodeListOffsetsResponse }],
-  [3, { key: 3, name: 'Metadata', minVersion: 0, maxVersion: 13, flexibleFrom: 9, decodeRequest: metadata.decodeMetadataRequest, encodeRequest: metadata.encodeMetadataRequest, decodeResponse: metadata.decodeMetadataResponse, encodeResponse: metadata.encodeMetadataResponse }],
-  [4, { key: 4, name: 'LeaderAndIsr', minVersion: 0, maxVersion: 7, flexibleFrom: 4, decodeRequest: leaderAndIsr.decodeLeaderAndIsrRequest, encodeRequest: leaderAndIsr.encodeLeaderAndIsrRequest, decodeResponse: leaderAndIsr.decodeLeaderAndIsrResponse, encodeResponse: leaderAndIsr.encodeLeaderAndIsrResponse }],
-  [5, { key: 5, name: 'StopReplica', minVersion: 0, maxVersion: 4, flexibleFrom: 2, decodeRequest: stopReplica.decodeStopReplicaRequest, encodeRequest: stopReplica.encodeStopReplicaRequest, decodeResponse: stopReplica.decodeStopReplicaResponse, encodeResponse: stopReplica.encodeStopReplicaResponse }],
-  [6, { key: 6, name: 'UpdateMetadata', minVersion: 0, maxVersion: 8, flexibleFrom: 6, decodeRequest: updateMetadata.decodeUpdateMetadataRequest, encodeRequest: updateMetadata.encodeUpdateMetadataRequest, decodeResponse: updateMetadata.decodeUpdateMetadataResponse, encodeResponse: updateMetadata.encodeUpdateMetadataResponse }],
-  [7, { key: 7, name: 'ControlledShutdown', minVersion: 0, maxVersion: 3, flexibleFrom: 3, decodeRequest: controlledShutdown.decodeControlledShutdownRequest, encodeRequest: controlledShutdown.encodeControlledShutdownRequest, decodeResponse: controlledShutdown.decodeControlledShutdownResponse, encodeResponse: controlledShutdown.encodeControlledShutdownResponse }],
-  [8, { key: 8, name: 'OffsetCommit', minVersion: 0, maxVersion: 10, flexibleFrom: 8, decodeRequest: offsetCommit.decodeOffsetCommitRequest, encodeRequest: offsetCommit.encodeOffsetCommitRequest, decodeResponse: offsetCommit.decodeOffsetCommitResponse, encodeResponse: offsetCommit.encodeOffsetCommitResponse }],
-  [9, { key: 9, name: 'OffsetFetch', minVersion: 0, maxVersion: 10, flexibleFrom: 6, decodeRequest: offsetFetch.decodeOffsetFetchRequest, encodeRequest: offsetFetch.encodeOffsetFetchRequest, decodeResponse: offsetFetch.decodeOffsetFetchResponse, encodeResponse: offsetFetch.encodeOffsetFetchResponse }],
-  [10, { key: 10, name: 'FindCoordinator', minVersion: 0, maxVersion: 6, flexibleFrom: 3, decodeRequest: findCoordinator.decodeFindCoordinatorRequest, encodeRequest: findCoordinator.encodeFindCoordinatorRequest, decodeResponse: findCoordinator.decodeFindCoordinatorResponse, encodeResponse: findCoordinator.encodeFindCoordinatorResponse }],
-  [11, { key: 11, name: 'JoinGroup', minVersion: 0, maxVersion: 9, flexibleFrom: 6, decodeRequest: joinGroup.decodeJoinGroupRequest, encodeRequest: joinGroup.encodeJoinGroupRequest, decodeResponse: joinGroup.decodeJoinGroupResponse, encodeResponse: joinGroup.encodeJoinGroupResponse }],
-  [12, { key: 12, name: 'Heartbeat', minVersion: 0, maxVersion: 4, flexibleFrom: 4, decodeRequest: heartbeat.decodeHeartbeatRequest, encodeRequest: heartbeat.encodeHeartbeatRequest, decodeResponse: heartbeat.decodeHeartbeatResponse, encodeResponse: heartbeat.encodeHeartbeatResponse }],
-  [13, { key: 13, name: 'LeaveGroup', minVersion: 0, maxVersion: 5, flexibleFrom: 4, decodeRequest: leaveGroup.decodeLeaveGroupRequest, encodeRequest: leaveGroup.encodeLeaveGroupRequest, decodeResponse: leaveGroup.decodeLeaveGroupResponse, encodeResponse: leaveGroup.encodeLeaveGroupResponse }],
-  [14, { key: 14, name: 'SyncGroup', minVersion: 0, maxVersion: 5, flexibleFrom: 4, decodeRequest: syncGroup.decodeSyncGroupRequest, encodeRequest: syncGroup.encodeSyncGroupRequest, decodeResponse: syncGroup.decodeSyncGroupResponse, encodeResponse: syncGroup.encodeSyncGroupResponse }],
-  [15, { key: 15, name: 'DescribeGroups', minVersion: 0, maxVersion: 6, flexibleFrom: 5, decodeRequest: describeGroups.decodeDescribeGroupsRequest, encodeRequest: describeGroups.encodeDescribeGroupsRequest, decodeResponse: describeGroups.decodeDescribeGroupsResponse, encodeResponse: describeGroups.encodeDescribeGroupsResponse }],
-  [16, { key: 16, name: 'ListGroups', minVersion: 0, maxVersion: 5, flexibleFrom: 3, decodeRequest: listGroups.decodeListGroupsRequest, encodeRequest: listGroups.encodeListGroupsRequest, decodeResponse: listGroups.decodeListGroupsResponse, encodeResponse: listGroups.encodeListGroupsResponse }],
-  [17, { key: 17, name: 'SaslHandshake', minVersion: 0, maxVersion: 1, flexibleFrom: -1, decodeRequest: saslHandshake.decodeSaslHandshakeRequest, encodeRequest: saslHandshake.encodeSaslHandshakeRequest, decodeResponse: saslHandshake.decodeSaslHandshakeResponse, encodeResponse: saslHandshake.encodeSaslHandshakeResponse }],
-  [18, { key: 18, name: 'ApiVersions', minVersion: 0, maxVersion: 4, flexibleFrom: 3, decodeRequest: apiVersions.decodeApiVersionsRequest, encodeRequest: apiVersions.encodeApiVersionsRequest, decodeResponse: apiVersions.decodeApiVersionsResponse, encodeResponse: apiVersions.encodeApiVersionsResponse }],
-  [19, { key: 19, name: 'CreateTopics', minVersion: 0, maxVersion: 7, flexibleFrom: 5, decodeRequest: createTopics.decodeCreateTopicsRequest, encodeRequest: createTopics.encodeCreateTopicsRequest, decodeResponse: createTopics.decodeCreateTopicsResponse, encodeResponse: createTopics.encodeCreateTopicsResponse }],
-  [20, { key: 20, name: 'DeleteTopics', minVersion: 0, maxVersion: 6, flexibleFrom: 4, decodeRequest: deleteTopics.decodeDeleteTopicsRequest, encodeRequest: deleteTopics.encodeDeleteTopicsRequest, decodeResponse: deleteTopics.decodeDeleteTopicsResponse, encodeResponse: deleteTopics.encodeDeleteTopicsResponse }],
-  [21, { key: 21, name: 'DeleteRecords', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: deleteRecords.decodeDeleteRecordsRequest, encodeRequest: deleteRecords.encodeDeleteRecordsRequest, decodeResponse: deleteRecords.decodeDeleteRecordsResponse, encodeResponse: deleteRecords.encodeDeleteRecordsResponse }],
-  [22, { key: 22, name: 'InitProducerId', minVersion: 0, maxVersion: 6, flexibleFrom: 2, decodeRequest: initProducerId.decodeInitProducerIdRequest, encodeRequest: initProducerId.encodeInitProducerIdRequest, decodeResponse: initProducerId.decodeInitProducerIdResponse, encodeResponse: initProducerId.encodeInitProducerIdResponse }],
-  [23, { key: 23, name: 'OffsetForLeaderEpoch', minVersion: 0, maxVersion: 4, flexibleFrom: 4, decodeRequest: offsetForLeaderEpoch.decodeOffsetForLeaderEpochRequest, encodeRequest: offsetForLeaderEpoch.encodeOffsetForLeaderEpochRequest, decodeResponse: offsetForLeaderEpoch.decodeOffsetForLeaderEpochResponse, encodeResponse: offsetForLeaderEpoch.encodeOffsetForLeaderEpochResponse }],
-  [24, { key: 24, name: 'AddPartitionsToTxn', minVersion: 0, maxVersion: 5, flexibleFrom: 3, decodeRequest: addPartitionsToTxn.decodeAddPartitionsToTxnRequest, encodeRequest: addPartitionsToTxn.encodeAddPartitionsToTxnRequest, decodeResponse: addPartitionsToTxn.decodeAddPartitionsToTxnResponse, encodeResponse: addPartitionsToTxn.encodeAddPartitionsToTxnResponse }],
-  [25, { key: 25, name: 'AddOffsetsToTxn', minVersion: 0, maxVersion: 4, flexibleFrom: 3, decodeRequest: addOffsetsToTxn.decodeAddOffsetsToTxnRequest, encodeRequest: addOffsetsToTxn.encodeAddOffsetsToTxnRequest, decodeResponse: addOffsetsToTxn.decodeAddOffsetsToTxnResponse, encodeResponse: addOffsetsToTxn.encodeAddOffsetsToTxnResponse }],
-  [26, { key: 26, name: 'EndTxn', minVersion: 0, maxVersion: 5, flexibleFrom: 3, decodeRequest: endTxn.decodeEndTxnRequest, encodeRequest: endTxn.encodeEndTxnRequest, decodeResponse: endTxn.decodeEndTxnResponse, encodeResponse: endTxn.encodeEndTxnResponse }],
-  [27, { key: 27, name: 'WriteTxnMarkers', minVersion: 0, maxVersion: 1, flexibleFrom: 1, decodeRequest: writeTxnMarkers.decodeWriteTxnMarkersRequest, encodeRequest: writeTxnMarkers.encodeWriteTxnMarkersRequest, decodeResponse: writeTxnMarkers.decodeWriteTxnMarkersResponse, encodeResponse: writeTxnMarkers.encodeWriteTxnMarkersResponse }],
-  [28, { key: 28, name: 'TxnOffsetCommit', minVersion: 0, maxVersion: 5, flexibleFrom: 3, decodeRequest: txnOffsetCommit.decodeTxnOffsetCommitRequest, encodeRequest: txnOffsetCommit.encodeTxnOffsetCommitRequest, decodeResponse: txnOffsetCommit.decodeTxnOffsetCommitResponse, encodeResponse: txnOffsetCommit.encodeTxnOffsetCommitResponse }],
-  [29, { key: 29, name: 'DescribeAcls', minVersion: 0, maxVersion: 3, flexibleFrom: 2, decodeRequest: describeAcls.decodeDescribeAclsRequest, encodeRequest: describeAcls.encodeDescribeAclsRequest, decodeResponse: describeAcls.decodeDescribeAclsResponse, encodeResponse: describeAcls.encodeDescribeAclsResponse }],
-  [30, { key: 30, name: 'CreateAcls', minVersion: 0, maxVersion: 3, flexibleFrom: 2, decodeRequest: createAcls.decodeCreateAclsRequest, encodeRequest: createAcls.encodeCreateAclsRequest, decodeResponse: createAcls.decodeCreateAclsResponse, encodeResponse: createAcls.encodeCreateAclsResponse }],
-  [31, { key: 31, name: 'DeleteAcls', minVersion: 0, maxVersion: 3, flexibleFrom: 2, decodeRequest: deleteAcls.decodeDeleteAclsRequest, encodeRequest: deleteAcls.encodeDeleteAclsRequest, decodeResponse: deleteAcls.decodeDeleteAclsResponse, encodeResponse: deleteAcls.encodeDeleteAclsResponse }],
-  [32, { key: 32, name: 'DescribeConfigs', minVersion: 0, maxVersion: 4, flexibleFrom: 4, decodeRequest: describeConfigs.decodeDescribeConfigsRequest, encodeRequest: describeConfigs.encodeDescribeConfigsRequest, decodeResponse: describeConfigs.decodeDescribeConfigsResponse, encodeResponse: describeConfigs.encodeDescribeConfigsResponse }],
-  [33, { key: 33, name: 'AlterConfigs', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: alterConfigs.decodeAlterConfigsRequest, encodeRequest: alterConfigs.encodeAlterConfigsRequest, decodeResponse: alterConfigs.decodeAlterConfigsResponse, encodeResponse: alterConfigs.encodeAlterConfigsResponse }],
-  [34, { key: 34, name: 'AlterReplicaLogDirs', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: alterReplicaLogDirs.decodeAlterReplicaLogDirsRequest, encodeRequest: alterReplicaLogDirs.encodeAlterReplicaLogDirsRequest, decodeResponse: alterReplicaLogDirs.decodeAlterReplicaLogDirsResponse, encodeResponse: alterReplicaLogDirs.encodeAlterReplicaLogDirsResponse }],
-  [35, { key: 35, name: 'DescribeLogDirs', minVersion: 0, maxVersion: 4, flexibleFrom: 2, decodeRequest: describeLogDirs.decodeDescribeLogDirsRequest, encodeRequest: describeLogDirs.encodeDescribeLogDirsRequest, decodeResponse: describeLogDirs.decodeDescribeLogDirsResponse, encodeResponse: describeLogDirs.encodeDescribeLogDirsResponse }],
-  [36, { key: 36, name: 'SaslAuthenticate', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: saslAuthenticate.decodeSaslAuthenticateRequest, encodeRequest: saslAuthenticate.encodeSaslAuthenticateRequest, decodeResponse: saslAuthenticate.decodeSaslAuthenticateResponse, encodeResponse: saslAuthenticate.encodeSaslAuthenticateResponse }],
-  [37, { key: 37, name: 'CreatePartitions', minVersion: 0, maxVersion: 3, flexibleFrom: 2, decodeRequest: createPartitions.decodeCreatePartitionsRequest, encodeRequest: createPartitions.encodeCreatePartitionsRequest, decodeResponse: createPartitions.decodeCreatePartitionsResponse, encodeResponse: createPartitions.encodeCreatePartitionsResponse }],
-  [38, { key: 38, name: 'CreateDelegationToken', minVersion: 0, maxVersion: 3, flexibleFrom: 2, decodeRequest: createDelegationToken.decodeCreateDelegationTokenRequest, encodeRequest: createDelegationToken.encodeCreateDelegationTokenRequest, decodeResponse: createDelegationToken.decodeCreateDelegationTokenResponse, encodeResponse: createDelegationToken.encodeCreateDelegationTokenResponse }],
-  [39, { key: 39, name: 'RenewDelegationToken', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: renewDelegationToken.decodeRenewDelegationTokenRequest, encodeRequest: renewDelegationToken.encodeRenewDelegationTokenRequest, decodeResponse: renewDelegationToken.decodeRenewDelegationTokenResponse, encodeResponse: renewDelegationToken.encodeRenewDelegationTokenResponse }],
-  [40, { key: 40, name: 'ExpireDelegationToken', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: expireDelegationToken.decodeExpireDelegationTokenRequest, encodeRequest: expireDelegationToken.encodeExpireDelegationTokenRequest, decodeResponse: expireDelegationToken.decodeExpireDelegationTokenResponse, encodeResponse: expireDelegationToken.encodeExpireDelegationTokenResponse }],
-  [41, { key: 41, name: 'DescribeDelegationToken', minVersion: 0, maxVersion: 3, flexibleFrom: 2, decodeRequest: describeDelegationToken.decodeDescribeDelegationTokenRequest, encodeRequest: describeDelegationToken.encodeDescribeDelegationTokenRequest, decodeResponse: describeDelegationToken.decodeDescribeDelegationTokenResponse, encodeResponse: describeDelegationToken.encodeDescribeDelegationTokenResponse }],
-  [42, { key: 42, name: 'DeleteGroups', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: deleteGroups.decodeDeleteGroupsRequest, encodeRequest: deleteGroups.encodeDeleteGroupsRequest, decodeResponse: deleteGroups.decodeDeleteGroupsResponse, encodeResponse: deleteGroups.encodeDeleteGroupsResponse }],
-  [43, { key: 43, name: 'ElectLeaders', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: electLeaders.decodeElectLeadersRequest, encodeRequest: electLeaders.encodeElectLeadersRequest, decodeResponse: electLeaders.decodeElectLeadersResponse, encodeResponse: electLeaders.encodeElectLeadersResponse }],
-  [44, { key: 44, name: 'IncrementalAlterConfigs', minVersion: 0, maxVersion: 1, flexibleFrom: 1, decodeRequest: incrementalAlterConfigs.decodeIncrementalAlterConfigsRequest, encodeRequest: incrementalAlterConfigs.encodeIncrementalAlterConfigsRequest, decodeResponse: incrementalAlterConfigs.decodeIncrementalAlterConfigsResponse, encodeResponse: incrementalAlterConfigs.encodeIncrementalAlterConfigsResponse }],
-  [45, { key: 45, name: 'AlterPartitionReassignments', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: alterPartitionReassignments.decodeAlterPartitionReassignmentsRequest, encodeRequest: alterPartitionReassignments.encodeAlterPartitionReassignmentsRequest, decodeResponse: alterPartitionReassignments.decodeAlterPartitionReassignmentsResponse, encodeResponse: alterPartitionReassignments.encodeAlterPartitionReassignmentsResponse }],
-  [46, { key: 46, name: 'ListPartitionReassignments', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: listPartitionReassignments.decodeListPartitionReassignmentsRequest, encodeRequest: listPartitionReassignments.encodeListPartitionReassignmentsRequest, decodeResponse: listPartitionReassignments.decodeListPartitionReassignmentsResponse, encodeResponse: listPartitionReassignments.encodeListPartitionReassignmentsResponse }],
-  [47, { key: 47, name: 'OffsetDelete', minVersion: 0, maxVersion: 0, flexibleFrom: -1, decodeRequest: offsetDelete.decodeOffsetDeleteRequest, encodeRequest: offsetDelete.encodeOffsetDeleteRequest, decodeResponse: offsetDelete.decodeOffsetDeleteResponse, encodeResponse: offsetDelete.encodeOffsetDeleteResponse }],
-  [48, { key: 48, name: 'DescribeClientQuotas', minVersion: 0, maxVersion: 1, flexibleFrom: 1, decodeRequest: describeClientQuotas.decodeDescribeClientQuotasRequest, encodeRequest: describeClientQuotas.encodeDescribeClientQuotasRequest, decodeResponse: describeClientQuotas.decodeDescribeClientQuotasResponse, encodeResponse: describeClientQuotas.encodeDescribeClientQuotasResponse }],
-  [49, { key: 49, name: 'AlterClientQuotas', minVersion: 0, maxVersion: 1, flexibleFrom: 1, decodeRequest: alterClientQuotas.decodeAlterClientQuotasRequest, encodeRequest: alterClientQuotas.encodeAlterClientQuotasRequest, decodeResponse: alterClientQuotas.decodeAlterClientQuotasResponse, encodeResponse: alterClientQuotas.encodeAlterClientQuotasResponse }],
-  [50, { key: 50, name: 'DescribeUserScramCredentials', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: describeUserScramCredentials.decodeDescribeUserScramCredentialsRequest, encodeRequest: describeUserScramCredentials.encodeDescribeUserScramCredentialsRequest, decodeResponse: describeUserScramCredentials.decodeDescribeUserScramCredentialsResponse, encodeResponse: describeUserScramCredentials.encodeDescribeUserScramCredentialsResponse }],
-  [51, { key: 51, name: 'AlterUserScramCredentials', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: alterUserScramCredentials.decodeAlterUserScramCredentialsRequest, encodeRequest: alterUserScramCredentials.encodeAlterUserScramCredentialsRequest, decodeResponse: alterUserScramCredentials.decodeAlterUserScramCredentialsResponse, encodeResponse: alterUserScramCredentials.encodeAlterUserScramCredentialsResponse }],
-  [52, { key: 52, name: 'Vote', minVersion: 0, maxVersion: 2, flexibleFrom: 0, decodeRequest: vote.decodeVoteRequest, encodeRequest: vote.encodeVoteRequest, decodeResponse: vote.decodeVoteResponse, encodeResponse: vote.encodeVoteResponse }],
-  [53, { key: 53, name: 'BeginQuorumEpoch', minVersion: 0, maxVersion: 1, flexibleFrom: 1, decodeRequest: beginQuorumEpoch.decodeBeginQuorumEpochRequest, encodeRequest: beginQuorumEpoch.encodeBeginQuorumEpochRequest, decodeResponse: beginQuorumEpoch.decodeBeginQuorumEpochResponse, encodeResponse: beginQuorumEpoch.encodeBeginQuorumEpochResponse }],
-  [54, { key: 54, name: 'EndQuorumEpoch', minVersion: 0, maxVersion: 1, flexibleFrom: 1, decodeRequest: endQuorumEpoch.decodeEndQuorumEpochRequest, encodeRequest: endQuorumEpoch.encodeEndQuorumEpochRequest, decodeResponse: endQuorumEpoch.decodeEndQuorumEpochResponse, encodeResponse: endQuorumEpoch.encodeEndQuorumEpochResponse }],
-  [55, { key: 55, name: 'DescribeQuorum', minVersion: 0, maxVersion: 2, flexibleFrom: 0, decodeRequest: describeQuorum.decodeDescribeQuorumRequest, encodeRequest: describeQuorum.encodeDescribeQuorumRequest, decodeResponse: describeQuorum.decodeDescribeQuorumResponse, encodeResponse: describeQuorum.encodeDescribeQuorumResponse }],
-  [56, { key: 56, name: 'AlterPartition', minVersion: 0, maxVersion: 3, flexibleFrom: 0, decodeRequest: alterPartition.decodeAlterPartitionRequest, encodeRequest: alterPartition.encodeAlterPartitionRequest, decodeResponse: alterPartition.decodeAlterPartitionResponse, encodeResponse: alterPartition.encodeAlterPartitionResponse }],
-  [57, { key: 57, name: 'UpdateFeatures', minVersion: 0, maxVersion: 2, flexibleFrom: 0, decodeRequest: updateFeatures.decodeUpdateFeaturesRequest, encodeRequest: updateFeatures.encodeUpdateFeaturesRequest, decodeResponse: updateFeatures.decodeUpdateFeaturesResponse, encodeResponse: updateFeatures.encodeUpdateFeaturesResponse }],
-  [58, { key: 58, name: 'Envelope', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: envelope.decodeEnvelopeRequest, encodeRequest: envelope.encodeEnvelopeRequest, decodeResponse: envelope.decodeEnvelopeResponse, encodeResponse: envelope.encodeEnvelopeResponse }],
-  [59, { key: 59, name: 'FetchSnapshot', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: fetchSnapshot.decodeFetchSnapshotRequest, encodeRequest: fetchSnapshot.encodeFetchSnapshotRequest, decodeResponse: fetchSnapshot.decodeFetchSnapshotResponse, encodeResponse: fetchSnapshot.encodeFetchSnapshotResponse }],
-  [60, { key: 60, name: 'DescribeCluster', minVersion: 0, maxVersion: 2, flexibleFrom: 0, decodeRequest: describeCluster.decodeDescribeClusterRequest, encodeRequest: describeCluster.encodeDescribeClusterRequest, decodeResponse: describeCluster.decodeDescribeClusterResponse, encodeResponse: describeCluster.encodeDescribeClusterResponse }],
-  [61, { key: 61, name: 'DescribeProducers', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: describeProducers.decodeDescribeProducersRequest, encodeRequest: describeProducers.encodeDescribeProducersRequest, decodeResponse: describeProducers.decodeDescribeProducersResponse, encodeResponse: describeProducers.encodeDescribeProducersResponse }],
-  [62, { key: 62, name: 'BrokerRegistration', minVersion: 0, maxVersion: 4, flexibleFrom: 0, decodeRequest: brokerRegistration.decodeBrokerRegistrationRequest, encodeRequest: brokerRegistration.encodeBrokerRegistrationRequest, decodeResponse: brokerRegistration.decodeBrokerRegistrationResponse, encodeResponse: brokerRegistration.encodeBrokerRegistrationResponse }],
-  [63, { key: 63, name: 'BrokerHeartbeat', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: brokerHeartbeat.decodeBrokerHeartbeatRequest, encodeRequest: brokerHeartbeat.encodeBrokerHeartbeatRequest, decodeResponse: brokerHeartbeat.decodeBrokerHeartbeatResponse, encodeResponse: brokerHeartbeat.encodeBrokerHeartbeatResponse }],
-  [64, { key: 64, name: 'UnregisterBroker', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: unregisterBroker.decodeUnregisterBrokerRequest, encodeRequest: unregisterBroker.encodeUnregisterBrokerRequest, decodeResponse: unregisterBroker.decodeUnregisterBrokerResponse, encodeResponse: unregisterBroker.encodeUnregisterBrokerResponse }],
-  [65, { key: 65, name: 'DescribeTransactions', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: describeTransactions.decodeDescribeTransactionsRequest, encodeRequest: describeTransactions.encodeDescribeTransactionsRequest, decodeResponse: describeTransactions.decodeDescribeTransactionsResponse, encodeResponse: describeTransactions.encodeDescribeTransactionsResponse }],
-  [66, { key: 66, name: 'ListTransactions', minVersion: 0, maxVersion: 2, flexibleFrom: 0, decodeRequest: listTransactions.decodeListTransactionsRequest, encodeRequest: listTransactions.encodeListTransactionsRequest, decodeResponse: listTransactions.decodeListTransactionsResponse, encodeResponse: listTransactions.encodeListTransactionsResponse }],
-  [67, { key: 67, name: 'AllocateProducerIds', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: allocateProducerIds.decodeAllocateProducerIdsRequest, encodeRequest: allocateProducerIds.encodeAllocateProducerIdsRequest, decodeResponse: allocateProducerIds.decodeAllocateProducerIdsResponse, encodeResponse: allocateProducerIds.encodeAllocateProducerIdsResponse }],
-  [68, { key: 68, name: 'ConsumerGroupHeartbeat', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: consumerGroupHeartbeat.decodeConsumerGroupHeartbeatRequest, encodeRequest: consumerGroupHeartbeat.encodeConsumerGroupHeartbeatRequest, decodeResponse: consumerGroupHeartbeat.decodeConsumerGroupHeartbeatResponse, encodeResponse: consumerGroupHeartbeat.encodeConsumerGroupHeartbeatResponse }],
-  [69, { key: 69, name: 'ConsumerGroupDescribe', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: consumerGroupDescribe.decodeConsumerGroupDescribeRequest, encodeRequest: consumerGroupDescribe.encodeConsumerGroupDescribeRequest, decodeResponse: consumerGroupDescribe.decodeConsumerGroupDescribeResponse, encodeResponse: consumerGroupDescribe.encodeConsumerGroupDescribeResponse }],
-  [70, { key: 70, name: 'ControllerRegistration', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: controllerRegistration.decodeControllerRegistrationRequest, encodeRequest: controllerRegistration.encodeControllerRegistrationRequest, decodeResponse: controllerRegistration.decodeControllerRegistrationResponse, encodeResponse: controllerRegistration.encodeControllerRegistrationResponse }],
-  [71, { key: 71, name: 'GetTelemetrySubscriptions', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: getTelemetrySubscriptions.decodeGetTelemetrySubscriptionsRequest, encodeRequest: getTelemetrySubscriptions.encodeGetTelemetrySubscriptionsRequest, decodeResponse: getTelemetrySubscriptions.decodeGetTelemetrySubscriptionsResponse, encodeResponse: getTelemetrySubscriptions.encodeGetTelemetrySubscriptionsResponse }],
-  [72, { key: 72, name: 'PushTelemetry', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: pushTelemetry.decodePushTelemetryRequest, encodeRequest: pushTelemetry.encodePushTelemetryRequest, decodeResponse: pushTelemetry.decodePushTelemetryResponse, encodeResponse: pushTelemetry.encodePushTelemetryResponse }],
-  [73, { key: 73, name: 'AssignReplicasToDirs', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: assignReplicasToDirs.decodeAssignReplicasToDirsRequest, encodeRequest: assignReplicasToDirs.encodeAssignReplicasToDirsRequest, decodeResponse: assignReplicasToDirs.decodeAssignReplicasToDirsResponse, encodeResponse: assignReplicasToDirs.encodeAssignReplicasToDirsResponse }],
-  [74, { key: 74, name: 'ListConfigResources', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: listConfigResources.decodeListConfigResourcesRequest, encodeRequest: listConfigResources.encodeListConfigResourcesRequest, decodeResponse: listConfigResources.decodeListConfigResourcesResponse, encodeResponse: listConfigResources.encodeListConfigResourcesResponse }],
-  [75, { key: 75, name: 'DescribeTopicPartitions', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: describeTopicPartitions.decodeDescribeTopicPartitionsRequest, encodeRequest: describeTopicPartitions.encodeDescribeTopicPartitionsRequest, decodeResponse: describeTopicPartitions.decodeDescribeTopicPartitionsResponse, encodeResponse: describeTopicPartitions.encodeDescribeTopicPartitionsResponse }],
-  [76, { key: 76, name: 'ShareGroupHeartbeat', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: shareGroupHeartbeat.decodeShareGroupHeartbeatRequest, encodeRequest: shareGroupHeartbeat.encodeShareGroupHeartbeatRequest, decodeResponse: shareGroupHeartbeat.decodeShareGroupHeartbeatResponse, encodeResponse: shareGroupHeartbeat.encodeShareGroupHeartbeatResponse }],
-  [77, { key: 77, name: 'ShareGroupDescribe', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: shareGroupDescribe.decodeShareGroupDescribeRequest, encodeRequest: shareGroupDescribe.encodeShareGroupDescribeRequest, decodeResponse: shareGroupDescribe.decodeShareGroupDescribeResponse, encodeResponse: shareGroupDescribe.encodeShareGroupDescribeResponse }],
-  [78, { key: 78, name: 'ShareFetch', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: shareFetch.decodeShareFetchRequest, encodeRequest: shareFetch.encodeShareFetchRequest, decodeResponse: shareFetch.decodeShareFetchResponse, encodeResponse: shareFetch.encodeShareFetchResponse }],
-  [79, { key: 79, name: 'ShareAcknowledge', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: shareAcknowledge.decodeShareAcknowledgeRequest, encodeRequest: shareAcknowledge.encodeShareAcknowledgeRequest, decodeResponse: shareAcknowledge.decodeShareAcknowledgeResponse, encodeResponse: shareAcknowledge.encodeShareAcknowledgeResponse }],
-  [80, { key: 80, name: 'AddRaftVoter', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: addRaftVoter.decodeAddRaftVoterRequest, encodeRequest: addRaftVoter.encodeAddRaftVoterRequest, decodeResponse: addRaftVoter.decodeAddRaftVoterResponse, encodeResponse: addRaftVoter.encodeAddRaftVoterResponse }],
-  [81, { key: 81, name: 'RemoveRaftVoter', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: removeRaftVoter.decodeRemoveRaftVoterRequest, encodeRequest: removeRaftVoter.encodeRemoveRaftVoterRequest, decodeResponse: removeRaftVoter.decodeRemoveRaftVoterResponse, encodeResponse: removeRaftVoter.encodeRemoveRaftVoterResponse }],
-  [82, { key: 82, name: 'UpdateRaftVoter', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: updateRaftVoter.decodeUpdateRaftVoterRequest, encodeRequest: updateRaftVoter.encodeUpdateRaftVoterRequest, decodeResponse: updateRaftVoter.decodeUpdateRaftVoterResponse, encodeResponse: updateRaftVoter.encodeUpdateRaftVoterResponse }],
-  [83, { key: 83, name: 'InitializeShareGroupState', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: initializeShareGroupState.decodeInitializeShareGroupStateRequest, encodeRequest: initializeShareGroupState.encodeInitializeShareGroupStateRequest, decodeResponse: initializeShareGroupState.decodeInitializeShareGroupStateResponse, encodeResponse: initializeShareGroupState.encodeInitializeShareGroupStateResponse }],
-  [84, { key: 84, name: 'ReadShareGroupState', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: readShareGroupState.decodeReadShareGroupStateRequest, encodeRequest: readShareGroupState.encodeReadShareGroupStateRequest, decodeResponse: readShareGroupState.decodeReadShareGroupStateResponse, encodeResponse: readShareGroupState.encodeReadShareGroupStateResponse }],
-  [85, { key: 85, name: 'WriteShareGroupState', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: writeShareGroupState.decodeWriteShareGroupStateRequest, encodeRequest: writeShareGroupState.encodeWriteShareGroupStateRequest, decodeResponse: writeShareGroupState.decodeWriteShareGroupStateResponse, encodeResponse: writeShareGroupState.encodeWriteShareGroupStateResponse }],
-  [86, { key: 86, name: 'DeleteShareGroupState', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: deleteShareGroupState.decodeDeleteShareGroupStateRequest, encodeRequest: deleteShareGroupState.encodeDeleteShareGroupStateRequest, decodeResponse: deleteShareGroupState.decodeDeleteShareGroupStateResponse, encodeResponse: deleteShareGroupState.encodeDeleteShareGroupStateResponse }],
-  [87, { key: 87, name: 'ReadShareGroupStateSummary', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: readShareGroupStateSummary.decodeReadShareGroupStateSummaryRequest, encodeRequest: readShareGroupStateSummary.encodeReadShareGroupStateSummaryRequest, decodeResponse: readShareGroupStateSummary.decodeReadShareGroupStateSummaryResponse, encodeResponse: readShareGroupStateSummary.encodeReadShareGroupStateSummaryResponse }],
-  [88, { key: 88, name: 'StreamsGroupHeartbeat', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: streamsGroupHeartbeat.decodeStreamsGroupHeartbeatRequest, encodeRequest: streamsGroupHeartbeat.encodeStreamsGroupHeartbeatRequest, decodeResponse: streamsGroupHeartbeat.decodeStreamsGroupHeartbeatResponse, encodeResponse: streamsGroupHeartbeat.encodeStreamsGroupHeartbeatResponse }],
-  [89, { key: 89, name: 'StreamsGroupDescribe', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: streamsGroupDescribe.decodeStreamsGroupDescribeRequest, encodeRequest: streamsGroupDescribe.encodeStreamsGroupDescribeRequest, decodeResponse: streamsGroupDescribe.decodeStreamsGroupDescribeResponse, encodeResponse: streamsGroupDescribe.encodeStreamsGroupDescribeResponse }],
-  [90, { key: 90, name: 'DescribeShareGroupOffsets', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: describeShareGroupOffsets.decodeDescribeShareGroupOffsetsRequest, encodeRequest: describeShareGroupOffsets.encodeDescribeShareGroupOffsetsRequest, decodeResponse: describeShareGroupOffsets.decodeDescribeShareGroupOffsetsResponse, encodeResponse: describeShareGroupOffsets.encodeDescribeShareGroupOffsetsResponse }],
-  [91, { key: 91, name: 'AlterShareGroupOffsets', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: alterShareGroupOffsets.decodeAlterShareGroupOffsetsRequest, encodeRequest: alterShareGroupOffsets.encodeAlterShareGroupOffsetsRequest, decodeResponse: alterShareGroupOffsets.decodeAlterShareGroupOffsetsResponse, encodeResponse: alterShareGroupOffsets.encodeAlterShareGroupOffsetsResponse }],
-  [92, { key: 92, name: 'DeleteShareGroupOffsets', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: deleteShareGroupOffsets.decodeDeleteShareGroupOffsetsRequest, encodeRequest: deleteShareGroupOffsets.encodeDeleteShareGroupOffsetsRequest, decodeResponse: deleteShareGroupOffsets.decodeDeleteShareGroupOffsetsResponse, encodeResponse: deleteShareGroupOffsets.encodeDeleteShareGroupOffsetsResponse }],
+  [0, { key: 0, name: 'Produce', minVersion: 0, maxVersion: 13, flexibleFrom: 9, decodeRequest: codecs.decodeProduceRequest, encodeRequest: codecs.encodeProduceRequest, decodeResponse: codecs.decodeProduceResponse, encodeResponse: codecs.encodeProduceResponse }],
+  [1, { key: 1, name: 'Fetch', minVersion: 0, maxVersion: 18, flexibleFrom: 12, decodeRequest: codecs.decodeFetchRequest, encodeRequest: codecs.encodeFetchRequest, decodeResponse: codecs.decodeFetchResponse, encodeResponse: codecs.encodeFetchResponse }],
+  [2, { key: 2, name: 'ListOffsets', minVersion: 0, maxVersion: 10, flexibleFrom: 6, decodeRequest: codecs.decodeListOffsetsRequest, encodeRequest: codecs.encodeListOffsetsRequest, decodeResponse: codecs.decodeListOffsetsResponse, encodeResponse: codecs.encodeListOffsetsResponse }],
+  [3, { key: 3, name: 'Metadata', minVersion: 0, maxVersion: 13, flexibleFrom: 9, decodeRequest: codecs.decodeMetadataRequest, encodeRequest: codecs.encodeMetadataRequest, decodeResponse: codecs.decodeMetadataResponse, encodeResponse: codecs.encodeMetadataResponse }],
+  [4, { key: 4, name: 'LeaderAndIsr', minVersion: 0, maxVersion: 7, flexibleFrom: 4, decodeRequest: codecs.decodeLeaderAndIsrRequest, encodeRequest: codecs.encodeLeaderAndIsrRequest, decodeResponse: codecs.decodeLeaderAndIsrResponse, encodeResponse: codecs.encodeLeaderAndIsrResponse }],
+  [5, { key: 5, name: 'StopReplica', minVersion: 0, maxVersion: 4, flexibleFrom: 2, decodeRequest: codecs.decodeStopReplicaRequest, encodeRequest: codecs.encodeStopReplicaRequest, decodeResponse: codecs.decodeStopReplicaResponse, encodeResponse: codecs.encodeStopReplicaResponse }],
+  [6, { key: 6, name: 'UpdateMetadata', minVersion: 0, maxVersion: 8, flexibleFrom: 6, decodeRequest: codecs.decodeUpdateMetadataRequest, encodeRequest: codecs.encodeUpdateMetadataRequest, decodeResponse: codecs.decodeUpdateMetadataResponse, encodeResponse: codecs.encodeUpdateMetadataResponse }],
+  [7, { key: 7, name: 'ControlledShutdown', minVersion: 0, maxVersion: 3, flexibleFrom: 3, decodeRequest: codecs.decodeControlledShutdownRequest, encodeRequest: codecs.encodeControlledShutdownRequest, decodeResponse: codecs.decodeControlledShutdownResponse, encodeResponse: codecs.encodeControlledShutdownResponse }],
+  [8, { key: 8, name: 'OffsetCommit', minVersion: 0, maxVersion: 10, flexibleFrom: 8, decodeRequest: codecs.decodeOffsetCommitRequest, encodeRequest: codecs.encodeOffsetCommitRequest, decodeResponse: codecs.decodeOffsetCommitResponse, encodeResponse: codecs.encodeOffsetCommitResponse }],
+  [9, { key: 9, name: 'OffsetFetch', minVersion: 0, maxVersion: 10, flexibleFrom: 6, decodeRequest: codecs.decodeOffsetFetchRequest, encodeRequest: codecs.encodeOffsetFetchRequest, decodeResponse: codecs.decodeOffsetFetchResponse, encodeResponse: codecs.encodeOffsetFetchResponse }],
+  [10, { key: 10, name: 'FindCoordinator', minVersion: 0, maxVersion: 6, flexibleFrom: 3, decodeRequest: codecs.decodeFindCoordinatorRequest, encodeRequest: codecs.encodeFindCoordinatorRequest, decodeResponse: codecs.decodeFindCoordinatorResponse, encodeResponse: codecs.encodeFindCoordinatorResponse }],
+  [11, { key: 11, name: 'JoinGroup', minVersion: 0, maxVersion: 9, flexibleFrom: 6, decodeRequest: codecs.decodeJoinGroupRequest, encodeRequest: codecs.encodeJoinGroupRequest, decodeResponse: codecs.decodeJoinGroupResponse, encodeResponse: codecs.encodeJoinGroupResponse }],
+  [12, { key: 12, name: 'Heartbeat', minVersion: 0, maxVersion: 4, flexibleFrom: 4, decodeRequest: codecs.decodeHeartbeatRequest, encodeRequest: codecs.encodeHeartbeatRequest, decodeResponse: codecs.decodeHeartbeatResponse, encodeResponse: codecs.encodeHeartbeatResponse }],
+  [13, { key: 13, name: 'LeaveGroup', minVersion: 0, maxVersion: 5, flexibleFrom: 4, decodeRequest: codecs.decodeLeaveGroupRequest, encodeRequest: codecs.encodeLeaveGroupRequest, decodeResponse: codecs.decodeLeaveGroupResponse, encodeResponse: codecs.encodeLeaveGroupResponse }],
+  [14, { key: 14, name: 'SyncGroup', minVersion: 0, maxVersion: 5, flexibleFrom: 4, decodeRequest: codecs.decodeSyncGroupRequest, encodeRequest: codecs.encodeSyncGroupRequest, decodeResponse: codecs.decodeSyncGroupResponse, encodeResponse: codecs.encodeSyncGroupResponse }],
+  [15, { key: 15, name: 'DescribeGroups', minVersion: 0, maxVersion: 6, flexibleFrom: 5, decodeRequest: codecs.decodeDescribeGroupsRequest, encodeRequest: codecs.encodeDescribeGroupsRequest, decodeResponse: codecs.decodeDescribeGroupsResponse, encodeResponse: codecs.encodeDescribeGroupsResponse }],
+  [16, { key: 16, name: 'ListGroups', minVersion: 0, maxVersion: 5, flexibleFrom: 3, decodeRequest: codecs.decodeListGroupsRequest, encodeRequest: codecs.encodeListGroupsRequest, decodeResponse: codecs.decodeListGroupsResponse, encodeResponse: codecs.encodeListGroupsResponse }],
+  [17, { key: 17, name: 'SaslHandshake', minVersion: 0, maxVersion: 1, flexibleFrom: -1, decodeRequest: codecs.decodeSaslHandshakeRequest, encodeRequest: codecs.encodeSaslHandshakeRequest, decodeResponse: codecs.decodeSaslHandshakeResponse, encodeResponse: codecs.encodeSaslHandshakeResponse }],
+  [18, { key: 18, name: 'ApiVersions', minVersion: 0, maxVersion: 4, flexibleFrom: 3, decodeRequest: codecs.decodeApiVersionsRequest, encodeRequest: codecs.encodeApiVersionsRequest, decodeResponse: codecs.decodeApiVersionsResponse, encodeResponse: codecs.encodeApiVersionsResponse }],
+  [19, { key: 19, name: 'CreateTopics', minVersion: 0, maxVersion: 7, flexibleFrom: 5, decodeRequest: codecs.decodeCreateTopicsRequest, encodeRequest: codecs.encodeCreateTopicsRequest, decodeResponse: codecs.decodeCreateTopicsResponse, encodeResponse: codecs.encodeCreateTopicsResponse }],
+  [20, { key: 20, name: 'DeleteTopics', minVersion: 0, maxVersion: 6, flexibleFrom: 4, decodeRequest: codecs.decodeDeleteTopicsRequest, encodeRequest: codecs.encodeDeleteTopicsRequest, decodeResponse: codecs.decodeDeleteTopicsResponse, encodeResponse: codecs.encodeDeleteTopicsResponse }],
+  [21, { key: 21, name: 'DeleteRecords', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: codecs.decodeDeleteRecordsRequest, encodeRequest: codecs.encodeDeleteRecordsRequest, decodeResponse: codecs.decodeDeleteRecordsResponse, encodeResponse: codecs.encodeDeleteRecordsResponse }],
+  [22, { key: 22, name: 'InitProducerId', minVersion: 0, maxVersion: 6, flexibleFrom: 2, decodeRequest: codecs.decodeInitProducerIdRequest, encodeRequest: codecs.encodeInitProducerIdRequest, decodeResponse: codecs.decodeInitProducerIdResponse, encodeResponse: codecs.encodeInitProducerIdResponse }],
+  [23, { key: 23, name: 'OffsetForLeaderEpoch', minVersion: 0, maxVersion: 4, flexibleFrom: 4, decodeRequest: codecs.decodeOffsetForLeaderEpochRequest, encodeRequest: codecs.encodeOffsetForLeaderEpochRequest, decodeResponse: codecs.decodeOffsetForLeaderEpochResponse, encodeResponse: codecs.encodeOffsetForLeaderEpochResponse }],
+  [24, { key: 24, name: 'AddPartitionsToTxn', minVersion: 0, maxVersion: 5, flexibleFrom: 3, decodeRequest: codecs.decodeAddPartitionsToTxnRequest, encodeRequest: codecs.encodeAddPartitionsToTxnRequest, decodeResponse: codecs.decodeAddPartitionsToTxnResponse, encodeResponse: codecs.encodeAddPartitionsToTxnResponse }],
+  [25, { key: 25, name: 'AddOffsetsToTxn', minVersion: 0, maxVersion: 4, flexibleFrom: 3, decodeRequest: codecs.decodeAddOffsetsToTxnRequest, encodeRequest: codecs.encodeAddOffsetsToTxnRequest, decodeResponse: codecs.decodeAddOffsetsToTxnResponse, encodeResponse: codecs.encodeAddOffsetsToTxnResponse }],
+  [26, { key: 26, name: 'EndTxn', minVersion: 0, maxVersion: 5, flexibleFrom: 3, decodeRequest: codecs.decodeEndTxnRequest, encodeRequest: codecs.encodeEndTxnRequest, decodeResponse: codecs.decodeEndTxnResponse, encodeResponse: codecs.encodeEndTxnResponse }],
+  [27, { key: 27, name: 'WriteTxnMarkers', minVersion: 0, maxVersion: 1, flexibleFrom: 1, decodeRequest: codecs.decodeWriteTxnMarkersRequest, encodeRequest: codecs.encodeWriteTxnMarkersRequest, decodeResponse: codecs.decodeWriteTxnMarkersResponse, encodeResponse: codecs.encodeWriteTxnMarkersResponse }],
+  [28, { key: 28, name: 'TxnOffsetCommit', minVersion: 0, maxVersion: 5, flexibleFrom: 3, decodeRequest: codecs.decodeTxnOffsetCommitRequest, encodeRequest: codecs.encodeTxnOffsetCommitRequest, decodeResponse: codecs.decodeTxnOffsetCommitResponse, encodeResponse: codecs.encodeTxnOffsetCommitResponse }],
+  [29, { key: 29, name: 'DescribeAcls', minVersion: 0, maxVersion: 3, flexibleFrom: 2, decodeRequest: codecs.decodeDescribeAclsRequest, encodeRequest: codecs.encodeDescribeAclsRequest, decodeResponse: codecs.decodeDescribeAclsResponse, encodeResponse: codecs.encodeDescribeAclsResponse }],
+  [30, { key: 30, name: 'CreateAcls', minVersion: 0, maxVersion: 3, flexibleFrom: 2, decodeRequest: codecs.decodeCreateAclsRequest, encodeRequest: codecs.encodeCreateAclsRequest, decodeResponse: codecs.decodeCreateAclsResponse, encodeResponse: codecs.encodeCreateAclsResponse }],
+  [31, { key: 31, name: 'DeleteAcls', minVersion: 0, maxVersion: 3, flexibleFrom: 2, decodeRequest: codecs.decodeDeleteAclsRequest, encodeRequest: codecs.encodeDeleteAclsRequest, decodeResponse: codecs.decodeDeleteAclsResponse, encodeResponse: codecs.encodeDeleteAclsResponse }],
+  [32, { key: 32, name: 'DescribeConfigs', minVersion: 0, maxVersion: 4, flexibleFrom: 4, decodeRequest: codecs.decodeDescribeConfigsRequest, encodeRequest: codecs.encodeDescribeConfigsRequest, decodeResponse: codecs.decodeDescribeConfigsResponse, encodeResponse: codecs.encodeDescribeConfigsResponse }],
+  [33, { key: 33, name: 'AlterConfigs', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: codecs.decodeAlterConfigsRequest, encodeRequest: codecs.encodeAlterConfigsRequest, decodeResponse: codecs.decodeAlterConfigsResponse, encodeResponse: codecs.encodeAlterConfigsResponse }],
+  [34, { key: 34, name: 'AlterReplicaLogDirs', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: codecs.decodeAlterReplicaLogDirsRequest, encodeRequest: codecs.encodeAlterReplicaLogDirsRequest, decodeResponse: codecs.decodeAlterReplicaLogDirsResponse, encodeResponse: codecs.encodeAlterReplicaLogDirsResponse }],
+  [35, { key: 35, name: 'DescribeLogDirs', minVersion: 0, maxVersion: 4, flexibleFrom: 2, decodeRequest: codecs.decodeDescribeLogDirsRequest, encodeRequest: codecs.encodeDescribeLogDirsRequest, decodeResponse: codecs.decodeDescribeLogDirsResponse, encodeResponse: codecs.encodeDescribeLogDirsResponse }],
+  [36, { key: 36, name: 'SaslAuthenticate', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: codecs.decodeSaslAuthenticateRequest, encodeRequest: codecs.encodeSaslAuthenticateRequest, decodeResponse: codecs.decodeSaslAuthenticateResponse, encodeResponse: codecs.encodeSaslAuthenticateResponse }],
+  [37, { key: 37, name: 'CreatePartitions', minVersion: 0, maxVersion: 3, flexibleFrom: 2, decodeRequest: codecs.decodeCreatePartitionsRequest, encodeRequest: codecs.encodeCreatePartitionsRequest, decodeResponse: codecs.decodeCreatePartitionsResponse, encodeResponse: codecs.encodeCreatePartitionsResponse }],
+  [38, { key: 38, name: 'CreateDelegationToken', minVersion: 0, maxVersion: 3, flexibleFrom: 2, decodeRequest: codecs.decodeCreateDelegationTokenRequest, encodeRequest: codecs.encodeCreateDelegationTokenRequest, decodeResponse: codecs.decodeCreateDelegationTokenResponse, encodeResponse: codecs.encodeCreateDelegationTokenResponse }],
+  [39, { key: 39, name: 'RenewDelegationToken', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: codecs.decodeRenewDelegationTokenRequest, encodeRequest: codecs.encodeRenewDelegationTokenRequest, decodeResponse: codecs.decodeRenewDelegationTokenResponse, encodeResponse: codecs.encodeRenewDelegationTokenResponse }],
+  [40, { key: 40, name: 'ExpireDelegationToken', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: codecs.decodeExpireDelegationTokenRequest, encodeRequest: codecs.encodeExpireDelegationTokenRequest, decodeResponse: codecs.decodeExpireDelegationTokenResponse, encodeResponse: codecs.encodeExpireDelegationTokenResponse }],
+  [41, { key: 41, name: 'DescribeDelegationToken', minVersion: 0, maxVersion: 3, flexibleFrom: 2, decodeRequest: codecs.decodeDescribeDelegationTokenRequest, encodeRequest: codecs.encodeDescribeDelegationTokenRequest, decodeResponse: codecs.decodeDescribeDelegationTokenResponse, encodeResponse: codecs.encodeDescribeDelegationTokenResponse }],
+  [42, { key: 42, name: 'DeleteGroups', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: codecs.decodeDeleteGroupsRequest, encodeRequest: codecs.encodeDeleteGroupsRequest, decodeResponse: codecs.decodeDeleteGroupsResponse, encodeResponse: codecs.encodeDeleteGroupsResponse }],
+  [43, { key: 43, name: 'ElectLeaders', minVersion: 0, maxVersion: 2, flexibleFrom: 2, decodeRequest: codecs.decodeElectLeadersRequest, encodeRequest: codecs.encodeElectLeadersRequest, decodeResponse: codecs.decodeElectLeadersResponse, encodeResponse: codecs.encodeElectLeadersResponse }],
+  [44, { key: 44, name: 'IncrementalAlterConfigs', minVersion: 0, maxVersion: 1, flexibleFrom: 1, decodeRequest: codecs.decodeIncrementalAlterConfigsRequest, encodeRequest: codecs.encodeIncrementalAlterConfigsRequest, decodeResponse: codecs.decodeIncrementalAlterConfigsResponse, encodeResponse: codecs.encodeIncrementalAlterConfigsResponse }],
+  [45, { key: 45, name: 'AlterPartitionReassignments', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: codecs.decodeAlterPartitionReassignmentsRequest, encodeRequest: codecs.encodeAlterPartitionReassignmentsRequest, decodeResponse: codecs.decodeAlterPartitionReassignmentsResponse, encodeResponse: codecs.encodeAlterPartitionReassignmentsResponse }],
+  [46, { key: 46, name: 'ListPartitionReassignments', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeListPartitionReassignmentsRequest, encodeRequest: codecs.encodeListPartitionReassignmentsRequest, decodeResponse: codecs.decodeListPartitionReassignmentsResponse, encodeResponse: codecs.encodeListPartitionReassignmentsResponse }],
+  [47, { key: 47, name: 'OffsetDelete', minVersion: 0, maxVersion: 0, flexibleFrom: -1, decodeRequest: codecs.decodeOffsetDeleteRequest, encodeRequest: codecs.encodeOffsetDeleteRequest, decodeResponse: codecs.decodeOffsetDeleteResponse, encodeResponse: codecs.encodeOffsetDeleteResponse }],
+  [48, { key: 48, name: 'DescribeClientQuotas', minVersion: 0, maxVersion: 1, flexibleFrom: 1, decodeRequest: codecs.decodeDescribeClientQuotasRequest, encodeRequest: codecs.encodeDescribeClientQuotasRequest, decodeResponse: codecs.decodeDescribeClientQuotasResponse, encodeResponse: codecs.encodeDescribeClientQuotasResponse }],
+  [49, { key: 49, name: 'AlterClientQuotas', minVersion: 0, maxVersion: 1, flexibleFrom: 1, decodeRequest: codecs.decodeAlterClientQuotasRequest, encodeRequest: codecs.encodeAlterClientQuotasRequest, decodeResponse: codecs.decodeAlterClientQuotasResponse, encodeResponse: codecs.encodeAlterClientQuotasResponse }],
+  [50, { key: 50, name: 'DescribeUserScramCredentials', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeDescribeUserScramCredentialsRequest, encodeRequest: codecs.encodeDescribeUserScramCredentialsRequest, decodeResponse: codecs.decodeDescribeUserScramCredentialsResponse, encodeResponse: codecs.encodeDescribeUserScramCredentialsResponse }],
+  [51, { key: 51, name: 'AlterUserScramCredentials', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeAlterUserScramCredentialsRequest, encodeRequest: codecs.encodeAlterUserScramCredentialsRequest, decodeResponse: codecs.decodeAlterUserScramCredentialsResponse, encodeResponse: codecs.encodeAlterUserScramCredentialsResponse }],
+  [52, { key: 52, name: 'Vote', minVersion: 0, maxVersion: 2, flexibleFrom: 0, decodeRequest: codecs.decodeVoteRequest, encodeRequest: codecs.encodeVoteRequest, decodeResponse: codecs.decodeVoteResponse, encodeResponse: codecs.encodeVoteResponse }],
+  [53, { key: 53, name: 'BeginQuorumEpoch', minVersion: 0, maxVersion: 1, flexibleFrom: 1, decodeRequest: codecs.decodeBeginQuorumEpochRequest, encodeRequest: codecs.encodeBeginQuorumEpochRequest, decodeResponse: codecs.decodeBeginQuorumEpochResponse, encodeResponse: codecs.encodeBeginQuorumEpochResponse }],
+  [54, { key: 54, name: 'EndQuorumEpoch', minVersion: 0, maxVersion: 1, flexibleFrom: 1, decodeRequest: codecs.decodeEndQuorumEpochRequest, encodeRequest: codecs.encodeEndQuorumEpochRequest, decodeResponse: codecs.decodeEndQuorumEpochResponse, encodeResponse: codecs.encodeEndQuorumEpochResponse }],
+  [55, { key: 55, name: 'DescribeQuorum', minVersion: 0, maxVersion: 2, flexibleFrom: 0, decodeRequest: codecs.decodeDescribeQuorumRequest, encodeRequest: codecs.encodeDescribeQuorumRequest, decodeResponse: codecs.decodeDescribeQuorumResponse, encodeResponse: codecs.encodeDescribeQuorumResponse }],
+  [56, { key: 56, name: 'AlterPartition', minVersion: 0, maxVersion: 3, flexibleFrom: 0, decodeRequest: codecs.decodeAlterPartitionRequest, encodeRequest: codecs.encodeAlterPartitionRequest, decodeResponse: codecs.decodeAlterPartitionResponse, encodeResponse: codecs.encodeAlterPartitionResponse }],
+  [57, { key: 57, name: 'UpdateFeatures', minVersion: 0, maxVersion: 2, flexibleFrom: 0, decodeRequest: codecs.decodeUpdateFeaturesRequest, encodeRequest: codecs.encodeUpdateFeaturesRequest, decodeResponse: codecs.decodeUpdateFeaturesResponse, encodeResponse: codecs.encodeUpdateFeaturesResponse }],
+  [58, { key: 58, name: 'Envelope', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeEnvelopeRequest, encodeRequest: codecs.encodeEnvelopeRequest, decodeResponse: codecs.decodeEnvelopeResponse, encodeResponse: codecs.encodeEnvelopeResponse }],
+  [59, { key: 59, name: 'FetchSnapshot', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: codecs.decodeFetchSnapshotRequest, encodeRequest: codecs.encodeFetchSnapshotRequest, decodeResponse: codecs.decodeFetchSnapshotResponse, encodeResponse: codecs.encodeFetchSnapshotResponse }],
+  [60, { key: 60, name: 'DescribeCluster', minVersion: 0, maxVersion: 2, flexibleFrom: 0, decodeRequest: codecs.decodeDescribeClusterRequest, encodeRequest: codecs.encodeDescribeClusterRequest, decodeResponse: codecs.decodeDescribeClusterResponse, encodeResponse: codecs.encodeDescribeClusterResponse }],
+  [61, { key: 61, name: 'DescribeProducers', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeDescribeProducersRequest, encodeRequest: codecs.encodeDescribeProducersRequest, decodeResponse: codecs.decodeDescribeProducersResponse, encodeResponse: codecs.encodeDescribeProducersResponse }],
+  [62, { key: 62, name: 'BrokerRegistration', minVersion: 0, maxVersion: 4, flexibleFrom: 0, decodeRequest: codecs.decodeBrokerRegistrationRequest, encodeRequest: codecs.encodeBrokerRegistrationRequest, decodeResponse: codecs.decodeBrokerRegistrationResponse, encodeResponse: codecs.encodeBrokerRegistrationResponse }],
+  [63, { key: 63, name: 'BrokerHeartbeat', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: codecs.decodeBrokerHeartbeatRequest, encodeRequest: codecs.encodeBrokerHeartbeatRequest, decodeResponse: codecs.decodeBrokerHeartbeatResponse, encodeResponse: codecs.encodeBrokerHeartbeatResponse }],
+  [64, { key: 64, name: 'UnregisterBroker', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeUnregisterBrokerRequest, encodeRequest: codecs.encodeUnregisterBrokerRequest, decodeResponse: codecs.decodeUnregisterBrokerResponse, encodeResponse: codecs.encodeUnregisterBrokerResponse }],
+  [65, { key: 65, name: 'DescribeTransactions', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeDescribeTransactionsRequest, encodeRequest: codecs.encodeDescribeTransactionsRequest, decodeResponse: codecs.decodeDescribeTransactionsResponse, encodeResponse: codecs.encodeDescribeTransactionsResponse }],
+  [66, { key: 66, name: 'ListTransactions', minVersion: 0, maxVersion: 2, flexibleFrom: 0, decodeRequest: codecs.decodeListTransactionsRequest, encodeRequest: codecs.encodeListTransactionsRequest, decodeResponse: codecs.decodeListTransactionsResponse, encodeResponse: codecs.encodeListTransactionsResponse }],
+  [67, { key: 67, name: 'AllocateProducerIds', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeAllocateProducerIdsRequest, encodeRequest: codecs.encodeAllocateProducerIdsRequest, decodeResponse: codecs.decodeAllocateProducerIdsResponse, encodeResponse: codecs.encodeAllocateProducerIdsResponse }],
+  [68, { key: 68, name: 'ConsumerGroupHeartbeat', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: codecs.decodeConsumerGroupHeartbeatRequest, encodeRequest: codecs.encodeConsumerGroupHeartbeatRequest, decodeResponse: codecs.decodeConsumerGroupHeartbeatResponse, encodeResponse: codecs.encodeConsumerGroupHeartbeatResponse }],
+  [69, { key: 69, name: 'ConsumerGroupDescribe', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: codecs.decodeConsumerGroupDescribeRequest, encodeRequest: codecs.encodeConsumerGroupDescribeRequest, decodeResponse: codecs.decodeConsumerGroupDescribeResponse, encodeResponse: codecs.encodeConsumerGroupDescribeResponse }],
+  [70, { key: 70, name: 'ControllerRegistration', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeControllerRegistrationRequest, encodeRequest: codecs.encodeControllerRegistrationRequest, decodeResponse: codecs.decodeControllerRegistrationResponse, encodeResponse: codecs.encodeControllerRegistrationResponse }],
+  [71, { key: 71, name: 'GetTelemetrySubscriptions', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeGetTelemetrySubscriptionsRequest, encodeRequest: codecs.encodeGetTelemetrySubscriptionsRequest, decodeResponse: codecs.decodeGetTelemetrySubscriptionsResponse, encodeResponse: codecs.encodeGetTelemetrySubscriptionsResponse }],
+  [72, { key: 72, name: 'PushTelemetry', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodePushTelemetryRequest, encodeRequest: codecs.encodePushTelemetryRequest, decodeResponse: codecs.decodePushTelemetryResponse, encodeResponse: codecs.encodePushTelemetryResponse }],
+  [73, { key: 73, name: 'AssignReplicasToDirs', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeAssignReplicasToDirsRequest, encodeRequest: codecs.encodeAssignReplicasToDirsRequest, decodeResponse: codecs.decodeAssignReplicasToDirsResponse, encodeResponse: codecs.encodeAssignReplicasToDirsResponse }],
+  [74, { key: 74, name: 'ListConfigResources', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: codecs.decodeListConfigResourcesRequest, encodeRequest: codecs.encodeListConfigResourcesRequest, decodeResponse: codecs.decodeListConfigResourcesResponse, encodeResponse: codecs.encodeListConfigResourcesResponse }],
+  [75, { key: 75, name: 'DescribeTopicPartitions', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeDescribeTopicPartitionsRequest, encodeRequest: codecs.encodeDescribeTopicPartitionsRequest, decodeResponse: codecs.decodeDescribeTopicPartitionsResponse, encodeResponse: codecs.encodeDescribeTopicPartitionsResponse }],
+  [76, { key: 76, name: 'ShareGroupHeartbeat', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: codecs.decodeShareGroupHeartbeatRequest, encodeRequest: codecs.encodeShareGroupHeartbeatRequest, decodeResponse: codecs.decodeShareGroupHeartbeatResponse, encodeResponse: codecs.encodeShareGroupHeartbeatResponse }],
+  [77, { key: 77, name: 'ShareGroupDescribe', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: codecs.decodeShareGroupDescribeRequest, encodeRequest: codecs.encodeShareGroupDescribeRequest, decodeResponse: codecs.decodeShareGroupDescribeResponse, encodeResponse: codecs.encodeShareGroupDescribeResponse }],
+  [78, { key: 78, name: 'ShareFetch', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: codecs.decodeShareFetchRequest, encodeRequest: codecs.encodeShareFetchRequest, decodeResponse: codecs.decodeShareFetchResponse, encodeResponse: codecs.encodeShareFetchResponse }],
+  [79, { key: 79, name: 'ShareAcknowledge', minVersion: 0, maxVersion: 1, flexibleFrom: 0, decodeRequest: codecs.decodeShareAcknowledgeRequest, encodeRequest: codecs.encodeShareAcknowledgeRequest, decodeResponse: codecs.decodeShareAcknowledgeResponse, encodeResponse: codecs.encodeShareAcknowledgeResponse }],
+  [80, { key: 80, name: 'AddRaftVoter', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeAddRaftVoterRequest, encodeRequest: codecs.encodeAddRaftVoterRequest, decodeResponse: codecs.decodeAddRaftVoterResponse, encodeResponse: codecs.encodeAddRaftVoterResponse }],
+  [81, { key: 81, name: 'RemoveRaftVoter', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeRemoveRaftVoterRequest, encodeRequest: codecs.encodeRemoveRaftVoterRequest, decodeResponse: codecs.decodeRemoveRaftVoterResponse, encodeResponse: codecs.encodeRemoveRaftVoterResponse }],
+  [82, { key: 82, name: 'UpdateRaftVoter', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeUpdateRaftVoterRequest, encodeRequest: codecs.encodeUpdateRaftVoterRequest, decodeResponse: codecs.decodeUpdateRaftVoterResponse, encodeResponse: codecs.encodeUpdateRaftVoterResponse }],
+  [83, { key: 83, name: 'InitializeShareGroupState', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeInitializeShareGroupStateRequest, encodeRequest: codecs.encodeInitializeShareGroupStateRequest, decodeResponse: codecs.decodeInitializeShareGroupStateResponse, encodeResponse: codecs.encodeInitializeShareGroupStateResponse }],
+  [84, { key: 84, name: 'ReadShareGroupState', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeReadShareGroupStateRequest, encodeRequest: codecs.encodeReadShareGroupStateRequest, decodeResponse: codecs.decodeReadShareGroupStateResponse, encodeResponse: codecs.encodeReadShareGroupStateResponse }],
+  [85, { key: 85, name: 'WriteShareGroupState', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeWriteShareGroupStateRequest, encodeRequest: codecs.encodeWriteShareGroupStateRequest, decodeResponse: codecs.decodeWriteShareGroupStateResponse, encodeResponse: codecs.encodeWriteShareGroupStateResponse }],
+  [86, { key: 86, name: 'DeleteShareGroupState', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeDeleteShareGroupStateRequest, encodeRequest: codecs.encodeDeleteShareGroupStateRequest, decodeResponse: codecs.decodeDeleteShareGroupStateResponse, encodeResponse: codecs.encodeDeleteShareGroupStateResponse }],
+  [87, { key: 87, name: 'ReadShareGroupStateSummary', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeReadShareGroupStateSummaryRequest, encodeRequest: codecs.encodeReadShareGroupStateSummaryRequest, decodeResponse: codecs.decodeReadShareGroupStateSummaryResponse, encodeResponse: codecs.encodeReadShareGroupStateSummaryResponse }],
+  [88, { key: 88, name: 'StreamsGroupHeartbeat', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeStreamsGroupHeartbeatRequest, encodeRequest: codecs.encodeStreamsGroupHeartbeatRequest, decodeResponse: codecs.decodeStreamsGroupHeartbeatResponse, encodeResponse: codecs.encodeStreamsGroupHeartbeatResponse }],
+  [89, { key: 89, name: 'StreamsGroupDescribe', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeStreamsGroupDescribeRequest, encodeRequest: codecs.encodeStreamsGroupDescribeRequest, decodeResponse: codecs.decodeStreamsGroupDescribeResponse, encodeResponse: codecs.encodeStreamsGroupDescribeResponse }],
+  [90, { key: 90, name: 'DescribeShareGroupOffsets', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeDescribeShareGroupOffsetsRequest, encodeRequest: codecs.encodeDescribeShareGroupOffsetsRequest, decodeResponse: codecs.decodeDescribeShareGroupOffsetsResponse, encodeResponse: codecs.encodeDescribeShareGroupOffsetsResponse }],
+  [91, { key: 91, name: 'AlterShareGroupOffsets', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeAlterShareGroupOffsetsRequest, encodeRequest: codecs.encodeAlterShareGroupOffsetsRequest, decodeResponse: codecs.decodeAlterShareGroupOffsetsResponse, encodeResponse: codecs.encodeAlterShareGroupOffsetsResponse }],
+  [92, { key: 92, name: 'DeleteShareGroupOffsets', minVersion: 0, maxVersion: 0, flexibleFrom: 0, decodeRequest: codecs.decodeDeleteShareGroupOffsetsRequest, encodeRequest: codecs.encodeDeleteShareGroupOffsetsRequest, decodeResponse: codecs.decodeDeleteShareGroupOffsetsResponse, encodeResponse: codecs.encodeDeleteShareGroupOffsetsResponse }],
 ]);
 
 export const enum ApiKey {

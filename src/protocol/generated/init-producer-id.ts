@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface InitProducerIdRequest {
   /** The transactional id, or null if the producer is not transactional.; versions 0+; nullable 0+; entity transactionalId */
@@ -26,39 +24,6 @@ export interface InitProducerIdRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function InitProducerIdRequestDefault(): InitProducerIdRequest {
-
-  return { transactionalId: '', transactionTimeoutMs: 0, producerId: -1, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false };
-
-}
-
-export function decodeInitProducerIdRequest(r: Reader, version: number): InitProducerIdRequest {
-  const flex = version >= 2;
-  const o = InitProducerIdRequestDefault();
-  o.transactionalId = (flex ? r.compactNullableString() : r.nullableString());
-  o.transactionTimeoutMs = r.int32();
-  if (version >= 3) { o.producerId = r.int64(); }
-  if (version >= 3) { o.producerEpoch = r.int16(); }
-  if (version >= 6) { o.enable2Pc = r.bool(); }
-  if (version >= 6) { o.keepPreparedTxn = r.bool(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeInitProducerIdRequest(w: Writer, v: Input<InitProducerIdRequest>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactNullableString((v.transactionalId === undefined ? '' : v.transactionalId)) : w.nullableString((v.transactionalId === undefined ? '' : v.transactionalId)));
-  w.int32((v.transactionTimeoutMs === undefined ? 0 : v.transactionTimeoutMs));
-  if (version >= 3) { w.int64((v.producerId === undefined ? -1 : v.producerId)); }
-  if (version >= 3) { w.int16((v.producerEpoch === undefined ? -1 : v.producerEpoch)); }
-  if (version >= 6) { w.bool((v.enable2Pc === undefined ? false : v.enable2Pc)); }
-  if (version >= 6) { w.bool((v.keepPreparedTxn === undefined ? false : v.keepPreparedTxn)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface InitProducerIdResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+; ignorable */
   throttleTimeMs: number;
@@ -75,36 +40,7 @@ export interface InitProducerIdResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function InitProducerIdResponseDefault(): InitProducerIdResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, producerId: -1, producerEpoch: 0, ongoingTxnProducerId: -1, ongoingTxnProducerEpoch: -1 };
-
-}
-
-export function decodeInitProducerIdResponse(r: Reader, version: number): InitProducerIdResponse {
-  const flex = version >= 2;
-  const o = InitProducerIdResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.producerId = r.int64();
-  o.producerEpoch = r.int16();
-  if (version >= 6) { o.ongoingTxnProducerId = r.int64(); }
-  if (version >= 6) { o.ongoingTxnProducerEpoch = r.int16(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeInitProducerIdResponse(w: Writer, v: Input<InitProducerIdResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int64((v.producerId === undefined ? -1 : v.producerId));
-  w.int16((v.producerEpoch === undefined ? 0 : v.producerEpoch));
-  if (version >= 6) { w.int64((v.ongoingTxnProducerId === undefined ? -1 : v.ongoingTxnProducerId)); }
-  if (version >= 6) { w.int16((v.ongoingTxnProducerEpoch === undefined ? -1 : v.ongoingTxnProducerEpoch)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  InitProducerIdRequestDefault, decodeInitProducerIdRequest, encodeInitProducerIdRequest,
+  InitProducerIdResponseDefault, decodeInitProducerIdResponse, encodeInitProducerIdResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface InitializeShareGroupStateRequestInitializeStateData {
   /** The topic identifier.; versions 0+ */
@@ -17,33 +15,6 @@ export interface InitializeShareGroupStateRequestInitializeStateData {
   partitions: InitializeShareGroupStateRequestPartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function InitializeShareGroupStateRequestInitializeStateDataDefault(): InitializeShareGroupStateRequestInitializeStateData {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeInitializeShareGroupStateRequestInitializeStateData(r: Reader, version: number): InitializeShareGroupStateRequestInitializeStateData {
-  const flex = version >= 0;
-  const o = InitializeShareGroupStateRequestInitializeStateDataDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeInitializeShareGroupStateRequestPartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeInitializeShareGroupStateRequestInitializeStateData(w: Writer, v: Input<InitializeShareGroupStateRequestInitializeStateData>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeInitializeShareGroupStateRequestPartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface InitializeShareGroupStateRequestPartitionData {
@@ -57,33 +28,6 @@ export interface InitializeShareGroupStateRequestPartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function InitializeShareGroupStateRequestPartitionDataDefault(): InitializeShareGroupStateRequestPartitionData {
-
-  return { partition: 0, stateEpoch: 0, startOffset: 0 };
-
-}
-
-export function decodeInitializeShareGroupStateRequestPartitionData(r: Reader, version: number): InitializeShareGroupStateRequestPartitionData {
-  const flex = version >= 0;
-  const o = InitializeShareGroupStateRequestPartitionDataDefault();
-  o.partition = r.int32();
-  o.stateEpoch = r.int32();
-  o.startOffset = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeInitializeShareGroupStateRequestPartitionData(w: Writer, v: Input<InitializeShareGroupStateRequestPartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  w.int32((v.stateEpoch === undefined ? 0 : v.stateEpoch));
-  w.int64((v.startOffset === undefined ? 0 : v.startOffset));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface InitializeShareGroupStateRequest {
   /** The group identifier.; versions 0+ */
   groupId: string;
@@ -92,33 +36,6 @@ export interface InitializeShareGroupStateRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function InitializeShareGroupStateRequestDefault(): InitializeShareGroupStateRequest {
-
-  return { groupId: '', topics: [] };
-
-}
-
-export function decodeInitializeShareGroupStateRequest(r: Reader, version: number): InitializeShareGroupStateRequest {
-  const flex = version >= 0;
-  const o = InitializeShareGroupStateRequestDefault();
-  o.groupId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeInitializeShareGroupStateRequestInitializeStateData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeInitializeShareGroupStateRequest(w: Writer, v: Input<InitializeShareGroupStateRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeInitializeShareGroupStateRequestInitializeStateData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface InitializeShareGroupStateResponseInitializeStateResult {
   /** The topic identifier.; versions 0+ */
   topicId: string;
@@ -126,33 +43,6 @@ export interface InitializeShareGroupStateResponseInitializeStateResult {
   partitions: InitializeShareGroupStateResponsePartitionResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function InitializeShareGroupStateResponseInitializeStateResultDefault(): InitializeShareGroupStateResponseInitializeStateResult {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeInitializeShareGroupStateResponseInitializeStateResult(r: Reader, version: number): InitializeShareGroupStateResponseInitializeStateResult {
-  const flex = version >= 0;
-  const o = InitializeShareGroupStateResponseInitializeStateResultDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeInitializeShareGroupStateResponsePartitionResult(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeInitializeShareGroupStateResponseInitializeStateResult(w: Writer, v: Input<InitializeShareGroupStateResponseInitializeStateResult>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeInitializeShareGroupStateResponsePartitionResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface InitializeShareGroupStateResponsePartitionResult {
@@ -166,61 +56,24 @@ export interface InitializeShareGroupStateResponsePartitionResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function InitializeShareGroupStateResponsePartitionResultDefault(): InitializeShareGroupStateResponsePartitionResult {
-
-  return { partition: 0, errorCode: 0, errorMessage: null };
-
-}
-
-export function decodeInitializeShareGroupStateResponsePartitionResult(r: Reader, version: number): InitializeShareGroupStateResponsePartitionResult {
-  const flex = version >= 0;
-  const o = InitializeShareGroupStateResponsePartitionResultDefault();
-  o.partition = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeInitializeShareGroupStateResponsePartitionResult(w: Writer, v: Input<InitializeShareGroupStateResponsePartitionResult>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface InitializeShareGroupStateResponse {
   /** The initialization results.; versions 0+ */
   results: InitializeShareGroupStateResponseInitializeStateResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function InitializeShareGroupStateResponseDefault(): InitializeShareGroupStateResponse {
-
-  return { results: [] };
-
-}
-
-export function decodeInitializeShareGroupStateResponse(r: Reader, version: number): InitializeShareGroupStateResponse {
-  const flex = version >= 0;
-  const o = InitializeShareGroupStateResponseDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeInitializeShareGroupStateResponseInitializeStateResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeInitializeShareGroupStateResponse(w: Writer, v: Input<InitializeShareGroupStateResponse>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeInitializeShareGroupStateResponseInitializeStateResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  InitializeShareGroupStateRequestInitializeStateDataDefault,
+  decodeInitializeShareGroupStateRequestInitializeStateData,
+  encodeInitializeShareGroupStateRequestInitializeStateData,
+  InitializeShareGroupStateRequestPartitionDataDefault, decodeInitializeShareGroupStateRequestPartitionData,
+  encodeInitializeShareGroupStateRequestPartitionData, InitializeShareGroupStateRequestDefault,
+  decodeInitializeShareGroupStateRequest, encodeInitializeShareGroupStateRequest,
+  InitializeShareGroupStateResponseInitializeStateResultDefault,
+  decodeInitializeShareGroupStateResponseInitializeStateResult,
+  encodeInitializeShareGroupStateResponseInitializeStateResult,
+  InitializeShareGroupStateResponsePartitionResultDefault,
+  decodeInitializeShareGroupStateResponsePartitionResult,
+  encodeInitializeShareGroupStateResponsePartitionResult, InitializeShareGroupStateResponseDefault,
+  decodeInitializeShareGroupStateResponse, encodeInitializeShareGroupStateResponse,
+} from './codecs.js';

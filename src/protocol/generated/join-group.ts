@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface JoinGroupRequestJoinGroupRequestProtocol {
   /** The protocol name.; versions 0+ */
@@ -17,31 +15,6 @@ export interface JoinGroupRequestJoinGroupRequestProtocol {
   metadata: Buffer;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function JoinGroupRequestJoinGroupRequestProtocolDefault(): JoinGroupRequestJoinGroupRequestProtocol {
-
-  return { name: '', metadata: EMPTY };
-
-}
-
-export function decodeJoinGroupRequestJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequestJoinGroupRequestProtocol {
-  const flex = version >= 6;
-  const o = JoinGroupRequestJoinGroupRequestProtocolDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  o.metadata = (flex ? r.compactBytes() : r.bytes());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, v: Input<JoinGroupRequestJoinGroupRequestProtocol>, version: number): void {
-  const flex = version >= 6;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  (flex ? w.compactBytes((v.metadata === undefined ? EMPTY : v.metadata)) : w.bytes((v.metadata === undefined ? EMPTY : v.metadata)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface JoinGroupRequest {
@@ -64,45 +37,6 @@ export interface JoinGroupRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function JoinGroupRequestDefault(): JoinGroupRequest {
-
-  return { groupId: '', sessionTimeoutMs: 0, rebalanceTimeoutMs: -1, memberId: '', groupInstanceId: null, protocolType: '', protocols: [], reason: null };
-
-}
-
-export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupRequest {
-  const flex = version >= 6;
-  const o = JoinGroupRequestDefault();
-  o.groupId = (flex ? r.compactString() : r.string());
-  o.sessionTimeoutMs = r.int32();
-  if (version >= 1) { o.rebalanceTimeoutMs = r.int32(); }
-  o.memberId = (flex ? r.compactString() : r.string());
-  if (version >= 5) { o.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString()); }
-  o.protocolType = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Protocols is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeJoinGroupRequestJoinGroupRequestProtocol(r, version); o.protocols = a; }
-  if (version >= 8) { o.reason = r.compactNullableString(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeJoinGroupRequest(w: Writer, v: Input<JoinGroupRequest>, version: number): void {
-  const flex = version >= 6;
-  (flex ? w.compactString((v.groupId === undefined ? '' : v.groupId)) : w.string((v.groupId === undefined ? '' : v.groupId)));
-  w.int32((v.sessionTimeoutMs === undefined ? 0 : v.sessionTimeoutMs));
-  if (version >= 1) { w.int32((v.rebalanceTimeoutMs === undefined ? -1 : v.rebalanceTimeoutMs)); }
-  (flex ? w.compactString((v.memberId === undefined ? '' : v.memberId)) : w.string((v.memberId === undefined ? '' : v.memberId)));
-  if (version >= 5) { (flex ? w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)) : w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId))); }
-  (flex ? w.compactString((v.protocolType === undefined ? '' : v.protocolType)) : w.string((v.protocolType === undefined ? '' : v.protocolType)));
-  { const a = (v.protocols === undefined ? [] : v.protocols); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeJoinGroupRequestJoinGroupRequestProtocol(w, e, version); }
-  if (version >= 8) { w.compactNullableString((v.reason === undefined ? null : v.reason)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface JoinGroupResponseJoinGroupResponseMember {
   /** The group member ID.; versions 0+ */
   memberId: string;
@@ -112,33 +46,6 @@ export interface JoinGroupResponseJoinGroupResponseMember {
   metadata: Buffer;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function JoinGroupResponseJoinGroupResponseMemberDefault(): JoinGroupResponseJoinGroupResponseMember {
-
-  return { memberId: '', groupInstanceId: null, metadata: EMPTY };
-
-}
-
-export function decodeJoinGroupResponseJoinGroupResponseMember(r: Reader, version: number): JoinGroupResponseJoinGroupResponseMember {
-  const flex = version >= 6;
-  const o = JoinGroupResponseJoinGroupResponseMemberDefault();
-  o.memberId = (flex ? r.compactString() : r.string());
-  if (version >= 5) { o.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString()); }
-  o.metadata = (flex ? r.compactBytes() : r.bytes());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeJoinGroupResponseJoinGroupResponseMember(w: Writer, v: Input<JoinGroupResponseJoinGroupResponseMember>, version: number): void {
-  const flex = version >= 6;
-  (flex ? w.compactString((v.memberId === undefined ? '' : v.memberId)) : w.string((v.memberId === undefined ? '' : v.memberId)));
-  if (version >= 5) { (flex ? w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)) : w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId))); }
-  (flex ? w.compactBytes((v.metadata === undefined ? EMPTY : v.metadata)) : w.bytes((v.metadata === undefined ? EMPTY : v.metadata)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface JoinGroupResponse {
@@ -163,44 +70,10 @@ export interface JoinGroupResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function JoinGroupResponseDefault(): JoinGroupResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, generationId: -1, protocolType: null, protocolName: '', leader: '', skipAssignment: false, memberId: '', members: [] };
-
-}
-
-export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupResponse {
-  const flex = version >= 6;
-  const o = JoinGroupResponseDefault();
-  if (version >= 2) { o.throttleTimeMs = r.int32(); }
-  o.errorCode = r.int16();
-  o.generationId = r.int32();
-  if (version >= 7) { o.protocolType = r.compactNullableString(); }
-  o.protocolName = (flex ? (version >= 7 ? r.compactNullableString() : r.compactString()) : (version >= 7 ? r.nullableString() : r.string()));
-  o.leader = (flex ? r.compactString() : r.string());
-  if (version >= 9) { o.skipAssignment = r.bool(); }
-  o.memberId = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Members is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeJoinGroupResponseJoinGroupResponseMember(r, version); o.members = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeJoinGroupResponse(w: Writer, v: Input<JoinGroupResponse>, version: number): void {
-  const flex = version >= 6;
-  if (version >= 2) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int32((v.generationId === undefined ? -1 : v.generationId));
-  if (version >= 7) { w.compactNullableString((v.protocolType === undefined ? null : v.protocolType)); }
-  (flex ? (version >= 7 ? w.compactNullableString((v.protocolName === undefined ? '' : v.protocolName)) : w.compactString((v.protocolName === undefined ? '' : v.protocolName)!)) : (version >= 7 ? w.nullableString((v.protocolName === undefined ? '' : v.protocolName)) : w.string((v.protocolName === undefined ? '' : v.protocolName)!)));
-  (flex ? w.compactString((v.leader === undefined ? '' : v.leader)) : w.string((v.leader === undefined ? '' : v.leader)));
-  if (version >= 9) { w.bool((v.skipAssignment === undefined ? false : v.skipAssignment)); }
-  (flex ? w.compactString((v.memberId === undefined ? '' : v.memberId)) : w.string((v.memberId === undefined ? '' : v.memberId)));
-  { const a = (v.members === undefined ? [] : v.members); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeJoinGroupResponseJoinGroupResponseMember(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  JoinGroupRequestJoinGroupRequestProtocolDefault, decodeJoinGroupRequestJoinGroupRequestProtocol,
+  encodeJoinGroupRequestJoinGroupRequestProtocol, JoinGroupRequestDefault, decodeJoinGroupRequest,
+  encodeJoinGroupRequest, JoinGroupResponseJoinGroupResponseMemberDefault,
+  decodeJoinGroupResponseJoinGroupResponseMember, encodeJoinGroupResponseJoinGroupResponseMember,
+  JoinGroupResponseDefault, decodeJoinGroupResponse, encodeJoinGroupResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface LeaderAndIsrRequestLeaderAndIsrPartitionState {
   /** The topic name.  This is only present in v0 or v1.; versions 0-1; entity topicName; ignorable */
@@ -39,55 +37,6 @@ export interface LeaderAndIsrRequestLeaderAndIsrPartitionState {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function LeaderAndIsrRequestLeaderAndIsrPartitionStateDefault(): LeaderAndIsrRequestLeaderAndIsrPartitionState {
-
-  return { topicName: '', partitionIndex: 0, controllerEpoch: 0, leader: 0, leaderEpoch: 0, isr: [], partitionEpoch: 0, replicas: [], addingReplicas: [], removingReplicas: [], isNew: false, leaderRecoveryState: 0 };
-
-}
-
-export function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: number): LeaderAndIsrRequestLeaderAndIsrPartitionState {
-  const flex = version >= 4;
-  const o = LeaderAndIsrRequestLeaderAndIsrPartitionStateDefault();
-  if (version <= 1) { o.topicName = r.string(); }
-  o.partitionIndex = r.int32();
-  o.controllerEpoch = r.int32();
-  o.leader = r.int32();
-  o.leaderEpoch = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Isr is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.isr = a; }
-  o.partitionEpoch = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Replicas is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.replicas = a; }
-  if (version >= 3) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array AddingReplicas is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.addingReplicas = a; } }
-  if (version >= 3) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array RemovingReplicas is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.removingReplicas = a; } }
-  if (version >= 1) { o.isNew = r.bool(); }
-  if (version >= 6) { o.leaderRecoveryState = r.int8(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, v: Input<LeaderAndIsrRequestLeaderAndIsrPartitionState>, version: number): void {
-  const flex = version >= 4;
-  if (version <= 1) { w.string((v.topicName === undefined ? '' : v.topicName)); }
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int32((v.controllerEpoch === undefined ? 0 : v.controllerEpoch));
-  w.int32((v.leader === undefined ? 0 : v.leader));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  { const a = (v.isr === undefined ? [] : v.isr); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  w.int32((v.partitionEpoch === undefined ? 0 : v.partitionEpoch));
-  { const a = (v.replicas === undefined ? [] : v.replicas); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (version >= 3) { { const a = (v.addingReplicas === undefined ? [] : v.addingReplicas); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); } }
-  if (version >= 3) { { const a = (v.removingReplicas === undefined ? [] : v.removingReplicas); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); } }
-  if (version >= 1) { w.bool((v.isNew === undefined ? false : v.isNew)); }
-  if (version >= 6) { w.int8((v.leaderRecoveryState === undefined ? 0 : v.leaderRecoveryState)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface LeaderAndIsrRequestLeaderAndIsrTopicState {
   /** The topic name.; versions 2-7; entity topicName */
   topicName: string;
@@ -99,35 +48,6 @@ export interface LeaderAndIsrRequestLeaderAndIsrTopicState {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function LeaderAndIsrRequestLeaderAndIsrTopicStateDefault(): LeaderAndIsrRequestLeaderAndIsrTopicState {
-
-  return { topicName: '', topicId: ZERO_UUID, partitionStates: [] };
-
-}
-
-export function decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, version: number): LeaderAndIsrRequestLeaderAndIsrTopicState {
-  const flex = version >= 4;
-  const o = LeaderAndIsrRequestLeaderAndIsrTopicStateDefault();
-  o.topicName = (flex ? r.compactString() : r.string());
-  if (version >= 5) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionStates is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version); o.partitionStates = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, v: Input<LeaderAndIsrRequestLeaderAndIsrTopicState>, version: number): void {
-  const flex = version >= 4;
-  (flex ? w.compactString((v.topicName === undefined ? '' : v.topicName)) : w.string((v.topicName === undefined ? '' : v.topicName)));
-  if (version >= 5) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitionStates === undefined ? [] : v.partitionStates); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface LeaderAndIsrRequestLeaderAndIsrLiveLeader {
   /** The leader's broker ID.; versions 0-7; entity brokerId */
   brokerId: number;
@@ -137,33 +57,6 @@ export interface LeaderAndIsrRequestLeaderAndIsrLiveLeader {
   port: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function LeaderAndIsrRequestLeaderAndIsrLiveLeaderDefault(): LeaderAndIsrRequestLeaderAndIsrLiveLeader {
-
-  return { brokerId: 0, hostName: '', port: 0 };
-
-}
-
-export function decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r: Reader, version: number): LeaderAndIsrRequestLeaderAndIsrLiveLeader {
-  const flex = version >= 4;
-  const o = LeaderAndIsrRequestLeaderAndIsrLiveLeaderDefault();
-  o.brokerId = r.int32();
-  o.hostName = (flex ? r.compactString() : r.string());
-  o.port = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w: Writer, v: Input<LeaderAndIsrRequestLeaderAndIsrLiveLeader>, version: number): void {
-  const flex = version >= 4;
-  w.int32((v.brokerId === undefined ? 0 : v.brokerId));
-  (flex ? w.compactString((v.hostName === undefined ? '' : v.hostName)) : w.string((v.hostName === undefined ? '' : v.hostName)));
-  w.int32((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface LeaderAndIsrRequest {
@@ -186,45 +79,6 @@ export interface LeaderAndIsrRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function LeaderAndIsrRequestDefault(): LeaderAndIsrRequest {
-
-  return { controllerId: 0, isKRaftController: false, controllerEpoch: 0, brokerEpoch: -1, type: 0, ungroupedPartitionStates: [], topicStates: [], liveLeaders: [] };
-
-}
-
-export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAndIsrRequest {
-  const flex = version >= 4;
-  const o = LeaderAndIsrRequestDefault();
-  o.controllerId = r.int32();
-  if (version >= 7) { o.isKRaftController = r.bool(); }
-  o.controllerEpoch = r.int32();
-  if (version >= 2) { o.brokerEpoch = r.int64(); }
-  if (version >= 5) { o.type = r.int8(); }
-  if (version <= 1) { { const n = r.arrayLength(false);   if (n < 0) throw new ProtocolError('non-nullable array UngroupedPartitionStates is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version); o.ungroupedPartitionStates = a; } }
-  if (version >= 2) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array TopicStates is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r, version); o.topicStates = a; } }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array LiveLeaders is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, version); o.liveLeaders = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeLeaderAndIsrRequest(w: Writer, v: Input<LeaderAndIsrRequest>, version: number): void {
-  const flex = version >= 4;
-  w.int32((v.controllerId === undefined ? 0 : v.controllerId));
-  if (version >= 7) { w.bool((v.isKRaftController === undefined ? false : v.isKRaftController)); }
-  w.int32((v.controllerEpoch === undefined ? 0 : v.controllerEpoch));
-  if (version >= 2) { w.int64((v.brokerEpoch === undefined ? -1 : v.brokerEpoch)); }
-  if (version >= 5) { w.int8((v.type === undefined ? 0 : v.type)); }
-  if (version <= 1) { { const a = (v.ungroupedPartitionStates === undefined ? [] : v.ungroupedPartitionStates); w.arrayLength(a == null ? 0 : a.length, false); if (a != null) for (const e of a) encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, e, version); } }
-  if (version >= 2) { { const a = (v.topicStates === undefined ? [] : v.topicStates); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, e, version); } }
-  { const a = (v.liveLeaders === undefined ? [] : v.liveLeaders); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface LeaderAndIsrResponseLeaderAndIsrPartitionError {
   /** The topic name.; versions 0-4; entity topicName; ignorable */
   topicName: string;
@@ -236,33 +90,6 @@ export interface LeaderAndIsrResponseLeaderAndIsrPartitionError {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function LeaderAndIsrResponseLeaderAndIsrPartitionErrorDefault(): LeaderAndIsrResponseLeaderAndIsrPartitionError {
-
-  return { topicName: '', partitionIndex: 0, errorCode: 0 };
-
-}
-
-export function decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, version: number): LeaderAndIsrResponseLeaderAndIsrPartitionError {
-  const flex = version >= 4;
-  const o = LeaderAndIsrResponseLeaderAndIsrPartitionErrorDefault();
-  if (version <= 4) { o.topicName = (flex ? r.compactString() : r.string()); }
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w: Writer, v: Input<LeaderAndIsrResponseLeaderAndIsrPartitionError>, version: number): void {
-  const flex = version >= 4;
-  if (version <= 4) { (flex ? w.compactString((v.topicName === undefined ? '' : v.topicName)) : w.string((v.topicName === undefined ? '' : v.topicName))); }
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface LeaderAndIsrResponseLeaderAndIsrTopicError {
   /** The unique topic ID; versions 5-7 */
   topicId: string;
@@ -270,33 +97,6 @@ export interface LeaderAndIsrResponseLeaderAndIsrTopicError {
   partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function LeaderAndIsrResponseLeaderAndIsrTopicErrorDefault(): LeaderAndIsrResponseLeaderAndIsrTopicError {
-
-  return { topicId: ZERO_UUID, partitionErrors: [] };
-
-}
-
-export function decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r: Reader, version: number): LeaderAndIsrResponseLeaderAndIsrTopicError {
-  const flex = version >= 4;
-  const o = LeaderAndIsrResponseLeaderAndIsrTopicErrorDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionErrors is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version); o.partitionErrors = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w: Writer, v: Input<LeaderAndIsrResponseLeaderAndIsrTopicError>, version: number): void {
-  const flex = version >= 4;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitionErrors === undefined ? [] : v.partitionErrors); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface LeaderAndIsrResponse {
@@ -309,30 +109,15 @@ export interface LeaderAndIsrResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function LeaderAndIsrResponseDefault(): LeaderAndIsrResponse {
-
-  return { errorCode: 0, partitionErrors: [], topics: [] };
-
-}
-
-export function decodeLeaderAndIsrResponse(r: Reader, version: number): LeaderAndIsrResponse {
-  const flex = version >= 4;
-  const o = LeaderAndIsrResponseDefault();
-  o.errorCode = r.int16();
-  if (version <= 4) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array PartitionErrors is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version); o.partitionErrors = a; } }
-  if (version >= 5) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array Topics is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r, version); o.topics = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeLeaderAndIsrResponse(w: Writer, v: Input<LeaderAndIsrResponse>, version: number): void {
-  const flex = version >= 4;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (version <= 4) { { const a = (v.partitionErrors === undefined ? [] : v.partitionErrors); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e, version); } }
-  if (version >= 5) { { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  LeaderAndIsrRequestLeaderAndIsrPartitionStateDefault, decodeLeaderAndIsrRequestLeaderAndIsrPartitionState,
+  encodeLeaderAndIsrRequestLeaderAndIsrPartitionState, LeaderAndIsrRequestLeaderAndIsrTopicStateDefault,
+  decodeLeaderAndIsrRequestLeaderAndIsrTopicState, encodeLeaderAndIsrRequestLeaderAndIsrTopicState,
+  LeaderAndIsrRequestLeaderAndIsrLiveLeaderDefault, decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader,
+  encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader, LeaderAndIsrRequestDefault, decodeLeaderAndIsrRequest,
+  encodeLeaderAndIsrRequest, LeaderAndIsrResponseLeaderAndIsrPartitionErrorDefault,
+  decodeLeaderAndIsrResponseLeaderAndIsrPartitionError, encodeLeaderAndIsrResponseLeaderAndIsrPartitionError,
+  LeaderAndIsrResponseLeaderAndIsrTopicErrorDefault, decodeLeaderAndIsrResponseLeaderAndIsrTopicError,
+  encodeLeaderAndIsrResponseLeaderAndIsrTopicError, LeaderAndIsrResponseDefault, decodeLeaderAndIsrResponse,
+  encodeLeaderAndIsrResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface LeaveGroupRequestMemberIdentity {
   /** The member ID to remove from the group.; versions 3+ */
@@ -21,33 +19,6 @@ export interface LeaveGroupRequestMemberIdentity {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function LeaveGroupRequestMemberIdentityDefault(): LeaveGroupRequestMemberIdentity {
-
-  return { memberId: '', groupInstanceId: null, reason: null };
-
-}
-
-export function decodeLeaveGroupRequestMemberIdentity(r: Reader, version: number): LeaveGroupRequestMemberIdentity {
-  const flex = version >= 4;
-  const o = LeaveGroupRequestMemberIdentityDefault();
-  o.memberId = (flex ? r.compactString() : r.string());
-  o.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString());
-  if (version >= 5) { o.reason = r.compactNullableString(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeLeaveGroupRequestMemberIdentity(w: Writer, v: Input<LeaveGroupRequestMemberIdentity>, version: number): void {
-  const flex = version >= 4;
-  (flex ? w.compactString((v.memberId === undefined ? '' : v.memberId)) : w.string((v.memberId === undefined ? '' : v.memberId)));
-  (flex ? w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)) : w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)));
-  if (version >= 5) { w.compactNullableString((v.reason === undefined ? null : v.reason)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface LeaveGroupRequest {
   /** The ID of the group to leave.; versions 0+; entity groupId */
   groupId: string;
@@ -57,33 +28,6 @@ export interface LeaveGroupRequest {
   members: LeaveGroupRequestMemberIdentity[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function LeaveGroupRequestDefault(): LeaveGroupRequest {
-
-  return { groupId: '', memberId: '', members: [] };
-
-}
-
-export function decodeLeaveGroupRequest(r: Reader, version: number): LeaveGroupRequest {
-  const flex = version >= 4;
-  const o = LeaveGroupRequestDefault();
-  o.groupId = (flex ? r.compactString() : r.string());
-  if (version <= 2) { o.memberId = r.string(); }
-  if (version >= 3) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array Members is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeLeaveGroupRequestMemberIdentity(r, version); o.members = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeLeaveGroupRequest(w: Writer, v: Input<LeaveGroupRequest>, version: number): void {
-  const flex = version >= 4;
-  (flex ? w.compactString((v.groupId === undefined ? '' : v.groupId)) : w.string((v.groupId === undefined ? '' : v.groupId)));
-  if (version <= 2) { w.string((v.memberId === undefined ? '' : v.memberId)); }
-  if (version >= 3) { { const a = (v.members === undefined ? [] : v.members); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeLeaveGroupRequestMemberIdentity(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface LeaveGroupResponseMemberResponse {
   /** The member ID to remove from the group.; versions 3+ */
@@ -96,33 +40,6 @@ export interface LeaveGroupResponseMemberResponse {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function LeaveGroupResponseMemberResponseDefault(): LeaveGroupResponseMemberResponse {
-
-  return { memberId: '', groupInstanceId: '', errorCode: 0 };
-
-}
-
-export function decodeLeaveGroupResponseMemberResponse(r: Reader, version: number): LeaveGroupResponseMemberResponse {
-  const flex = version >= 4;
-  const o = LeaveGroupResponseMemberResponseDefault();
-  o.memberId = (flex ? r.compactString() : r.string());
-  o.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString());
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeLeaveGroupResponseMemberResponse(w: Writer, v: Input<LeaveGroupResponseMemberResponse>, version: number): void {
-  const flex = version >= 4;
-  (flex ? w.compactString((v.memberId === undefined ? '' : v.memberId)) : w.string((v.memberId === undefined ? '' : v.memberId)));
-  (flex ? w.compactNullableString((v.groupInstanceId === undefined ? '' : v.groupInstanceId)) : w.nullableString((v.groupInstanceId === undefined ? '' : v.groupInstanceId)));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface LeaveGroupResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 1+; ignorable */
   throttleTimeMs: number;
@@ -133,30 +50,10 @@ export interface LeaveGroupResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function LeaveGroupResponseDefault(): LeaveGroupResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, members: [] };
-
-}
-
-export function decodeLeaveGroupResponse(r: Reader, version: number): LeaveGroupResponse {
-  const flex = version >= 4;
-  const o = LeaveGroupResponseDefault();
-  if (version >= 1) { o.throttleTimeMs = r.int32(); }
-  o.errorCode = r.int16();
-  if (version >= 3) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array Members is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeLeaveGroupResponseMemberResponse(r, version); o.members = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeLeaveGroupResponse(w: Writer, v: Input<LeaveGroupResponse>, version: number): void {
-  const flex = version >= 4;
-  if (version >= 1) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (version >= 3) { { const a = (v.members === undefined ? [] : v.members); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeLeaveGroupResponseMemberResponse(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  LeaveGroupRequestMemberIdentityDefault, decodeLeaveGroupRequestMemberIdentity,
+  encodeLeaveGroupRequestMemberIdentity, LeaveGroupRequestDefault, decodeLeaveGroupRequest,
+  encodeLeaveGroupRequest, LeaveGroupResponseMemberResponseDefault, decodeLeaveGroupResponseMemberResponse,
+  encodeLeaveGroupResponseMemberResponse, LeaveGroupResponseDefault, decodeLeaveGroupResponse,
+  encodeLeaveGroupResponse,
+} from './codecs.js';

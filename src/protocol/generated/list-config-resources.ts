@@ -6,38 +6,13 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ListConfigResourcesRequest {
   /** The list of resource type. If the list is empty, it uses default supported config resource types.; versions 1+ */
   resourceTypes: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ListConfigResourcesRequestDefault(): ListConfigResourcesRequest {
-
-  return { resourceTypes: [] };
-
-}
-
-export function decodeListConfigResourcesRequest(r: Reader, version: number): ListConfigResourcesRequest {
-  const flex = version >= 0;
-  const o = ListConfigResourcesRequestDefault();
-  if (version >= 1) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array ResourceTypes is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int8(); o.resourceTypes = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListConfigResourcesRequest(w: Writer, v: Input<ListConfigResourcesRequest>, version: number): void {
-  const flex = version >= 0;
-  if (version >= 1) { { const a = (v.resourceTypes === undefined ? [] : v.resourceTypes); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int8(e); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface ListConfigResourcesResponseConfigResource {
   /** The resource name.; versions 0+ */
@@ -46,31 +21,6 @@ export interface ListConfigResourcesResponseConfigResource {
   resourceType: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ListConfigResourcesResponseConfigResourceDefault(): ListConfigResourcesResponseConfigResource {
-
-  return { resourceName: '', resourceType: 16 };
-
-}
-
-export function decodeListConfigResourcesResponseConfigResource(r: Reader, version: number): ListConfigResourcesResponseConfigResource {
-  const flex = version >= 0;
-  const o = ListConfigResourcesResponseConfigResourceDefault();
-  o.resourceName = r.compactString();
-  if (version >= 1) { o.resourceType = r.int8(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListConfigResourcesResponseConfigResource(w: Writer, v: Input<ListConfigResourcesResponseConfigResource>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.resourceName === undefined ? '' : v.resourceName));
-  if (version >= 1) { w.int8((v.resourceType === undefined ? 16 : v.resourceType)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ListConfigResourcesResponse {
@@ -83,32 +33,9 @@ export interface ListConfigResourcesResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ListConfigResourcesResponseDefault(): ListConfigResourcesResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, configResources: [] };
-
-}
-
-export function decodeListConfigResourcesResponse(r: Reader, version: number): ListConfigResourcesResponse {
-  const flex = version >= 0;
-  const o = ListConfigResourcesResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array ConfigResources is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeListConfigResourcesResponseConfigResource(r, version); o.configResources = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListConfigResourcesResponse(w: Writer, v: Input<ListConfigResourcesResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.configResources === undefined ? [] : v.configResources); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeListConfigResourcesResponseConfigResource(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ListConfigResourcesRequestDefault, decodeListConfigResourcesRequest, encodeListConfigResourcesRequest,
+  ListConfigResourcesResponseConfigResourceDefault, decodeListConfigResourcesResponseConfigResource,
+  encodeListConfigResourcesResponseConfigResource, ListConfigResourcesResponseDefault,
+  decodeListConfigResourcesResponse, encodeListConfigResourcesResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ListGroupsRequest {
   /** The states of the groups we want to list. If empty, all groups are returned with their state.; versions 4+ */
@@ -17,31 +15,6 @@ export interface ListGroupsRequest {
   typesFilter: string[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ListGroupsRequestDefault(): ListGroupsRequest {
-
-  return { statesFilter: [], typesFilter: [] };
-
-}
-
-export function decodeListGroupsRequest(r: Reader, version: number): ListGroupsRequest {
-  const flex = version >= 3;
-  const o = ListGroupsRequestDefault();
-  if (version >= 4) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array StatesFilter is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.statesFilter = a; } }
-  if (version >= 5) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array TypesFilter is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.typesFilter = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListGroupsRequest(w: Writer, v: Input<ListGroupsRequest>, version: number): void {
-  const flex = version >= 3;
-  if (version >= 4) { { const a = (v.statesFilter === undefined ? [] : v.statesFilter); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); } }
-  if (version >= 5) { { const a = (v.typesFilter === undefined ? [] : v.typesFilter); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface ListGroupsResponseListedGroup {
   /** The group ID.; versions 0+; entity groupId */
@@ -56,35 +29,6 @@ export interface ListGroupsResponseListedGroup {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ListGroupsResponseListedGroupDefault(): ListGroupsResponseListedGroup {
-
-  return { groupId: '', protocolType: '', groupState: '', groupType: '' };
-
-}
-
-export function decodeListGroupsResponseListedGroup(r: Reader, version: number): ListGroupsResponseListedGroup {
-  const flex = version >= 3;
-  const o = ListGroupsResponseListedGroupDefault();
-  o.groupId = (flex ? r.compactString() : r.string());
-  o.protocolType = (flex ? r.compactString() : r.string());
-  if (version >= 4) { o.groupState = r.compactString(); }
-  if (version >= 5) { o.groupType = r.compactString(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListGroupsResponseListedGroup(w: Writer, v: Input<ListGroupsResponseListedGroup>, version: number): void {
-  const flex = version >= 3;
-  (flex ? w.compactString((v.groupId === undefined ? '' : v.groupId)) : w.string((v.groupId === undefined ? '' : v.groupId)));
-  (flex ? w.compactString((v.protocolType === undefined ? '' : v.protocolType)) : w.string((v.protocolType === undefined ? '' : v.protocolType)));
-  if (version >= 4) { w.compactString((v.groupState === undefined ? '' : v.groupState)); }
-  if (version >= 5) { w.compactString((v.groupType === undefined ? '' : v.groupType)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ListGroupsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 1+; ignorable */
   throttleTimeMs: number;
@@ -95,32 +39,9 @@ export interface ListGroupsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ListGroupsResponseDefault(): ListGroupsResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, groups: [] };
-
-}
-
-export function decodeListGroupsResponse(r: Reader, version: number): ListGroupsResponse {
-  const flex = version >= 3;
-  const o = ListGroupsResponseDefault();
-  if (version >= 1) { o.throttleTimeMs = r.int32(); }
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Groups is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeListGroupsResponseListedGroup(r, version); o.groups = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListGroupsResponse(w: Writer, v: Input<ListGroupsResponse>, version: number): void {
-  const flex = version >= 3;
-  if (version >= 1) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.groups === undefined ? [] : v.groups); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeListGroupsResponseListedGroup(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ListGroupsRequestDefault, decodeListGroupsRequest, encodeListGroupsRequest,
+  ListGroupsResponseListedGroupDefault, decodeListGroupsResponseListedGroup,
+  encodeListGroupsResponseListedGroup, ListGroupsResponseDefault, decodeListGroupsResponse,
+  encodeListGroupsResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ListOffsetsRequestListOffsetsTopic {
   /** The topic name.; versions 0+; entity topicName */
@@ -17,33 +15,6 @@ export interface ListOffsetsRequestListOffsetsTopic {
   partitions: ListOffsetsRequestListOffsetsPartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ListOffsetsRequestListOffsetsTopicDefault(): ListOffsetsRequestListOffsetsTopic {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeListOffsetsRequestListOffsetsTopic(r: Reader, version: number): ListOffsetsRequestListOffsetsTopic {
-  const flex = version >= 6;
-  const o = ListOffsetsRequestListOffsetsTopicDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeListOffsetsRequestListOffsetsPartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListOffsetsRequestListOffsetsTopic(w: Writer, v: Input<ListOffsetsRequestListOffsetsTopic>, version: number): void {
-  const flex = version >= 6;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeListOffsetsRequestListOffsetsPartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ListOffsetsRequestListOffsetsPartition {
@@ -59,35 +30,6 @@ export interface ListOffsetsRequestListOffsetsPartition {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ListOffsetsRequestListOffsetsPartitionDefault(): ListOffsetsRequestListOffsetsPartition {
-
-  return { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: 0, maxNumOffsets: 1 };
-
-}
-
-export function decodeListOffsetsRequestListOffsetsPartition(r: Reader, version: number): ListOffsetsRequestListOffsetsPartition {
-  const flex = version >= 6;
-  const o = ListOffsetsRequestListOffsetsPartitionDefault();
-  o.partitionIndex = r.int32();
-  if (version >= 4) { o.currentLeaderEpoch = r.int32(); }
-  o.timestamp = r.int64();
-  if (version <= 0) { o.maxNumOffsets = r.int32(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListOffsetsRequestListOffsetsPartition(w: Writer, v: Input<ListOffsetsRequestListOffsetsPartition>, version: number): void {
-  const flex = version >= 6;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  if (version >= 4) { w.int32((v.currentLeaderEpoch === undefined ? -1 : v.currentLeaderEpoch)); }
-  w.int64((v.timestamp === undefined ? 0 : v.timestamp));
-  if (version <= 0) { w.int32((v.maxNumOffsets === undefined ? 1 : v.maxNumOffsets)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ListOffsetsRequest {
   /** The broker ID of the requester, or -1 if this request is being made by a normal consumer.; versions 0+; entity brokerId */
   replicaId: number;
@@ -100,37 +42,6 @@ export interface ListOffsetsRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ListOffsetsRequestDefault(): ListOffsetsRequest {
-
-  return { replicaId: 0, isolationLevel: 0, topics: [], timeoutMs: 0 };
-
-}
-
-export function decodeListOffsetsRequest(r: Reader, version: number): ListOffsetsRequest {
-  const flex = version >= 6;
-  const o = ListOffsetsRequestDefault();
-  o.replicaId = r.int32();
-  if (version >= 2) { o.isolationLevel = r.int8(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeListOffsetsRequestListOffsetsTopic(r, version); o.topics = a; }
-  if (version >= 10) { o.timeoutMs = r.int32(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListOffsetsRequest(w: Writer, v: Input<ListOffsetsRequest>, version: number): void {
-  const flex = version >= 6;
-  w.int32((v.replicaId === undefined ? 0 : v.replicaId));
-  if (version >= 2) { w.int8((v.isolationLevel === undefined ? 0 : v.isolationLevel)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeListOffsetsRequestListOffsetsTopic(w, e, version); }
-  if (version >= 10) { w.int32((v.timeoutMs === undefined ? 0 : v.timeoutMs)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface ListOffsetsResponseListOffsetsTopicResponse {
   /** The topic name.; versions 0+; entity topicName */
   name: string;
@@ -138,33 +49,6 @@ export interface ListOffsetsResponseListOffsetsTopicResponse {
   partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ListOffsetsResponseListOffsetsTopicResponseDefault(): ListOffsetsResponseListOffsetsTopicResponse {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: number): ListOffsetsResponseListOffsetsTopicResponse {
-  const flex = version >= 6;
-  const o = ListOffsetsResponseListOffsetsTopicResponseDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeListOffsetsResponseListOffsetsPartitionResponse(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, v: Input<ListOffsetsResponseListOffsetsTopicResponse>, version: number): void {
-  const flex = version >= 6;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeListOffsetsResponseListOffsetsPartitionResponse(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ListOffsetsResponseListOffsetsPartitionResponse {
@@ -184,39 +68,6 @@ export interface ListOffsetsResponseListOffsetsPartitionResponse {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ListOffsetsResponseListOffsetsPartitionResponseDefault(): ListOffsetsResponseListOffsetsPartitionResponse {
-
-  return { partitionIndex: 0, errorCode: 0, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
-
-}
-
-export function decodeListOffsetsResponseListOffsetsPartitionResponse(r: Reader, version: number): ListOffsetsResponseListOffsetsPartitionResponse {
-  const flex = version >= 6;
-  const o = ListOffsetsResponseListOffsetsPartitionResponseDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  if (version <= 0) { { const n = r.arrayLength(false);   if (n < 0) throw new ProtocolError('non-nullable array OldStyleOffsets is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int64(); o.oldStyleOffsets = a; } }
-  if (version >= 1) { o.timestamp = r.int64(); }
-  if (version >= 1) { o.offset = r.int64(); }
-  if (version >= 4) { o.leaderEpoch = r.int32(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, v: Input<ListOffsetsResponseListOffsetsPartitionResponse>, version: number): void {
-  const flex = version >= 6;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (version <= 0) { { const a = (v.oldStyleOffsets === undefined ? [] : v.oldStyleOffsets); w.arrayLength(a == null ? 0 : a.length, false); if (a != null) for (const e of a) w.int64(e); } }
-  if (version >= 1) { w.int64((v.timestamp === undefined ? -1 : v.timestamp)); }
-  if (version >= 1) { w.int64((v.offset === undefined ? -1 : v.offset)); }
-  if (version >= 4) { w.int32((v.leaderEpoch === undefined ? -1 : v.leaderEpoch)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ListOffsetsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 2+; ignorable */
   throttleTimeMs: number;
@@ -225,30 +76,14 @@ export interface ListOffsetsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ListOffsetsResponseDefault(): ListOffsetsResponse {
-
-  return { throttleTimeMs: 0, topics: [] };
-
-}
-
-export function decodeListOffsetsResponse(r: Reader, version: number): ListOffsetsResponse {
-  const flex = version >= 6;
-  const o = ListOffsetsResponseDefault();
-  if (version >= 2) { o.throttleTimeMs = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeListOffsetsResponseListOffsetsTopicResponse(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListOffsetsResponse(w: Writer, v: Input<ListOffsetsResponse>, version: number): void {
-  const flex = version >= 6;
-  if (version >= 2) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeListOffsetsResponseListOffsetsTopicResponse(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ListOffsetsRequestListOffsetsTopicDefault, decodeListOffsetsRequestListOffsetsTopic,
+  encodeListOffsetsRequestListOffsetsTopic, ListOffsetsRequestListOffsetsPartitionDefault,
+  decodeListOffsetsRequestListOffsetsPartition, encodeListOffsetsRequestListOffsetsPartition,
+  ListOffsetsRequestDefault, decodeListOffsetsRequest, encodeListOffsetsRequest,
+  ListOffsetsResponseListOffsetsTopicResponseDefault, decodeListOffsetsResponseListOffsetsTopicResponse,
+  encodeListOffsetsResponseListOffsetsTopicResponse, ListOffsetsResponseListOffsetsPartitionResponseDefault,
+  decodeListOffsetsResponseListOffsetsPartitionResponse,
+  encodeListOffsetsResponseListOffsetsPartitionResponse, ListOffsetsResponseDefault,
+  decodeListOffsetsResponse, encodeListOffsetsResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
   /** The topic name.; versions 0+; entity topicName */
@@ -19,33 +17,6 @@ export interface ListPartitionReassignmentsRequestListPartitionReassignmentsTopi
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsDefault(): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
-
-  return { name: '', partitionIndexes: [] };
-
-}
-
-export function decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r: Reader, version: number): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
-  const flex = version >= 0;
-  const o = ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsDefault();
-  o.name = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionIndexes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitionIndexes = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w: Writer, v: Input<ListPartitionReassignmentsRequestListPartitionReassignmentsTopics>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  { const a = (v.partitionIndexes === undefined ? [] : v.partitionIndexes); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ListPartitionReassignmentsRequest {
   /** The time in ms to wait for the request to complete.; versions 0+ */
   timeoutMs: number;
@@ -54,32 +25,6 @@ export interface ListPartitionReassignmentsRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ListPartitionReassignmentsRequestDefault(): ListPartitionReassignmentsRequest {
-
-  return { timeoutMs: 60000, topics: null };
-
-}
-
-export function decodeListPartitionReassignmentsRequest(r: Reader, version: number): ListPartitionReassignmentsRequest {
-  const flex = version >= 0;
-  const o = ListPartitionReassignmentsRequestDefault();
-  o.timeoutMs = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) o.topics = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, version); o.topics = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListPartitionReassignmentsRequest(w: Writer, v: Input<ListPartitionReassignmentsRequest>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.timeoutMs === undefined ? 60000 : v.timeoutMs));
-  { const a = (v.topics === undefined ? null : v.topics); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface ListPartitionReassignmentsResponseOngoingTopicReassignment {
   /** The topic name.; versions 0+; entity topicName */
   name: string;
@@ -87,33 +32,6 @@ export interface ListPartitionReassignmentsResponseOngoingTopicReassignment {
   partitions: ListPartitionReassignmentsResponseOngoingPartitionReassignment[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ListPartitionReassignmentsResponseOngoingTopicReassignmentDefault(): ListPartitionReassignmentsResponseOngoingTopicReassignment {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeListPartitionReassignmentsResponseOngoingTopicReassignment(r: Reader, version: number): ListPartitionReassignmentsResponseOngoingTopicReassignment {
-  const flex = version >= 0;
-  const o = ListPartitionReassignmentsResponseOngoingTopicReassignmentDefault();
-  o.name = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListPartitionReassignmentsResponseOngoingTopicReassignment(w: Writer, v: Input<ListPartitionReassignmentsResponseOngoingTopicReassignment>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeListPartitionReassignmentsResponseOngoingPartitionReassignment(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ListPartitionReassignmentsResponseOngoingPartitionReassignment {
@@ -129,41 +47,6 @@ export interface ListPartitionReassignmentsResponseOngoingPartitionReassignment 
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ListPartitionReassignmentsResponseOngoingPartitionReassignmentDefault(): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
-
-  return { partitionIndex: 0, replicas: [], addingReplicas: [], removingReplicas: [] };
-
-}
-
-export function decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r: Reader, version: number): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
-  const flex = version >= 0;
-  const o = ListPartitionReassignmentsResponseOngoingPartitionReassignmentDefault();
-  o.partitionIndex = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Replicas is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.replicas = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array AddingReplicas is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.addingReplicas = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array RemovingReplicas is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.removingReplicas = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListPartitionReassignmentsResponseOngoingPartitionReassignment(w: Writer, v: Input<ListPartitionReassignmentsResponseOngoingPartitionReassignment>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  { const a = (v.replicas === undefined ? [] : v.replicas); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  { const a = (v.addingReplicas === undefined ? [] : v.addingReplicas); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  { const a = (v.removingReplicas === undefined ? [] : v.removingReplicas); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ListPartitionReassignmentsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -176,34 +59,17 @@ export interface ListPartitionReassignmentsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ListPartitionReassignmentsResponseDefault(): ListPartitionReassignmentsResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', topics: [] };
-
-}
-
-export function decodeListPartitionReassignmentsResponse(r: Reader, version: number): ListPartitionReassignmentsResponse {
-  const flex = version >= 0;
-  const o = ListPartitionReassignmentsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeListPartitionReassignmentsResponseOngoingTopicReassignment(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListPartitionReassignmentsResponse(w: Writer, v: Input<ListPartitionReassignmentsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeListPartitionReassignmentsResponseOngoingTopicReassignment(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsDefault,
+  decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics,
+  encodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics,
+  ListPartitionReassignmentsRequestDefault, decodeListPartitionReassignmentsRequest,
+  encodeListPartitionReassignmentsRequest, ListPartitionReassignmentsResponseOngoingTopicReassignmentDefault,
+  decodeListPartitionReassignmentsResponseOngoingTopicReassignment,
+  encodeListPartitionReassignmentsResponseOngoingTopicReassignment,
+  ListPartitionReassignmentsResponseOngoingPartitionReassignmentDefault,
+  decodeListPartitionReassignmentsResponseOngoingPartitionReassignment,
+  encodeListPartitionReassignmentsResponseOngoingPartitionReassignment,
+  ListPartitionReassignmentsResponseDefault, decodeListPartitionReassignmentsResponse,
+  encodeListPartitionReassignmentsResponse,
+} from './codecs.js';

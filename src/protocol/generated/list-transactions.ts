@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ListTransactionsRequest {
   /** The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned.; versions 0+ */
@@ -22,39 +20,6 @@ export interface ListTransactionsRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ListTransactionsRequestDefault(): ListTransactionsRequest {
-
-  return { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: null };
-
-}
-
-export function decodeListTransactionsRequest(r: Reader, version: number): ListTransactionsRequest {
-  const flex = version >= 0;
-  const o = ListTransactionsRequestDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array StateFilters is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.stateFilters = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array ProducerIdFilters is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int64(); o.producerIdFilters = a; }
-  if (version >= 1) { o.durationFilter = r.int64(); }
-  if (version >= 2) { o.transactionalIdPattern = r.compactNullableString(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListTransactionsRequest(w: Writer, v: Input<ListTransactionsRequest>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.stateFilters === undefined ? [] : v.stateFilters); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  { const a = (v.producerIdFilters === undefined ? [] : v.producerIdFilters); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int64(e); }
-  if (version >= 1) { w.int64((v.durationFilter === undefined ? -1 : v.durationFilter)); }
-  if (version >= 2) { w.compactNullableString((v.transactionalIdPattern === undefined ? null : v.transactionalIdPattern)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface ListTransactionsResponseTransactionState {
   /** The transactional id.; versions 0+; entity transactionalId */
   transactionalId: string;
@@ -64,33 +29,6 @@ export interface ListTransactionsResponseTransactionState {
   transactionState: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ListTransactionsResponseTransactionStateDefault(): ListTransactionsResponseTransactionState {
-
-  return { transactionalId: '', producerId: 0, transactionState: '' };
-
-}
-
-export function decodeListTransactionsResponseTransactionState(r: Reader, version: number): ListTransactionsResponseTransactionState {
-  const flex = version >= 0;
-  const o = ListTransactionsResponseTransactionStateDefault();
-  o.transactionalId = r.compactString();
-  o.producerId = r.int64();
-  o.transactionState = r.compactString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListTransactionsResponseTransactionState(w: Writer, v: Input<ListTransactionsResponseTransactionState>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.transactionalId === undefined ? '' : v.transactionalId));
-  w.int64((v.producerId === undefined ? 0 : v.producerId));
-  w.compactString((v.transactionState === undefined ? '' : v.transactionState));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ListTransactionsResponse {
@@ -105,36 +43,9 @@ export interface ListTransactionsResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ListTransactionsResponseDefault(): ListTransactionsResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, unknownStateFilters: [], transactionStates: [] };
-
-}
-
-export function decodeListTransactionsResponse(r: Reader, version: number): ListTransactionsResponse {
-  const flex = version >= 0;
-  const o = ListTransactionsResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array UnknownStateFilters is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.unknownStateFilters = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array TransactionStates is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeListTransactionsResponseTransactionState(r, version); o.transactionStates = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeListTransactionsResponse(w: Writer, v: Input<ListTransactionsResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.unknownStateFilters === undefined ? [] : v.unknownStateFilters); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  { const a = (v.transactionStates === undefined ? [] : v.transactionStates); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeListTransactionsResponseTransactionState(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ListTransactionsRequestDefault, decodeListTransactionsRequest, encodeListTransactionsRequest,
+  ListTransactionsResponseTransactionStateDefault, decodeListTransactionsResponseTransactionState,
+  encodeListTransactionsResponseTransactionState, ListTransactionsResponseDefault,
+  decodeListTransactionsResponse, encodeListTransactionsResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface MetadataRequestMetadataRequestTopic {
   /** The topic id.; versions 10+; ignorable */
@@ -17,31 +15,6 @@ export interface MetadataRequestMetadataRequestTopic {
   name: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function MetadataRequestMetadataRequestTopicDefault(): MetadataRequestMetadataRequestTopic {
-
-  return { topicId: ZERO_UUID, name: '' };
-
-}
-
-export function decodeMetadataRequestMetadataRequestTopic(r: Reader, version: number): MetadataRequestMetadataRequestTopic {
-  const flex = version >= 9;
-  const o = MetadataRequestMetadataRequestTopicDefault();
-  if (version >= 10) { o.topicId = r.uuid(); }
-  o.name = (flex ? (version >= 10 ? r.compactNullableString() : r.compactString()) : (version >= 10 ? r.nullableString() : r.string()));
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeMetadataRequestMetadataRequestTopic(w: Writer, v: Input<MetadataRequestMetadataRequestTopic>, version: number): void {
-  const flex = version >= 9;
-  if (version >= 10) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  (flex ? (version >= 10 ? w.compactNullableString((v.name === undefined ? '' : v.name)) : w.compactString((v.name === undefined ? '' : v.name)!)) : (version >= 10 ? w.nullableString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)!)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface MetadataRequest {
@@ -56,36 +29,6 @@ export interface MetadataRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function MetadataRequestDefault(): MetadataRequest {
-
-  return { topics: [], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
-
-}
-
-export function decodeMetadataRequest(r: Reader, version: number): MetadataRequest {
-  const flex = version >= 9;
-  const o = MetadataRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) o.topics = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeMetadataRequestMetadataRequestTopic(r, version); o.topics = a; } }
-  if (version >= 4) { o.allowAutoTopicCreation = r.bool(); }
-  if (version >= 8 && version <= 10) { o.includeClusterAuthorizedOperations = r.bool(); }
-  if (version >= 8) { o.includeTopicAuthorizedOperations = r.bool(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeMetadataRequest(w: Writer, v: Input<MetadataRequest>, version: number): void {
-  const flex = version >= 9;
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? null : a.length, flex); if (a != null) for (const e of a) encodeMetadataRequestMetadataRequestTopic(w, e, version); }
-  if (version >= 4) { w.bool((v.allowAutoTopicCreation === undefined ? true : v.allowAutoTopicCreation)); }
-  if (version >= 8 && version <= 10) { w.bool((v.includeClusterAuthorizedOperations === undefined ? false : v.includeClusterAuthorizedOperations)); }
-  if (version >= 8) { w.bool((v.includeTopicAuthorizedOperations === undefined ? false : v.includeTopicAuthorizedOperations)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface MetadataResponseMetadataResponseBroker {
   /** The broker ID.; versions 0+; entity brokerId */
   nodeId: number;
@@ -97,35 +40,6 @@ export interface MetadataResponseMetadataResponseBroker {
   rack: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function MetadataResponseMetadataResponseBrokerDefault(): MetadataResponseMetadataResponseBroker {
-
-  return { nodeId: 0, host: '', port: 0, rack: null };
-
-}
-
-export function decodeMetadataResponseMetadataResponseBroker(r: Reader, version: number): MetadataResponseMetadataResponseBroker {
-  const flex = version >= 9;
-  const o = MetadataResponseMetadataResponseBrokerDefault();
-  o.nodeId = r.int32();
-  o.host = (flex ? r.compactString() : r.string());
-  o.port = r.int32();
-  if (version >= 1) { o.rack = (flex ? r.compactNullableString() : r.nullableString()); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeMetadataResponseMetadataResponseBroker(w: Writer, v: Input<MetadataResponseMetadataResponseBroker>, version: number): void {
-  const flex = version >= 9;
-  w.int32((v.nodeId === undefined ? 0 : v.nodeId));
-  (flex ? w.compactString((v.host === undefined ? '' : v.host)) : w.string((v.host === undefined ? '' : v.host)));
-  w.int32((v.port === undefined ? 0 : v.port));
-  if (version >= 1) { (flex ? w.compactNullableString((v.rack === undefined ? null : v.rack)) : w.nullableString((v.rack === undefined ? null : v.rack))); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface MetadataResponseMetadataResponseTopic {
@@ -143,41 +57,6 @@ export interface MetadataResponseMetadataResponseTopic {
   topicAuthorizedOperations: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function MetadataResponseMetadataResponseTopicDefault(): MetadataResponseMetadataResponseTopic {
-
-  return { errorCode: 0, name: '', topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
-
-}
-
-export function decodeMetadataResponseMetadataResponseTopic(r: Reader, version: number): MetadataResponseMetadataResponseTopic {
-  const flex = version >= 9;
-  const o = MetadataResponseMetadataResponseTopicDefault();
-  o.errorCode = r.int16();
-  o.name = (flex ? (version >= 12 ? r.compactNullableString() : r.compactString()) : (version >= 12 ? r.nullableString() : r.string()));
-  if (version >= 10) { o.topicId = r.uuid(); }
-  if (version >= 1) { o.isInternal = r.bool(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeMetadataResponseMetadataResponsePartition(r, version); o.partitions = a; }
-  if (version >= 8) { o.topicAuthorizedOperations = r.int32(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeMetadataResponseMetadataResponseTopic(w: Writer, v: Input<MetadataResponseMetadataResponseTopic>, version: number): void {
-  const flex = version >= 9;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? (version >= 12 ? w.compactNullableString((v.name === undefined ? '' : v.name)) : w.compactString((v.name === undefined ? '' : v.name)!)) : (version >= 12 ? w.nullableString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)!)));
-  if (version >= 10) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  if (version >= 1) { w.bool((v.isInternal === undefined ? false : v.isInternal)); }
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeMetadataResponseMetadataResponsePartition(w, e, version); }
-  if (version >= 8) { w.int32((v.topicAuthorizedOperations === undefined ? -2147483648 : v.topicAuthorizedOperations)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface MetadataResponseMetadataResponsePartition {
@@ -199,45 +78,6 @@ export interface MetadataResponseMetadataResponsePartition {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function MetadataResponseMetadataResponsePartitionDefault(): MetadataResponseMetadataResponsePartition {
-
-  return { errorCode: 0, partitionIndex: 0, leaderId: 0, leaderEpoch: -1, replicaNodes: [], isrNodes: [], offlineReplicas: [] };
-
-}
-
-export function decodeMetadataResponseMetadataResponsePartition(r: Reader, version: number): MetadataResponseMetadataResponsePartition {
-  const flex = version >= 9;
-  const o = MetadataResponseMetadataResponsePartitionDefault();
-  o.errorCode = r.int16();
-  o.partitionIndex = r.int32();
-  o.leaderId = r.int32();
-  if (version >= 7) { o.leaderEpoch = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array ReplicaNodes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.replicaNodes = a; }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array IsrNodes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.isrNodes = a; }
-  if (version >= 5) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array OfflineReplicas is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.offlineReplicas = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeMetadataResponseMetadataResponsePartition(w: Writer, v: Input<MetadataResponseMetadataResponsePartition>, version: number): void {
-  const flex = version >= 9;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int32((v.leaderId === undefined ? 0 : v.leaderId));
-  if (version >= 7) { w.int32((v.leaderEpoch === undefined ? -1 : v.leaderEpoch)); }
-  { const a = (v.replicaNodes === undefined ? [] : v.replicaNodes); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  { const a = (v.isrNodes === undefined ? [] : v.isrNodes); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (version >= 5) { { const a = (v.offlineReplicas === undefined ? [] : v.offlineReplicas); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface MetadataResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 3+; ignorable */
   throttleTimeMs: number;
@@ -256,42 +96,13 @@ export interface MetadataResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function MetadataResponseDefault(): MetadataResponse {
-
-  return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: [], clusterAuthorizedOperations: -2147483648, errorCode: 0 };
-
-}
-
-export function decodeMetadataResponse(r: Reader, version: number): MetadataResponse {
-  const flex = version >= 9;
-  const o = MetadataResponseDefault();
-  if (version >= 3) { o.throttleTimeMs = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Brokers is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeMetadataResponseMetadataResponseBroker(r, version); o.brokers = a; }
-  if (version >= 2) { o.clusterId = (flex ? r.compactNullableString() : r.nullableString()); }
-  if (version >= 1) { o.controllerId = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeMetadataResponseMetadataResponseTopic(r, version); o.topics = a; }
-  if (version >= 8 && version <= 10) { o.clusterAuthorizedOperations = r.int32(); }
-  if (version >= 13) { o.errorCode = r.int16(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeMetadataResponse(w: Writer, v: Input<MetadataResponse>, version: number): void {
-  const flex = version >= 9;
-  if (version >= 3) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  { const a = (v.brokers === undefined ? [] : v.brokers); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeMetadataResponseMetadataResponseBroker(w, e, version); }
-  if (version >= 2) { (flex ? w.compactNullableString((v.clusterId === undefined ? null : v.clusterId)) : w.nullableString((v.clusterId === undefined ? null : v.clusterId))); }
-  if (version >= 1) { w.int32((v.controllerId === undefined ? -1 : v.controllerId)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeMetadataResponseMetadataResponseTopic(w, e, version); }
-  if (version >= 8 && version <= 10) { w.int32((v.clusterAuthorizedOperations === undefined ? -2147483648 : v.clusterAuthorizedOperations)); }
-  if (version >= 13) { w.int16((v.errorCode === undefined ? 0 : v.errorCode)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  MetadataRequestMetadataRequestTopicDefault, decodeMetadataRequestMetadataRequestTopic,
+  encodeMetadataRequestMetadataRequestTopic, MetadataRequestDefault, decodeMetadataRequest,
+  encodeMetadataRequest, MetadataResponseMetadataResponseBrokerDefault,
+  decodeMetadataResponseMetadataResponseBroker, encodeMetadataResponseMetadataResponseBroker,
+  MetadataResponseMetadataResponseTopicDefault, decodeMetadataResponseMetadataResponseTopic,
+  encodeMetadataResponseMetadataResponseTopic, MetadataResponseMetadataResponsePartitionDefault,
+  decodeMetadataResponseMetadataResponsePartition, encodeMetadataResponseMetadataResponsePartition,
+  MetadataResponseDefault, decodeMetadataResponse, encodeMetadataResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface OffsetCommitRequestOffsetCommitRequestTopic {
   /** The topic name.; versions 0-9; entity topicName; ignorable */
@@ -19,35 +17,6 @@ export interface OffsetCommitRequestOffsetCommitRequestTopic {
   partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function OffsetCommitRequestOffsetCommitRequestTopicDefault(): OffsetCommitRequestOffsetCommitRequestTopic {
-
-  return { name: '', topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestTopic {
-  const flex = version >= 8;
-  const o = OffsetCommitRequestOffsetCommitRequestTopicDefault();
-  if (version <= 9) { o.name = (flex ? r.compactString() : r.string()); }
-  if (version >= 10) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetCommitRequestOffsetCommitRequestPartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: Input<OffsetCommitRequestOffsetCommitRequestTopic>, version: number): void {
-  const flex = version >= 8;
-  if (version <= 9) { (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name))); }
-  if (version >= 10) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeOffsetCommitRequestOffsetCommitRequestPartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface OffsetCommitRequestOffsetCommitRequestPartition {
@@ -63,37 +32,6 @@ export interface OffsetCommitRequestOffsetCommitRequestPartition {
   committedMetadata: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function OffsetCommitRequestOffsetCommitRequestPartitionDefault(): OffsetCommitRequestOffsetCommitRequestPartition {
-
-  return { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: '' };
-
-}
-
-export function decodeOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestPartition {
-  const flex = version >= 8;
-  const o = OffsetCommitRequestOffsetCommitRequestPartitionDefault();
-  o.partitionIndex = r.int32();
-  o.committedOffset = r.int64();
-  if (version >= 6) { o.committedLeaderEpoch = r.int32(); }
-  if (version >= 1 && version <= 1) { o.commitTimestamp = r.int64(); }
-  o.committedMetadata = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, v: Input<OffsetCommitRequestOffsetCommitRequestPartition>, version: number): void {
-  const flex = version >= 8;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int64((v.committedOffset === undefined ? 0 : v.committedOffset));
-  if (version >= 6) { w.int32((v.committedLeaderEpoch === undefined ? -1 : v.committedLeaderEpoch)); }
-  if (version >= 1 && version <= 1) { w.int64((v.commitTimestamp === undefined ? -1 : v.commitTimestamp)); }
-  (flex ? w.compactNullableString((v.committedMetadata === undefined ? '' : v.committedMetadata)) : w.nullableString((v.committedMetadata === undefined ? '' : v.committedMetadata)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface OffsetCommitRequest {
@@ -112,41 +50,6 @@ export interface OffsetCommitRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function OffsetCommitRequestDefault(): OffsetCommitRequest {
-
-  return { groupId: '', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, topics: [] };
-
-}
-
-export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCommitRequest {
-  const flex = version >= 8;
-  const o = OffsetCommitRequestDefault();
-  o.groupId = (flex ? r.compactString() : r.string());
-  if (version >= 1) { o.generationIdOrMemberEpoch = r.int32(); }
-  if (version >= 1) { o.memberId = (flex ? r.compactString() : r.string()); }
-  if (version >= 7) { o.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString()); }
-  if (version >= 2 && version <= 4) { o.retentionTimeMs = r.int64(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetCommitRequestOffsetCommitRequestTopic(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetCommitRequest(w: Writer, v: Input<OffsetCommitRequest>, version: number): void {
-  const flex = version >= 8;
-  (flex ? w.compactString((v.groupId === undefined ? '' : v.groupId)) : w.string((v.groupId === undefined ? '' : v.groupId)));
-  if (version >= 1) { w.int32((v.generationIdOrMemberEpoch === undefined ? -1 : v.generationIdOrMemberEpoch)); }
-  if (version >= 1) { (flex ? w.compactString((v.memberId === undefined ? '' : v.memberId)) : w.string((v.memberId === undefined ? '' : v.memberId))); }
-  if (version >= 7) { (flex ? w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)) : w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId))); }
-  if (version >= 2 && version <= 4) { w.int64((v.retentionTimeMs === undefined ? -1 : v.retentionTimeMs)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeOffsetCommitRequestOffsetCommitRequestTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface OffsetCommitResponseOffsetCommitResponseTopic {
   /** The topic name.; versions 0-9; entity topicName; ignorable */
   name: string;
@@ -158,35 +61,6 @@ export interface OffsetCommitResponseOffsetCommitResponseTopic {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function OffsetCommitResponseOffsetCommitResponseTopicDefault(): OffsetCommitResponseOffsetCommitResponseTopic {
-
-  return { name: '', topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponseTopic {
-  const flex = version >= 8;
-  const o = OffsetCommitResponseOffsetCommitResponseTopicDefault();
-  if (version <= 9) { o.name = (flex ? r.compactString() : r.string()); }
-  if (version >= 10) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetCommitResponseOffsetCommitResponsePartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v: Input<OffsetCommitResponseOffsetCommitResponseTopic>, version: number): void {
-  const flex = version >= 8;
-  if (version <= 9) { (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name))); }
-  if (version >= 10) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeOffsetCommitResponseOffsetCommitResponsePartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface OffsetCommitResponseOffsetCommitResponsePartition {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
@@ -194,31 +68,6 @@ export interface OffsetCommitResponseOffsetCommitResponsePartition {
   errorCode: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function OffsetCommitResponseOffsetCommitResponsePartitionDefault(): OffsetCommitResponseOffsetCommitResponsePartition {
-
-  return { partitionIndex: 0, errorCode: 0 };
-
-}
-
-export function decodeOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponsePartition {
-  const flex = version >= 8;
-  const o = OffsetCommitResponseOffsetCommitResponsePartitionDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, v: Input<OffsetCommitResponseOffsetCommitResponsePartition>, version: number): void {
-  const flex = version >= 8;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface OffsetCommitResponse {
@@ -229,30 +78,15 @@ export interface OffsetCommitResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function OffsetCommitResponseDefault(): OffsetCommitResponse {
-
-  return { throttleTimeMs: 0, topics: [] };
-
-}
-
-export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCommitResponse {
-  const flex = version >= 8;
-  const o = OffsetCommitResponseDefault();
-  if (version >= 3) { o.throttleTimeMs = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetCommitResponseOffsetCommitResponseTopic(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetCommitResponse(w: Writer, v: Input<OffsetCommitResponse>, version: number): void {
-  const flex = version >= 8;
-  if (version >= 3) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeOffsetCommitResponseOffsetCommitResponseTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  OffsetCommitRequestOffsetCommitRequestTopicDefault, decodeOffsetCommitRequestOffsetCommitRequestTopic,
+  encodeOffsetCommitRequestOffsetCommitRequestTopic, OffsetCommitRequestOffsetCommitRequestPartitionDefault,
+  decodeOffsetCommitRequestOffsetCommitRequestPartition,
+  encodeOffsetCommitRequestOffsetCommitRequestPartition, OffsetCommitRequestDefault,
+  decodeOffsetCommitRequest, encodeOffsetCommitRequest, OffsetCommitResponseOffsetCommitResponseTopicDefault,
+  decodeOffsetCommitResponseOffsetCommitResponseTopic, encodeOffsetCommitResponseOffsetCommitResponseTopic,
+  OffsetCommitResponseOffsetCommitResponsePartitionDefault,
+  decodeOffsetCommitResponseOffsetCommitResponsePartition,
+  encodeOffsetCommitResponseOffsetCommitResponsePartition, OffsetCommitResponseDefault,
+  decodeOffsetCommitResponse, encodeOffsetCommitResponse,
+} from './codecs.js';

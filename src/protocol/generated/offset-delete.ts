@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
   /** The topic name.; versions 0+; entity topicName */
@@ -19,47 +17,11 @@ export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function OffsetDeleteRequestOffsetDeleteRequestTopicDefault(): OffsetDeleteRequestOffsetDeleteRequestTopic {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestOffsetDeleteRequestTopic {
-  const o = OffsetDeleteRequestOffsetDeleteRequestTopicDefault();
-  o.name = r.string();
-  { const n = r.arrayLength(false);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r, version); o.partitions = a; }
-  return o;
-}
-
-export function encodeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, v: Input<OffsetDeleteRequestOffsetDeleteRequestTopic>, version: number): void {
-  w.string((v.name === undefined ? '' : v.name));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, false); if (a != null) for (const e of a) encodeOffsetDeleteRequestOffsetDeleteRequestPartition(w, e, version); }
-}
-
 export interface OffsetDeleteRequestOffsetDeleteRequestPartition {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function OffsetDeleteRequestOffsetDeleteRequestPartitionDefault(): OffsetDeleteRequestOffsetDeleteRequestPartition {
-
-  return { partitionIndex: 0 };
-
-}
-
-export function decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, version: number): OffsetDeleteRequestOffsetDeleteRequestPartition {
-  const o = OffsetDeleteRequestOffsetDeleteRequestPartitionDefault();
-  o.partitionIndex = r.int32();
-  return o;
-}
-
-export function encodeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, v: Input<OffsetDeleteRequestOffsetDeleteRequestPartition>, version: number): void {
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
 }
 
 export interface OffsetDeleteRequest {
@@ -70,26 +32,6 @@ export interface OffsetDeleteRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function OffsetDeleteRequestDefault(): OffsetDeleteRequest {
-
-  return { groupId: '', topics: [] };
-
-}
-
-export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDeleteRequest {
-  const o = OffsetDeleteRequestDefault();
-  o.groupId = r.string();
-  { const n = r.arrayLength(false);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r, version); o.topics = a; }
-  return o;
-}
-
-export function encodeOffsetDeleteRequest(w: Writer, v: Input<OffsetDeleteRequest>, version: number): void {
-  w.string((v.groupId === undefined ? '' : v.groupId));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, false); if (a != null) for (const e of a) encodeOffsetDeleteRequestOffsetDeleteRequestTopic(w, e, version); }
-}
 export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
   /** The topic name.; versions 0+; entity topicName */
   name: string;
@@ -99,26 +41,6 @@ export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function OffsetDeleteResponseOffsetDeleteResponseTopicDefault(): OffsetDeleteResponseOffsetDeleteResponseTopic {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseOffsetDeleteResponseTopic {
-  const o = OffsetDeleteResponseOffsetDeleteResponseTopicDefault();
-  o.name = r.string();
-  { const n = r.arrayLength(false);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetDeleteResponseOffsetDeleteResponsePartition(r, version); o.partitions = a; }
-  return o;
-}
-
-export function encodeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, v: Input<OffsetDeleteResponseOffsetDeleteResponseTopic>, version: number): void {
-  w.string((v.name === undefined ? '' : v.name));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, false); if (a != null) for (const e of a) encodeOffsetDeleteResponseOffsetDeleteResponsePartition(w, e, version); }
-}
-
 export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
@@ -126,24 +48,6 @@ export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
   errorCode: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function OffsetDeleteResponseOffsetDeleteResponsePartitionDefault(): OffsetDeleteResponseOffsetDeleteResponsePartition {
-
-  return { partitionIndex: 0, errorCode: 0 };
-
-}
-
-export function decodeOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, version: number): OffsetDeleteResponseOffsetDeleteResponsePartition {
-  const o = OffsetDeleteResponseOffsetDeleteResponsePartitionDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  return o;
-}
-
-export function encodeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, v: Input<OffsetDeleteResponseOffsetDeleteResponsePartition>, version: number): void {
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
 }
 
 export interface OffsetDeleteResponse {
@@ -156,25 +60,15 @@ export interface OffsetDeleteResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function OffsetDeleteResponseDefault(): OffsetDeleteResponse {
-
-  return { errorCode: 0, throttleTimeMs: 0, topics: [] };
-
-}
-
-export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDeleteResponse {
-  const o = OffsetDeleteResponseDefault();
-  o.errorCode = r.int16();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(false);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetDeleteResponseOffsetDeleteResponseTopic(r, version); o.topics = a; }
-  return o;
-}
-
-export function encodeOffsetDeleteResponse(w: Writer, v: Input<OffsetDeleteResponse>, version: number): void {
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, false); if (a != null) for (const e of a) encodeOffsetDeleteResponseOffsetDeleteResponseTopic(w, e, version); }
-}
+export {
+  OffsetDeleteRequestOffsetDeleteRequestTopicDefault, decodeOffsetDeleteRequestOffsetDeleteRequestTopic,
+  encodeOffsetDeleteRequestOffsetDeleteRequestTopic, OffsetDeleteRequestOffsetDeleteRequestPartitionDefault,
+  decodeOffsetDeleteRequestOffsetDeleteRequestPartition,
+  encodeOffsetDeleteRequestOffsetDeleteRequestPartition, OffsetDeleteRequestDefault,
+  decodeOffsetDeleteRequest, encodeOffsetDeleteRequest, OffsetDeleteResponseOffsetDeleteResponseTopicDefault,
+  decodeOffsetDeleteResponseOffsetDeleteResponseTopic, encodeOffsetDeleteResponseOffsetDeleteResponseTopic,
+  OffsetDeleteResponseOffsetDeleteResponsePartitionDefault,
+  decodeOffsetDeleteResponseOffsetDeleteResponsePartition,
+  encodeOffsetDeleteResponseOffsetDeleteResponsePartition, OffsetDeleteResponseDefault,
+  decodeOffsetDeleteResponse, encodeOffsetDeleteResponse,
+} from './codecs.js';

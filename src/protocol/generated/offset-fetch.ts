@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface OffsetFetchRequestOffsetFetchRequestTopic {
   /** The topic name.; versions 0-7; entity topicName */
@@ -17,33 +15,6 @@ export interface OffsetFetchRequestOffsetFetchRequestTopic {
   partitionIndexes: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function OffsetFetchRequestOffsetFetchRequestTopicDefault(): OffsetFetchRequestOffsetFetchRequestTopic {
-
-  return { name: '', partitionIndexes: [] };
-
-}
-
-export function decodeOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopic {
-  const flex = version >= 6;
-  const o = OffsetFetchRequestOffsetFetchRequestTopicDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionIndexes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitionIndexes = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: Input<OffsetFetchRequestOffsetFetchRequestTopic>, version: number): void {
-  const flex = version >= 6;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitionIndexes === undefined ? [] : v.partitionIndexes); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface OffsetFetchRequestOffsetFetchRequestGroup {
@@ -59,36 +30,6 @@ export interface OffsetFetchRequestOffsetFetchRequestGroup {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function OffsetFetchRequestOffsetFetchRequestGroupDefault(): OffsetFetchRequestOffsetFetchRequestGroup {
-
-  return { groupId: '', memberId: null, memberEpoch: -1, topics: [] };
-
-}
-
-export function decodeOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestGroup {
-  const flex = version >= 6;
-  const o = OffsetFetchRequestOffsetFetchRequestGroupDefault();
-  o.groupId = r.compactString();
-  if (version >= 9) { o.memberId = r.compactNullableString(); }
-  if (version >= 9) { o.memberEpoch = r.int32(); }
-  { const n = r.arrayLength(true);
-    if (n < 0) o.topics = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetFetchRequestOffsetFetchRequestTopics(r, version); o.topics = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: Input<OffsetFetchRequestOffsetFetchRequestGroup>, version: number): void {
-  const flex = version >= 6;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  if (version >= 9) { w.compactNullableString((v.memberId === undefined ? null : v.memberId)); }
-  if (version >= 9) { w.int32((v.memberEpoch === undefined ? -1 : v.memberEpoch)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeOffsetFetchRequestOffsetFetchRequestTopics(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface OffsetFetchRequestOffsetFetchRequestTopics {
   /** The topic name.; versions 8-9; entity topicName; ignorable */
   name: string;
@@ -98,35 +39,6 @@ export interface OffsetFetchRequestOffsetFetchRequestTopics {
   partitionIndexes: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function OffsetFetchRequestOffsetFetchRequestTopicsDefault(): OffsetFetchRequestOffsetFetchRequestTopics {
-
-  return { name: '', topicId: ZERO_UUID, partitionIndexes: [] };
-
-}
-
-export function decodeOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopics {
-  const flex = version >= 6;
-  const o = OffsetFetchRequestOffsetFetchRequestTopicsDefault();
-  if (version <= 9) { o.name = r.compactString(); }
-  if (version >= 10) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionIndexes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitionIndexes = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, v: Input<OffsetFetchRequestOffsetFetchRequestTopics>, version: number): void {
-  const flex = version >= 6;
-  if (version <= 9) { w.compactString((v.name === undefined ? '' : v.name)); }
-  if (version >= 10) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitionIndexes === undefined ? [] : v.partitionIndexes); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface OffsetFetchRequest {
@@ -141,35 +53,6 @@ export interface OffsetFetchRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function OffsetFetchRequestDefault(): OffsetFetchRequest {
-
-  return { groupId: '', topics: [], groups: [], requireStable: false };
-
-}
-
-export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest {
-  const flex = version >= 6;
-  const o = OffsetFetchRequestDefault();
-  if (version <= 7) { o.groupId = (flex ? r.compactString() : r.string()); }
-  if (version <= 7) { { const n = r.arrayLength(flex);   if (n < 0) o.topics = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetFetchRequestOffsetFetchRequestTopic(r, version); o.topics = a; } } }
-  if (version >= 8) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array Groups is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetFetchRequestOffsetFetchRequestGroup(r, version); o.groups = a; } }
-  if (version >= 7) { o.requireStable = r.bool(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetFetchRequest(w: Writer, v: Input<OffsetFetchRequest>, version: number): void {
-  const flex = version >= 6;
-  if (version <= 7) { (flex ? w.compactString((v.groupId === undefined ? '' : v.groupId)) : w.string((v.groupId === undefined ? '' : v.groupId))); }
-  if (version <= 7) { { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? null : a.length, flex); if (a != null) for (const e of a) encodeOffsetFetchRequestOffsetFetchRequestTopic(w, e, version); } }
-  if (version >= 8) { { const a = (v.groups === undefined ? [] : v.groups); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeOffsetFetchRequestOffsetFetchRequestGroup(w, e, version); } }
-  if (version >= 7) { w.bool((v.requireStable === undefined ? false : v.requireStable)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface OffsetFetchResponseOffsetFetchResponseTopic {
   /** The topic name.; versions 0-7; entity topicName */
   name: string;
@@ -177,33 +60,6 @@ export interface OffsetFetchResponseOffsetFetchResponseTopic {
   partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function OffsetFetchResponseOffsetFetchResponseTopicDefault(): OffsetFetchResponseOffsetFetchResponseTopic {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopic {
-  const flex = version >= 6;
-  const o = OffsetFetchResponseOffsetFetchResponseTopicDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetFetchResponseOffsetFetchResponsePartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: Input<OffsetFetchResponseOffsetFetchResponseTopic>, version: number): void {
-  const flex = version >= 6;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeOffsetFetchResponseOffsetFetchResponsePartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface OffsetFetchResponseOffsetFetchResponsePartition {
@@ -221,37 +77,6 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function OffsetFetchResponseOffsetFetchResponsePartitionDefault(): OffsetFetchResponseOffsetFetchResponsePartition {
-
-  return { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, metadata: '', errorCode: 0 };
-
-}
-
-export function decodeOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartition {
-  const flex = version >= 6;
-  const o = OffsetFetchResponseOffsetFetchResponsePartitionDefault();
-  o.partitionIndex = r.int32();
-  o.committedOffset = r.int64();
-  if (version >= 5) { o.committedLeaderEpoch = r.int32(); }
-  o.metadata = (flex ? r.compactNullableString() : r.nullableString());
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, v: Input<OffsetFetchResponseOffsetFetchResponsePartition>, version: number): void {
-  const flex = version >= 6;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int64((v.committedOffset === undefined ? 0 : v.committedOffset));
-  if (version >= 5) { w.int32((v.committedLeaderEpoch === undefined ? -1 : v.committedLeaderEpoch)); }
-  (flex ? w.compactNullableString((v.metadata === undefined ? '' : v.metadata)) : w.nullableString((v.metadata === undefined ? '' : v.metadata)));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface OffsetFetchResponseOffsetFetchResponseGroup {
   /** The group ID.; versions 8+; entity groupId */
   groupId: string;
@@ -263,35 +88,6 @@ export interface OffsetFetchResponseOffsetFetchResponseGroup {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function OffsetFetchResponseOffsetFetchResponseGroupDefault(): OffsetFetchResponseOffsetFetchResponseGroup {
-
-  return { groupId: '', topics: [], errorCode: 0 };
-
-}
-
-export function decodeOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseGroup {
-  const flex = version >= 6;
-  const o = OffsetFetchResponseOffsetFetchResponseGroupDefault();
-  o.groupId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetFetchResponseOffsetFetchResponseTopics(r, version); o.topics = a; }
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: Input<OffsetFetchResponseOffsetFetchResponseGroup>, version: number): void {
-  const flex = version >= 6;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeOffsetFetchResponseOffsetFetchResponseTopics(w, e, version); }
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface OffsetFetchResponseOffsetFetchResponseTopics {
   /** The topic name.; versions 8-9; entity topicName; ignorable */
   name: string;
@@ -301,35 +97,6 @@ export interface OffsetFetchResponseOffsetFetchResponseTopics {
   partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function OffsetFetchResponseOffsetFetchResponseTopicsDefault(): OffsetFetchResponseOffsetFetchResponseTopics {
-
-  return { name: '', topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopics {
-  const flex = version >= 6;
-  const o = OffsetFetchResponseOffsetFetchResponseTopicsDefault();
-  if (version <= 9) { o.name = r.compactString(); }
-  if (version >= 10) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetFetchResponseOffsetFetchResponsePartitions(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: Input<OffsetFetchResponseOffsetFetchResponseTopics>, version: number): void {
-  const flex = version >= 6;
-  if (version <= 9) { w.compactString((v.name === undefined ? '' : v.name)); }
-  if (version >= 10) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeOffsetFetchResponseOffsetFetchResponsePartitions(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface OffsetFetchResponseOffsetFetchResponsePartitions {
@@ -347,37 +114,6 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function OffsetFetchResponseOffsetFetchResponsePartitionsDefault(): OffsetFetchResponseOffsetFetchResponsePartitions {
-
-  return { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, metadata: '', errorCode: 0 };
-
-}
-
-export function decodeOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartitions {
-  const flex = version >= 6;
-  const o = OffsetFetchResponseOffsetFetchResponsePartitionsDefault();
-  o.partitionIndex = r.int32();
-  o.committedOffset = r.int64();
-  o.committedLeaderEpoch = r.int32();
-  o.metadata = r.compactNullableString();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, v: Input<OffsetFetchResponseOffsetFetchResponsePartitions>, version: number): void {
-  const flex = version >= 6;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int64((v.committedOffset === undefined ? 0 : v.committedOffset));
-  w.int32((v.committedLeaderEpoch === undefined ? -1 : v.committedLeaderEpoch));
-  w.compactNullableString((v.metadata === undefined ? '' : v.metadata));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface OffsetFetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 3+; ignorable */
   throttleTimeMs: number;
@@ -390,32 +126,21 @@ export interface OffsetFetchResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function OffsetFetchResponseDefault(): OffsetFetchResponse {
-
-  return { throttleTimeMs: 0, topics: [], errorCode: 0, groups: [] };
-
-}
-
-export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFetchResponse {
-  const flex = version >= 6;
-  const o = OffsetFetchResponseDefault();
-  if (version >= 3) { o.throttleTimeMs = r.int32(); }
-  if (version <= 7) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array Topics is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetFetchResponseOffsetFetchResponseTopic(r, version); o.topics = a; } }
-  if (version >= 2 && version <= 7) { o.errorCode = r.int16(); }
-  if (version >= 8) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array Groups is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetFetchResponseOffsetFetchResponseGroup(r, version); o.groups = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetFetchResponse(w: Writer, v: Input<OffsetFetchResponse>, version: number): void {
-  const flex = version >= 6;
-  if (version >= 3) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  if (version <= 7) { { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeOffsetFetchResponseOffsetFetchResponseTopic(w, e, version); } }
-  if (version >= 2 && version <= 7) { w.int16((v.errorCode === undefined ? 0 : v.errorCode)); }
-  if (version >= 8) { { const a = (v.groups === undefined ? [] : v.groups); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeOffsetFetchResponseOffsetFetchResponseGroup(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  OffsetFetchRequestOffsetFetchRequestTopicDefault, decodeOffsetFetchRequestOffsetFetchRequestTopic,
+  encodeOffsetFetchRequestOffsetFetchRequestTopic, OffsetFetchRequestOffsetFetchRequestGroupDefault,
+  decodeOffsetFetchRequestOffsetFetchRequestGroup, encodeOffsetFetchRequestOffsetFetchRequestGroup,
+  OffsetFetchRequestOffsetFetchRequestTopicsDefault, decodeOffsetFetchRequestOffsetFetchRequestTopics,
+  encodeOffsetFetchRequestOffsetFetchRequestTopics, OffsetFetchRequestDefault, decodeOffsetFetchRequest,
+  encodeOffsetFetchRequest, OffsetFetchResponseOffsetFetchResponseTopicDefault,
+  decodeOffsetFetchResponseOffsetFetchResponseTopic, encodeOffsetFetchResponseOffsetFetchResponseTopic,
+  OffsetFetchResponseOffsetFetchResponsePartitionDefault,
+  decodeOffsetFetchResponseOffsetFetchResponsePartition,
+  encodeOffsetFetchResponseOffsetFetchResponsePartition, OffsetFetchResponseOffsetFetchResponseGroupDefault,
+  decodeOffsetFetchResponseOffsetFetchResponseGroup, encodeOffsetFetchResponseOffsetFetchResponseGroup,
+  OffsetFetchResponseOffsetFetchResponseTopicsDefault, decodeOffsetFetchResponseOffsetFetchResponseTopics,
+  encodeOffsetFetchResponseOffsetFetchResponseTopics, OffsetFetchResponseOffsetFetchResponsePartitionsDefault,
+  decodeOffsetFetchResponseOffsetFetchResponsePartitions,
+  encodeOffsetFetchResponseOffsetFetchResponsePartitions, OffsetFetchResponseDefault,
+  decodeOffsetFetchResponse, encodeOffsetFetchResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface OffsetForLeaderEpochRequestOffsetForLeaderTopic {
   /** The topic name.; versions 0+; entity topicName */
@@ -17,33 +15,6 @@ export interface OffsetForLeaderEpochRequestOffsetForLeaderTopic {
   partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function OffsetForLeaderEpochRequestOffsetForLeaderTopicDefault(): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
-
-  return { topic: '', partitions: [] };
-
-}
-
-export function decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, version: number): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
-  const flex = version >= 4;
-  const o = OffsetForLeaderEpochRequestOffsetForLeaderTopicDefault();
-  o.topic = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, v: Input<OffsetForLeaderEpochRequestOffsetForLeaderTopic>, version: number): void {
-  const flex = version >= 4;
-  (flex ? w.compactString((v.topic === undefined ? '' : v.topic)) : w.string((v.topic === undefined ? '' : v.topic)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface OffsetForLeaderEpochRequestOffsetForLeaderPartition {
@@ -57,33 +28,6 @@ export interface OffsetForLeaderEpochRequestOffsetForLeaderPartition {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function OffsetForLeaderEpochRequestOffsetForLeaderPartitionDefault(): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
-
-  return { partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 };
-
-}
-
-export function decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Reader, version: number): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
-  const flex = version >= 4;
-  const o = OffsetForLeaderEpochRequestOffsetForLeaderPartitionDefault();
-  o.partition = r.int32();
-  if (version >= 2) { o.currentLeaderEpoch = r.int32(); }
-  o.leaderEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, v: Input<OffsetForLeaderEpochRequestOffsetForLeaderPartition>, version: number): void {
-  const flex = version >= 4;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  if (version >= 2) { w.int32((v.currentLeaderEpoch === undefined ? -1 : v.currentLeaderEpoch)); }
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface OffsetForLeaderEpochRequest {
   /** The broker ID of the follower, of -1 if this request is from a consumer.; versions 3+; entity brokerId; ignorable */
   replicaId: number;
@@ -92,33 +36,6 @@ export interface OffsetForLeaderEpochRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function OffsetForLeaderEpochRequestDefault(): OffsetForLeaderEpochRequest {
-
-  return { replicaId: -2, topics: [] };
-
-}
-
-export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): OffsetForLeaderEpochRequest {
-  const flex = version >= 4;
-  const o = OffsetForLeaderEpochRequestDefault();
-  if (version >= 3) { o.replicaId = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetForLeaderEpochRequest(w: Writer, v: Input<OffsetForLeaderEpochRequest>, version: number): void {
-  const flex = version >= 4;
-  if (version >= 3) { w.int32((v.replicaId === undefined ? -2 : v.replicaId)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
   /** The topic name.; versions 0+; entity topicName */
   topic: string;
@@ -126,33 +43,6 @@ export interface OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
   partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function OffsetForLeaderEpochResponseOffsetForLeaderTopicResultDefault(): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
-
-  return { topic: '', partitions: [] };
-
-}
-
-export function decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader, version: number): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
-  const flex = version >= 4;
-  const o = OffsetForLeaderEpochResponseOffsetForLeaderTopicResultDefault();
-  o.topic = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetForLeaderEpochResponseEpochEndOffset(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer, v: Input<OffsetForLeaderEpochResponseOffsetForLeaderTopicResult>, version: number): void {
-  const flex = version >= 4;
-  (flex ? w.compactString((v.topic === undefined ? '' : v.topic)) : w.string((v.topic === undefined ? '' : v.topic)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeOffsetForLeaderEpochResponseEpochEndOffset(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface OffsetForLeaderEpochResponseEpochEndOffset {
@@ -168,35 +58,6 @@ export interface OffsetForLeaderEpochResponseEpochEndOffset {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function OffsetForLeaderEpochResponseEpochEndOffsetDefault(): OffsetForLeaderEpochResponseEpochEndOffset {
-
-  return { errorCode: 0, partition: 0, leaderEpoch: -1, endOffset: -1 };
-
-}
-
-export function decodeOffsetForLeaderEpochResponseEpochEndOffset(r: Reader, version: number): OffsetForLeaderEpochResponseEpochEndOffset {
-  const flex = version >= 4;
-  const o = OffsetForLeaderEpochResponseEpochEndOffsetDefault();
-  o.errorCode = r.int16();
-  o.partition = r.int32();
-  if (version >= 1) { o.leaderEpoch = r.int32(); }
-  o.endOffset = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, v: Input<OffsetForLeaderEpochResponseEpochEndOffset>, version: number): void {
-  const flex = version >= 4;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  if (version >= 1) { w.int32((v.leaderEpoch === undefined ? -1 : v.leaderEpoch)); }
-  w.int64((v.endOffset === undefined ? -1 : v.endOffset));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface OffsetForLeaderEpochResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 2+; ignorable */
   throttleTimeMs: number;
@@ -205,30 +66,18 @@ export interface OffsetForLeaderEpochResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function OffsetForLeaderEpochResponseDefault(): OffsetForLeaderEpochResponse {
-
-  return { throttleTimeMs: 0, topics: [] };
-
-}
-
-export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): OffsetForLeaderEpochResponse {
-  const flex = version >= 4;
-  const o = OffsetForLeaderEpochResponseDefault();
-  if (version >= 2) { o.throttleTimeMs = r.int32(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeOffsetForLeaderEpochResponse(w: Writer, v: Input<OffsetForLeaderEpochResponse>, version: number): void {
-  const flex = version >= 4;
-  if (version >= 2) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  OffsetForLeaderEpochRequestOffsetForLeaderTopicDefault,
+  decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic,
+  encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic,
+  OffsetForLeaderEpochRequestOffsetForLeaderPartitionDefault,
+  decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition,
+  encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition, OffsetForLeaderEpochRequestDefault,
+  decodeOffsetForLeaderEpochRequest, encodeOffsetForLeaderEpochRequest,
+  OffsetForLeaderEpochResponseOffsetForLeaderTopicResultDefault,
+  decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult,
+  encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult,
+  OffsetForLeaderEpochResponseEpochEndOffsetDefault, decodeOffsetForLeaderEpochResponseEpochEndOffset,
+  encodeOffsetForLeaderEpochResponseEpochEndOffset, OffsetForLeaderEpochResponseDefault,
+  decodeOffsetForLeaderEpochResponse, encodeOffsetForLeaderEpochResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ProduceRequestTopicProduceData {
   /** The topic name.; versions 0-12; entity topicName; ignorable */
@@ -21,35 +19,6 @@ export interface ProduceRequestTopicProduceData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ProduceRequestTopicProduceDataDefault(): ProduceRequestTopicProduceData {
-
-  return { name: '', topicId: ZERO_UUID, partitionData: [] };
-
-}
-
-export function decodeProduceRequestTopicProduceData(r: Reader, version: number): ProduceRequestTopicProduceData {
-  const flex = version >= 9;
-  const o = ProduceRequestTopicProduceDataDefault();
-  if (version <= 12) { o.name = (flex ? r.compactString() : r.string()); }
-  if (version >= 13) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionData is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeProduceRequestPartitionProduceData(r, version); o.partitionData = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeProduceRequestTopicProduceData(w: Writer, v: Input<ProduceRequestTopicProduceData>, version: number): void {
-  const flex = version >= 9;
-  if (version <= 12) { (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name))); }
-  if (version >= 13) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitionData === undefined ? [] : v.partitionData); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeProduceRequestPartitionProduceData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ProduceRequestPartitionProduceData {
   /** The partition index.; versions 0+ */
   index: number;
@@ -57,31 +26,6 @@ export interface ProduceRequestPartitionProduceData {
   records: Buffer | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ProduceRequestPartitionProduceDataDefault(): ProduceRequestPartitionProduceData {
-
-  return { index: 0, records: null };
-
-}
-
-export function decodeProduceRequestPartitionProduceData(r: Reader, version: number): ProduceRequestPartitionProduceData {
-  const flex = version >= 9;
-  const o = ProduceRequestPartitionProduceDataDefault();
-  o.index = r.int32();
-  o.records = (flex ? r.compactNullableBytes() : r.nullableBytes());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeProduceRequestPartitionProduceData(w: Writer, v: Input<ProduceRequestPartitionProduceData>, version: number): void {
-  const flex = version >= 9;
-  w.int32((v.index === undefined ? 0 : v.index));
-  (flex ? w.compactNullableBytes((v.records === undefined ? null : v.records)) : w.nullableBytes((v.records === undefined ? null : v.records)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ProduceRequest {
@@ -96,37 +40,6 @@ export interface ProduceRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ProduceRequestDefault(): ProduceRequest {
-
-  return { transactionalId: null, acks: 0, timeoutMs: 0, topicData: [] };
-
-}
-
-export function decodeProduceRequest(r: Reader, version: number): ProduceRequest {
-  const flex = version >= 9;
-  const o = ProduceRequestDefault();
-  if (version >= 3) { o.transactionalId = (flex ? r.compactNullableString() : r.nullableString()); }
-  o.acks = r.int16();
-  o.timeoutMs = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array TopicData is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeProduceRequestTopicProduceData(r, version); o.topicData = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeProduceRequest(w: Writer, v: Input<ProduceRequest>, version: number): void {
-  const flex = version >= 9;
-  if (version >= 3) { (flex ? w.compactNullableString((v.transactionalId === undefined ? null : v.transactionalId)) : w.nullableString((v.transactionalId === undefined ? null : v.transactionalId))); }
-  w.int16((v.acks === undefined ? 0 : v.acks));
-  w.int32((v.timeoutMs === undefined ? 0 : v.timeoutMs));
-  { const a = (v.topicData === undefined ? [] : v.topicData); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeProduceRequestTopicProduceData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface ProduceResponseTopicProduceResponse {
   /** The topic name.; versions 0-12; entity topicName; ignorable */
   name: string;
@@ -136,35 +49,6 @@ export interface ProduceResponseTopicProduceResponse {
   partitionResponses: ProduceResponsePartitionProduceResponse[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ProduceResponseTopicProduceResponseDefault(): ProduceResponseTopicProduceResponse {
-
-  return { name: '', topicId: ZERO_UUID, partitionResponses: [] };
-
-}
-
-export function decodeProduceResponseTopicProduceResponse(r: Reader, version: number): ProduceResponseTopicProduceResponse {
-  const flex = version >= 9;
-  const o = ProduceResponseTopicProduceResponseDefault();
-  if (version <= 12) { o.name = (flex ? r.compactString() : r.string()); }
-  if (version >= 13) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionResponses is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeProduceResponsePartitionProduceResponse(r, version); o.partitionResponses = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeProduceResponseTopicProduceResponse(w: Writer, v: Input<ProduceResponseTopicProduceResponse>, version: number): void {
-  const flex = version >= 9;
-  if (version <= 12) { (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name))); }
-  if (version >= 13) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitionResponses === undefined ? [] : v.partitionResponses); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeProduceResponsePartitionProduceResponse(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ProduceResponsePartitionProduceResponse {
@@ -188,47 +72,6 @@ export interface ProduceResponsePartitionProduceResponse {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ProduceResponsePartitionProduceResponseDefault(): ProduceResponsePartitionProduceResponse {
-
-  return { index: 0, errorCode: 0, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null, currentLeader: ProduceResponseLeaderIdAndEpochDefault() };
-
-}
-
-export function decodeProduceResponsePartitionProduceResponse(r: Reader, version: number): ProduceResponsePartitionProduceResponse {
-  const flex = version >= 9;
-  const o = ProduceResponsePartitionProduceResponseDefault();
-  o.index = r.int32();
-  o.errorCode = r.int16();
-  o.baseOffset = r.int64();
-  if (version >= 2) { o.logAppendTimeMs = r.int64(); }
-  if (version >= 5) { o.logStartOffset = r.int64(); }
-  if (version >= 8) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array RecordErrors is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeProduceResponseBatchIndexAndErrorMessage(r, version); o.recordErrors = a; } }
-  if (version >= 8) { o.errorMessage = (flex ? r.compactNullableString() : r.nullableString()); }
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 10) { o.currentLeader = decodeProduceResponseLeaderIdAndEpoch(r, version); return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeProduceResponsePartitionProduceResponse(w: Writer, v: Input<ProduceResponsePartitionProduceResponse>, version: number): void {
-  const flex = version >= 9;
-  w.int32((v.index === undefined ? 0 : v.index));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int64((v.baseOffset === undefined ? 0 : v.baseOffset));
-  if (version >= 2) { w.int64((v.logAppendTimeMs === undefined ? -1 : v.logAppendTimeMs)); }
-  if (version >= 5) { w.int64((v.logStartOffset === undefined ? -1 : v.logStartOffset)); }
-  if (version >= 8) { { const a = (v.recordErrors === undefined ? [] : v.recordErrors); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeProduceResponseBatchIndexAndErrorMessage(w, e, version); } }
-  if (version >= 8) { (flex ? w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? null : v.errorMessage))); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 10 && !((v.currentLeader == null || sameValue(v.currentLeader, ProduceResponseLeaderIdAndEpochDefault())))) t.push(tagged(0, (w) => { encodeProduceResponseLeaderIdAndEpoch(w, (v.currentLeader as any), version); }));
-    w.taggedFields(t);
-  }
-}
-
 export interface ProduceResponseBatchIndexAndErrorMessage {
   /** The batch index of the record that caused the batch to be dropped.; versions 8+ */
   batchIndex: number;
@@ -238,31 +81,6 @@ export interface ProduceResponseBatchIndexAndErrorMessage {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ProduceResponseBatchIndexAndErrorMessageDefault(): ProduceResponseBatchIndexAndErrorMessage {
-
-  return { batchIndex: 0, batchIndexErrorMessage: null };
-
-}
-
-export function decodeProduceResponseBatchIndexAndErrorMessage(r: Reader, version: number): ProduceResponseBatchIndexAndErrorMessage {
-  const flex = version >= 9;
-  const o = ProduceResponseBatchIndexAndErrorMessageDefault();
-  o.batchIndex = r.int32();
-  o.batchIndexErrorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeProduceResponseBatchIndexAndErrorMessage(w: Writer, v: Input<ProduceResponseBatchIndexAndErrorMessage>, version: number): void {
-  const flex = version >= 9;
-  w.int32((v.batchIndex === undefined ? 0 : v.batchIndex));
-  (flex ? w.compactNullableString((v.batchIndexErrorMessage === undefined ? null : v.batchIndexErrorMessage)) : w.nullableString((v.batchIndexErrorMessage === undefined ? null : v.batchIndexErrorMessage)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ProduceResponseLeaderIdAndEpoch {
   /** The ID of the current leader or -1 if the leader is unknown.; versions 10+; entity brokerId */
   leaderId: number;
@@ -270,31 +88,6 @@ export interface ProduceResponseLeaderIdAndEpoch {
   leaderEpoch: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ProduceResponseLeaderIdAndEpochDefault(): ProduceResponseLeaderIdAndEpoch {
-
-  return { leaderId: -1, leaderEpoch: -1 };
-
-}
-
-export function decodeProduceResponseLeaderIdAndEpoch(r: Reader, version: number): ProduceResponseLeaderIdAndEpoch {
-  const flex = version >= 9;
-  const o = ProduceResponseLeaderIdAndEpochDefault();
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeProduceResponseLeaderIdAndEpoch(w: Writer, v: Input<ProduceResponseLeaderIdAndEpoch>, version: number): void {
-  const flex = version >= 9;
-  w.int32((v.leaderId === undefined ? -1 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? -1 : v.leaderEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ProduceResponseNodeEndpoint {
@@ -310,35 +103,6 @@ export interface ProduceResponseNodeEndpoint {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ProduceResponseNodeEndpointDefault(): ProduceResponseNodeEndpoint {
-
-  return { nodeId: 0, host: '', port: 0, rack: null };
-
-}
-
-export function decodeProduceResponseNodeEndpoint(r: Reader, version: number): ProduceResponseNodeEndpoint {
-  const flex = version >= 9;
-  const o = ProduceResponseNodeEndpointDefault();
-  o.nodeId = r.int32();
-  o.host = r.compactString();
-  o.port = r.int32();
-  o.rack = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeProduceResponseNodeEndpoint(w: Writer, v: Input<ProduceResponseNodeEndpoint>, version: number): void {
-  const flex = version >= 9;
-  w.int32((v.nodeId === undefined ? 0 : v.nodeId));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.int32((v.port === undefined ? 0 : v.port));
-  w.compactNullableString((v.rack === undefined ? null : v.rack));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ProduceResponse {
   /** Each produce response.; versions 0+ */
   responses: ProduceResponseTopicProduceResponse[];
@@ -349,36 +113,17 @@ export interface ProduceResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ProduceResponseDefault(): ProduceResponse {
-
-  return { responses: [], throttleTimeMs: 0, nodeEndpoints: [] };
-
-}
-
-export function decodeProduceResponse(r: Reader, version: number): ProduceResponse {
-  const flex = version >= 9;
-  const o = ProduceResponseDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Responses is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeProduceResponseTopicProduceResponse(r, version); o.responses = a; }
-  if (version >= 1) { o.throttleTimeMs = r.int32(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 10) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array NodeEndpoints is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeProduceResponseNodeEndpoint(r, version); o.nodeEndpoints = a; } return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeProduceResponse(w: Writer, v: Input<ProduceResponse>, version: number): void {
-  const flex = version >= 9;
-  { const a = (v.responses === undefined ? [] : v.responses); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeProduceResponseTopicProduceResponse(w, e, version); }
-  if (version >= 1) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 10 && !((v.nodeEndpoints == null || (v.nodeEndpoints as any).length === 0))) t.push(tagged(0, (w) => { { const a = (v.nodeEndpoints as any); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeProduceResponseNodeEndpoint(w, e, version); } }));
-    w.taggedFields(t);
-  }
-}
+export {
+  ProduceRequestTopicProduceDataDefault, decodeProduceRequestTopicProduceData,
+  encodeProduceRequestTopicProduceData, ProduceRequestPartitionProduceDataDefault,
+  decodeProduceRequestPartitionProduceData, encodeProduceRequestPartitionProduceData, ProduceRequestDefault,
+  decodeProduceRequest, encodeProduceRequest, ProduceResponseTopicProduceResponseDefault,
+  decodeProduceResponseTopicProduceResponse, encodeProduceResponseTopicProduceResponse,
+  ProduceResponsePartitionProduceResponseDefault, decodeProduceResponsePartitionProduceResponse,
+  encodeProduceResponsePartitionProduceResponse, ProduceResponseBatchIndexAndErrorMessageDefault,
+  decodeProduceResponseBatchIndexAndErrorMessage, encodeProduceResponseBatchIndexAndErrorMessage,
+  ProduceResponseLeaderIdAndEpochDefault, decodeProduceResponseLeaderIdAndEpoch,
+  encodeProduceResponseLeaderIdAndEpoch, ProduceResponseNodeEndpointDefault,
+  decodeProduceResponseNodeEndpoint, encodeProduceResponseNodeEndpoint, ProduceResponseDefault,
+  decodeProduceResponse, encodeProduceResponse,
+} from './codecs.js';

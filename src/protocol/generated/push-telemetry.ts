@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface PushTelemetryRequest {
   /** Unique id for this client instance.; versions 0+ */
@@ -24,37 +22,6 @@ export interface PushTelemetryRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function PushTelemetryRequestDefault(): PushTelemetryRequest {
-
-  return { clientInstanceId: ZERO_UUID, subscriptionId: 0, terminating: false, compressionType: 0, metrics: EMPTY };
-
-}
-
-export function decodePushTelemetryRequest(r: Reader, version: number): PushTelemetryRequest {
-  const flex = version >= 0;
-  const o = PushTelemetryRequestDefault();
-  o.clientInstanceId = r.uuid();
-  o.subscriptionId = r.int32();
-  o.terminating = r.bool();
-  o.compressionType = r.int8();
-  o.metrics = r.compactBytes();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodePushTelemetryRequest(w: Writer, v: Input<PushTelemetryRequest>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.clientInstanceId === undefined ? ZERO_UUID : v.clientInstanceId));
-  w.int32((v.subscriptionId === undefined ? 0 : v.subscriptionId));
-  w.bool((v.terminating === undefined ? false : v.terminating));
-  w.int8((v.compressionType === undefined ? 0 : v.compressionType));
-  w.compactBytes((v.metrics === undefined ? EMPTY : v.metrics));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface PushTelemetryResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -63,28 +30,7 @@ export interface PushTelemetryResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function PushTelemetryResponseDefault(): PushTelemetryResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0 };
-
-}
-
-export function decodePushTelemetryResponse(r: Reader, version: number): PushTelemetryResponse {
-  const flex = version >= 0;
-  const o = PushTelemetryResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodePushTelemetryResponse(w: Writer, v: Input<PushTelemetryResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  PushTelemetryRequestDefault, decodePushTelemetryRequest, encodePushTelemetryRequest,
+  PushTelemetryResponseDefault, decodePushTelemetryResponse, encodePushTelemetryResponse,
+} from './codecs.js';

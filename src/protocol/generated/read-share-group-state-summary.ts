@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ReadShareGroupStateSummaryRequestReadStateSummaryData {
   /** The topic identifier.; versions 0+ */
@@ -17,33 +15,6 @@ export interface ReadShareGroupStateSummaryRequestReadStateSummaryData {
   partitions: ReadShareGroupStateSummaryRequestPartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ReadShareGroupStateSummaryRequestReadStateSummaryDataDefault(): ReadShareGroupStateSummaryRequestReadStateSummaryData {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, version: number): ReadShareGroupStateSummaryRequestReadStateSummaryData {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateSummaryRequestReadStateSummaryDataDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeReadShareGroupStateSummaryRequestPartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, v: Input<ReadShareGroupStateSummaryRequestReadStateSummaryData>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeReadShareGroupStateSummaryRequestPartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ReadShareGroupStateSummaryRequestPartitionData {
@@ -55,31 +26,6 @@ export interface ReadShareGroupStateSummaryRequestPartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ReadShareGroupStateSummaryRequestPartitionDataDefault(): ReadShareGroupStateSummaryRequestPartitionData {
-
-  return { partition: 0, leaderEpoch: 0 };
-
-}
-
-export function decodeReadShareGroupStateSummaryRequestPartitionData(r: Reader, version: number): ReadShareGroupStateSummaryRequestPartitionData {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateSummaryRequestPartitionDataDefault();
-  o.partition = r.int32();
-  o.leaderEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateSummaryRequestPartitionData(w: Writer, v: Input<ReadShareGroupStateSummaryRequestPartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ReadShareGroupStateSummaryRequest {
   /** The group identifier.; versions 0+ */
   groupId: string;
@@ -88,33 +34,6 @@ export interface ReadShareGroupStateSummaryRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ReadShareGroupStateSummaryRequestDefault(): ReadShareGroupStateSummaryRequest {
-
-  return { groupId: '', topics: [] };
-
-}
-
-export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: number): ReadShareGroupStateSummaryRequest {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateSummaryRequestDefault();
-  o.groupId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateSummaryRequest(w: Writer, v: Input<ReadShareGroupStateSummaryRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeReadShareGroupStateSummaryRequestReadStateSummaryData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface ReadShareGroupStateSummaryResponseReadStateSummaryResult {
   /** The topic identifier.; versions 0+ */
   topicId: string;
@@ -122,33 +41,6 @@ export interface ReadShareGroupStateSummaryResponseReadStateSummaryResult {
   partitions: ReadShareGroupStateSummaryResponsePartitionResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ReadShareGroupStateSummaryResponseReadStateSummaryResultDefault(): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader, version: number): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateSummaryResponseReadStateSummaryResultDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeReadShareGroupStateSummaryResponsePartitionResult(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer, v: Input<ReadShareGroupStateSummaryResponseReadStateSummaryResult>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeReadShareGroupStateSummaryResponsePartitionResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ReadShareGroupStateSummaryResponsePartitionResult {
@@ -168,67 +60,24 @@ export interface ReadShareGroupStateSummaryResponsePartitionResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ReadShareGroupStateSummaryResponsePartitionResultDefault(): ReadShareGroupStateSummaryResponsePartitionResult {
-
-  return { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, leaderEpoch: 0, startOffset: 0 };
-
-}
-
-export function decodeReadShareGroupStateSummaryResponsePartitionResult(r: Reader, version: number): ReadShareGroupStateSummaryResponsePartitionResult {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateSummaryResponsePartitionResultDefault();
-  o.partition = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  o.stateEpoch = r.int32();
-  o.leaderEpoch = r.int32();
-  o.startOffset = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, v: Input<ReadShareGroupStateSummaryResponsePartitionResult>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  w.int32((v.stateEpoch === undefined ? 0 : v.stateEpoch));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  w.int64((v.startOffset === undefined ? 0 : v.startOffset));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ReadShareGroupStateSummaryResponse {
   /** The read results.; versions 0+ */
   results: ReadShareGroupStateSummaryResponseReadStateSummaryResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ReadShareGroupStateSummaryResponseDefault(): ReadShareGroupStateSummaryResponse {
-
-  return { results: [] };
-
-}
-
-export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: number): ReadShareGroupStateSummaryResponse {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateSummaryResponseDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateSummaryResponse(w: Writer, v: Input<ReadShareGroupStateSummaryResponse>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeReadShareGroupStateSummaryResponseReadStateSummaryResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ReadShareGroupStateSummaryRequestReadStateSummaryDataDefault,
+  decodeReadShareGroupStateSummaryRequestReadStateSummaryData,
+  encodeReadShareGroupStateSummaryRequestReadStateSummaryData,
+  ReadShareGroupStateSummaryRequestPartitionDataDefault, decodeReadShareGroupStateSummaryRequestPartitionData,
+  encodeReadShareGroupStateSummaryRequestPartitionData, ReadShareGroupStateSummaryRequestDefault,
+  decodeReadShareGroupStateSummaryRequest, encodeReadShareGroupStateSummaryRequest,
+  ReadShareGroupStateSummaryResponseReadStateSummaryResultDefault,
+  decodeReadShareGroupStateSummaryResponseReadStateSummaryResult,
+  encodeReadShareGroupStateSummaryResponseReadStateSummaryResult,
+  ReadShareGroupStateSummaryResponsePartitionResultDefault,
+  decodeReadShareGroupStateSummaryResponsePartitionResult,
+  encodeReadShareGroupStateSummaryResponsePartitionResult, ReadShareGroupStateSummaryResponseDefault,
+  decodeReadShareGroupStateSummaryResponse, encodeReadShareGroupStateSummaryResponse,
+} from './codecs.js';

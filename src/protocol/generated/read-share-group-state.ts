@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ReadShareGroupStateRequestReadStateData {
   /** The topic identifier.; versions 0+ */
@@ -17,33 +15,6 @@ export interface ReadShareGroupStateRequestReadStateData {
   partitions: ReadShareGroupStateRequestPartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ReadShareGroupStateRequestReadStateDataDefault(): ReadShareGroupStateRequestReadStateData {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeReadShareGroupStateRequestReadStateData(r: Reader, version: number): ReadShareGroupStateRequestReadStateData {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateRequestReadStateDataDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeReadShareGroupStateRequestPartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateRequestReadStateData(w: Writer, v: Input<ReadShareGroupStateRequestReadStateData>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeReadShareGroupStateRequestPartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ReadShareGroupStateRequestPartitionData {
@@ -55,31 +26,6 @@ export interface ReadShareGroupStateRequestPartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ReadShareGroupStateRequestPartitionDataDefault(): ReadShareGroupStateRequestPartitionData {
-
-  return { partition: 0, leaderEpoch: 0 };
-
-}
-
-export function decodeReadShareGroupStateRequestPartitionData(r: Reader, version: number): ReadShareGroupStateRequestPartitionData {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateRequestPartitionDataDefault();
-  o.partition = r.int32();
-  o.leaderEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateRequestPartitionData(w: Writer, v: Input<ReadShareGroupStateRequestPartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ReadShareGroupStateRequest {
   /** The group identifier.; versions 0+ */
   groupId: string;
@@ -88,33 +34,6 @@ export interface ReadShareGroupStateRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ReadShareGroupStateRequestDefault(): ReadShareGroupStateRequest {
-
-  return { groupId: '', topics: [] };
-
-}
-
-export function decodeReadShareGroupStateRequest(r: Reader, version: number): ReadShareGroupStateRequest {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateRequestDefault();
-  o.groupId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeReadShareGroupStateRequestReadStateData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateRequest(w: Writer, v: Input<ReadShareGroupStateRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeReadShareGroupStateRequestReadStateData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface ReadShareGroupStateResponseReadStateResult {
   /** The topic identifier.; versions 0+ */
   topicId: string;
@@ -122,33 +41,6 @@ export interface ReadShareGroupStateResponseReadStateResult {
   partitions: ReadShareGroupStateResponsePartitionResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ReadShareGroupStateResponseReadStateResultDefault(): ReadShareGroupStateResponseReadStateResult {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeReadShareGroupStateResponseReadStateResult(r: Reader, version: number): ReadShareGroupStateResponseReadStateResult {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateResponseReadStateResultDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeReadShareGroupStateResponsePartitionResult(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateResponseReadStateResult(w: Writer, v: Input<ReadShareGroupStateResponseReadStateResult>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeReadShareGroupStateResponsePartitionResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ReadShareGroupStateResponsePartitionResult {
@@ -168,41 +60,6 @@ export interface ReadShareGroupStateResponsePartitionResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ReadShareGroupStateResponsePartitionResultDefault(): ReadShareGroupStateResponsePartitionResult {
-
-  return { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, startOffset: 0, stateBatches: [] };
-
-}
-
-export function decodeReadShareGroupStateResponsePartitionResult(r: Reader, version: number): ReadShareGroupStateResponsePartitionResult {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateResponsePartitionResultDefault();
-  o.partition = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  o.stateEpoch = r.int32();
-  o.startOffset = r.int64();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array StateBatches is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeReadShareGroupStateResponseStateBatch(r, version); o.stateBatches = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateResponsePartitionResult(w: Writer, v: Input<ReadShareGroupStateResponsePartitionResult>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  w.int32((v.stateEpoch === undefined ? 0 : v.stateEpoch));
-  w.int64((v.startOffset === undefined ? 0 : v.startOffset));
-  { const a = (v.stateBatches === undefined ? [] : v.stateBatches); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeReadShareGroupStateResponseStateBatch(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ReadShareGroupStateResponseStateBatch {
   /** The first offset of this state batch.; versions 0+ */
   firstOffset: number;
@@ -216,63 +73,21 @@ export interface ReadShareGroupStateResponseStateBatch {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ReadShareGroupStateResponseStateBatchDefault(): ReadShareGroupStateResponseStateBatch {
-
-  return { firstOffset: 0, lastOffset: 0, deliveryState: 0, deliveryCount: 0 };
-
-}
-
-export function decodeReadShareGroupStateResponseStateBatch(r: Reader, version: number): ReadShareGroupStateResponseStateBatch {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateResponseStateBatchDefault();
-  o.firstOffset = r.int64();
-  o.lastOffset = r.int64();
-  o.deliveryState = r.int8();
-  o.deliveryCount = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateResponseStateBatch(w: Writer, v: Input<ReadShareGroupStateResponseStateBatch>, version: number): void {
-  const flex = version >= 0;
-  w.int64((v.firstOffset === undefined ? 0 : v.firstOffset));
-  w.int64((v.lastOffset === undefined ? 0 : v.lastOffset));
-  w.int8((v.deliveryState === undefined ? 0 : v.deliveryState));
-  w.int16((v.deliveryCount === undefined ? 0 : v.deliveryCount));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ReadShareGroupStateResponse {
   /** The read results.; versions 0+ */
   results: ReadShareGroupStateResponseReadStateResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ReadShareGroupStateResponseDefault(): ReadShareGroupStateResponse {
-
-  return { results: [] };
-
-}
-
-export function decodeReadShareGroupStateResponse(r: Reader, version: number): ReadShareGroupStateResponse {
-  const flex = version >= 0;
-  const o = ReadShareGroupStateResponseDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeReadShareGroupStateResponseReadStateResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeReadShareGroupStateResponse(w: Writer, v: Input<ReadShareGroupStateResponse>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeReadShareGroupStateResponseReadStateResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ReadShareGroupStateRequestReadStateDataDefault, decodeReadShareGroupStateRequestReadStateData,
+  encodeReadShareGroupStateRequestReadStateData, ReadShareGroupStateRequestPartitionDataDefault,
+  decodeReadShareGroupStateRequestPartitionData, encodeReadShareGroupStateRequestPartitionData,
+  ReadShareGroupStateRequestDefault, decodeReadShareGroupStateRequest, encodeReadShareGroupStateRequest,
+  ReadShareGroupStateResponseReadStateResultDefault, decodeReadShareGroupStateResponseReadStateResult,
+  encodeReadShareGroupStateResponseReadStateResult, ReadShareGroupStateResponsePartitionResultDefault,
+  decodeReadShareGroupStateResponsePartitionResult, encodeReadShareGroupStateResponsePartitionResult,
+  ReadShareGroupStateResponseStateBatchDefault, decodeReadShareGroupStateResponseStateBatch,
+  encodeReadShareGroupStateResponseStateBatch, ReadShareGroupStateResponseDefault,
+  decodeReadShareGroupStateResponse, encodeReadShareGroupStateResponse,
+} from './codecs.js';

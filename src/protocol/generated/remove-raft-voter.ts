@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface RemoveRaftVoterRequest {
   /** The cluster id of the request.; versions 0+; nullable 0+ */
@@ -20,33 +18,6 @@ export interface RemoveRaftVoterRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function RemoveRaftVoterRequestDefault(): RemoveRaftVoterRequest {
-
-  return { clusterId: '', voterId: 0, voterDirectoryId: ZERO_UUID };
-
-}
-
-export function decodeRemoveRaftVoterRequest(r: Reader, version: number): RemoveRaftVoterRequest {
-  const flex = version >= 0;
-  const o = RemoveRaftVoterRequestDefault();
-  o.clusterId = r.compactNullableString();
-  o.voterId = r.int32();
-  o.voterDirectoryId = r.uuid();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeRemoveRaftVoterRequest(w: Writer, v: Input<RemoveRaftVoterRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactNullableString((v.clusterId === undefined ? '' : v.clusterId));
-  w.int32((v.voterId === undefined ? 0 : v.voterId));
-  w.uuid((v.voterDirectoryId === undefined ? ZERO_UUID : v.voterDirectoryId));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface RemoveRaftVoterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -57,30 +28,7 @@ export interface RemoveRaftVoterResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function RemoveRaftVoterResponseDefault(): RemoveRaftVoterResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
-
-}
-
-export function decodeRemoveRaftVoterResponse(r: Reader, version: number): RemoveRaftVoterResponse {
-  const flex = version >= 0;
-  const o = RemoveRaftVoterResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeRemoveRaftVoterResponse(w: Writer, v: Input<RemoveRaftVoterResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  RemoveRaftVoterRequestDefault, decodeRemoveRaftVoterRequest, encodeRemoveRaftVoterRequest,
+  RemoveRaftVoterResponseDefault, decodeRemoveRaftVoterResponse, encodeRemoveRaftVoterResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface RenewDelegationTokenRequest {
   /** The HMAC of the delegation token to be renewed.; versions 0+ */
@@ -17,31 +15,6 @@ export interface RenewDelegationTokenRequest {
   renewPeriodMs: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function RenewDelegationTokenRequestDefault(): RenewDelegationTokenRequest {
-
-  return { hmac: EMPTY, renewPeriodMs: 0 };
-
-}
-
-export function decodeRenewDelegationTokenRequest(r: Reader, version: number): RenewDelegationTokenRequest {
-  const flex = version >= 2;
-  const o = RenewDelegationTokenRequestDefault();
-  o.hmac = (flex ? r.compactBytes() : r.bytes());
-  o.renewPeriodMs = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeRenewDelegationTokenRequest(w: Writer, v: Input<RenewDelegationTokenRequest>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactBytes((v.hmac === undefined ? EMPTY : v.hmac)) : w.bytes((v.hmac === undefined ? EMPTY : v.hmac)));
-  w.int64((v.renewPeriodMs === undefined ? 0 : v.renewPeriodMs));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface RenewDelegationTokenResponse {
   /** The error code, or 0 if there was no error.; versions 0+ */
@@ -53,30 +26,7 @@ export interface RenewDelegationTokenResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function RenewDelegationTokenResponseDefault(): RenewDelegationTokenResponse {
-
-  return { errorCode: 0, expiryTimestampMs: 0, throttleTimeMs: 0 };
-
-}
-
-export function decodeRenewDelegationTokenResponse(r: Reader, version: number): RenewDelegationTokenResponse {
-  const flex = version >= 2;
-  const o = RenewDelegationTokenResponseDefault();
-  o.errorCode = r.int16();
-  o.expiryTimestampMs = r.int64();
-  o.throttleTimeMs = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeRenewDelegationTokenResponse(w: Writer, v: Input<RenewDelegationTokenResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int64((v.expiryTimestampMs === undefined ? 0 : v.expiryTimestampMs));
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  RenewDelegationTokenRequestDefault, decodeRenewDelegationTokenRequest, encodeRenewDelegationTokenRequest,
+  RenewDelegationTokenResponseDefault, decodeRenewDelegationTokenResponse, encodeRenewDelegationTokenResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface RequestHeader {
   /** The API key of this request.; versions 0+ */
@@ -22,32 +20,6 @@ export interface RequestHeader {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function RequestHeaderDefault(): RequestHeader {
-
-  return { requestApiKey: 0, requestApiVersion: 0, correlationId: 0, clientId: '' };
-
-}
-
-export function decodeRequestHeader(r: Reader, version: number): RequestHeader {
-  const flex = version >= 2;
-  const o = RequestHeaderDefault();
-  o.requestApiKey = r.int16();
-  o.requestApiVersion = r.int16();
-  o.correlationId = r.int32();
-  if (version >= 1) { o.clientId = r.nullableString(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeRequestHeader(w: Writer, v: Input<RequestHeader>, version: number): void {
-  const flex = version >= 2;
-  w.int16((v.requestApiKey === undefined ? 0 : v.requestApiKey));
-  w.int16((v.requestApiVersion === undefined ? 0 : v.requestApiVersion));
-  w.int32((v.correlationId === undefined ? 0 : v.correlationId));
-  if (version >= 1) { w.nullableString((v.clientId === undefined ? '' : v.clientId)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  RequestHeaderDefault, decodeRequestHeader, encodeRequestHeader,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ResponseHeader {
   /** The correlation ID of this response.; versions 0+ */
@@ -16,26 +14,6 @@ export interface ResponseHeader {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ResponseHeaderDefault(): ResponseHeader {
-
-  return { correlationId: 0 };
-
-}
-
-export function decodeResponseHeader(r: Reader, version: number): ResponseHeader {
-  const flex = version >= 1;
-  const o = ResponseHeaderDefault();
-  o.correlationId = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeResponseHeader(w: Writer, v: Input<ResponseHeader>, version: number): void {
-  const flex = version >= 1;
-  w.int32((v.correlationId === undefined ? 0 : v.correlationId));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ResponseHeaderDefault, decodeResponseHeader, encodeResponseHeader,
+} from './codecs.js';

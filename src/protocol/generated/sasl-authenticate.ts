@@ -6,38 +6,13 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface SaslAuthenticateRequest {
   /** The SASL authentication bytes from the client, as defined by the SASL mechanism.; versions 0+ */
   authBytes: Buffer;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function SaslAuthenticateRequestDefault(): SaslAuthenticateRequest {
-
-  return { authBytes: EMPTY };
-
-}
-
-export function decodeSaslAuthenticateRequest(r: Reader, version: number): SaslAuthenticateRequest {
-  const flex = version >= 2;
-  const o = SaslAuthenticateRequestDefault();
-  o.authBytes = (flex ? r.compactBytes() : r.bytes());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeSaslAuthenticateRequest(w: Writer, v: Input<SaslAuthenticateRequest>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactBytes((v.authBytes === undefined ? EMPTY : v.authBytes)) : w.bytes((v.authBytes === undefined ? EMPTY : v.authBytes)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface SaslAuthenticateResponse {
   /** The error code, or 0 if there was no error.; versions 0+ */
@@ -51,32 +26,7 @@ export interface SaslAuthenticateResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function SaslAuthenticateResponseDefault(): SaslAuthenticateResponse {
-
-  return { errorCode: 0, errorMessage: '', authBytes: EMPTY, sessionLifetimeMs: 0 };
-
-}
-
-export function decodeSaslAuthenticateResponse(r: Reader, version: number): SaslAuthenticateResponse {
-  const flex = version >= 2;
-  const o = SaslAuthenticateResponseDefault();
-  o.errorCode = r.int16();
-  o.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  o.authBytes = (flex ? r.compactBytes() : r.bytes());
-  if (version >= 1) { o.sessionLifetimeMs = r.int64(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeSaslAuthenticateResponse(w: Writer, v: Input<SaslAuthenticateResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  (flex ? w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage)) : w.nullableString((v.errorMessage === undefined ? '' : v.errorMessage)));
-  (flex ? w.compactBytes((v.authBytes === undefined ? EMPTY : v.authBytes)) : w.bytes((v.authBytes === undefined ? EMPTY : v.authBytes)));
-  if (version >= 1) { w.int64((v.sessionLifetimeMs === undefined ? 0 : v.sessionLifetimeMs)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  SaslAuthenticateRequestDefault, decodeSaslAuthenticateRequest, encodeSaslAuthenticateRequest,
+  SaslAuthenticateResponseDefault, decodeSaslAuthenticateResponse, encodeSaslAuthenticateResponse,
+} from './codecs.js';

@@ -6,31 +6,13 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface SaslHandshakeRequest {
   /** The SASL mechanism chosen by the client.; versions 0+ */
   mechanism: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function SaslHandshakeRequestDefault(): SaslHandshakeRequest {
-
-  return { mechanism: '' };
-
-}
-
-export function decodeSaslHandshakeRequest(r: Reader, version: number): SaslHandshakeRequest {
-  const o = SaslHandshakeRequestDefault();
-  o.mechanism = r.string();
-  return o;
-}
-
-export function encodeSaslHandshakeRequest(w: Writer, v: Input<SaslHandshakeRequest>, version: number): void {
-  w.string((v.mechanism === undefined ? '' : v.mechanism));
 }
 export interface SaslHandshakeResponse {
   /** The error code, or 0 if there was no error.; versions 0+ */
@@ -40,23 +22,7 @@ export interface SaslHandshakeResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function SaslHandshakeResponseDefault(): SaslHandshakeResponse {
-
-  return { errorCode: 0, mechanisms: [] };
-
-}
-
-export function decodeSaslHandshakeResponse(r: Reader, version: number): SaslHandshakeResponse {
-  const o = SaslHandshakeResponseDefault();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(false);
-    if (n < 0) throw new ProtocolError('non-nullable array Mechanisms is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.string(); o.mechanisms = a; }
-  return o;
-}
-
-export function encodeSaslHandshakeResponse(w: Writer, v: Input<SaslHandshakeResponse>, version: number): void {
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.mechanisms === undefined ? [] : v.mechanisms); w.arrayLength(a == null ? 0 : a.length, false); if (a != null) for (const e of a) w.string(e); }
-}
+export {
+  SaslHandshakeRequestDefault, decodeSaslHandshakeRequest, encodeSaslHandshakeRequest,
+  SaslHandshakeResponseDefault, decodeSaslHandshakeResponse, encodeSaslHandshakeResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ShareAcknowledgeRequestAcknowledgeTopic {
   /** The unique topic ID.; versions 0+ */
@@ -17,33 +15,6 @@ export interface ShareAcknowledgeRequestAcknowledgeTopic {
   partitions: ShareAcknowledgeRequestAcknowledgePartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareAcknowledgeRequestAcknowledgeTopicDefault(): ShareAcknowledgeRequestAcknowledgeTopic {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeShareAcknowledgeRequestAcknowledgeTopic(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgeTopic {
-  const flex = version >= 0;
-  const o = ShareAcknowledgeRequestAcknowledgeTopicDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareAcknowledgeRequestAcknowledgePartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, v: Input<ShareAcknowledgeRequestAcknowledgeTopic>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareAcknowledgeRequestAcknowledgePartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ShareAcknowledgeRequestAcknowledgePartition {
@@ -55,33 +26,6 @@ export interface ShareAcknowledgeRequestAcknowledgePartition {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ShareAcknowledgeRequestAcknowledgePartitionDefault(): ShareAcknowledgeRequestAcknowledgePartition {
-
-  return { partitionIndex: 0, acknowledgementBatches: [] };
-
-}
-
-export function decodeShareAcknowledgeRequestAcknowledgePartition(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgePartition {
-  const flex = version >= 0;
-  const o = ShareAcknowledgeRequestAcknowledgePartitionDefault();
-  o.partitionIndex = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array AcknowledgementBatches is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareAcknowledgeRequestAcknowledgementBatch(r, version); o.acknowledgementBatches = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareAcknowledgeRequestAcknowledgePartition(w: Writer, v: Input<ShareAcknowledgeRequestAcknowledgePartition>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  { const a = (v.acknowledgementBatches === undefined ? [] : v.acknowledgementBatches); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareAcknowledgeRequestAcknowledgementBatch(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ShareAcknowledgeRequestAcknowledgementBatch {
   /** First offset of batch of records to acknowledge.; versions 0+ */
   firstOffset: number;
@@ -91,35 +35,6 @@ export interface ShareAcknowledgeRequestAcknowledgementBatch {
   acknowledgeTypes: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareAcknowledgeRequestAcknowledgementBatchDefault(): ShareAcknowledgeRequestAcknowledgementBatch {
-
-  return { firstOffset: 0, lastOffset: 0, acknowledgeTypes: [] };
-
-}
-
-export function decodeShareAcknowledgeRequestAcknowledgementBatch(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgementBatch {
-  const flex = version >= 0;
-  const o = ShareAcknowledgeRequestAcknowledgementBatchDefault();
-  o.firstOffset = r.int64();
-  o.lastOffset = r.int64();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array AcknowledgeTypes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int8(); o.acknowledgeTypes = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareAcknowledgeRequestAcknowledgementBatch(w: Writer, v: Input<ShareAcknowledgeRequestAcknowledgementBatch>, version: number): void {
-  const flex = version >= 0;
-  w.int64((v.firstOffset === undefined ? 0 : v.firstOffset));
-  w.int64((v.lastOffset === undefined ? 0 : v.lastOffset));
-  { const a = (v.acknowledgeTypes === undefined ? [] : v.acknowledgeTypes); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int8(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ShareAcknowledgeRequest {
@@ -134,37 +49,6 @@ export interface ShareAcknowledgeRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ShareAcknowledgeRequestDefault(): ShareAcknowledgeRequest {
-
-  return { groupId: null, memberId: '', shareSessionEpoch: 0, topics: [] };
-
-}
-
-export function decodeShareAcknowledgeRequest(r: Reader, version: number): ShareAcknowledgeRequest {
-  const flex = version >= 0;
-  const o = ShareAcknowledgeRequestDefault();
-  o.groupId = r.compactNullableString();
-  o.memberId = r.compactNullableString();
-  o.shareSessionEpoch = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareAcknowledgeRequestAcknowledgeTopic(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareAcknowledgeRequest(w: Writer, v: Input<ShareAcknowledgeRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactNullableString((v.groupId === undefined ? null : v.groupId));
-  w.compactNullableString((v.memberId === undefined ? '' : v.memberId));
-  w.int32((v.shareSessionEpoch === undefined ? 0 : v.shareSessionEpoch));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareAcknowledgeRequestAcknowledgeTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
   /** The unique topic ID.; versions 0+ */
   topicId: string;
@@ -172,33 +56,6 @@ export interface ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
   partitions: ShareAcknowledgeResponsePartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareAcknowledgeResponseShareAcknowledgeTopicResponseDefault(): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, version: number): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
-  const flex = version >= 0;
-  const o = ShareAcknowledgeResponseShareAcknowledgeTopicResponseDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareAcknowledgeResponsePartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, v: Input<ShareAcknowledgeResponseShareAcknowledgeTopicResponse>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareAcknowledgeResponsePartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ShareAcknowledgeResponsePartitionData {
@@ -214,35 +71,6 @@ export interface ShareAcknowledgeResponsePartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ShareAcknowledgeResponsePartitionDataDefault(): ShareAcknowledgeResponsePartitionData {
-
-  return { partitionIndex: 0, errorCode: 0, errorMessage: null, currentLeader: ShareAcknowledgeResponseLeaderIdAndEpochDefault() };
-
-}
-
-export function decodeShareAcknowledgeResponsePartitionData(r: Reader, version: number): ShareAcknowledgeResponsePartitionData {
-  const flex = version >= 0;
-  const o = ShareAcknowledgeResponsePartitionDataDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  o.currentLeader = decodeShareAcknowledgeResponseLeaderIdAndEpoch(r, version);
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareAcknowledgeResponsePartitionData(w: Writer, v: Input<ShareAcknowledgeResponsePartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  encodeShareAcknowledgeResponseLeaderIdAndEpoch(w, (v.currentLeader === undefined ? ShareAcknowledgeResponseLeaderIdAndEpochDefault() : v.currentLeader), version);
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ShareAcknowledgeResponseLeaderIdAndEpoch {
   /** The ID of the current leader or -1 if the leader is unknown.; versions 0+ */
   leaderId: number;
@@ -250,31 +78,6 @@ export interface ShareAcknowledgeResponseLeaderIdAndEpoch {
   leaderEpoch: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareAcknowledgeResponseLeaderIdAndEpochDefault(): ShareAcknowledgeResponseLeaderIdAndEpoch {
-
-  return { leaderId: 0, leaderEpoch: 0 };
-
-}
-
-export function decodeShareAcknowledgeResponseLeaderIdAndEpoch(r: Reader, version: number): ShareAcknowledgeResponseLeaderIdAndEpoch {
-  const flex = version >= 0;
-  const o = ShareAcknowledgeResponseLeaderIdAndEpochDefault();
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareAcknowledgeResponseLeaderIdAndEpoch(w: Writer, v: Input<ShareAcknowledgeResponseLeaderIdAndEpoch>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.leaderId === undefined ? 0 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ShareAcknowledgeResponseNodeEndpoint {
@@ -288,35 +91,6 @@ export interface ShareAcknowledgeResponseNodeEndpoint {
   rack: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareAcknowledgeResponseNodeEndpointDefault(): ShareAcknowledgeResponseNodeEndpoint {
-
-  return { nodeId: 0, host: '', port: 0, rack: null };
-
-}
-
-export function decodeShareAcknowledgeResponseNodeEndpoint(r: Reader, version: number): ShareAcknowledgeResponseNodeEndpoint {
-  const flex = version >= 0;
-  const o = ShareAcknowledgeResponseNodeEndpointDefault();
-  o.nodeId = r.int32();
-  o.host = r.compactString();
-  o.port = r.int32();
-  o.rack = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareAcknowledgeResponseNodeEndpoint(w: Writer, v: Input<ShareAcknowledgeResponseNodeEndpoint>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.nodeId === undefined ? 0 : v.nodeId));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.int32((v.port === undefined ? 0 : v.port));
-  w.compactNullableString((v.rack === undefined ? null : v.rack));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ShareAcknowledgeResponse {
@@ -333,38 +107,19 @@ export interface ShareAcknowledgeResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ShareAcknowledgeResponseDefault(): ShareAcknowledgeResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [], nodeEndpoints: [] };
-
-}
-
-export function decodeShareAcknowledgeResponse(r: Reader, version: number): ShareAcknowledgeResponse {
-  const flex = version >= 0;
-  const o = ShareAcknowledgeResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Responses is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, version); o.responses = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array NodeEndpoints is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareAcknowledgeResponseNodeEndpoint(r, version); o.nodeEndpoints = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareAcknowledgeResponse(w: Writer, v: Input<ShareAcknowledgeResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  { const a = (v.responses === undefined ? [] : v.responses); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w, e, version); }
-  { const a = (v.nodeEndpoints === undefined ? [] : v.nodeEndpoints); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareAcknowledgeResponseNodeEndpoint(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ShareAcknowledgeRequestAcknowledgeTopicDefault, decodeShareAcknowledgeRequestAcknowledgeTopic,
+  encodeShareAcknowledgeRequestAcknowledgeTopic, ShareAcknowledgeRequestAcknowledgePartitionDefault,
+  decodeShareAcknowledgeRequestAcknowledgePartition, encodeShareAcknowledgeRequestAcknowledgePartition,
+  ShareAcknowledgeRequestAcknowledgementBatchDefault, decodeShareAcknowledgeRequestAcknowledgementBatch,
+  encodeShareAcknowledgeRequestAcknowledgementBatch, ShareAcknowledgeRequestDefault,
+  decodeShareAcknowledgeRequest, encodeShareAcknowledgeRequest,
+  ShareAcknowledgeResponseShareAcknowledgeTopicResponseDefault,
+  decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse,
+  encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse, ShareAcknowledgeResponsePartitionDataDefault,
+  decodeShareAcknowledgeResponsePartitionData, encodeShareAcknowledgeResponsePartitionData,
+  ShareAcknowledgeResponseLeaderIdAndEpochDefault, decodeShareAcknowledgeResponseLeaderIdAndEpoch,
+  encodeShareAcknowledgeResponseLeaderIdAndEpoch, ShareAcknowledgeResponseNodeEndpointDefault,
+  decodeShareAcknowledgeResponseNodeEndpoint, encodeShareAcknowledgeResponseNodeEndpoint,
+  ShareAcknowledgeResponseDefault, decodeShareAcknowledgeResponse, encodeShareAcknowledgeResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ShareFetchRequestFetchTopic {
   /** The unique topic ID.; versions 0+ */
@@ -17,33 +15,6 @@ export interface ShareFetchRequestFetchTopic {
   partitions: ShareFetchRequestFetchPartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareFetchRequestFetchTopicDefault(): ShareFetchRequestFetchTopic {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeShareFetchRequestFetchTopic(r: Reader, version: number): ShareFetchRequestFetchTopic {
-  const flex = version >= 0;
-  const o = ShareFetchRequestFetchTopicDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareFetchRequestFetchPartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareFetchRequestFetchTopic(w: Writer, v: Input<ShareFetchRequestFetchTopic>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareFetchRequestFetchPartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ShareFetchRequestFetchPartition {
@@ -57,35 +28,6 @@ export interface ShareFetchRequestFetchPartition {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ShareFetchRequestFetchPartitionDefault(): ShareFetchRequestFetchPartition {
-
-  return { partitionIndex: 0, partitionMaxBytes: 0, acknowledgementBatches: [] };
-
-}
-
-export function decodeShareFetchRequestFetchPartition(r: Reader, version: number): ShareFetchRequestFetchPartition {
-  const flex = version >= 0;
-  const o = ShareFetchRequestFetchPartitionDefault();
-  o.partitionIndex = r.int32();
-  if (version <= 0) { o.partitionMaxBytes = r.int32(); }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array AcknowledgementBatches is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareFetchRequestAcknowledgementBatch(r, version); o.acknowledgementBatches = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareFetchRequestFetchPartition(w: Writer, v: Input<ShareFetchRequestFetchPartition>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  if (version <= 0) { w.int32((v.partitionMaxBytes === undefined ? 0 : v.partitionMaxBytes)); }
-  { const a = (v.acknowledgementBatches === undefined ? [] : v.acknowledgementBatches); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareFetchRequestAcknowledgementBatch(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ShareFetchRequestAcknowledgementBatch {
   /** First offset of batch of records to acknowledge.; versions 0+ */
   firstOffset: number;
@@ -97,35 +39,6 @@ export interface ShareFetchRequestAcknowledgementBatch {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ShareFetchRequestAcknowledgementBatchDefault(): ShareFetchRequestAcknowledgementBatch {
-
-  return { firstOffset: 0, lastOffset: 0, acknowledgeTypes: [] };
-
-}
-
-export function decodeShareFetchRequestAcknowledgementBatch(r: Reader, version: number): ShareFetchRequestAcknowledgementBatch {
-  const flex = version >= 0;
-  const o = ShareFetchRequestAcknowledgementBatchDefault();
-  o.firstOffset = r.int64();
-  o.lastOffset = r.int64();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array AcknowledgeTypes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int8(); o.acknowledgeTypes = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareFetchRequestAcknowledgementBatch(w: Writer, v: Input<ShareFetchRequestAcknowledgementBatch>, version: number): void {
-  const flex = version >= 0;
-  w.int64((v.firstOffset === undefined ? 0 : v.firstOffset));
-  w.int64((v.lastOffset === undefined ? 0 : v.lastOffset));
-  { const a = (v.acknowledgeTypes === undefined ? [] : v.acknowledgeTypes); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int8(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ShareFetchRequestForgottenTopic {
   /** The unique topic ID.; versions 0+ */
   topicId: string;
@@ -133,33 +46,6 @@ export interface ShareFetchRequestForgottenTopic {
   partitions: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareFetchRequestForgottenTopicDefault(): ShareFetchRequestForgottenTopic {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeShareFetchRequestForgottenTopic(r: Reader, version: number): ShareFetchRequestForgottenTopic {
-  const flex = version >= 0;
-  const o = ShareFetchRequestForgottenTopicDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareFetchRequestForgottenTopic(w: Writer, v: Input<ShareFetchRequestForgottenTopic>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ShareFetchRequest {
@@ -186,51 +72,6 @@ export interface ShareFetchRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ShareFetchRequestDefault(): ShareFetchRequest {
-
-  return { groupId: null, memberId: '', shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, maxRecords: 0, batchSize: 0, topics: [], forgottenTopicsData: [] };
-
-}
-
-export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchRequest {
-  const flex = version >= 0;
-  const o = ShareFetchRequestDefault();
-  o.groupId = r.compactNullableString();
-  o.memberId = r.compactNullableString();
-  o.shareSessionEpoch = r.int32();
-  o.maxWaitMs = r.int32();
-  o.minBytes = r.int32();
-  o.maxBytes = r.int32();
-  if (version >= 1) { o.maxRecords = r.int32(); }
-  if (version >= 1) { o.batchSize = r.int32(); }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareFetchRequestFetchTopic(r, version); o.topics = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array ForgottenTopicsData is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareFetchRequestForgottenTopic(r, version); o.forgottenTopicsData = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareFetchRequest(w: Writer, v: Input<ShareFetchRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactNullableString((v.groupId === undefined ? null : v.groupId));
-  w.compactNullableString((v.memberId === undefined ? '' : v.memberId));
-  w.int32((v.shareSessionEpoch === undefined ? 0 : v.shareSessionEpoch));
-  w.int32((v.maxWaitMs === undefined ? 0 : v.maxWaitMs));
-  w.int32((v.minBytes === undefined ? 0 : v.minBytes));
-  w.int32((v.maxBytes === undefined ? 2147483647 : v.maxBytes));
-  if (version >= 1) { w.int32((v.maxRecords === undefined ? 0 : v.maxRecords)); }
-  if (version >= 1) { w.int32((v.batchSize === undefined ? 0 : v.batchSize)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareFetchRequestFetchTopic(w, e, version); }
-  { const a = (v.forgottenTopicsData === undefined ? [] : v.forgottenTopicsData); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareFetchRequestForgottenTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface ShareFetchResponseShareFetchableTopicResponse {
   /** The unique topic ID.; versions 0+ */
   topicId: string;
@@ -238,33 +79,6 @@ export interface ShareFetchResponseShareFetchableTopicResponse {
   partitions: ShareFetchResponsePartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareFetchResponseShareFetchableTopicResponseDefault(): ShareFetchResponseShareFetchableTopicResponse {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeShareFetchResponseShareFetchableTopicResponse(r: Reader, version: number): ShareFetchResponseShareFetchableTopicResponse {
-  const flex = version >= 0;
-  const o = ShareFetchResponseShareFetchableTopicResponseDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareFetchResponsePartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareFetchResponseShareFetchableTopicResponse(w: Writer, v: Input<ShareFetchResponseShareFetchableTopicResponse>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareFetchResponsePartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ShareFetchResponsePartitionData {
@@ -288,45 +102,6 @@ export interface ShareFetchResponsePartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ShareFetchResponsePartitionDataDefault(): ShareFetchResponsePartitionData {
-
-  return { partitionIndex: 0, errorCode: 0, errorMessage: null, acknowledgeErrorCode: 0, acknowledgeErrorMessage: null, currentLeader: ShareFetchResponseLeaderIdAndEpochDefault(), records: null, acquiredRecords: [] };
-
-}
-
-export function decodeShareFetchResponsePartitionData(r: Reader, version: number): ShareFetchResponsePartitionData {
-  const flex = version >= 0;
-  const o = ShareFetchResponsePartitionDataDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  o.acknowledgeErrorCode = r.int16();
-  o.acknowledgeErrorMessage = r.compactNullableString();
-  o.currentLeader = decodeShareFetchResponseLeaderIdAndEpoch(r, version);
-  o.records = (version <= 0 ? r.compactNullableBytes() : r.compactBytes());
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array AcquiredRecords is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareFetchResponseAcquiredRecords(r, version); o.acquiredRecords = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareFetchResponsePartitionData(w: Writer, v: Input<ShareFetchResponsePartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  w.int16((v.acknowledgeErrorCode === undefined ? 0 : v.acknowledgeErrorCode));
-  w.compactNullableString((v.acknowledgeErrorMessage === undefined ? null : v.acknowledgeErrorMessage));
-  encodeShareFetchResponseLeaderIdAndEpoch(w, (v.currentLeader === undefined ? ShareFetchResponseLeaderIdAndEpochDefault() : v.currentLeader), version);
-  (version <= 0 ? w.compactNullableBytes((v.records === undefined ? null : v.records)) : w.compactBytes((v.records === undefined ? null : v.records)!));
-  { const a = (v.acquiredRecords === undefined ? [] : v.acquiredRecords); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareFetchResponseAcquiredRecords(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ShareFetchResponseLeaderIdAndEpoch {
   /** The ID of the current leader or -1 if the leader is unknown.; versions 0+ */
   leaderId: number;
@@ -334,31 +109,6 @@ export interface ShareFetchResponseLeaderIdAndEpoch {
   leaderEpoch: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareFetchResponseLeaderIdAndEpochDefault(): ShareFetchResponseLeaderIdAndEpoch {
-
-  return { leaderId: 0, leaderEpoch: 0 };
-
-}
-
-export function decodeShareFetchResponseLeaderIdAndEpoch(r: Reader, version: number): ShareFetchResponseLeaderIdAndEpoch {
-  const flex = version >= 0;
-  const o = ShareFetchResponseLeaderIdAndEpochDefault();
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareFetchResponseLeaderIdAndEpoch(w: Writer, v: Input<ShareFetchResponseLeaderIdAndEpoch>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.leaderId === undefined ? 0 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ShareFetchResponseAcquiredRecords {
@@ -372,33 +122,6 @@ export interface ShareFetchResponseAcquiredRecords {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ShareFetchResponseAcquiredRecordsDefault(): ShareFetchResponseAcquiredRecords {
-
-  return { firstOffset: 0, lastOffset: 0, deliveryCount: 0 };
-
-}
-
-export function decodeShareFetchResponseAcquiredRecords(r: Reader, version: number): ShareFetchResponseAcquiredRecords {
-  const flex = version >= 0;
-  const o = ShareFetchResponseAcquiredRecordsDefault();
-  o.firstOffset = r.int64();
-  o.lastOffset = r.int64();
-  o.deliveryCount = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareFetchResponseAcquiredRecords(w: Writer, v: Input<ShareFetchResponseAcquiredRecords>, version: number): void {
-  const flex = version >= 0;
-  w.int64((v.firstOffset === undefined ? 0 : v.firstOffset));
-  w.int64((v.lastOffset === undefined ? 0 : v.lastOffset));
-  w.int16((v.deliveryCount === undefined ? 0 : v.deliveryCount));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ShareFetchResponseNodeEndpoint {
   /** The ID of the associated node.; versions 0+; entity brokerId */
   nodeId: number;
@@ -410,35 +133,6 @@ export interface ShareFetchResponseNodeEndpoint {
   rack: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareFetchResponseNodeEndpointDefault(): ShareFetchResponseNodeEndpoint {
-
-  return { nodeId: 0, host: '', port: 0, rack: null };
-
-}
-
-export function decodeShareFetchResponseNodeEndpoint(r: Reader, version: number): ShareFetchResponseNodeEndpoint {
-  const flex = version >= 0;
-  const o = ShareFetchResponseNodeEndpointDefault();
-  o.nodeId = r.int32();
-  o.host = r.compactString();
-  o.port = r.int32();
-  o.rack = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareFetchResponseNodeEndpoint(w: Writer, v: Input<ShareFetchResponseNodeEndpoint>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.nodeId === undefined ? 0 : v.nodeId));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.int32((v.port === undefined ? 0 : v.port));
-  w.compactNullableString((v.rack === undefined ? null : v.rack));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ShareFetchResponse {
@@ -457,40 +151,20 @@ export interface ShareFetchResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ShareFetchResponseDefault(): ShareFetchResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
-
-}
-
-export function decodeShareFetchResponse(r: Reader, version: number): ShareFetchResponse {
-  const flex = version >= 0;
-  const o = ShareFetchResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (version >= 1) { o.acquisitionLockTimeoutMs = r.int32(); }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Responses is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareFetchResponseShareFetchableTopicResponse(r, version); o.responses = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array NodeEndpoints is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareFetchResponseNodeEndpoint(r, version); o.nodeEndpoints = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareFetchResponse(w: Writer, v: Input<ShareFetchResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  if (version >= 1) { w.int32((v.acquisitionLockTimeoutMs === undefined ? 0 : v.acquisitionLockTimeoutMs)); }
-  { const a = (v.responses === undefined ? [] : v.responses); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareFetchResponseShareFetchableTopicResponse(w, e, version); }
-  { const a = (v.nodeEndpoints === undefined ? [] : v.nodeEndpoints); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareFetchResponseNodeEndpoint(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ShareFetchRequestFetchTopicDefault, decodeShareFetchRequestFetchTopic, encodeShareFetchRequestFetchTopic,
+  ShareFetchRequestFetchPartitionDefault, decodeShareFetchRequestFetchPartition,
+  encodeShareFetchRequestFetchPartition, ShareFetchRequestAcknowledgementBatchDefault,
+  decodeShareFetchRequestAcknowledgementBatch, encodeShareFetchRequestAcknowledgementBatch,
+  ShareFetchRequestForgottenTopicDefault, decodeShareFetchRequestForgottenTopic,
+  encodeShareFetchRequestForgottenTopic, ShareFetchRequestDefault, decodeShareFetchRequest,
+  encodeShareFetchRequest, ShareFetchResponseShareFetchableTopicResponseDefault,
+  decodeShareFetchResponseShareFetchableTopicResponse, encodeShareFetchResponseShareFetchableTopicResponse,
+  ShareFetchResponsePartitionDataDefault, decodeShareFetchResponsePartitionData,
+  encodeShareFetchResponsePartitionData, ShareFetchResponseLeaderIdAndEpochDefault,
+  decodeShareFetchResponseLeaderIdAndEpoch, encodeShareFetchResponseLeaderIdAndEpoch,
+  ShareFetchResponseAcquiredRecordsDefault, decodeShareFetchResponseAcquiredRecords,
+  encodeShareFetchResponseAcquiredRecords, ShareFetchResponseNodeEndpointDefault,
+  decodeShareFetchResponseNodeEndpoint, encodeShareFetchResponseNodeEndpoint, ShareFetchResponseDefault,
+  decodeShareFetchResponse, encodeShareFetchResponse,
+} from './codecs.js';

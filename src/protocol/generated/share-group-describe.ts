@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ShareGroupDescribeRequest {
   /** The ids of the groups to describe.; versions 0+; entity groupId */
@@ -17,33 +15,6 @@ export interface ShareGroupDescribeRequest {
   includeAuthorizedOperations: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareGroupDescribeRequestDefault(): ShareGroupDescribeRequest {
-
-  return { groupIds: [], includeAuthorizedOperations: false };
-
-}
-
-export function decodeShareGroupDescribeRequest(r: Reader, version: number): ShareGroupDescribeRequest {
-  const flex = version >= 0;
-  const o = ShareGroupDescribeRequestDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array GroupIds is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.groupIds = a; }
-  o.includeAuthorizedOperations = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareGroupDescribeRequest(w: Writer, v: Input<ShareGroupDescribeRequest>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.groupIds === undefined ? [] : v.groupIds); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  w.bool((v.includeAuthorizedOperations === undefined ? false : v.includeAuthorizedOperations));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface ShareGroupDescribeResponseTopicPartitions {
   /** The topic ID.; versions 0+ */
@@ -56,65 +27,11 @@ export interface ShareGroupDescribeResponseTopicPartitions {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ShareGroupDescribeResponseTopicPartitionsDefault(): ShareGroupDescribeResponseTopicPartitions {
-
-  return { topicId: ZERO_UUID, topicName: '', partitions: [] };
-
-}
-
-export function decodeShareGroupDescribeResponseTopicPartitions(r: Reader, version: number): ShareGroupDescribeResponseTopicPartitions {
-  const flex = version >= 0;
-  const o = ShareGroupDescribeResponseTopicPartitionsDefault();
-  o.topicId = r.uuid();
-  o.topicName = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareGroupDescribeResponseTopicPartitions(w: Writer, v: Input<ShareGroupDescribeResponseTopicPartitions>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ShareGroupDescribeResponseAssignment {
   /** The assigned topic-partitions to the member.; versions 0+ */
   topicPartitions: ShareGroupDescribeResponseTopicPartitions[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareGroupDescribeResponseAssignmentDefault(): ShareGroupDescribeResponseAssignment {
-
-  return { topicPartitions: [] };
-
-}
-
-export function decodeShareGroupDescribeResponseAssignment(r: Reader, version: number): ShareGroupDescribeResponseAssignment {
-  const flex = version >= 0;
-  const o = ShareGroupDescribeResponseAssignmentDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array TopicPartitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareGroupDescribeResponseTopicPartitions(r, version); o.topicPartitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareGroupDescribeResponseAssignment(w: Writer, v: Input<ShareGroupDescribeResponseAssignment>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.topicPartitions === undefined ? [] : v.topicPartitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareGroupDescribeResponseTopicPartitions(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ShareGroupDescribeResponseDescribedGroup {
@@ -140,47 +57,6 @@ export interface ShareGroupDescribeResponseDescribedGroup {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ShareGroupDescribeResponseDescribedGroupDefault(): ShareGroupDescribeResponseDescribedGroup {
-
-  return { errorCode: 0, errorMessage: null, groupId: '', groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: -2147483648 };
-
-}
-
-export function decodeShareGroupDescribeResponseDescribedGroup(r: Reader, version: number): ShareGroupDescribeResponseDescribedGroup {
-  const flex = version >= 0;
-  const o = ShareGroupDescribeResponseDescribedGroupDefault();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  o.groupId = r.compactString();
-  o.groupState = r.compactString();
-  o.groupEpoch = r.int32();
-  o.assignmentEpoch = r.int32();
-  o.assignorName = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Members is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareGroupDescribeResponseMember(r, version); o.members = a; }
-  o.authorizedOperations = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareGroupDescribeResponseDescribedGroup(w: Writer, v: Input<ShareGroupDescribeResponseDescribedGroup>, version: number): void {
-  const flex = version >= 0;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  w.compactString((v.groupState === undefined ? '' : v.groupState));
-  w.int32((v.groupEpoch === undefined ? 0 : v.groupEpoch));
-  w.int32((v.assignmentEpoch === undefined ? 0 : v.assignmentEpoch));
-  w.compactString((v.assignorName === undefined ? '' : v.assignorName));
-  { const a = (v.members === undefined ? [] : v.members); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareGroupDescribeResponseMember(w, e, version); }
-  w.int32((v.authorizedOperations === undefined ? -2147483648 : v.authorizedOperations));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ShareGroupDescribeResponseMember {
   /** The member ID.; versions 0+ */
   memberId: string;
@@ -200,43 +76,6 @@ export interface ShareGroupDescribeResponseMember {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ShareGroupDescribeResponseMemberDefault(): ShareGroupDescribeResponseMember {
-
-  return { memberId: '', rackId: null, memberEpoch: 0, clientId: '', clientHost: '', subscribedTopicNames: [], assignment: ShareGroupDescribeResponseAssignmentDefault() };
-
-}
-
-export function decodeShareGroupDescribeResponseMember(r: Reader, version: number): ShareGroupDescribeResponseMember {
-  const flex = version >= 0;
-  const o = ShareGroupDescribeResponseMemberDefault();
-  o.memberId = r.compactString();
-  o.rackId = r.compactNullableString();
-  o.memberEpoch = r.int32();
-  o.clientId = r.compactString();
-  o.clientHost = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array SubscribedTopicNames is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.subscribedTopicNames = a; }
-  o.assignment = decodeShareGroupDescribeResponseAssignment(r, version);
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareGroupDescribeResponseMember(w: Writer, v: Input<ShareGroupDescribeResponseMember>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.memberId === undefined ? '' : v.memberId));
-  w.compactNullableString((v.rackId === undefined ? null : v.rackId));
-  w.int32((v.memberEpoch === undefined ? 0 : v.memberEpoch));
-  w.compactString((v.clientId === undefined ? '' : v.clientId));
-  w.compactString((v.clientHost === undefined ? '' : v.clientHost));
-  { const a = (v.subscribedTopicNames === undefined ? [] : v.subscribedTopicNames); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  encodeShareGroupDescribeResponseAssignment(w, (v.assignment === undefined ? ShareGroupDescribeResponseAssignmentDefault() : v.assignment), version);
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ShareGroupDescribeResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -245,30 +84,13 @@ export interface ShareGroupDescribeResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ShareGroupDescribeResponseDefault(): ShareGroupDescribeResponse {
-
-  return { throttleTimeMs: 0, groups: [] };
-
-}
-
-export function decodeShareGroupDescribeResponse(r: Reader, version: number): ShareGroupDescribeResponse {
-  const flex = version >= 0;
-  const o = ShareGroupDescribeResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Groups is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareGroupDescribeResponseDescribedGroup(r, version); o.groups = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareGroupDescribeResponse(w: Writer, v: Input<ShareGroupDescribeResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.groups === undefined ? [] : v.groups); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareGroupDescribeResponseDescribedGroup(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ShareGroupDescribeRequestDefault, decodeShareGroupDescribeRequest, encodeShareGroupDescribeRequest,
+  ShareGroupDescribeResponseTopicPartitionsDefault, decodeShareGroupDescribeResponseTopicPartitions,
+  encodeShareGroupDescribeResponseTopicPartitions, ShareGroupDescribeResponseAssignmentDefault,
+  decodeShareGroupDescribeResponseAssignment, encodeShareGroupDescribeResponseAssignment,
+  ShareGroupDescribeResponseDescribedGroupDefault, decodeShareGroupDescribeResponseDescribedGroup,
+  encodeShareGroupDescribeResponseDescribedGroup, ShareGroupDescribeResponseMemberDefault,
+  decodeShareGroupDescribeResponseMember, encodeShareGroupDescribeResponseMember,
+  ShareGroupDescribeResponseDefault, decodeShareGroupDescribeResponse, encodeShareGroupDescribeResponse,
+} from './codecs.js';

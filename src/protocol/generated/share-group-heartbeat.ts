@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface ShareGroupHeartbeatRequest {
   /** The group identifier.; versions 0+; entity groupId */
@@ -24,38 +22,6 @@ export interface ShareGroupHeartbeatRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ShareGroupHeartbeatRequestDefault(): ShareGroupHeartbeatRequest {
-
-  return { groupId: '', memberId: '', memberEpoch: 0, rackId: null, subscribedTopicNames: null };
-
-}
-
-export function decodeShareGroupHeartbeatRequest(r: Reader, version: number): ShareGroupHeartbeatRequest {
-  const flex = version >= 0;
-  const o = ShareGroupHeartbeatRequestDefault();
-  o.groupId = r.compactString();
-  o.memberId = r.compactString();
-  o.memberEpoch = r.int32();
-  o.rackId = r.compactNullableString();
-  { const n = r.arrayLength(true);
-    if (n < 0) o.subscribedTopicNames = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.subscribedTopicNames = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareGroupHeartbeatRequest(w: Writer, v: Input<ShareGroupHeartbeatRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  w.compactString((v.memberId === undefined ? '' : v.memberId));
-  w.int32((v.memberEpoch === undefined ? 0 : v.memberEpoch));
-  w.compactNullableString((v.rackId === undefined ? null : v.rackId));
-  { const a = (v.subscribedTopicNames === undefined ? null : v.subscribedTopicNames); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface ShareGroupHeartbeatResponseTopicPartitions {
   /** The topic ID.; versions 0+ */
   topicId: string;
@@ -65,63 +31,11 @@ export interface ShareGroupHeartbeatResponseTopicPartitions {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function ShareGroupHeartbeatResponseTopicPartitionsDefault(): ShareGroupHeartbeatResponseTopicPartitions {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeShareGroupHeartbeatResponseTopicPartitions(r: Reader, version: number): ShareGroupHeartbeatResponseTopicPartitions {
-  const flex = version >= 0;
-  const o = ShareGroupHeartbeatResponseTopicPartitionsDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareGroupHeartbeatResponseTopicPartitions(w: Writer, v: Input<ShareGroupHeartbeatResponseTopicPartitions>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface ShareGroupHeartbeatResponseAssignment {
   /** The partitions assigned to the member.; versions 0+ */
   topicPartitions: ShareGroupHeartbeatResponseTopicPartitions[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function ShareGroupHeartbeatResponseAssignmentDefault(): ShareGroupHeartbeatResponseAssignment {
-
-  return { topicPartitions: [] };
-
-}
-
-export function decodeShareGroupHeartbeatResponseAssignment(r: Reader, version: number): ShareGroupHeartbeatResponseAssignment {
-  const flex = version >= 0;
-  const o = ShareGroupHeartbeatResponseAssignmentDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array TopicPartitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeShareGroupHeartbeatResponseTopicPartitions(r, version); o.topicPartitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareGroupHeartbeatResponseAssignment(w: Writer, v: Input<ShareGroupHeartbeatResponseAssignment>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.topicPartitions === undefined ? [] : v.topicPartitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeShareGroupHeartbeatResponseTopicPartitions(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface ShareGroupHeartbeatResponse {
@@ -142,38 +56,10 @@ export interface ShareGroupHeartbeatResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function ShareGroupHeartbeatResponseDefault(): ShareGroupHeartbeatResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
-
-}
-
-export function decodeShareGroupHeartbeatResponse(r: Reader, version: number): ShareGroupHeartbeatResponse {
-  const flex = version >= 0;
-  const o = ShareGroupHeartbeatResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  o.memberId = r.compactNullableString();
-  o.memberEpoch = r.int32();
-  o.heartbeatIntervalMs = r.int32();
-  o.assignment = (r.int8() < 0 ? null : decodeShareGroupHeartbeatResponseAssignment(r, version));
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeShareGroupHeartbeatResponse(w: Writer, v: Input<ShareGroupHeartbeatResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  w.compactNullableString((v.memberId === undefined ? null : v.memberId));
-  w.int32((v.memberEpoch === undefined ? 0 : v.memberEpoch));
-  w.int32((v.heartbeatIntervalMs === undefined ? 0 : v.heartbeatIntervalMs));
-  { const x = (v.assignment === undefined ? null : v.assignment); if (x == null) w.int8(-1); else { w.int8(1); encodeShareGroupHeartbeatResponseAssignment(w, x, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  ShareGroupHeartbeatRequestDefault, decodeShareGroupHeartbeatRequest, encodeShareGroupHeartbeatRequest,
+  ShareGroupHeartbeatResponseTopicPartitionsDefault, decodeShareGroupHeartbeatResponseTopicPartitions,
+  encodeShareGroupHeartbeatResponseTopicPartitions, ShareGroupHeartbeatResponseAssignmentDefault,
+  decodeShareGroupHeartbeatResponseAssignment, encodeShareGroupHeartbeatResponseAssignment,
+  ShareGroupHeartbeatResponseDefault, decodeShareGroupHeartbeatResponse, encodeShareGroupHeartbeatResponse,
+} from './codecs.js';

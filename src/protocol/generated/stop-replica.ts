@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface StopReplicaRequestStopReplicaPartitionV0 {
   /** The topic name.; versions 0; entity topicName */
@@ -17,31 +15,6 @@ export interface StopReplicaRequestStopReplicaPartitionV0 {
   partitionIndex: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StopReplicaRequestStopReplicaPartitionV0Default(): StopReplicaRequestStopReplicaPartitionV0 {
-
-  return { topicName: '', partitionIndex: 0 };
-
-}
-
-export function decodeStopReplicaRequestStopReplicaPartitionV0(r: Reader, version: number): StopReplicaRequestStopReplicaPartitionV0 {
-  const flex = version >= 2;
-  const o = StopReplicaRequestStopReplicaPartitionV0Default();
-  o.topicName = r.string();
-  o.partitionIndex = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStopReplicaRequestStopReplicaPartitionV0(w: Writer, v: Input<StopReplicaRequestStopReplicaPartitionV0>, version: number): void {
-  const flex = version >= 2;
-  w.string((v.topicName === undefined ? '' : v.topicName));
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StopReplicaRequestStopReplicaTopicV1 {
@@ -53,33 +26,6 @@ export interface StopReplicaRequestStopReplicaTopicV1 {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StopReplicaRequestStopReplicaTopicV1Default(): StopReplicaRequestStopReplicaTopicV1 {
-
-  return { name: '', partitionIndexes: [] };
-
-}
-
-export function decodeStopReplicaRequestStopReplicaTopicV1(r: Reader, version: number): StopReplicaRequestStopReplicaTopicV1 {
-  const flex = version >= 2;
-  const o = StopReplicaRequestStopReplicaTopicV1Default();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionIndexes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitionIndexes = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStopReplicaRequestStopReplicaTopicV1(w: Writer, v: Input<StopReplicaRequestStopReplicaTopicV1>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitionIndexes === undefined ? [] : v.partitionIndexes); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StopReplicaRequestStopReplicaTopicState {
   /** The topic name.; versions 3-4; entity topicName */
   topicName: string;
@@ -87,33 +33,6 @@ export interface StopReplicaRequestStopReplicaTopicState {
   partitionStates: StopReplicaRequestStopReplicaPartitionState[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StopReplicaRequestStopReplicaTopicStateDefault(): StopReplicaRequestStopReplicaTopicState {
-
-  return { topicName: '', partitionStates: [] };
-
-}
-
-export function decodeStopReplicaRequestStopReplicaTopicState(r: Reader, version: number): StopReplicaRequestStopReplicaTopicState {
-  const flex = version >= 2;
-  const o = StopReplicaRequestStopReplicaTopicStateDefault();
-  o.topicName = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionStates is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStopReplicaRequestStopReplicaPartitionState(r, version); o.partitionStates = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStopReplicaRequestStopReplicaTopicState(w: Writer, v: Input<StopReplicaRequestStopReplicaTopicState>, version: number): void {
-  const flex = version >= 2;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  { const a = (v.partitionStates === undefined ? [] : v.partitionStates); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStopReplicaRequestStopReplicaPartitionState(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StopReplicaRequestStopReplicaPartitionState {
@@ -125,33 +44,6 @@ export interface StopReplicaRequestStopReplicaPartitionState {
   deletePartition: boolean;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StopReplicaRequestStopReplicaPartitionStateDefault(): StopReplicaRequestStopReplicaPartitionState {
-
-  return { partitionIndex: 0, leaderEpoch: -1, deletePartition: false };
-
-}
-
-export function decodeStopReplicaRequestStopReplicaPartitionState(r: Reader, version: number): StopReplicaRequestStopReplicaPartitionState {
-  const flex = version >= 2;
-  const o = StopReplicaRequestStopReplicaPartitionStateDefault();
-  o.partitionIndex = r.int32();
-  o.leaderEpoch = r.int32();
-  o.deletePartition = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStopReplicaRequestStopReplicaPartitionState(w: Writer, v: Input<StopReplicaRequestStopReplicaPartitionState>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int32((v.leaderEpoch === undefined ? -1 : v.leaderEpoch));
-  w.bool((v.deletePartition === undefined ? false : v.deletePartition));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StopReplicaRequest {
@@ -174,43 +66,6 @@ export interface StopReplicaRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function StopReplicaRequestDefault(): StopReplicaRequest {
-
-  return { controllerId: 0, isKRaftController: false, controllerEpoch: 0, brokerEpoch: -1, deletePartitions: false, ungroupedPartitions: [], topics: [], topicStates: [] };
-
-}
-
-export function decodeStopReplicaRequest(r: Reader, version: number): StopReplicaRequest {
-  const flex = version >= 2;
-  const o = StopReplicaRequestDefault();
-  o.controllerId = r.int32();
-  if (version >= 4) { o.isKRaftController = r.bool(); }
-  o.controllerEpoch = r.int32();
-  if (version >= 1) { o.brokerEpoch = r.int64(); }
-  if (version <= 2) { o.deletePartitions = r.bool(); }
-  if (version <= 0) { { const n = r.arrayLength(false);   if (n < 0) throw new ProtocolError('non-nullable array UngroupedPartitions is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStopReplicaRequestStopReplicaPartitionV0(r, version); o.ungroupedPartitions = a; } }
-  if (version >= 1 && version <= 2) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array Topics is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStopReplicaRequestStopReplicaTopicV1(r, version); o.topics = a; } }
-  if (version >= 3) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array TopicStates is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStopReplicaRequestStopReplicaTopicState(r, version); o.topicStates = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStopReplicaRequest(w: Writer, v: Input<StopReplicaRequest>, version: number): void {
-  const flex = version >= 2;
-  w.int32((v.controllerId === undefined ? 0 : v.controllerId));
-  if (version >= 4) { w.bool((v.isKRaftController === undefined ? false : v.isKRaftController)); }
-  w.int32((v.controllerEpoch === undefined ? 0 : v.controllerEpoch));
-  if (version >= 1) { w.int64((v.brokerEpoch === undefined ? -1 : v.brokerEpoch)); }
-  if (version <= 2) { w.bool((v.deletePartitions === undefined ? false : v.deletePartitions)); }
-  if (version <= 0) { { const a = (v.ungroupedPartitions === undefined ? [] : v.ungroupedPartitions); w.arrayLength(a == null ? 0 : a.length, false); if (a != null) for (const e of a) encodeStopReplicaRequestStopReplicaPartitionV0(w, e, version); } }
-  if (version >= 1 && version <= 2) { { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeStopReplicaRequestStopReplicaTopicV1(w, e, version); } }
-  if (version >= 3) { { const a = (v.topicStates === undefined ? [] : v.topicStates); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStopReplicaRequestStopReplicaTopicState(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface StopReplicaResponseStopReplicaPartitionError {
   /** The topic name.; versions 0-4; entity topicName */
   topicName: string;
@@ -222,33 +77,6 @@ export interface StopReplicaResponseStopReplicaPartitionError {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StopReplicaResponseStopReplicaPartitionErrorDefault(): StopReplicaResponseStopReplicaPartitionError {
-
-  return { topicName: '', partitionIndex: 0, errorCode: 0 };
-
-}
-
-export function decodeStopReplicaResponseStopReplicaPartitionError(r: Reader, version: number): StopReplicaResponseStopReplicaPartitionError {
-  const flex = version >= 2;
-  const o = StopReplicaResponseStopReplicaPartitionErrorDefault();
-  o.topicName = (flex ? r.compactString() : r.string());
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStopReplicaResponseStopReplicaPartitionError(w: Writer, v: Input<StopReplicaResponseStopReplicaPartitionError>, version: number): void {
-  const flex = version >= 2;
-  (flex ? w.compactString((v.topicName === undefined ? '' : v.topicName)) : w.string((v.topicName === undefined ? '' : v.topicName)));
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StopReplicaResponse {
   /** The top-level error code, or 0 if there was no top-level error.; versions 0-4 */
   errorCode: number;
@@ -257,30 +85,15 @@ export interface StopReplicaResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function StopReplicaResponseDefault(): StopReplicaResponse {
-
-  return { errorCode: 0, partitionErrors: [] };
-
-}
-
-export function decodeStopReplicaResponse(r: Reader, version: number): StopReplicaResponse {
-  const flex = version >= 2;
-  const o = StopReplicaResponseDefault();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionErrors is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStopReplicaResponseStopReplicaPartitionError(r, version); o.partitionErrors = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStopReplicaResponse(w: Writer, v: Input<StopReplicaResponse>, version: number): void {
-  const flex = version >= 2;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.partitionErrors === undefined ? [] : v.partitionErrors); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeStopReplicaResponseStopReplicaPartitionError(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  StopReplicaRequestStopReplicaPartitionV0Default, decodeStopReplicaRequestStopReplicaPartitionV0,
+  encodeStopReplicaRequestStopReplicaPartitionV0, StopReplicaRequestStopReplicaTopicV1Default,
+  decodeStopReplicaRequestStopReplicaTopicV1, encodeStopReplicaRequestStopReplicaTopicV1,
+  StopReplicaRequestStopReplicaTopicStateDefault, decodeStopReplicaRequestStopReplicaTopicState,
+  encodeStopReplicaRequestStopReplicaTopicState, StopReplicaRequestStopReplicaPartitionStateDefault,
+  decodeStopReplicaRequestStopReplicaPartitionState, encodeStopReplicaRequestStopReplicaPartitionState,
+  StopReplicaRequestDefault, decodeStopReplicaRequest, encodeStopReplicaRequest,
+  StopReplicaResponseStopReplicaPartitionErrorDefault, decodeStopReplicaResponseStopReplicaPartitionError,
+  encodeStopReplicaResponseStopReplicaPartitionError, StopReplicaResponseDefault, decodeStopReplicaResponse,
+  encodeStopReplicaResponse,
+} from './codecs.js';

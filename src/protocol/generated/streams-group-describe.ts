@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface StreamsGroupDescribeRequest {
   /** The ids of the groups to describe; versions 0+; entity groupId */
@@ -18,33 +16,6 @@ export interface StreamsGroupDescribeRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function StreamsGroupDescribeRequestDefault(): StreamsGroupDescribeRequest {
-
-  return { groupIds: [], includeAuthorizedOperations: false };
-
-}
-
-export function decodeStreamsGroupDescribeRequest(r: Reader, version: number): StreamsGroupDescribeRequest {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeRequestDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array GroupIds is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.groupIds = a; }
-  o.includeAuthorizedOperations = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeRequest(w: Writer, v: Input<StreamsGroupDescribeRequest>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.groupIds === undefined ? [] : v.groupIds); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  w.bool((v.includeAuthorizedOperations === undefined ? false : v.includeAuthorizedOperations));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface StreamsGroupDescribeResponseEndpoint {
   /** host of the endpoint; versions 0+ */
   host: string;
@@ -52,31 +23,6 @@ export interface StreamsGroupDescribeResponseEndpoint {
   port: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupDescribeResponseEndpointDefault(): StreamsGroupDescribeResponseEndpoint {
-
-  return { host: '', port: 0 };
-
-}
-
-export function decodeStreamsGroupDescribeResponseEndpoint(r: Reader, version: number): StreamsGroupDescribeResponseEndpoint {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeResponseEndpointDefault();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeResponseEndpoint(w: Writer, v: Input<StreamsGroupDescribeResponseEndpoint>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupDescribeResponseTaskOffset {
@@ -90,33 +36,6 @@ export interface StreamsGroupDescribeResponseTaskOffset {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StreamsGroupDescribeResponseTaskOffsetDefault(): StreamsGroupDescribeResponseTaskOffset {
-
-  return { subtopologyId: '', partition: 0, offset: 0 };
-
-}
-
-export function decodeStreamsGroupDescribeResponseTaskOffset(r: Reader, version: number): StreamsGroupDescribeResponseTaskOffset {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeResponseTaskOffsetDefault();
-  o.subtopologyId = r.compactString();
-  o.partition = r.int32();
-  o.offset = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeResponseTaskOffset(w: Writer, v: Input<StreamsGroupDescribeResponseTaskOffset>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.subtopologyId === undefined ? '' : v.subtopologyId));
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  w.int64((v.offset === undefined ? 0 : v.offset));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StreamsGroupDescribeResponseTopicPartitions {
   /** The topic ID.; versions 0+ */
   topicId: string;
@@ -126,35 +45,6 @@ export interface StreamsGroupDescribeResponseTopicPartitions {
   partitions: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupDescribeResponseTopicPartitionsDefault(): StreamsGroupDescribeResponseTopicPartitions {
-
-  return { topicId: ZERO_UUID, topicName: '', partitions: [] };
-
-}
-
-export function decodeStreamsGroupDescribeResponseTopicPartitions(r: Reader, version: number): StreamsGroupDescribeResponseTopicPartitions {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeResponseTopicPartitionsDefault();
-  o.topicId = r.uuid();
-  o.topicName = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeResponseTopicPartitions(w: Writer, v: Input<StreamsGroupDescribeResponseTopicPartitions>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupDescribeResponseAssignment {
@@ -168,39 +58,6 @@ export interface StreamsGroupDescribeResponseAssignment {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StreamsGroupDescribeResponseAssignmentDefault(): StreamsGroupDescribeResponseAssignment {
-
-  return { activeTasks: [], standbyTasks: [], warmupTasks: [] };
-
-}
-
-export function decodeStreamsGroupDescribeResponseAssignment(r: Reader, version: number): StreamsGroupDescribeResponseAssignment {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeResponseAssignmentDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array ActiveTasks is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupDescribeResponseTaskIds(r, version); o.activeTasks = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array StandbyTasks is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupDescribeResponseTaskIds(r, version); o.standbyTasks = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array WarmupTasks is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupDescribeResponseTaskIds(r, version); o.warmupTasks = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeResponseAssignment(w: Writer, v: Input<StreamsGroupDescribeResponseAssignment>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.activeTasks === undefined ? [] : v.activeTasks); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupDescribeResponseTaskIds(w, e, version); }
-  { const a = (v.standbyTasks === undefined ? [] : v.standbyTasks); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupDescribeResponseTaskIds(w, e, version); }
-  { const a = (v.warmupTasks === undefined ? [] : v.warmupTasks); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupDescribeResponseTaskIds(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StreamsGroupDescribeResponseTaskIds {
   /** The subtopology identifier.; versions 0+ */
   subtopologyId: string;
@@ -210,33 +67,6 @@ export interface StreamsGroupDescribeResponseTaskIds {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StreamsGroupDescribeResponseTaskIdsDefault(): StreamsGroupDescribeResponseTaskIds {
-
-  return { subtopologyId: '', partitions: [] };
-
-}
-
-export function decodeStreamsGroupDescribeResponseTaskIds(r: Reader, version: number): StreamsGroupDescribeResponseTaskIds {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeResponseTaskIdsDefault();
-  o.subtopologyId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeResponseTaskIds(w: Writer, v: Input<StreamsGroupDescribeResponseTaskIds>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.subtopologyId === undefined ? '' : v.subtopologyId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StreamsGroupDescribeResponseKeyValue {
   /** key of the config; versions 0+ */
   key: string;
@@ -244,31 +74,6 @@ export interface StreamsGroupDescribeResponseKeyValue {
   value: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupDescribeResponseKeyValueDefault(): StreamsGroupDescribeResponseKeyValue {
-
-  return { key: '', value: '' };
-
-}
-
-export function decodeStreamsGroupDescribeResponseKeyValue(r: Reader, version: number): StreamsGroupDescribeResponseKeyValue {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeResponseKeyValueDefault();
-  o.key = r.compactString();
-  o.value = r.compactString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeResponseKeyValue(w: Writer, v: Input<StreamsGroupDescribeResponseKeyValue>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.key === undefined ? '' : v.key));
-  w.compactString((v.value === undefined ? '' : v.value));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupDescribeResponseTopicInfo {
@@ -282,37 +87,6 @@ export interface StreamsGroupDescribeResponseTopicInfo {
   topicConfigs: StreamsGroupDescribeResponseKeyValue[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupDescribeResponseTopicInfoDefault(): StreamsGroupDescribeResponseTopicInfo {
-
-  return { name: '', partitions: 0, replicationFactor: 0, topicConfigs: [] };
-
-}
-
-export function decodeStreamsGroupDescribeResponseTopicInfo(r: Reader, version: number): StreamsGroupDescribeResponseTopicInfo {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeResponseTopicInfoDefault();
-  o.name = r.compactString();
-  o.partitions = r.int32();
-  o.replicationFactor = r.int16();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array TopicConfigs is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupDescribeResponseKeyValue(r, version); o.topicConfigs = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeResponseTopicInfo(w: Writer, v: Input<StreamsGroupDescribeResponseTopicInfo>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.int32((v.partitions === undefined ? 0 : v.partitions));
-  w.int16((v.replicationFactor === undefined ? 0 : v.replicationFactor));
-  { const a = (v.topicConfigs === undefined ? [] : v.topicConfigs); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupDescribeResponseKeyValue(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupDescribeResponseDescribedGroup {
@@ -338,47 +112,6 @@ export interface StreamsGroupDescribeResponseDescribedGroup {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StreamsGroupDescribeResponseDescribedGroupDefault(): StreamsGroupDescribeResponseDescribedGroup {
-
-  return { errorCode: 0, errorMessage: null, groupId: '', groupState: '', groupEpoch: 0, assignmentEpoch: 0, topology: null, members: [], authorizedOperations: -2147483648 };
-
-}
-
-export function decodeStreamsGroupDescribeResponseDescribedGroup(r: Reader, version: number): StreamsGroupDescribeResponseDescribedGroup {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeResponseDescribedGroupDefault();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  o.groupId = r.compactString();
-  o.groupState = r.compactString();
-  o.groupEpoch = r.int32();
-  o.assignmentEpoch = r.int32();
-  o.topology = (r.int8() < 0 ? null : decodeStreamsGroupDescribeResponseTopology(r, version));
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Members is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupDescribeResponseMember(r, version); o.members = a; }
-  o.authorizedOperations = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeResponseDescribedGroup(w: Writer, v: Input<StreamsGroupDescribeResponseDescribedGroup>, version: number): void {
-  const flex = version >= 0;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  w.compactString((v.groupState === undefined ? '' : v.groupState));
-  w.int32((v.groupEpoch === undefined ? 0 : v.groupEpoch));
-  w.int32((v.assignmentEpoch === undefined ? 0 : v.assignmentEpoch));
-  { const x = (v.topology === undefined ? null : v.topology); if (x == null) w.int8(-1); else { w.int8(1); encodeStreamsGroupDescribeResponseTopology(w, x, version); } }
-  { const a = (v.members === undefined ? [] : v.members); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupDescribeResponseMember(w, e, version); }
-  w.int32((v.authorizedOperations === undefined ? -2147483648 : v.authorizedOperations));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StreamsGroupDescribeResponseTopology {
   /** The epoch of the currently initialized topology for this group.; versions 0+ */
   epoch: number;
@@ -386,32 +119,6 @@ export interface StreamsGroupDescribeResponseTopology {
   subtopologies: StreamsGroupDescribeResponseSubtopology[] | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupDescribeResponseTopologyDefault(): StreamsGroupDescribeResponseTopology {
-
-  return { epoch: 0, subtopologies: null };
-
-}
-
-export function decodeStreamsGroupDescribeResponseTopology(r: Reader, version: number): StreamsGroupDescribeResponseTopology {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeResponseTopologyDefault();
-  o.epoch = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) o.subtopologies = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupDescribeResponseSubtopology(r, version); o.subtopologies = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeResponseTopology(w: Writer, v: Input<StreamsGroupDescribeResponseTopology>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.epoch === undefined ? 0 : v.epoch));
-  { const a = (v.subtopologies === undefined ? null : v.subtopologies); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupDescribeResponseSubtopology(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupDescribeResponseSubtopology {
@@ -427,45 +134,6 @@ export interface StreamsGroupDescribeResponseSubtopology {
   repartitionSourceTopics: StreamsGroupDescribeResponseTopicInfo[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupDescribeResponseSubtopologyDefault(): StreamsGroupDescribeResponseSubtopology {
-
-  return { subtopologyId: '', sourceTopics: [], repartitionSinkTopics: [], stateChangelogTopics: [], repartitionSourceTopics: [] };
-
-}
-
-export function decodeStreamsGroupDescribeResponseSubtopology(r: Reader, version: number): StreamsGroupDescribeResponseSubtopology {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeResponseSubtopologyDefault();
-  o.subtopologyId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array SourceTopics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.sourceTopics = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array RepartitionSinkTopics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.repartitionSinkTopics = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array StateChangelogTopics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupDescribeResponseTopicInfo(r, version); o.stateChangelogTopics = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array RepartitionSourceTopics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupDescribeResponseTopicInfo(r, version); o.repartitionSourceTopics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeResponseSubtopology(w: Writer, v: Input<StreamsGroupDescribeResponseSubtopology>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.subtopologyId === undefined ? '' : v.subtopologyId));
-  { const a = (v.sourceTopics === undefined ? [] : v.sourceTopics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  { const a = (v.repartitionSinkTopics === undefined ? [] : v.repartitionSinkTopics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  { const a = (v.stateChangelogTopics === undefined ? [] : v.stateChangelogTopics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupDescribeResponseTopicInfo(w, e, version); }
-  { const a = (v.repartitionSourceTopics === undefined ? [] : v.repartitionSourceTopics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupDescribeResponseTopicInfo(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupDescribeResponseMember {
@@ -503,63 +171,6 @@ export interface StreamsGroupDescribeResponseMember {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StreamsGroupDescribeResponseMemberDefault(): StreamsGroupDescribeResponseMember {
-
-  return { memberId: '', memberEpoch: 0, instanceId: null, rackId: null, clientId: '', clientHost: '', topologyEpoch: 0, processId: '', userEndpoint: null, clientTags: [], taskOffsets: [], taskEndOffsets: [], assignment: StreamsGroupDescribeResponseAssignmentDefault(), targetAssignment: StreamsGroupDescribeResponseAssignmentDefault(), isClassic: false };
-
-}
-
-export function decodeStreamsGroupDescribeResponseMember(r: Reader, version: number): StreamsGroupDescribeResponseMember {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeResponseMemberDefault();
-  o.memberId = r.compactString();
-  o.memberEpoch = r.int32();
-  o.instanceId = r.compactNullableString();
-  o.rackId = r.compactNullableString();
-  o.clientId = r.compactString();
-  o.clientHost = r.compactString();
-  o.topologyEpoch = r.int32();
-  o.processId = r.compactString();
-  o.userEndpoint = (r.int8() < 0 ? null : decodeStreamsGroupDescribeResponseEndpoint(r, version));
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array ClientTags is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupDescribeResponseKeyValue(r, version); o.clientTags = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array TaskOffsets is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupDescribeResponseTaskOffset(r, version); o.taskOffsets = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array TaskEndOffsets is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupDescribeResponseTaskOffset(r, version); o.taskEndOffsets = a; }
-  o.assignment = decodeStreamsGroupDescribeResponseAssignment(r, version);
-  o.targetAssignment = decodeStreamsGroupDescribeResponseAssignment(r, version);
-  o.isClassic = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeResponseMember(w: Writer, v: Input<StreamsGroupDescribeResponseMember>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.memberId === undefined ? '' : v.memberId));
-  w.int32((v.memberEpoch === undefined ? 0 : v.memberEpoch));
-  w.compactNullableString((v.instanceId === undefined ? null : v.instanceId));
-  w.compactNullableString((v.rackId === undefined ? null : v.rackId));
-  w.compactString((v.clientId === undefined ? '' : v.clientId));
-  w.compactString((v.clientHost === undefined ? '' : v.clientHost));
-  w.int32((v.topologyEpoch === undefined ? 0 : v.topologyEpoch));
-  w.compactString((v.processId === undefined ? '' : v.processId));
-  { const x = (v.userEndpoint === undefined ? null : v.userEndpoint); if (x == null) w.int8(-1); else { w.int8(1); encodeStreamsGroupDescribeResponseEndpoint(w, x, version); } }
-  { const a = (v.clientTags === undefined ? [] : v.clientTags); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupDescribeResponseKeyValue(w, e, version); }
-  { const a = (v.taskOffsets === undefined ? [] : v.taskOffsets); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupDescribeResponseTaskOffset(w, e, version); }
-  { const a = (v.taskEndOffsets === undefined ? [] : v.taskEndOffsets); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupDescribeResponseTaskOffset(w, e, version); }
-  encodeStreamsGroupDescribeResponseAssignment(w, (v.assignment === undefined ? StreamsGroupDescribeResponseAssignmentDefault() : v.assignment), version);
-  encodeStreamsGroupDescribeResponseAssignment(w, (v.targetAssignment === undefined ? StreamsGroupDescribeResponseAssignmentDefault() : v.targetAssignment), version);
-  w.bool((v.isClassic === undefined ? false : v.isClassic));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StreamsGroupDescribeResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -568,30 +179,24 @@ export interface StreamsGroupDescribeResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function StreamsGroupDescribeResponseDefault(): StreamsGroupDescribeResponse {
-
-  return { throttleTimeMs: 0, groups: [] };
-
-}
-
-export function decodeStreamsGroupDescribeResponse(r: Reader, version: number): StreamsGroupDescribeResponse {
-  const flex = version >= 0;
-  const o = StreamsGroupDescribeResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Groups is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupDescribeResponseDescribedGroup(r, version); o.groups = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupDescribeResponse(w: Writer, v: Input<StreamsGroupDescribeResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.groups === undefined ? [] : v.groups); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupDescribeResponseDescribedGroup(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  StreamsGroupDescribeRequestDefault, decodeStreamsGroupDescribeRequest, encodeStreamsGroupDescribeRequest,
+  StreamsGroupDescribeResponseEndpointDefault, decodeStreamsGroupDescribeResponseEndpoint,
+  encodeStreamsGroupDescribeResponseEndpoint, StreamsGroupDescribeResponseTaskOffsetDefault,
+  decodeStreamsGroupDescribeResponseTaskOffset, encodeStreamsGroupDescribeResponseTaskOffset,
+  StreamsGroupDescribeResponseTopicPartitionsDefault, decodeStreamsGroupDescribeResponseTopicPartitions,
+  encodeStreamsGroupDescribeResponseTopicPartitions, StreamsGroupDescribeResponseAssignmentDefault,
+  decodeStreamsGroupDescribeResponseAssignment, encodeStreamsGroupDescribeResponseAssignment,
+  StreamsGroupDescribeResponseTaskIdsDefault, decodeStreamsGroupDescribeResponseTaskIds,
+  encodeStreamsGroupDescribeResponseTaskIds, StreamsGroupDescribeResponseKeyValueDefault,
+  decodeStreamsGroupDescribeResponseKeyValue, encodeStreamsGroupDescribeResponseKeyValue,
+  StreamsGroupDescribeResponseTopicInfoDefault, decodeStreamsGroupDescribeResponseTopicInfo,
+  encodeStreamsGroupDescribeResponseTopicInfo, StreamsGroupDescribeResponseDescribedGroupDefault,
+  decodeStreamsGroupDescribeResponseDescribedGroup, encodeStreamsGroupDescribeResponseDescribedGroup,
+  StreamsGroupDescribeResponseTopologyDefault, decodeStreamsGroupDescribeResponseTopology,
+  encodeStreamsGroupDescribeResponseTopology, StreamsGroupDescribeResponseSubtopologyDefault,
+  decodeStreamsGroupDescribeResponseSubtopology, encodeStreamsGroupDescribeResponseSubtopology,
+  StreamsGroupDescribeResponseMemberDefault, decodeStreamsGroupDescribeResponseMember,
+  encodeStreamsGroupDescribeResponseMember, StreamsGroupDescribeResponseDefault,
+  decodeStreamsGroupDescribeResponse, encodeStreamsGroupDescribeResponse,
+} from './codecs.js';

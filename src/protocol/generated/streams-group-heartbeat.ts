@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface StreamsGroupHeartbeatRequestKeyValue {
   /** key of the config; versions 0+ */
@@ -17,31 +15,6 @@ export interface StreamsGroupHeartbeatRequestKeyValue {
   value: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupHeartbeatRequestKeyValueDefault(): StreamsGroupHeartbeatRequestKeyValue {
-
-  return { key: '', value: '' };
-
-}
-
-export function decodeStreamsGroupHeartbeatRequestKeyValue(r: Reader, version: number): StreamsGroupHeartbeatRequestKeyValue {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatRequestKeyValueDefault();
-  o.key = r.compactString();
-  o.value = r.compactString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatRequestKeyValue(w: Writer, v: Input<StreamsGroupHeartbeatRequestKeyValue>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.key === undefined ? '' : v.key));
-  w.compactString((v.value === undefined ? '' : v.value));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupHeartbeatRequestTopicInfo {
@@ -57,37 +30,6 @@ export interface StreamsGroupHeartbeatRequestTopicInfo {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StreamsGroupHeartbeatRequestTopicInfoDefault(): StreamsGroupHeartbeatRequestTopicInfo {
-
-  return { name: '', partitions: 0, replicationFactor: 0, topicConfigs: [] };
-
-}
-
-export function decodeStreamsGroupHeartbeatRequestTopicInfo(r: Reader, version: number): StreamsGroupHeartbeatRequestTopicInfo {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatRequestTopicInfoDefault();
-  o.name = r.compactString();
-  o.partitions = r.int32();
-  o.replicationFactor = r.int16();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array TopicConfigs is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatRequestKeyValue(r, version); o.topicConfigs = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatRequestTopicInfo(w: Writer, v: Input<StreamsGroupHeartbeatRequestTopicInfo>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.int32((v.partitions === undefined ? 0 : v.partitions));
-  w.int16((v.replicationFactor === undefined ? 0 : v.replicationFactor));
-  { const a = (v.topicConfigs === undefined ? [] : v.topicConfigs); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatRequestKeyValue(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StreamsGroupHeartbeatRequestEndpoint {
   /** host of the endpoint; versions 0+ */
   host: string;
@@ -95,31 +37,6 @@ export interface StreamsGroupHeartbeatRequestEndpoint {
   port: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupHeartbeatRequestEndpointDefault(): StreamsGroupHeartbeatRequestEndpoint {
-
-  return { host: '', port: 0 };
-
-}
-
-export function decodeStreamsGroupHeartbeatRequestEndpoint(r: Reader, version: number): StreamsGroupHeartbeatRequestEndpoint {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatRequestEndpointDefault();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatRequestEndpoint(w: Writer, v: Input<StreamsGroupHeartbeatRequestEndpoint>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupHeartbeatRequestTaskOffset {
@@ -133,33 +50,6 @@ export interface StreamsGroupHeartbeatRequestTaskOffset {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StreamsGroupHeartbeatRequestTaskOffsetDefault(): StreamsGroupHeartbeatRequestTaskOffset {
-
-  return { subtopologyId: '', partition: 0, offset: 0 };
-
-}
-
-export function decodeStreamsGroupHeartbeatRequestTaskOffset(r: Reader, version: number): StreamsGroupHeartbeatRequestTaskOffset {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatRequestTaskOffsetDefault();
-  o.subtopologyId = r.compactString();
-  o.partition = r.int32();
-  o.offset = r.int64();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatRequestTaskOffset(w: Writer, v: Input<StreamsGroupHeartbeatRequestTaskOffset>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.subtopologyId === undefined ? '' : v.subtopologyId));
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  w.int64((v.offset === undefined ? 0 : v.offset));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StreamsGroupHeartbeatRequestTaskIds {
   /** The subtopology identifier.; versions 0+ */
   subtopologyId: string;
@@ -169,33 +59,6 @@ export interface StreamsGroupHeartbeatRequestTaskIds {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StreamsGroupHeartbeatRequestTaskIdsDefault(): StreamsGroupHeartbeatRequestTaskIds {
-
-  return { subtopologyId: '', partitions: [] };
-
-}
-
-export function decodeStreamsGroupHeartbeatRequestTaskIds(r: Reader, version: number): StreamsGroupHeartbeatRequestTaskIds {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatRequestTaskIdsDefault();
-  o.subtopologyId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatRequestTaskIds(w: Writer, v: Input<StreamsGroupHeartbeatRequestTaskIds>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.subtopologyId === undefined ? '' : v.subtopologyId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StreamsGroupHeartbeatRequestTopology {
   /** The epoch of the topology. Used to check if the topology corresponds to the topology initialized on the brokers.; versions 0+ */
   epoch: number;
@@ -203,33 +66,6 @@ export interface StreamsGroupHeartbeatRequestTopology {
   subtopologies: StreamsGroupHeartbeatRequestSubtopology[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupHeartbeatRequestTopologyDefault(): StreamsGroupHeartbeatRequestTopology {
-
-  return { epoch: 0, subtopologies: [] };
-
-}
-
-export function decodeStreamsGroupHeartbeatRequestTopology(r: Reader, version: number): StreamsGroupHeartbeatRequestTopology {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatRequestTopologyDefault();
-  o.epoch = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Subtopologies is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatRequestSubtopology(r, version); o.subtopologies = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatRequestTopology(w: Writer, v: Input<StreamsGroupHeartbeatRequestTopology>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.epoch === undefined ? 0 : v.epoch));
-  { const a = (v.subtopologies === undefined ? [] : v.subtopologies); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatRequestSubtopology(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupHeartbeatRequestSubtopology {
@@ -251,53 +87,6 @@ export interface StreamsGroupHeartbeatRequestSubtopology {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StreamsGroupHeartbeatRequestSubtopologyDefault(): StreamsGroupHeartbeatRequestSubtopology {
-
-  return { subtopologyId: '', sourceTopics: [], sourceTopicRegex: [], stateChangelogTopics: [], repartitionSinkTopics: [], repartitionSourceTopics: [], copartitionGroups: [] };
-
-}
-
-export function decodeStreamsGroupHeartbeatRequestSubtopology(r: Reader, version: number): StreamsGroupHeartbeatRequestSubtopology {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatRequestSubtopologyDefault();
-  o.subtopologyId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array SourceTopics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.sourceTopics = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array SourceTopicRegex is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.sourceTopicRegex = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array StateChangelogTopics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatRequestTopicInfo(r, version); o.stateChangelogTopics = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array RepartitionSinkTopics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.compactString(); o.repartitionSinkTopics = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array RepartitionSourceTopics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatRequestTopicInfo(r, version); o.repartitionSourceTopics = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array CopartitionGroups is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatRequestCopartitionGroup(r, version); o.copartitionGroups = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatRequestSubtopology(w: Writer, v: Input<StreamsGroupHeartbeatRequestSubtopology>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.subtopologyId === undefined ? '' : v.subtopologyId));
-  { const a = (v.sourceTopics === undefined ? [] : v.sourceTopics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  { const a = (v.sourceTopicRegex === undefined ? [] : v.sourceTopicRegex); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  { const a = (v.stateChangelogTopics === undefined ? [] : v.stateChangelogTopics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatRequestTopicInfo(w, e, version); }
-  { const a = (v.repartitionSinkTopics === undefined ? [] : v.repartitionSinkTopics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.compactString(e); }
-  { const a = (v.repartitionSourceTopics === undefined ? [] : v.repartitionSourceTopics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatRequestTopicInfo(w, e, version); }
-  { const a = (v.copartitionGroups === undefined ? [] : v.copartitionGroups); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatRequestCopartitionGroup(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StreamsGroupHeartbeatRequestCopartitionGroup {
   /** The topics the topology reads from. Index into the array on the subtopology level.; versions 0+ */
   sourceTopics: number[];
@@ -307,39 +96,6 @@ export interface StreamsGroupHeartbeatRequestCopartitionGroup {
   repartitionSourceTopics: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupHeartbeatRequestCopartitionGroupDefault(): StreamsGroupHeartbeatRequestCopartitionGroup {
-
-  return { sourceTopics: [], sourceTopicRegex: [], repartitionSourceTopics: [] };
-
-}
-
-export function decodeStreamsGroupHeartbeatRequestCopartitionGroup(r: Reader, version: number): StreamsGroupHeartbeatRequestCopartitionGroup {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatRequestCopartitionGroupDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array SourceTopics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int16(); o.sourceTopics = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array SourceTopicRegex is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int16(); o.sourceTopicRegex = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array RepartitionSourceTopics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int16(); o.repartitionSourceTopics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatRequestCopartitionGroup(w: Writer, v: Input<StreamsGroupHeartbeatRequestCopartitionGroup>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.sourceTopics === undefined ? [] : v.sourceTopics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int16(e); }
-  { const a = (v.sourceTopicRegex === undefined ? [] : v.sourceTopicRegex); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int16(e); }
-  { const a = (v.repartitionSourceTopics === undefined ? [] : v.repartitionSourceTopics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int16(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupHeartbeatRequest {
@@ -380,67 +136,6 @@ export interface StreamsGroupHeartbeatRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function StreamsGroupHeartbeatRequestDefault(): StreamsGroupHeartbeatRequest {
-
-  return { groupId: '', memberId: '', memberEpoch: 0, endpointInformationEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: -1, topology: null, activeTasks: null, standbyTasks: null, warmupTasks: null, processId: null, userEndpoint: null, clientTags: null, taskOffsets: null, taskEndOffsets: null, shutdownApplication: false };
-
-}
-
-export function decodeStreamsGroupHeartbeatRequest(r: Reader, version: number): StreamsGroupHeartbeatRequest {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatRequestDefault();
-  o.groupId = r.compactString();
-  o.memberId = r.compactString();
-  o.memberEpoch = r.int32();
-  o.endpointInformationEpoch = r.int32();
-  o.instanceId = r.compactNullableString();
-  o.rackId = r.compactNullableString();
-  o.rebalanceTimeoutMs = r.int32();
-  o.topology = (r.int8() < 0 ? null : decodeStreamsGroupHeartbeatRequestTopology(r, version));
-  { const n = r.arrayLength(true);
-    if (n < 0) o.activeTasks = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatRequestTaskIds(r, version); o.activeTasks = a; } }
-  { const n = r.arrayLength(true);
-    if (n < 0) o.standbyTasks = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatRequestTaskIds(r, version); o.standbyTasks = a; } }
-  { const n = r.arrayLength(true);
-    if (n < 0) o.warmupTasks = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatRequestTaskIds(r, version); o.warmupTasks = a; } }
-  o.processId = r.compactNullableString();
-  o.userEndpoint = (r.int8() < 0 ? null : decodeStreamsGroupHeartbeatRequestEndpoint(r, version));
-  { const n = r.arrayLength(true);
-    if (n < 0) o.clientTags = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatRequestKeyValue(r, version); o.clientTags = a; } }
-  { const n = r.arrayLength(true);
-    if (n < 0) o.taskOffsets = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatRequestTaskOffset(r, version); o.taskOffsets = a; } }
-  { const n = r.arrayLength(true);
-    if (n < 0) o.taskEndOffsets = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatRequestTaskOffset(r, version); o.taskEndOffsets = a; } }
-  o.shutdownApplication = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatRequest(w: Writer, v: Input<StreamsGroupHeartbeatRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  w.compactString((v.memberId === undefined ? '' : v.memberId));
-  w.int32((v.memberEpoch === undefined ? 0 : v.memberEpoch));
-  w.int32((v.endpointInformationEpoch === undefined ? 0 : v.endpointInformationEpoch));
-  w.compactNullableString((v.instanceId === undefined ? null : v.instanceId));
-  w.compactNullableString((v.rackId === undefined ? null : v.rackId));
-  w.int32((v.rebalanceTimeoutMs === undefined ? -1 : v.rebalanceTimeoutMs));
-  { const x = (v.topology === undefined ? null : v.topology); if (x == null) w.int8(-1); else { w.int8(1); encodeStreamsGroupHeartbeatRequestTopology(w, x, version); } }
-  { const a = (v.activeTasks === undefined ? null : v.activeTasks); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatRequestTaskIds(w, e, version); }
-  { const a = (v.standbyTasks === undefined ? null : v.standbyTasks); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatRequestTaskIds(w, e, version); }
-  { const a = (v.warmupTasks === undefined ? null : v.warmupTasks); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatRequestTaskIds(w, e, version); }
-  w.compactNullableString((v.processId === undefined ? null : v.processId));
-  { const x = (v.userEndpoint === undefined ? null : v.userEndpoint); if (x == null) w.int8(-1); else { w.int8(1); encodeStreamsGroupHeartbeatRequestEndpoint(w, x, version); } }
-  { const a = (v.clientTags === undefined ? null : v.clientTags); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatRequestKeyValue(w, e, version); }
-  { const a = (v.taskOffsets === undefined ? null : v.taskOffsets); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatRequestTaskOffset(w, e, version); }
-  { const a = (v.taskEndOffsets === undefined ? null : v.taskEndOffsets); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatRequestTaskOffset(w, e, version); }
-  w.bool((v.shutdownApplication === undefined ? false : v.shutdownApplication));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface StreamsGroupHeartbeatResponseStatus {
   /** A code to indicate that a particular status is active for the group membership; versions 0+ */
   statusCode: number;
@@ -448,31 +143,6 @@ export interface StreamsGroupHeartbeatResponseStatus {
   statusDetail: string;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupHeartbeatResponseStatusDefault(): StreamsGroupHeartbeatResponseStatus {
-
-  return { statusCode: 0, statusDetail: '' };
-
-}
-
-export function decodeStreamsGroupHeartbeatResponseStatus(r: Reader, version: number): StreamsGroupHeartbeatResponseStatus {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatResponseStatusDefault();
-  o.statusCode = r.int8();
-  o.statusDetail = r.compactString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatResponseStatus(w: Writer, v: Input<StreamsGroupHeartbeatResponseStatus>, version: number): void {
-  const flex = version >= 0;
-  w.int8((v.statusCode === undefined ? 0 : v.statusCode));
-  w.compactString((v.statusDetail === undefined ? '' : v.statusDetail));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupHeartbeatResponseTopicPartition {
@@ -484,33 +154,6 @@ export interface StreamsGroupHeartbeatResponseTopicPartition {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StreamsGroupHeartbeatResponseTopicPartitionDefault(): StreamsGroupHeartbeatResponseTopicPartition {
-
-  return { topic: '', partitions: [] };
-
-}
-
-export function decodeStreamsGroupHeartbeatResponseTopicPartition(r: Reader, version: number): StreamsGroupHeartbeatResponseTopicPartition {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatResponseTopicPartitionDefault();
-  o.topic = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatResponseTopicPartition(w: Writer, v: Input<StreamsGroupHeartbeatResponseTopicPartition>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topic === undefined ? '' : v.topic));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StreamsGroupHeartbeatResponseTaskIds {
   /** The subtopology identifier.; versions 0+ */
   subtopologyId: string;
@@ -518,33 +161,6 @@ export interface StreamsGroupHeartbeatResponseTaskIds {
   partitions: number[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupHeartbeatResponseTaskIdsDefault(): StreamsGroupHeartbeatResponseTaskIds {
-
-  return { subtopologyId: '', partitions: [] };
-
-}
-
-export function decodeStreamsGroupHeartbeatResponseTaskIds(r: Reader, version: number): StreamsGroupHeartbeatResponseTaskIds {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatResponseTaskIdsDefault();
-  o.subtopologyId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatResponseTaskIds(w: Writer, v: Input<StreamsGroupHeartbeatResponseTaskIds>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.subtopologyId === undefined ? '' : v.subtopologyId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupHeartbeatResponseEndpoint {
@@ -556,31 +172,6 @@ export interface StreamsGroupHeartbeatResponseEndpoint {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function StreamsGroupHeartbeatResponseEndpointDefault(): StreamsGroupHeartbeatResponseEndpoint {
-
-  return { host: '', port: 0 };
-
-}
-
-export function decodeStreamsGroupHeartbeatResponseEndpoint(r: Reader, version: number): StreamsGroupHeartbeatResponseEndpoint {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatResponseEndpointDefault();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatResponseEndpoint(w: Writer, v: Input<StreamsGroupHeartbeatResponseEndpoint>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface StreamsGroupHeartbeatResponseEndpointToPartitions {
   /** User-defined endpoint to connect to the node; versions 0+ */
   userEndpoint: StreamsGroupHeartbeatResponseEndpoint;
@@ -590,37 +181,6 @@ export interface StreamsGroupHeartbeatResponseEndpointToPartitions {
   standbyPartitions: StreamsGroupHeartbeatResponseTopicPartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function StreamsGroupHeartbeatResponseEndpointToPartitionsDefault(): StreamsGroupHeartbeatResponseEndpointToPartitions {
-
-  return { userEndpoint: StreamsGroupHeartbeatResponseEndpointDefault(), activePartitions: [], standbyPartitions: [] };
-
-}
-
-export function decodeStreamsGroupHeartbeatResponseEndpointToPartitions(r: Reader, version: number): StreamsGroupHeartbeatResponseEndpointToPartitions {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatResponseEndpointToPartitionsDefault();
-  o.userEndpoint = decodeStreamsGroupHeartbeatResponseEndpoint(r, version);
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array ActivePartitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatResponseTopicPartition(r, version); o.activePartitions = a; }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array StandbyPartitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatResponseTopicPartition(r, version); o.standbyPartitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatResponseEndpointToPartitions(w: Writer, v: Input<StreamsGroupHeartbeatResponseEndpointToPartitions>, version: number): void {
-  const flex = version >= 0;
-  encodeStreamsGroupHeartbeatResponseEndpoint(w, (v.userEndpoint === undefined ? StreamsGroupHeartbeatResponseEndpointDefault() : v.userEndpoint), version);
-  { const a = (v.activePartitions === undefined ? [] : v.activePartitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatResponseTopicPartition(w, e, version); }
-  { const a = (v.standbyPartitions === undefined ? [] : v.standbyPartitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatResponseTopicPartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface StreamsGroupHeartbeatResponse {
@@ -655,57 +215,28 @@ export interface StreamsGroupHeartbeatResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function StreamsGroupHeartbeatResponseDefault(): StreamsGroupHeartbeatResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: '', memberEpoch: 0, heartbeatIntervalMs: 0, acceptableRecoveryLag: 0, taskOffsetIntervalMs: 0, status: null, activeTasks: null, standbyTasks: null, warmupTasks: null, endpointInformationEpoch: 0, partitionsByUserEndpoint: null };
-
-}
-
-export function decodeStreamsGroupHeartbeatResponse(r: Reader, version: number): StreamsGroupHeartbeatResponse {
-  const flex = version >= 0;
-  const o = StreamsGroupHeartbeatResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  o.memberId = r.compactString();
-  o.memberEpoch = r.int32();
-  o.heartbeatIntervalMs = r.int32();
-  o.acceptableRecoveryLag = r.int32();
-  o.taskOffsetIntervalMs = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) o.status = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatResponseStatus(r, version); o.status = a; } }
-  { const n = r.arrayLength(true);
-    if (n < 0) o.activeTasks = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatResponseTaskIds(r, version); o.activeTasks = a; } }
-  { const n = r.arrayLength(true);
-    if (n < 0) o.standbyTasks = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatResponseTaskIds(r, version); o.standbyTasks = a; } }
-  { const n = r.arrayLength(true);
-    if (n < 0) o.warmupTasks = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatResponseTaskIds(r, version); o.warmupTasks = a; } }
-  o.endpointInformationEpoch = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) o.partitionsByUserEndpoint = null; else { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeStreamsGroupHeartbeatResponseEndpointToPartitions(r, version); o.partitionsByUserEndpoint = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeStreamsGroupHeartbeatResponse(w: Writer, v: Input<StreamsGroupHeartbeatResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  w.compactString((v.memberId === undefined ? '' : v.memberId));
-  w.int32((v.memberEpoch === undefined ? 0 : v.memberEpoch));
-  w.int32((v.heartbeatIntervalMs === undefined ? 0 : v.heartbeatIntervalMs));
-  w.int32((v.acceptableRecoveryLag === undefined ? 0 : v.acceptableRecoveryLag));
-  w.int32((v.taskOffsetIntervalMs === undefined ? 0 : v.taskOffsetIntervalMs));
-  { const a = (v.status === undefined ? null : v.status); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatResponseStatus(w, e, version); }
-  { const a = (v.activeTasks === undefined ? null : v.activeTasks); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatResponseTaskIds(w, e, version); }
-  { const a = (v.standbyTasks === undefined ? null : v.standbyTasks); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatResponseTaskIds(w, e, version); }
-  { const a = (v.warmupTasks === undefined ? null : v.warmupTasks); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatResponseTaskIds(w, e, version); }
-  w.int32((v.endpointInformationEpoch === undefined ? 0 : v.endpointInformationEpoch));
-  { const a = (v.partitionsByUserEndpoint === undefined ? null : v.partitionsByUserEndpoint); w.arrayLength(a == null ? null : a.length, true); if (a != null) for (const e of a) encodeStreamsGroupHeartbeatResponseEndpointToPartitions(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  StreamsGroupHeartbeatRequestKeyValueDefault, decodeStreamsGroupHeartbeatRequestKeyValue,
+  encodeStreamsGroupHeartbeatRequestKeyValue, StreamsGroupHeartbeatRequestTopicInfoDefault,
+  decodeStreamsGroupHeartbeatRequestTopicInfo, encodeStreamsGroupHeartbeatRequestTopicInfo,
+  StreamsGroupHeartbeatRequestEndpointDefault, decodeStreamsGroupHeartbeatRequestEndpoint,
+  encodeStreamsGroupHeartbeatRequestEndpoint, StreamsGroupHeartbeatRequestTaskOffsetDefault,
+  decodeStreamsGroupHeartbeatRequestTaskOffset, encodeStreamsGroupHeartbeatRequestTaskOffset,
+  StreamsGroupHeartbeatRequestTaskIdsDefault, decodeStreamsGroupHeartbeatRequestTaskIds,
+  encodeStreamsGroupHeartbeatRequestTaskIds, StreamsGroupHeartbeatRequestTopologyDefault,
+  decodeStreamsGroupHeartbeatRequestTopology, encodeStreamsGroupHeartbeatRequestTopology,
+  StreamsGroupHeartbeatRequestSubtopologyDefault, decodeStreamsGroupHeartbeatRequestSubtopology,
+  encodeStreamsGroupHeartbeatRequestSubtopology, StreamsGroupHeartbeatRequestCopartitionGroupDefault,
+  decodeStreamsGroupHeartbeatRequestCopartitionGroup, encodeStreamsGroupHeartbeatRequestCopartitionGroup,
+  StreamsGroupHeartbeatRequestDefault, decodeStreamsGroupHeartbeatRequest, encodeStreamsGroupHeartbeatRequest,
+  StreamsGroupHeartbeatResponseStatusDefault, decodeStreamsGroupHeartbeatResponseStatus,
+  encodeStreamsGroupHeartbeatResponseStatus, StreamsGroupHeartbeatResponseTopicPartitionDefault,
+  decodeStreamsGroupHeartbeatResponseTopicPartition, encodeStreamsGroupHeartbeatResponseTopicPartition,
+  StreamsGroupHeartbeatResponseTaskIdsDefault, decodeStreamsGroupHeartbeatResponseTaskIds,
+  encodeStreamsGroupHeartbeatResponseTaskIds, StreamsGroupHeartbeatResponseEndpointDefault,
+  decodeStreamsGroupHeartbeatResponseEndpoint, encodeStreamsGroupHeartbeatResponseEndpoint,
+  StreamsGroupHeartbeatResponseEndpointToPartitionsDefault,
+  decodeStreamsGroupHeartbeatResponseEndpointToPartitions,
+  encodeStreamsGroupHeartbeatResponseEndpointToPartitions, StreamsGroupHeartbeatResponseDefault,
+  decodeStreamsGroupHeartbeatResponse, encodeStreamsGroupHeartbeatResponse,
+} from './codecs.js';

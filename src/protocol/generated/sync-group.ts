@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface SyncGroupRequestSyncGroupRequestAssignment {
   /** The ID of the member to assign.; versions 0+ */
@@ -17,31 +15,6 @@ export interface SyncGroupRequestSyncGroupRequestAssignment {
   assignment: Buffer;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function SyncGroupRequestSyncGroupRequestAssignmentDefault(): SyncGroupRequestSyncGroupRequestAssignment {
-
-  return { memberId: '', assignment: EMPTY };
-
-}
-
-export function decodeSyncGroupRequestSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRequestSyncGroupRequestAssignment {
-  const flex = version >= 4;
-  const o = SyncGroupRequestSyncGroupRequestAssignmentDefault();
-  o.memberId = (flex ? r.compactString() : r.string());
-  o.assignment = (flex ? r.compactBytes() : r.bytes());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, v: Input<SyncGroupRequestSyncGroupRequestAssignment>, version: number): void {
-  const flex = version >= 4;
-  (flex ? w.compactString((v.memberId === undefined ? '' : v.memberId)) : w.string((v.memberId === undefined ? '' : v.memberId)));
-  (flex ? w.compactBytes((v.assignment === undefined ? EMPTY : v.assignment)) : w.bytes((v.assignment === undefined ? EMPTY : v.assignment)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface SyncGroupRequest {
@@ -62,43 +35,6 @@ export interface SyncGroupRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function SyncGroupRequestDefault(): SyncGroupRequest {
-
-  return { groupId: '', generationId: 0, memberId: '', groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] };
-
-}
-
-export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupRequest {
-  const flex = version >= 4;
-  const o = SyncGroupRequestDefault();
-  o.groupId = (flex ? r.compactString() : r.string());
-  o.generationId = r.int32();
-  o.memberId = (flex ? r.compactString() : r.string());
-  if (version >= 3) { o.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString()); }
-  if (version >= 5) { o.protocolType = r.compactNullableString(); }
-  if (version >= 5) { o.protocolName = r.compactNullableString(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Assignments is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeSyncGroupRequestSyncGroupRequestAssignment(r, version); o.assignments = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeSyncGroupRequest(w: Writer, v: Input<SyncGroupRequest>, version: number): void {
-  const flex = version >= 4;
-  (flex ? w.compactString((v.groupId === undefined ? '' : v.groupId)) : w.string((v.groupId === undefined ? '' : v.groupId)));
-  w.int32((v.generationId === undefined ? 0 : v.generationId));
-  (flex ? w.compactString((v.memberId === undefined ? '' : v.memberId)) : w.string((v.memberId === undefined ? '' : v.memberId)));
-  if (version >= 3) { (flex ? w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)) : w.nullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId))); }
-  if (version >= 5) { w.compactNullableString((v.protocolType === undefined ? null : v.protocolType)); }
-  if (version >= 5) { w.compactNullableString((v.protocolName === undefined ? null : v.protocolName)); }
-  { const a = (v.assignments === undefined ? [] : v.assignments); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeSyncGroupRequestSyncGroupRequestAssignment(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface SyncGroupResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 1+; ignorable */
   throttleTimeMs: number;
@@ -113,34 +49,8 @@ export interface SyncGroupResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function SyncGroupResponseDefault(): SyncGroupResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, protocolType: null, protocolName: null, assignment: EMPTY };
-
-}
-
-export function decodeSyncGroupResponse(r: Reader, version: number): SyncGroupResponse {
-  const flex = version >= 4;
-  const o = SyncGroupResponseDefault();
-  if (version >= 1) { o.throttleTimeMs = r.int32(); }
-  o.errorCode = r.int16();
-  if (version >= 5) { o.protocolType = r.compactNullableString(); }
-  if (version >= 5) { o.protocolName = r.compactNullableString(); }
-  o.assignment = (flex ? r.compactBytes() : r.bytes());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeSyncGroupResponse(w: Writer, v: Input<SyncGroupResponse>, version: number): void {
-  const flex = version >= 4;
-  if (version >= 1) { w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs)); }
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (version >= 5) { w.compactNullableString((v.protocolType === undefined ? null : v.protocolType)); }
-  if (version >= 5) { w.compactNullableString((v.protocolName === undefined ? null : v.protocolName)); }
-  (flex ? w.compactBytes((v.assignment === undefined ? EMPTY : v.assignment)) : w.bytes((v.assignment === undefined ? EMPTY : v.assignment)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  SyncGroupRequestSyncGroupRequestAssignmentDefault, decodeSyncGroupRequestSyncGroupRequestAssignment,
+  encodeSyncGroupRequestSyncGroupRequestAssignment, SyncGroupRequestDefault, decodeSyncGroupRequest,
+  encodeSyncGroupRequest, SyncGroupResponseDefault, decodeSyncGroupResponse, encodeSyncGroupResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
   /** The topic name.; versions 0+; entity topicName */
@@ -17,33 +15,6 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
   partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function TxnOffsetCommitRequestTxnOffsetCommitRequestTopicDefault(): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
-  const flex = version >= 3;
-  const o = TxnOffsetCommitRequestTxnOffsetCommitRequestTopicDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, v: Input<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic>, version: number): void {
-  const flex = version >= 3;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
@@ -57,35 +28,6 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
   committedMetadata: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function TxnOffsetCommitRequestTxnOffsetCommitRequestPartitionDefault(): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
-
-  return { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: '' };
-
-}
-
-export function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
-  const flex = version >= 3;
-  const o = TxnOffsetCommitRequestTxnOffsetCommitRequestPartitionDefault();
-  o.partitionIndex = r.int32();
-  o.committedOffset = r.int64();
-  if (version >= 2) { o.committedLeaderEpoch = r.int32(); }
-  o.committedMetadata = (flex ? r.compactNullableString() : r.nullableString());
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, v: Input<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition>, version: number): void {
-  const flex = version >= 3;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int64((v.committedOffset === undefined ? 0 : v.committedOffset));
-  if (version >= 2) { w.int32((v.committedLeaderEpoch === undefined ? -1 : v.committedLeaderEpoch)); }
-  (flex ? w.compactNullableString((v.committedMetadata === undefined ? '' : v.committedMetadata)) : w.nullableString((v.committedMetadata === undefined ? '' : v.committedMetadata)));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface TxnOffsetCommitRequest {
@@ -108,45 +50,6 @@ export interface TxnOffsetCommitRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function TxnOffsetCommitRequestDefault(): TxnOffsetCommitRequest {
-
-  return { transactionalId: '', groupId: '', producerId: 0, producerEpoch: 0, generationId: -1, memberId: "", groupInstanceId: null, topics: [] };
-
-}
-
-export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommitRequest {
-  const flex = version >= 3;
-  const o = TxnOffsetCommitRequestDefault();
-  o.transactionalId = (flex ? r.compactString() : r.string());
-  o.groupId = (flex ? r.compactString() : r.string());
-  o.producerId = r.int64();
-  o.producerEpoch = r.int16();
-  if (version >= 3) { o.generationId = r.int32(); }
-  if (version >= 3) { o.memberId = r.compactString(); }
-  if (version >= 3) { o.groupInstanceId = r.compactNullableString(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeTxnOffsetCommitRequest(w: Writer, v: Input<TxnOffsetCommitRequest>, version: number): void {
-  const flex = version >= 3;
-  (flex ? w.compactString((v.transactionalId === undefined ? '' : v.transactionalId)) : w.string((v.transactionalId === undefined ? '' : v.transactionalId)));
-  (flex ? w.compactString((v.groupId === undefined ? '' : v.groupId)) : w.string((v.groupId === undefined ? '' : v.groupId)));
-  w.int64((v.producerId === undefined ? 0 : v.producerId));
-  w.int16((v.producerEpoch === undefined ? 0 : v.producerEpoch));
-  if (version >= 3) { w.int32((v.generationId === undefined ? -1 : v.generationId)); }
-  if (version >= 3) { w.compactString((v.memberId === undefined ? "" : v.memberId)); }
-  if (version >= 3) { w.compactNullableString((v.groupInstanceId === undefined ? null : v.groupInstanceId)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
   /** The topic name.; versions 0+; entity topicName */
   name: string;
@@ -154,33 +57,6 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
   partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function TxnOffsetCommitResponseTxnOffsetCommitResponseTopicDefault(): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
-  const flex = version >= 3;
-  const o = TxnOffsetCommitResponseTxnOffsetCommitResponseTopicDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, v: Input<TxnOffsetCommitResponseTxnOffsetCommitResponseTopic>, version: number): void {
-  const flex = version >= 3;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
@@ -192,31 +68,6 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function TxnOffsetCommitResponseTxnOffsetCommitResponsePartitionDefault(): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
-
-  return { partitionIndex: 0, errorCode: 0 };
-
-}
-
-export function decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
-  const flex = version >= 3;
-  const o = TxnOffsetCommitResponseTxnOffsetCommitResponsePartitionDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer, v: Input<TxnOffsetCommitResponseTxnOffsetCommitResponsePartition>, version: number): void {
-  const flex = version >= 3;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface TxnOffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -225,30 +76,19 @@ export interface TxnOffsetCommitResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function TxnOffsetCommitResponseDefault(): TxnOffsetCommitResponse {
-
-  return { throttleTimeMs: 0, topics: [] };
-
-}
-
-export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOffsetCommitResponse {
-  const flex = version >= 3;
-  const o = TxnOffsetCommitResponseDefault();
-  o.throttleTimeMs = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeTxnOffsetCommitResponse(w: Writer, v: Input<TxnOffsetCommitResponse>, version: number): void {
-  const flex = version >= 3;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  TxnOffsetCommitRequestTxnOffsetCommitRequestTopicDefault,
+  decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic,
+  encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic,
+  TxnOffsetCommitRequestTxnOffsetCommitRequestPartitionDefault,
+  decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition,
+  encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition, TxnOffsetCommitRequestDefault,
+  decodeTxnOffsetCommitRequest, encodeTxnOffsetCommitRequest,
+  TxnOffsetCommitResponseTxnOffsetCommitResponseTopicDefault,
+  decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic,
+  encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic,
+  TxnOffsetCommitResponseTxnOffsetCommitResponsePartitionDefault,
+  decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition,
+  encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition, TxnOffsetCommitResponseDefault,
+  decodeTxnOffsetCommitResponse, encodeTxnOffsetCommitResponse,
+} from './codecs.js';

@@ -6,38 +6,13 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface UnregisterBrokerRequest {
   /** The broker ID to unregister.; versions 0+; entity brokerId */
   brokerId: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function UnregisterBrokerRequestDefault(): UnregisterBrokerRequest {
-
-  return { brokerId: 0 };
-
-}
-
-export function decodeUnregisterBrokerRequest(r: Reader, version: number): UnregisterBrokerRequest {
-  const flex = version >= 0;
-  const o = UnregisterBrokerRequestDefault();
-  o.brokerId = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUnregisterBrokerRequest(w: Writer, v: Input<UnregisterBrokerRequest>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.brokerId === undefined ? 0 : v.brokerId));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface UnregisterBrokerResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
@@ -49,30 +24,7 @@ export interface UnregisterBrokerResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function UnregisterBrokerResponseDefault(): UnregisterBrokerResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '' };
-
-}
-
-export function decodeUnregisterBrokerResponse(r: Reader, version: number): UnregisterBrokerResponse {
-  const flex = version >= 0;
-  const o = UnregisterBrokerResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUnregisterBrokerResponse(w: Writer, v: Input<UnregisterBrokerResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  UnregisterBrokerRequestDefault, decodeUnregisterBrokerRequest, encodeUnregisterBrokerRequest,
+  UnregisterBrokerResponseDefault, decodeUnregisterBrokerResponse, encodeUnregisterBrokerResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface UpdateFeaturesRequestFeatureUpdateKey {
   /** The name of the finalized feature to be updated.; versions 0+ */
@@ -23,35 +21,6 @@ export interface UpdateFeaturesRequestFeatureUpdateKey {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function UpdateFeaturesRequestFeatureUpdateKeyDefault(): UpdateFeaturesRequestFeatureUpdateKey {
-
-  return { feature: '', maxVersionLevel: 0, allowDowngrade: false, upgradeType: 1 };
-
-}
-
-export function decodeUpdateFeaturesRequestFeatureUpdateKey(r: Reader, version: number): UpdateFeaturesRequestFeatureUpdateKey {
-  const flex = version >= 0;
-  const o = UpdateFeaturesRequestFeatureUpdateKeyDefault();
-  o.feature = r.compactString();
-  o.maxVersionLevel = r.int16();
-  if (version <= 0) { o.allowDowngrade = r.bool(); }
-  if (version >= 1) { o.upgradeType = r.int8(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateFeaturesRequestFeatureUpdateKey(w: Writer, v: Input<UpdateFeaturesRequestFeatureUpdateKey>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.feature === undefined ? '' : v.feature));
-  w.int16((v.maxVersionLevel === undefined ? 0 : v.maxVersionLevel));
-  if (version <= 0) { w.bool((v.allowDowngrade === undefined ? false : v.allowDowngrade)); }
-  if (version >= 1) { w.int8((v.upgradeType === undefined ? 1 : v.upgradeType)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface UpdateFeaturesRequest {
   /** How long to wait in milliseconds before timing out the request.; versions 0+ */
   timeoutMs: number;
@@ -62,35 +31,6 @@ export interface UpdateFeaturesRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function UpdateFeaturesRequestDefault(): UpdateFeaturesRequest {
-
-  return { timeoutMs: 60000, featureUpdates: [], validateOnly: false };
-
-}
-
-export function decodeUpdateFeaturesRequest(r: Reader, version: number): UpdateFeaturesRequest {
-  const flex = version >= 0;
-  const o = UpdateFeaturesRequestDefault();
-  o.timeoutMs = r.int32();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array FeatureUpdates is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeUpdateFeaturesRequestFeatureUpdateKey(r, version); o.featureUpdates = a; }
-  if (version >= 1) { o.validateOnly = r.bool(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateFeaturesRequest(w: Writer, v: Input<UpdateFeaturesRequest>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.timeoutMs === undefined ? 60000 : v.timeoutMs));
-  { const a = (v.featureUpdates === undefined ? [] : v.featureUpdates); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeUpdateFeaturesRequestFeatureUpdateKey(w, e, version); }
-  if (version >= 1) { w.bool((v.validateOnly === undefined ? false : v.validateOnly)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface UpdateFeaturesResponseUpdatableFeatureResult {
   /** The name of the finalized feature.; versions 0+ */
   feature: string;
@@ -100,33 +40,6 @@ export interface UpdateFeaturesResponseUpdatableFeatureResult {
   errorMessage: string | null;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function UpdateFeaturesResponseUpdatableFeatureResultDefault(): UpdateFeaturesResponseUpdatableFeatureResult {
-
-  return { feature: '', errorCode: 0, errorMessage: '' };
-
-}
-
-export function decodeUpdateFeaturesResponseUpdatableFeatureResult(r: Reader, version: number): UpdateFeaturesResponseUpdatableFeatureResult {
-  const flex = version >= 0;
-  const o = UpdateFeaturesResponseUpdatableFeatureResultDefault();
-  o.feature = r.compactString();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateFeaturesResponseUpdatableFeatureResult(w: Writer, v: Input<UpdateFeaturesResponseUpdatableFeatureResult>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.feature === undefined ? '' : v.feature));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface UpdateFeaturesResponse {
@@ -141,32 +54,10 @@ export interface UpdateFeaturesResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function UpdateFeaturesResponseDefault(): UpdateFeaturesResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', results: [] };
-
-}
-
-export function decodeUpdateFeaturesResponse(r: Reader, version: number): UpdateFeaturesResponse {
-  const flex = version >= 0;
-  const o = UpdateFeaturesResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (version <= 1) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array Results is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeUpdateFeaturesResponseUpdatableFeatureResult(r, version); o.results = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateFeaturesResponse(w: Writer, v: Input<UpdateFeaturesResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? '' : v.errorMessage));
-  if (version <= 1) { { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeUpdateFeaturesResponseUpdatableFeatureResult(w, e, version); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  UpdateFeaturesRequestFeatureUpdateKeyDefault, decodeUpdateFeaturesRequestFeatureUpdateKey,
+  encodeUpdateFeaturesRequestFeatureUpdateKey, UpdateFeaturesRequestDefault, decodeUpdateFeaturesRequest,
+  encodeUpdateFeaturesRequest, UpdateFeaturesResponseUpdatableFeatureResultDefault,
+  decodeUpdateFeaturesResponseUpdatableFeatureResult, encodeUpdateFeaturesResponseUpdatableFeatureResult,
+  UpdateFeaturesResponseDefault, decodeUpdateFeaturesResponse, encodeUpdateFeaturesResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface UpdateMetadataRequestUpdateMetadataPartitionState {
   /** In older versions of this RPC, the topic name.; versions 0-4; entity topicName; ignorable */
@@ -33,49 +31,6 @@ export interface UpdateMetadataRequestUpdateMetadataPartitionState {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function UpdateMetadataRequestUpdateMetadataPartitionStateDefault(): UpdateMetadataRequestUpdateMetadataPartitionState {
-
-  return { topicName: '', partitionIndex: 0, controllerEpoch: 0, leader: 0, leaderEpoch: 0, isr: [], zkVersion: 0, replicas: [], offlineReplicas: [] };
-
-}
-
-export function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataPartitionState {
-  const flex = version >= 6;
-  const o = UpdateMetadataRequestUpdateMetadataPartitionStateDefault();
-  if (version <= 4) { o.topicName = r.string(); }
-  o.partitionIndex = r.int32();
-  o.controllerEpoch = r.int32();
-  o.leader = r.int32();
-  o.leaderEpoch = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Isr is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.isr = a; }
-  o.zkVersion = r.int32();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Replicas is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.replicas = a; }
-  if (version >= 4) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array OfflineReplicas is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.offlineReplicas = a; } }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, v: Input<UpdateMetadataRequestUpdateMetadataPartitionState>, version: number): void {
-  const flex = version >= 6;
-  if (version <= 4) { w.string((v.topicName === undefined ? '' : v.topicName)); }
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int32((v.controllerEpoch === undefined ? 0 : v.controllerEpoch));
-  w.int32((v.leader === undefined ? 0 : v.leader));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  { const a = (v.isr === undefined ? [] : v.isr); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  w.int32((v.zkVersion === undefined ? 0 : v.zkVersion));
-  { const a = (v.replicas === undefined ? [] : v.replicas); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (version >= 4) { { const a = (v.offlineReplicas === undefined ? [] : v.offlineReplicas); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); } }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface UpdateMetadataRequestUpdateMetadataTopicState {
   /** The topic name.; versions 5-8; entity topicName */
   topicName: string;
@@ -85,35 +40,6 @@ export interface UpdateMetadataRequestUpdateMetadataTopicState {
   partitionStates: UpdateMetadataRequestUpdateMetadataPartitionState[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function UpdateMetadataRequestUpdateMetadataTopicStateDefault(): UpdateMetadataRequestUpdateMetadataTopicState {
-
-  return { topicName: '', topicId: ZERO_UUID, partitionStates: [] };
-
-}
-
-export function decodeUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataTopicState {
-  const flex = version >= 6;
-  const o = UpdateMetadataRequestUpdateMetadataTopicStateDefault();
-  o.topicName = (flex ? r.compactString() : r.string());
-  if (version >= 7) { o.topicId = r.uuid(); }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionStates is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version); o.partitionStates = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, v: Input<UpdateMetadataRequestUpdateMetadataTopicState>, version: number): void {
-  const flex = version >= 6;
-  (flex ? w.compactString((v.topicName === undefined ? '' : v.topicName)) : w.string((v.topicName === undefined ? '' : v.topicName)));
-  if (version >= 7) { w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId)); }
-  { const a = (v.partitionStates === undefined ? [] : v.partitionStates); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface UpdateMetadataRequestUpdateMetadataBroker {
@@ -131,37 +57,6 @@ export interface UpdateMetadataRequestUpdateMetadataBroker {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function UpdateMetadataRequestUpdateMetadataBrokerDefault(): UpdateMetadataRequestUpdateMetadataBroker {
-
-  return { id: 0, v0Host: '', v0Port: 0, endpoints: [], rack: '' };
-
-}
-
-export function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataBroker {
-  const flex = version >= 6;
-  const o = UpdateMetadataRequestUpdateMetadataBrokerDefault();
-  o.id = r.int32();
-  if (version <= 0) { o.v0Host = r.string(); }
-  if (version <= 0) { o.v0Port = r.int32(); }
-  if (version >= 1) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array Endpoints is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeUpdateMetadataRequestUpdateMetadataEndpoint(r, version); o.endpoints = a; } }
-  if (version >= 2) { o.rack = (flex ? r.compactNullableString() : r.nullableString()); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, v: Input<UpdateMetadataRequestUpdateMetadataBroker>, version: number): void {
-  const flex = version >= 6;
-  w.int32((v.id === undefined ? 0 : v.id));
-  if (version <= 0) { w.string((v.v0Host === undefined ? '' : v.v0Host)); }
-  if (version <= 0) { w.int32((v.v0Port === undefined ? 0 : v.v0Port)); }
-  if (version >= 1) { { const a = (v.endpoints === undefined ? [] : v.endpoints); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, e, version); } }
-  if (version >= 2) { (flex ? w.compactNullableString((v.rack === undefined ? '' : v.rack)) : w.nullableString((v.rack === undefined ? '' : v.rack))); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface UpdateMetadataRequestUpdateMetadataEndpoint {
   /** The port of this endpoint; versions 1-8 */
   port: number;
@@ -173,35 +68,6 @@ export interface UpdateMetadataRequestUpdateMetadataEndpoint {
   securityProtocol: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function UpdateMetadataRequestUpdateMetadataEndpointDefault(): UpdateMetadataRequestUpdateMetadataEndpoint {
-
-  return { port: 0, host: '', listener: '', securityProtocol: 0 };
-
-}
-
-export function decodeUpdateMetadataRequestUpdateMetadataEndpoint(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataEndpoint {
-  const flex = version >= 6;
-  const o = UpdateMetadataRequestUpdateMetadataEndpointDefault();
-  o.port = r.int32();
-  o.host = (flex ? r.compactString() : r.string());
-  if (version >= 3) { o.listener = (flex ? r.compactString() : r.string()); }
-  o.securityProtocol = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, v: Input<UpdateMetadataRequestUpdateMetadataEndpoint>, version: number): void {
-  const flex = version >= 6;
-  w.int32((v.port === undefined ? 0 : v.port));
-  (flex ? w.compactString((v.host === undefined ? '' : v.host)) : w.string((v.host === undefined ? '' : v.host)));
-  if (version >= 3) { (flex ? w.compactString((v.listener === undefined ? '' : v.listener)) : w.string((v.listener === undefined ? '' : v.listener))); }
-  w.int16((v.securityProtocol === undefined ? 0 : v.securityProtocol));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface UpdateMetadataRequest {
@@ -224,75 +90,21 @@ export interface UpdateMetadataRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function UpdateMetadataRequestDefault(): UpdateMetadataRequest {
-
-  return { controllerId: 0, isKRaftController: false, type: 0, controllerEpoch: 0, brokerEpoch: -1, ungroupedPartitionStates: [], topicStates: [], liveBrokers: [] };
-
-}
-
-export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateMetadataRequest {
-  const flex = version >= 6;
-  const o = UpdateMetadataRequestDefault();
-  o.controllerId = r.int32();
-  if (version >= 8) { o.isKRaftController = r.bool(); }
-  o.controllerEpoch = r.int32();
-  if (version >= 5) { o.brokerEpoch = r.int64(); }
-  if (version <= 4) { { const n = r.arrayLength(false);   if (n < 0) throw new ProtocolError('non-nullable array UngroupedPartitionStates is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version); o.ungroupedPartitionStates = a; } }
-  if (version >= 5) { { const n = r.arrayLength(flex);   if (n < 0) throw new ProtocolError('non-nullable array TopicStates is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeUpdateMetadataRequestUpdateMetadataTopicState(r, version); o.topicStates = a; } }
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array LiveBrokers is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeUpdateMetadataRequestUpdateMetadataBroker(r, version); o.liveBrokers = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 8) { o.type = r.int8(); return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeUpdateMetadataRequest(w: Writer, v: Input<UpdateMetadataRequest>, version: number): void {
-  const flex = version >= 6;
-  w.int32((v.controllerId === undefined ? 0 : v.controllerId));
-  if (version >= 8) { w.bool((v.isKRaftController === undefined ? false : v.isKRaftController)); }
-  w.int32((v.controllerEpoch === undefined ? 0 : v.controllerEpoch));
-  if (version >= 5) { w.int64((v.brokerEpoch === undefined ? -1 : v.brokerEpoch)); }
-  if (version <= 4) { { const a = (v.ungroupedPartitionStates === undefined ? [] : v.ungroupedPartitionStates); w.arrayLength(a == null ? 0 : a.length, false); if (a != null) for (const e of a) encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, e, version); } }
-  if (version >= 5) { { const a = (v.topicStates === undefined ? [] : v.topicStates); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeUpdateMetadataRequestUpdateMetadataTopicState(w, e, version); } }
-  { const a = (v.liveBrokers === undefined ? [] : v.liveBrokers); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeUpdateMetadataRequestUpdateMetadataBroker(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 8 && !((v.type ?? 0) === 0)) t.push(tagged(0, (w) => { w.int8((v.type as any)); }));
-    w.taggedFields(t);
-  }
-}
 export interface UpdateMetadataResponse {
   /** The error code, or 0 if there was no error.; versions 0-8 */
   errorCode: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function UpdateMetadataResponseDefault(): UpdateMetadataResponse {
-
-  return { errorCode: 0 };
-
-}
-
-export function decodeUpdateMetadataResponse(r: Reader, version: number): UpdateMetadataResponse {
-  const flex = version >= 6;
-  const o = UpdateMetadataResponseDefault();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateMetadataResponse(w: Writer, v: Input<UpdateMetadataResponse>, version: number): void {
-  const flex = version >= 6;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  UpdateMetadataRequestUpdateMetadataPartitionStateDefault,
+  decodeUpdateMetadataRequestUpdateMetadataPartitionState,
+  encodeUpdateMetadataRequestUpdateMetadataPartitionState,
+  UpdateMetadataRequestUpdateMetadataTopicStateDefault, decodeUpdateMetadataRequestUpdateMetadataTopicState,
+  encodeUpdateMetadataRequestUpdateMetadataTopicState, UpdateMetadataRequestUpdateMetadataBrokerDefault,
+  decodeUpdateMetadataRequestUpdateMetadataBroker, encodeUpdateMetadataRequestUpdateMetadataBroker,
+  UpdateMetadataRequestUpdateMetadataEndpointDefault, decodeUpdateMetadataRequestUpdateMetadataEndpoint,
+  encodeUpdateMetadataRequestUpdateMetadataEndpoint, UpdateMetadataRequestDefault,
+  decodeUpdateMetadataRequest, encodeUpdateMetadataRequest, UpdateMetadataResponseDefault,
+  decodeUpdateMetadataResponse, encodeUpdateMetadataResponse,
+} from './codecs.js';

@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface UpdateRaftVoterRequestListener {
   /** The name of the endpoint.; versions 0+ */
@@ -21,33 +19,6 @@ export interface UpdateRaftVoterRequestListener {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function UpdateRaftVoterRequestListenerDefault(): UpdateRaftVoterRequestListener {
-
-  return { name: '', host: '', port: 0 };
-
-}
-
-export function decodeUpdateRaftVoterRequestListener(r: Reader, version: number): UpdateRaftVoterRequestListener {
-  const flex = version >= 0;
-  const o = UpdateRaftVoterRequestListenerDefault();
-  o.name = r.compactString();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateRaftVoterRequestListener(w: Writer, v: Input<UpdateRaftVoterRequestListener>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.name === undefined ? '' : v.name));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface UpdateRaftVoterRequestKRaftVersionFeature {
   /** The minimum supported KRaft protocol version.; versions 0+ */
   minSupportedVersion: number;
@@ -55,31 +26,6 @@ export interface UpdateRaftVoterRequestKRaftVersionFeature {
   maxSupportedVersion: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function UpdateRaftVoterRequestKRaftVersionFeatureDefault(): UpdateRaftVoterRequestKRaftVersionFeature {
-
-  return { minSupportedVersion: 0, maxSupportedVersion: 0 };
-
-}
-
-export function decodeUpdateRaftVoterRequestKRaftVersionFeature(r: Reader, version: number): UpdateRaftVoterRequestKRaftVersionFeature {
-  const flex = version >= 0;
-  const o = UpdateRaftVoterRequestKRaftVersionFeatureDefault();
-  o.minSupportedVersion = r.int16();
-  o.maxSupportedVersion = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateRaftVoterRequestKRaftVersionFeature(w: Writer, v: Input<UpdateRaftVoterRequestKRaftVersionFeature>, version: number): void {
-  const flex = version >= 0;
-  w.int16((v.minSupportedVersion === undefined ? 0 : v.minSupportedVersion));
-  w.int16((v.maxSupportedVersion === undefined ? 0 : v.maxSupportedVersion));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface UpdateRaftVoterRequest {
@@ -98,41 +44,6 @@ export interface UpdateRaftVoterRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function UpdateRaftVoterRequestDefault(): UpdateRaftVoterRequest {
-
-  return { clusterId: '', currentLeaderEpoch: 0, voterId: 0, voterDirectoryId: ZERO_UUID, listeners: [], kRaftVersionFeature: UpdateRaftVoterRequestKRaftVersionFeatureDefault() };
-
-}
-
-export function decodeUpdateRaftVoterRequest(r: Reader, version: number): UpdateRaftVoterRequest {
-  const flex = version >= 0;
-  const o = UpdateRaftVoterRequestDefault();
-  o.clusterId = r.compactNullableString();
-  o.currentLeaderEpoch = r.int32();
-  o.voterId = r.int32();
-  o.voterDirectoryId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Listeners is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeUpdateRaftVoterRequestListener(r, version); o.listeners = a; }
-  o.kRaftVersionFeature = decodeUpdateRaftVoterRequestKRaftVersionFeature(r, version);
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateRaftVoterRequest(w: Writer, v: Input<UpdateRaftVoterRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactNullableString((v.clusterId === undefined ? '' : v.clusterId));
-  w.int32((v.currentLeaderEpoch === undefined ? 0 : v.currentLeaderEpoch));
-  w.int32((v.voterId === undefined ? 0 : v.voterId));
-  w.uuid((v.voterDirectoryId === undefined ? ZERO_UUID : v.voterDirectoryId));
-  { const a = (v.listeners === undefined ? [] : v.listeners); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeUpdateRaftVoterRequestListener(w, e, version); }
-  encodeUpdateRaftVoterRequestKRaftVersionFeature(w, (v.kRaftVersionFeature === undefined ? UpdateRaftVoterRequestKRaftVersionFeatureDefault() : v.kRaftVersionFeature), version);
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface UpdateRaftVoterResponseCurrentLeader {
   /** The replica id of the current leader or -1 if the leader is unknown.; versions 0+; entity brokerId */
   leaderId: number;
@@ -146,35 +57,6 @@ export interface UpdateRaftVoterResponseCurrentLeader {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function UpdateRaftVoterResponseCurrentLeaderDefault(): UpdateRaftVoterResponseCurrentLeader {
-
-  return { leaderId: -1, leaderEpoch: -1, host: '', port: 0 };
-
-}
-
-export function decodeUpdateRaftVoterResponseCurrentLeader(r: Reader, version: number): UpdateRaftVoterResponseCurrentLeader {
-  const flex = version >= 0;
-  const o = UpdateRaftVoterResponseCurrentLeaderDefault();
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  o.host = r.compactString();
-  o.port = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeUpdateRaftVoterResponseCurrentLeader(w: Writer, v: Input<UpdateRaftVoterResponseCurrentLeader>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.leaderId === undefined ? -1 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? -1 : v.leaderEpoch));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.int32((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface UpdateRaftVoterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
@@ -185,34 +67,12 @@ export interface UpdateRaftVoterResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function UpdateRaftVoterResponseDefault(): UpdateRaftVoterResponse {
-
-  return { throttleTimeMs: 0, errorCode: 0, currentLeader: UpdateRaftVoterResponseCurrentLeaderDefault() };
-
-}
-
-export function decodeUpdateRaftVoterResponse(r: Reader, version: number): UpdateRaftVoterResponse {
-  const flex = version >= 0;
-  const o = UpdateRaftVoterResponseDefault();
-  o.throttleTimeMs = r.int32();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (true) { o.currentLeader = decodeUpdateRaftVoterResponseCurrentLeader(r, version); return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeUpdateRaftVoterResponse(w: Writer, v: Input<UpdateRaftVoterResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.throttleTimeMs === undefined ? 0 : v.throttleTimeMs));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (true && !((v.currentLeader == null || sameValue(v.currentLeader, UpdateRaftVoterResponseCurrentLeaderDefault())))) t.push(tagged(0, (w) => { encodeUpdateRaftVoterResponseCurrentLeader(w, (v.currentLeader as any), version); }));
-    w.taggedFields(t);
-  }
-}
+export {
+  UpdateRaftVoterRequestListenerDefault, decodeUpdateRaftVoterRequestListener,
+  encodeUpdateRaftVoterRequestListener, UpdateRaftVoterRequestKRaftVersionFeatureDefault,
+  decodeUpdateRaftVoterRequestKRaftVersionFeature, encodeUpdateRaftVoterRequestKRaftVersionFeature,
+  UpdateRaftVoterRequestDefault, decodeUpdateRaftVoterRequest, encodeUpdateRaftVoterRequest,
+  UpdateRaftVoterResponseCurrentLeaderDefault, decodeUpdateRaftVoterResponseCurrentLeader,
+  encodeUpdateRaftVoterResponseCurrentLeader, UpdateRaftVoterResponseDefault, decodeUpdateRaftVoterResponse,
+  encodeUpdateRaftVoterResponse,
+} from './codecs.js';

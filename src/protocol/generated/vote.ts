@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface VoteRequestTopicData {
   /** The topic name.; versions 0+; entity topicName */
@@ -17,33 +15,6 @@ export interface VoteRequestTopicData {
   partitions: VoteRequestPartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function VoteRequestTopicDataDefault(): VoteRequestTopicData {
-
-  return { topicName: '', partitions: [] };
-
-}
-
-export function decodeVoteRequestTopicData(r: Reader, version: number): VoteRequestTopicData {
-  const flex = version >= 0;
-  const o = VoteRequestTopicDataDefault();
-  o.topicName = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeVoteRequestPartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeVoteRequestTopicData(w: Writer, v: Input<VoteRequestTopicData>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeVoteRequestPartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface VoteRequestPartitionData {
@@ -67,43 +38,6 @@ export interface VoteRequestPartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function VoteRequestPartitionDataDefault(): VoteRequestPartitionData {
-
-  return { partitionIndex: 0, replicaEpoch: 0, replicaId: 0, replicaDirectoryId: ZERO_UUID, voterDirectoryId: ZERO_UUID, lastOffsetEpoch: 0, lastOffset: 0, preVote: false };
-
-}
-
-export function decodeVoteRequestPartitionData(r: Reader, version: number): VoteRequestPartitionData {
-  const flex = version >= 0;
-  const o = VoteRequestPartitionDataDefault();
-  o.partitionIndex = r.int32();
-  o.replicaEpoch = r.int32();
-  o.replicaId = r.int32();
-  if (version >= 1) { o.replicaDirectoryId = r.uuid(); }
-  if (version >= 1) { o.voterDirectoryId = r.uuid(); }
-  o.lastOffsetEpoch = r.int32();
-  o.lastOffset = r.int64();
-  if (version >= 2) { o.preVote = r.bool(); }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeVoteRequestPartitionData(w: Writer, v: Input<VoteRequestPartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int32((v.replicaEpoch === undefined ? 0 : v.replicaEpoch));
-  w.int32((v.replicaId === undefined ? 0 : v.replicaId));
-  if (version >= 1) { w.uuid((v.replicaDirectoryId === undefined ? ZERO_UUID : v.replicaDirectoryId)); }
-  if (version >= 1) { w.uuid((v.voterDirectoryId === undefined ? ZERO_UUID : v.voterDirectoryId)); }
-  w.int32((v.lastOffsetEpoch === undefined ? 0 : v.lastOffsetEpoch));
-  w.int64((v.lastOffset === undefined ? 0 : v.lastOffset));
-  if (version >= 2) { w.bool((v.preVote === undefined ? false : v.preVote)); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface VoteRequest {
   /** The cluster id.; versions 0+; nullable 0+ */
   clusterId: string | null;
@@ -114,35 +48,6 @@ export interface VoteRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function VoteRequestDefault(): VoteRequest {
-
-  return { clusterId: null, voterId: -1, topics: [] };
-
-}
-
-export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
-  const flex = version >= 0;
-  const o = VoteRequestDefault();
-  o.clusterId = r.compactNullableString();
-  if (version >= 1) { o.voterId = r.int32(); }
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeVoteRequestTopicData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeVoteRequest(w: Writer, v: Input<VoteRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactNullableString((v.clusterId === undefined ? null : v.clusterId));
-  if (version >= 1) { w.int32((v.voterId === undefined ? -1 : v.voterId)); }
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeVoteRequestTopicData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface VoteResponseTopicData {
   /** The topic name.; versions 0+; entity topicName */
   topicName: string;
@@ -150,33 +55,6 @@ export interface VoteResponseTopicData {
   partitions: VoteResponsePartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function VoteResponseTopicDataDefault(): VoteResponseTopicData {
-
-  return { topicName: '', partitions: [] };
-
-}
-
-export function decodeVoteResponseTopicData(r: Reader, version: number): VoteResponseTopicData {
-  const flex = version >= 0;
-  const o = VoteResponseTopicDataDefault();
-  o.topicName = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeVoteResponsePartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeVoteResponseTopicData(w: Writer, v: Input<VoteResponseTopicData>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.topicName === undefined ? '' : v.topicName));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeVoteResponsePartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface VoteResponsePartitionData {
@@ -194,37 +72,6 @@ export interface VoteResponsePartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function VoteResponsePartitionDataDefault(): VoteResponsePartitionData {
-
-  return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0, voteGranted: false };
-
-}
-
-export function decodeVoteResponsePartitionData(r: Reader, version: number): VoteResponsePartitionData {
-  const flex = version >= 0;
-  const o = VoteResponsePartitionDataDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  o.leaderId = r.int32();
-  o.leaderEpoch = r.int32();
-  o.voteGranted = r.bool();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeVoteResponsePartitionData(w: Writer, v: Input<VoteResponsePartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.int32((v.leaderId === undefined ? 0 : v.leaderId));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  w.bool((v.voteGranted === undefined ? false : v.voteGranted));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface VoteResponseNodeEndpoint {
   /** The ID of the associated node.; versions 1+; entity brokerId */
   nodeId: number;
@@ -234,33 +81,6 @@ export interface VoteResponseNodeEndpoint {
   port: number;
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function VoteResponseNodeEndpointDefault(): VoteResponseNodeEndpoint {
-
-  return { nodeId: 0, host: '', port: 0 };
-
-}
-
-export function decodeVoteResponseNodeEndpoint(r: Reader, version: number): VoteResponseNodeEndpoint {
-  const flex = version >= 0;
-  const o = VoteResponseNodeEndpointDefault();
-  o.nodeId = r.int32();
-  o.host = r.compactString();
-  o.port = r.uint16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeVoteResponseNodeEndpoint(w: Writer, v: Input<VoteResponseNodeEndpoint>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.nodeId === undefined ? 0 : v.nodeId));
-  w.compactString((v.host === undefined ? '' : v.host));
-  w.uint16((v.port === undefined ? 0 : v.port));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface VoteResponse {
@@ -273,36 +93,12 @@ export interface VoteResponse {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function VoteResponseDefault(): VoteResponse {
-
-  return { errorCode: 0, topics: [], nodeEndpoints: [] };
-
-}
-
-export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
-  const flex = version >= 0;
-  const o = VoteResponseDefault();
-  o.errorCode = r.int16();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeVoteResponseTopicData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields((tag, r) => {
-    switch (tag) {
-    case 0: if (version >= 1) { { const n = r.arrayLength(true);   if (n < 0) throw new ProtocolError('non-nullable array NodeEndpoints is null');   const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeVoteResponseNodeEndpoint(r, version); o.nodeEndpoints = a; } return true; } return false;
-    }
-    return false;
-  });
-  return o;
-}
-
-export function encodeVoteResponse(w: Writer, v: Input<VoteResponse>, version: number): void {
-  const flex = version >= 0;
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeVoteResponseTopicData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    if (version >= 1 && !((v.nodeEndpoints == null || (v.nodeEndpoints as any).length === 0))) t.push(tagged(0, (w) => { { const a = (v.nodeEndpoints as any); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeVoteResponseNodeEndpoint(w, e, version); } }));
-    w.taggedFields(t);
-  }
-}
+export {
+  VoteRequestTopicDataDefault, decodeVoteRequestTopicData, encodeVoteRequestTopicData,
+  VoteRequestPartitionDataDefault, decodeVoteRequestPartitionData, encodeVoteRequestPartitionData,
+  VoteRequestDefault, decodeVoteRequest, encodeVoteRequest, VoteResponseTopicDataDefault,
+  decodeVoteResponseTopicData, encodeVoteResponseTopicData, VoteResponsePartitionDataDefault,
+  decodeVoteResponsePartitionData, encodeVoteResponsePartitionData, VoteResponseNodeEndpointDefault,
+  decodeVoteResponseNodeEndpoint, encodeVoteResponseNodeEndpoint, VoteResponseDefault, decodeVoteResponse,
+  encodeVoteResponse,
+} from './codecs.js';

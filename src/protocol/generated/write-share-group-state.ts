@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface WriteShareGroupStateRequestWriteStateData {
   /** The topic identifier.; versions 0+ */
@@ -17,33 +15,6 @@ export interface WriteShareGroupStateRequestWriteStateData {
   partitions: WriteShareGroupStateRequestPartitionData[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function WriteShareGroupStateRequestWriteStateDataDefault(): WriteShareGroupStateRequestWriteStateData {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeWriteShareGroupStateRequestWriteStateData(r: Reader, version: number): WriteShareGroupStateRequestWriteStateData {
-  const flex = version >= 0;
-  const o = WriteShareGroupStateRequestWriteStateDataDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeWriteShareGroupStateRequestPartitionData(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteShareGroupStateRequestWriteStateData(w: Writer, v: Input<WriteShareGroupStateRequestWriteStateData>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeWriteShareGroupStateRequestPartitionData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface WriteShareGroupStateRequestPartitionData {
@@ -61,39 +32,6 @@ export interface WriteShareGroupStateRequestPartitionData {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function WriteShareGroupStateRequestPartitionDataDefault(): WriteShareGroupStateRequestPartitionData {
-
-  return { partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset: 0, stateBatches: [] };
-
-}
-
-export function decodeWriteShareGroupStateRequestPartitionData(r: Reader, version: number): WriteShareGroupStateRequestPartitionData {
-  const flex = version >= 0;
-  const o = WriteShareGroupStateRequestPartitionDataDefault();
-  o.partition = r.int32();
-  o.stateEpoch = r.int32();
-  o.leaderEpoch = r.int32();
-  o.startOffset = r.int64();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array StateBatches is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeWriteShareGroupStateRequestStateBatch(r, version); o.stateBatches = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteShareGroupStateRequestPartitionData(w: Writer, v: Input<WriteShareGroupStateRequestPartitionData>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  w.int32((v.stateEpoch === undefined ? 0 : v.stateEpoch));
-  w.int32((v.leaderEpoch === undefined ? 0 : v.leaderEpoch));
-  w.int64((v.startOffset === undefined ? 0 : v.startOffset));
-  { const a = (v.stateBatches === undefined ? [] : v.stateBatches); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeWriteShareGroupStateRequestStateBatch(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface WriteShareGroupStateRequestStateBatch {
   /** The first offset of this state batch.; versions 0+ */
   firstOffset: number;
@@ -107,35 +45,6 @@ export interface WriteShareGroupStateRequestStateBatch {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function WriteShareGroupStateRequestStateBatchDefault(): WriteShareGroupStateRequestStateBatch {
-
-  return { firstOffset: 0, lastOffset: 0, deliveryState: 0, deliveryCount: 0 };
-
-}
-
-export function decodeWriteShareGroupStateRequestStateBatch(r: Reader, version: number): WriteShareGroupStateRequestStateBatch {
-  const flex = version >= 0;
-  const o = WriteShareGroupStateRequestStateBatchDefault();
-  o.firstOffset = r.int64();
-  o.lastOffset = r.int64();
-  o.deliveryState = r.int8();
-  o.deliveryCount = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteShareGroupStateRequestStateBatch(w: Writer, v: Input<WriteShareGroupStateRequestStateBatch>, version: number): void {
-  const flex = version >= 0;
-  w.int64((v.firstOffset === undefined ? 0 : v.firstOffset));
-  w.int64((v.lastOffset === undefined ? 0 : v.lastOffset));
-  w.int8((v.deliveryState === undefined ? 0 : v.deliveryState));
-  w.int16((v.deliveryCount === undefined ? 0 : v.deliveryCount));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface WriteShareGroupStateRequest {
   /** The group identifier.; versions 0+ */
   groupId: string;
@@ -144,33 +53,6 @@ export interface WriteShareGroupStateRequest {
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function WriteShareGroupStateRequestDefault(): WriteShareGroupStateRequest {
-
-  return { groupId: '', topics: [] };
-
-}
-
-export function decodeWriteShareGroupStateRequest(r: Reader, version: number): WriteShareGroupStateRequest {
-  const flex = version >= 0;
-  const o = WriteShareGroupStateRequestDefault();
-  o.groupId = r.compactString();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeWriteShareGroupStateRequestWriteStateData(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteShareGroupStateRequest(w: Writer, v: Input<WriteShareGroupStateRequest>, version: number): void {
-  const flex = version >= 0;
-  w.compactString((v.groupId === undefined ? '' : v.groupId));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeWriteShareGroupStateRequestWriteStateData(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
 export interface WriteShareGroupStateResponseWriteStateResult {
   /** The topic identifier.; versions 0+ */
   topicId: string;
@@ -178,33 +60,6 @@ export interface WriteShareGroupStateResponseWriteStateResult {
   partitions: WriteShareGroupStateResponsePartitionResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function WriteShareGroupStateResponseWriteStateResultDefault(): WriteShareGroupStateResponseWriteStateResult {
-
-  return { topicId: ZERO_UUID, partitions: [] };
-
-}
-
-export function decodeWriteShareGroupStateResponseWriteStateResult(r: Reader, version: number): WriteShareGroupStateResponseWriteStateResult {
-  const flex = version >= 0;
-  const o = WriteShareGroupStateResponseWriteStateResultDefault();
-  o.topicId = r.uuid();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeWriteShareGroupStateResponsePartitionResult(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteShareGroupStateResponseWriteStateResult(w: Writer, v: Input<WriteShareGroupStateResponseWriteStateResult>, version: number): void {
-  const flex = version >= 0;
-  w.uuid((v.topicId === undefined ? ZERO_UUID : v.topicId));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeWriteShareGroupStateResponsePartitionResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface WriteShareGroupStateResponsePartitionResult {
@@ -218,61 +73,21 @@ export interface WriteShareGroupStateResponsePartitionResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function WriteShareGroupStateResponsePartitionResultDefault(): WriteShareGroupStateResponsePartitionResult {
-
-  return { partition: 0, errorCode: 0, errorMessage: null };
-
-}
-
-export function decodeWriteShareGroupStateResponsePartitionResult(r: Reader, version: number): WriteShareGroupStateResponsePartitionResult {
-  const flex = version >= 0;
-  const o = WriteShareGroupStateResponsePartitionResultDefault();
-  o.partition = r.int32();
-  o.errorCode = r.int16();
-  o.errorMessage = r.compactNullableString();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteShareGroupStateResponsePartitionResult(w: Writer, v: Input<WriteShareGroupStateResponsePartitionResult>, version: number): void {
-  const flex = version >= 0;
-  w.int32((v.partition === undefined ? 0 : v.partition));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  w.compactNullableString((v.errorMessage === undefined ? null : v.errorMessage));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface WriteShareGroupStateResponse {
   /** The write results.; versions 0+ */
   results: WriteShareGroupStateResponseWriteStateResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function WriteShareGroupStateResponseDefault(): WriteShareGroupStateResponse {
-
-  return { results: [] };
-
-}
-
-export function decodeWriteShareGroupStateResponse(r: Reader, version: number): WriteShareGroupStateResponse {
-  const flex = version >= 0;
-  const o = WriteShareGroupStateResponseDefault();
-  { const n = r.arrayLength(true);
-    if (n < 0) throw new ProtocolError('non-nullable array Results is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeWriteShareGroupStateResponseWriteStateResult(r, version); o.results = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteShareGroupStateResponse(w: Writer, v: Input<WriteShareGroupStateResponse>, version: number): void {
-  const flex = version >= 0;
-  { const a = (v.results === undefined ? [] : v.results); w.arrayLength(a == null ? 0 : a.length, true); if (a != null) for (const e of a) encodeWriteShareGroupStateResponseWriteStateResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  WriteShareGroupStateRequestWriteStateDataDefault, decodeWriteShareGroupStateRequestWriteStateData,
+  encodeWriteShareGroupStateRequestWriteStateData, WriteShareGroupStateRequestPartitionDataDefault,
+  decodeWriteShareGroupStateRequestPartitionData, encodeWriteShareGroupStateRequestPartitionData,
+  WriteShareGroupStateRequestStateBatchDefault, decodeWriteShareGroupStateRequestStateBatch,
+  encodeWriteShareGroupStateRequestStateBatch, WriteShareGroupStateRequestDefault,
+  decodeWriteShareGroupStateRequest, encodeWriteShareGroupStateRequest,
+  WriteShareGroupStateResponseWriteStateResultDefault, decodeWriteShareGroupStateResponseWriteStateResult,
+  encodeWriteShareGroupStateResponseWriteStateResult, WriteShareGroupStateResponsePartitionResultDefault,
+  decodeWriteShareGroupStateResponsePartitionResult, encodeWriteShareGroupStateResponsePartitionResult,
+  WriteShareGroupStateResponseDefault, decodeWriteShareGroupStateResponse, encodeWriteShareGroupStateResponse,
+} from './codecs.js';

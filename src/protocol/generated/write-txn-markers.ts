@@ -6,9 +6,7 @@
 // (http://www.apache.org/licenses/LICENSE-2.0).
 /* eslint-disable */
 
-import { Reader, Writer, ProtocolError, ZERO_UUID, tagged, sameValue, type TaggedField, type Input } from '../primitives.js';
-const EMPTY = Buffer.alloc(0);
-void ProtocolError; void ZERO_UUID; void tagged; void sameValue; void EMPTY;
+import type { TaggedField } from '../primitives.js';
 
 export interface WriteTxnMarkersRequestWritableTxnMarker {
   /** The current producer ID.; versions 0+; entity producerId */
@@ -25,39 +23,6 @@ export interface WriteTxnMarkersRequestWritableTxnMarker {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function WriteTxnMarkersRequestWritableTxnMarkerDefault(): WriteTxnMarkersRequestWritableTxnMarker {
-
-  return { producerId: 0, producerEpoch: 0, transactionResult: false, topics: [], coordinatorEpoch: 0 };
-
-}
-
-export function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarker {
-  const flex = version >= 1;
-  const o = WriteTxnMarkersRequestWritableTxnMarkerDefault();
-  o.producerId = r.int64();
-  o.producerEpoch = r.int16();
-  o.transactionResult = r.bool();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version); o.topics = a; }
-  o.coordinatorEpoch = r.int32();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, v: Input<WriteTxnMarkersRequestWritableTxnMarker>, version: number): void {
-  const flex = version >= 1;
-  w.int64((v.producerId === undefined ? 0 : v.producerId));
-  w.int16((v.producerEpoch === undefined ? 0 : v.producerEpoch));
-  w.bool((v.transactionResult === undefined ? false : v.transactionResult));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, e, version); }
-  w.int32((v.coordinatorEpoch === undefined ? 0 : v.coordinatorEpoch));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface WriteTxnMarkersRequestWritableTxnMarkerTopic {
   /** The topic name.; versions 0+; entity topicName */
   name: string;
@@ -67,63 +32,11 @@ export interface WriteTxnMarkersRequestWritableTxnMarkerTopic {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function WriteTxnMarkersRequestWritableTxnMarkerTopicDefault(): WriteTxnMarkersRequestWritableTxnMarkerTopic {
-
-  return { name: '', partitionIndexes: [] };
-
-}
-
-export function decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarkerTopic {
-  const flex = version >= 1;
-  const o = WriteTxnMarkersRequestWritableTxnMarkerTopicDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array PartitionIndexes is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = r.int32(); o.partitionIndexes = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, v: Input<WriteTxnMarkersRequestWritableTxnMarkerTopic>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitionIndexes === undefined ? [] : v.partitionIndexes); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) w.int32(e); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface WriteTxnMarkersRequest {
   /** The transaction markers to be written.; versions 0+ */
   markers: WriteTxnMarkersRequestWritableTxnMarker[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function WriteTxnMarkersRequestDefault(): WriteTxnMarkersRequest {
-
-  return { markers: [] };
-
-}
-
-export function decodeWriteTxnMarkersRequest(r: Reader, version: number): WriteTxnMarkersRequest {
-  const flex = version >= 1;
-  const o = WriteTxnMarkersRequestDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Markers is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeWriteTxnMarkersRequestWritableTxnMarker(r, version); o.markers = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteTxnMarkersRequest(w: Writer, v: Input<WriteTxnMarkersRequest>, version: number): void {
-  const flex = version >= 1;
-  { const a = (v.markers === undefined ? [] : v.markers); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeWriteTxnMarkersRequestWritableTxnMarker(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 export interface WriteTxnMarkersResponseWritableTxnMarkerResult {
   /** The current producer ID in use by the transactional ID.; versions 0+; entity producerId */
@@ -132,33 +45,6 @@ export interface WriteTxnMarkersResponseWritableTxnMarkerResult {
   topics: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
-}
-
-export function WriteTxnMarkersResponseWritableTxnMarkerResultDefault(): WriteTxnMarkersResponseWritableTxnMarkerResult {
-
-  return { producerId: 0, topics: [] };
-
-}
-
-export function decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerResult {
-  const flex = version >= 1;
-  const o = WriteTxnMarkersResponseWritableTxnMarkerResultDefault();
-  o.producerId = r.int64();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Topics is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version); o.topics = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, v: Input<WriteTxnMarkersResponseWritableTxnMarkerResult>, version: number): void {
-  const flex = version >= 1;
-  w.int64((v.producerId === undefined ? 0 : v.producerId));
-  { const a = (v.topics === undefined ? [] : v.topics); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
 }
 
 export interface WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
@@ -170,33 +56,6 @@ export interface WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function WriteTxnMarkersResponseWritableTxnMarkerTopicResultDefault(): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
-
-  return { name: '', partitions: [] };
-
-}
-
-export function decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
-  const flex = version >= 1;
-  const o = WriteTxnMarkersResponseWritableTxnMarkerTopicResultDefault();
-  o.name = (flex ? r.compactString() : r.string());
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Partitions is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version); o.partitions = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, v: Input<WriteTxnMarkersResponseWritableTxnMarkerTopicResult>, version: number): void {
-  const flex = version >= 1;
-  (flex ? w.compactString((v.name === undefined ? '' : v.name)) : w.string((v.name === undefined ? '' : v.name)));
-  { const a = (v.partitions === undefined ? [] : v.partitions); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
@@ -206,59 +65,24 @@ export interface WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
   _unknownTaggedFields?: TaggedField[];
 }
 
-export function WriteTxnMarkersResponseWritableTxnMarkerPartitionResultDefault(): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
-
-  return { partitionIndex: 0, errorCode: 0 };
-
-}
-
-export function decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
-  const flex = version >= 1;
-  const o = WriteTxnMarkersResponseWritableTxnMarkerPartitionResultDefault();
-  o.partitionIndex = r.int32();
-  o.errorCode = r.int16();
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer, v: Input<WriteTxnMarkersResponseWritableTxnMarkerPartitionResult>, version: number): void {
-  const flex = version >= 1;
-  w.int32((v.partitionIndex === undefined ? 0 : v.partitionIndex));
-  w.int16((v.errorCode === undefined ? 0 : v.errorCode));
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
-
 export interface WriteTxnMarkersResponse {
   /** The results for writing makers.; versions 0+ */
   markers: WriteTxnMarkersResponseWritableTxnMarkerResult[];
   /** Tagged fields this codec does not know, kept for re-encoding. */
   _unknownTaggedFields?: TaggedField[];
 }
-
-export function WriteTxnMarkersResponseDefault(): WriteTxnMarkersResponse {
-
-  return { markers: [] };
-
-}
-
-export function decodeWriteTxnMarkersResponse(r: Reader, version: number): WriteTxnMarkersResponse {
-  const flex = version >= 1;
-  const o = WriteTxnMarkersResponseDefault();
-  { const n = r.arrayLength(flex);
-    if (n < 0) throw new ProtocolError('non-nullable array Markers is null');
-    const a = new Array(n); for (let i = 0; i < n; i++) a[i] = decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r, version); o.markers = a; }
-  if (flex) o._unknownTaggedFields = r.taggedFields(() => false);
-  return o;
-}
-
-export function encodeWriteTxnMarkersResponse(w: Writer, v: Input<WriteTxnMarkersResponse>, version: number): void {
-  const flex = version >= 1;
-  { const a = (v.markers === undefined ? [] : v.markers); w.arrayLength(a == null ? 0 : a.length, flex); if (a != null) for (const e of a) encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w, e, version); }
-  if (flex) {
-    const t: TaggedField[] = v._unknownTaggedFields ? [...(v._unknownTaggedFields as TaggedField[])] : [];
-    w.taggedFields(t);
-  }
-}
+export {
+  WriteTxnMarkersRequestWritableTxnMarkerDefault, decodeWriteTxnMarkersRequestWritableTxnMarker,
+  encodeWriteTxnMarkersRequestWritableTxnMarker, WriteTxnMarkersRequestWritableTxnMarkerTopicDefault,
+  decodeWriteTxnMarkersRequestWritableTxnMarkerTopic, encodeWriteTxnMarkersRequestWritableTxnMarkerTopic,
+  WriteTxnMarkersRequestDefault, decodeWriteTxnMarkersRequest, encodeWriteTxnMarkersRequest,
+  WriteTxnMarkersResponseWritableTxnMarkerResultDefault, decodeWriteTxnMarkersResponseWritableTxnMarkerResult,
+  encodeWriteTxnMarkersResponseWritableTxnMarkerResult,
+  WriteTxnMarkersResponseWritableTxnMarkerTopicResultDefault,
+  decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult,
+  encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult,
+  WriteTxnMarkersResponseWritableTxnMarkerPartitionResultDefault,
+  decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult,
+  encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult, WriteTxnMarkersResponseDefault,
+  decodeWriteTxnMarkersResponse, encodeWriteTxnMarkersResponse,
+} from './codecs.js';
