@@ -5,7 +5,7 @@ import type { Services } from './broker/context.js';
 import { BrokerConfig } from './cluster/config.js';
 import { BrokerControl, type BrokerStatus } from './cluster/brokers.js';
 import { Cluster, type BrokerNode, type Endpoint } from './cluster/cluster.js';
-import { startControlServer, type ControlServer } from './cluster/control-http.js';
+import type { ControlServer } from './cluster/control-http.js';
 import type { CloseFault, DelayFault, ErrorFault, FaultInjector, FaultRule } from './cluster/faults.js';
 import type { DelaySelector, ReplicationManager } from './cluster/replication.js';
 import { createLogger, type Logger } from './logger.js';
@@ -185,6 +185,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   let controlServer: ControlServer | undefined;
   if (opts.controlPort !== undefined && opts.controlPort !== null) {
     try {
+      // Loaded on demand: node:http costs start-up time that brokers without the endpoint need not pay.
+      const { startControlServer } = await import('./cluster/control-http.js');
       controlServer = await startControlServer(services, Number(opts.controlPort));
     } catch (e) {
       await Promise.all(listeners.map((l) => l.close()));
