@@ -119,13 +119,18 @@ export default defineHandler<FetchRequest>({
   },
 });
 
-/** Resolves when any of the partitions gets new data (its high watermark moves) or after `ms`. */
+/**
+ * Resolves when any of the partitions gets new data (its high watermark moves) or after `ms`.
+ * The wake-up runs in the next check phase (setImmediate), after the Produce that moved the high watermark
+ * has written its response: a client that produces and consumes in one process otherwise handles the
+ * consumer's data before the producer's ack, which measured as a 0.5-1 ms longer produce latency.
+ */
 function waitForData(parts: Partition[], ms: number): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
       for (const p of parts) p.waiters.delete(done);
-      resolve();
+      setImmediate(resolve);
     };
     const timer = setTimeout(done, Math.max(ms, 0));
     for (const p of parts) p.waiters.add(done);
