@@ -14,7 +14,8 @@ export KAFKAJS_SUITE_WORKDIR=${KAFKAJS_SUITE_WORKDIR:-$here/.tmp/kafkajs-suite}
 log=${KAFKALITE_SUITE_LOG:-$here/.tmp/kafkalite-suite.log}
 mkdir -p "$(dirname "$log")"
 extra=()
-[[ ${OAUTHBEARER_ENABLED:-} == 1 ]] && extra+=(--override sasl.enabled.mechanisms=OAUTHBEARER)
+# As its docker-compose.2_4_oauthbearer.yml: OAUTHBEARER only, sessions re-authenticated every 15 s.
+[[ ${OAUTHBEARER_ENABLED:-} == 1 ]] && extra+=(--override sasl.enabled.mechanisms=OAUTHBEARER --override connections.max.reauth.ms=15000)
 node "$here/bin/kafkalite" --preset kafkajs-suite --memory --log-level warn "${extra[@]}" >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
