@@ -1,4 +1,5 @@
 // Shared setup for tests with real clients: an in-process kafkalite on a free port and client factories.
+import { spawn, spawnSync } from 'node:child_process';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/kafkalite.js';
 
@@ -20,4 +21,43 @@ let seq = 0;
 /** A topic name unique within this test run. */
 export function topicName(prefix = 'topic'): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${seq++}`;
+}
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a client program to completion. Asynchronous on purpose: the broker runs in this process, so a blocking
+ * spawn (spawnSync/execSync) would starve it.
+ */
+export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20000);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (err) => (stderr += String(err)));
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Whether a command can be run here (checked once, before any broker starts). */
+export function hasCommand(cmd: string, args: string[] = ['--version']): boolean {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+
+export const hasKcat = hasCommand('kcat', ['-V']);
+
+/** kcat against `broker` (prepends `-b bootstrap`). */
+export function kcat(broker: RunningBroker, args: string[], input?: string): Promise<RunResult> {
+  return run('kcat', ['-b', broker.bootstrap, ...args], { input });
 }

@@ -1,12 +1,10 @@
 // librdkafka (through kcat -L) sees what the admin APIs did: topics created with a replication factor or a
 // manual assignment across three brokers, partitions added, topics deleted.
-import { spawn, spawnSync } from 'node:child_process';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
-import { kafkajs, startTestBroker, topicName } from './helpers.js';
+import { hasKcat, kafkajs, kcat, startTestBroker, topicName } from './helpers.js';
 
-const hasKcat = spawnSync('kcat', ['-V']).status === 0;
 if (!hasKcat) console.warn('kcat is not installed: skipping the kcat admin listing tests (apt-get install kcat)');
 
 let broker: RunningBroker;
@@ -17,21 +15,10 @@ interface KcatMetadata {
   topics: { topic: string; error?: string; partitions?: { partition: number; leader: number; replicas: { id: number }[]; isrs: { id: number }[] }[] }[];
 }
 
-// Asynchronous on purpose: the broker runs in this process, so a blocking spawn would starve it.
-function listJson(topic: string): Promise<KcatMetadata> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', ['-b', broker.bootstrap, '-L', '-J', '-t', topic], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      if (status !== 0) reject(new Error(`kcat exited ${status}: ${err}`));
-      else resolve(JSON.parse(out));
-    });
-  });
+async function listJson(topic: string): Promise<KcatMetadata> {
+  const r = await kcat(broker, ['-L', '-J', '-t', topic]);
+  if (r.status !== 0) throw new Error(`kcat exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
 }
 
 describe.skipIf(!hasKcat)('kcat -L after admin operations (3 brokers)', () => {

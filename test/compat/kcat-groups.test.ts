@@ -1,26 +1,13 @@
 // kcat's balanced consumer (-G, librdkafka 2.0.2): joins a group, consumes, commits on close, and a second
 // run resumes after the committed offsets.
-import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
-import { kafkajs, startTestBroker, topicName } from './helpers.js';
+import { kafkajs, startTestBroker, topicName, hasKcat, kcat as runKcat } from './helpers.js';
 
-const hasKcat = spawnSync('kcat', ['-V']).status === 0;
 let broker: RunningBroker;
 
-function kcat(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('kcat', ['-b', broker.bootstrap, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+function kcat(args: string[], input?: string) {
+  return runKcat(broker, args, input);
 }
 
 describe.skipIf(!hasKcat)('kcat balanced consumer (-G)', () => {

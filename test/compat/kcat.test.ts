@@ -1,27 +1,12 @@
 // librdkafka 2.0.2 (through kcat): metadata listing, produce with every codec, consume back.
-import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
-import { startTestBroker, topicName } from './helpers.js';
+import { startTestBroker, topicName, hasKcat, kcat as runKcat } from './helpers.js';
 
-const hasKcat = spawnSync('kcat', ['-V']).status === 0;
 let broker: RunningBroker;
 
-// Asynchronous on purpose: the broker runs in this process, so a blocking spawn would starve it.
-function kcat(args: string[], input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('kcat', ['-b', broker.bootstrap, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
+function kcat(args: string[], input?: string) {
+  return runKcat(broker, args, input);
 }
 
 describe.skipIf(!hasKcat)('kcat (librdkafka)', () => {
