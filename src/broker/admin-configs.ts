@@ -6,7 +6,10 @@ import type { Cluster, Topic } from '../cluster/cluster.js';
 import { validateTopicName } from '../cluster/cluster.js';
 import { BROKER_CONFIGS, CONFIG_TYPE_CODE, TOPIC_CONFIGS, brokerSynonyms, isDynamicBrokerConfig, validateConfig } from '../cluster/config.js';
 import { KafkaError } from '../protocol/errors.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { clusterAllowed, topicAllowed } from './admin-acl.js';
 import type { RequestContext } from './context.js';
+import { toError } from './util.js';
 
 /** ConfigResource.Type ids. */
 export const RESOURCE = { UNKNOWN: 0, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16, GROUP: 32 } as const;
@@ -208,4 +211,44 @@ export function duplicateResources(resources: { resourceType: number; resourceNa
     seen.add(key);
   }
   return dup;
+}
+
+interface AlterResource {
+  resourceType: number;
+  resourceName: string;
+  configs: { name: string }[];
+}
+
+/**
+ * The part AlterConfigs and IncrementalAlterConfigs share: per resource, the authorization check (answered
+ * with the bare error code, as Kafka does), duplicate resource and config names, then `apply`, whose
+ * KafkaError becomes that resource's error.
+ */
+export async function alterEachResource<R extends AlterResource>(
+  ctx: RequestContext,
+  resources: R[],
+  apply: (r: R) => Promise<void>,
+): Promise<{ resourceType: number; resourceName: string; errorCode: number; errorMessage: string | null }[]> {
+  const dups = duplicateResources(resources);
+  const responses = [];
+  for (const r of resources) {
+    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    if (r.resourceType === RESOURCE.TOPIC && !topicAllowed(ctx, 'ALTER_CONFIGS', r.resourceName)) {
+      responses.push({ ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
+      continue;
+    }
+    if ((r.resourceType === RESOURCE.BROKER || r.resourceType === RESOURCE.BROKER_LOGGER) && !clusterAllowed(ctx, 'ALTER_CONFIGS')) {
+      responses.push({ ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null });
+      continue;
+    }
+    try {
+      if (dups.has(`${r.resourceType}:${r.resourceName}`)) throw new KafkaError('INVALID_REQUEST', 'Each resource must appear at most once.');
+      if (hasDuplicates(r.configs.map((c) => c.name))) throw new KafkaError('INVALID_REQUEST', 'Error due to duplicate config keys');
+      await apply(r);
+      responses.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
+    } catch (e) {
+      responses.push({ ...base, ...toError(e, ctx) });
+    }
+  }
+  return responses;
 }

@@ -1,29 +1,24 @@
 // IncrementalAlterConfigs (key 44): SET / DELETE / APPEND / SUBTRACT on single configs of a topic or of a
 // broker's dynamic configs, leaving the others alone (Kafka's ConfigurationControlManager.incrementalAlterConfig).
 import { BROKER_CONFIGS, TOPIC_CONFIGS, type ConfigDef } from '../cluster/config.js';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { KafkaError } from '../protocol/errors.js';
 import type {
   IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsRequestAlterableConfig,
   IncrementalAlterConfigsResponse,
-  IncrementalAlterConfigsResponseAlterConfigsResourceResponse,
 } from '../protocol/generated/incremental-alter-configs.js';
 import type { Input } from '../protocol/primitives.js';
 import {
   RESOURCE,
+  alterEachResource,
   alterableTopic,
   brokerResourceId,
-  duplicateResources,
-  hasDuplicates,
   resourceTypeName,
   validateBrokerOverrides,
   validateTopicOverrides,
 } from './admin-configs.js';
-import { clusterAllowed, topicAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
-import { toError } from './util.js';
 
-type Out = Input<IncrementalAlterConfigsResponseAlterConfigsResourceResponse>;
 
 const OP_NAMES = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'];
 
@@ -69,62 +64,43 @@ export function applyOps(
 export default defineHandler<IncrementalAlterConfigsRequest>({
   apiKey: 44,
   async handle(ctx, req): Promise<Input<IncrementalAlterConfigsResponse>> {
-    const dups = duplicateResources(req.resources);
     const cfg = ctx.cluster.config;
-    const responses: Out[] = [];
-    for (const r of req.resources) {
-      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-      // Kafka answers an unauthorized resource with the bare error code.
-      if (r.resourceType === RESOURCE.TOPIC && !topicAllowed(ctx, 'ALTER_CONFIGS', r.resourceName)) {
-        responses.push({ ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
-        continue;
-      }
-      if ((r.resourceType === RESOURCE.BROKER || r.resourceType === RESOURCE.BROKER_LOGGER) && !clusterAllowed(ctx, 'ALTER_CONFIGS')) {
-        responses.push({ ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null });
-        continue;
-      }
-      try {
-        if (dups.has(`${r.resourceType}:${r.resourceName}`)) throw new KafkaError('INVALID_REQUEST', 'Each resource must appear at most once.');
-        if (hasDuplicates(r.configs.map((c) => c.name))) throw new KafkaError('INVALID_REQUEST', 'Error due to duplicate config keys');
-        const bad = r.configs.find((c) => c.configOperation < 0 || c.configOperation > 3);
-        if (bad) throw new KafkaError('INVALID_REQUEST', `Unknown alter configs op type ${bad.configOperation}`);
-        const nulls = r.configs.filter((c) => c.configOperation !== 1 && c.value === null).map((c) => c.name);
-        if (nulls.length) throw new KafkaError('INVALID_REQUEST', `Null value not supported for : ${nulls.join(', ')}`);
-        switch (r.resourceType) {
-          case RESOURCE.TOPIC: {
-            let next = new Map<string, string>();
-            const topic = alterableTopic(ctx.cluster, r.resourceName, (t) => {
-              next = applyOps(t?.configs ?? new Map(), r.configs, TOPIC_CONFIGS, (n) => TOPIC_CONFIGS[n]?.default ?? null);
-              validateTopicOverrides(ctx.cluster, next);
-            });
-            if (!req.validateOnly) await ctx.cluster.setTopicConfigs(topic, next);
-            break;
-          }
-          case RESOURCE.BROKER: {
-            const nodeId = brokerResourceId(ctx, r.resourceName);
-            const current = nodeId === null ? cfg.dynamicDefault : (cfg.dynamicPerBroker.get(nodeId) ?? new Map<string, string>());
-            const next = applyOps(current, r.configs, BROKER_CONFIGS, (n) => cfg.explicit(n) ?? BROKER_CONFIGS[n]?.default ?? null);
-            // Only the names this request touches must be dynamic; the rest were accepted before.
-            const touched = new Map([...next].filter(([k]) => r.configs.some((c) => c.name === k)));
-            validateBrokerOverrides(touched);
-            if (!req.validateOnly) await ctx.cluster.setBrokerConfigs(nodeId, next);
-            break;
-          }
-          case RESOURCE.BROKER_LOGGER: {
-            brokerResourceId(ctx, r.resourceName);
-            // kafkalite logs through pino, not log4j: DescribeConfigs lists no loggers, so none can be altered.
-            const name = r.configs[0]?.name;
-            if (name !== undefined) throw new KafkaError('INVALID_CONFIG', `Logger ${name} does not exist!`);
-            break;
-          }
-          default:
-            throw new KafkaError('INVALID_REQUEST', `Unsupported resource type: ${resourceTypeName(r.resourceType)}`);
+    const responses = await alterEachResource(ctx, req.resources, async (r) => {
+      const bad = r.configs.find((c) => c.configOperation < 0 || c.configOperation > 3);
+      if (bad) throw new KafkaError('INVALID_REQUEST', `Unknown alter configs op type ${bad.configOperation}`);
+      const nulls = r.configs.filter((c) => c.configOperation !== 1 && c.value === null).map((c) => c.name);
+      if (nulls.length) throw new KafkaError('INVALID_REQUEST', `Null value not supported for : ${nulls.join(', ')}`);
+      switch (r.resourceType) {
+        case RESOURCE.TOPIC: {
+          let next = new Map<string, string>();
+          const topic = alterableTopic(ctx.cluster, r.resourceName, (t) => {
+            next = applyOps(t?.configs ?? new Map(), r.configs, TOPIC_CONFIGS, (n) => TOPIC_CONFIGS[n]?.default ?? null);
+            validateTopicOverrides(ctx.cluster, next);
+          });
+          if (!req.validateOnly) await ctx.cluster.setTopicConfigs(topic, next);
+          break;
         }
-        responses.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
-      } catch (e) {
-        responses.push({ ...base, ...toError(e, ctx) });
+        case RESOURCE.BROKER: {
+          const nodeId = brokerResourceId(ctx, r.resourceName);
+          const current = nodeId === null ? cfg.dynamicDefault : (cfg.dynamicPerBroker.get(nodeId) ?? new Map<string, string>());
+          const next = applyOps(current, r.configs, BROKER_CONFIGS, (n) => cfg.explicit(n) ?? BROKER_CONFIGS[n]?.default ?? null);
+          // Only the names this request touches must be dynamic; the rest were accepted before.
+          const touched = new Map([...next].filter(([k]) => r.configs.some((c) => c.name === k)));
+          validateBrokerOverrides(touched);
+          if (!req.validateOnly) await ctx.cluster.setBrokerConfigs(nodeId, next);
+          break;
+        }
+        case RESOURCE.BROKER_LOGGER: {
+          brokerResourceId(ctx, r.resourceName);
+          // kafkalite logs through pino, not log4j: DescribeConfigs lists no loggers, so none can be altered.
+          const name = r.configs[0]?.name;
+          if (name !== undefined) throw new KafkaError('INVALID_CONFIG', `Logger ${name} does not exist!`);
+          break;
+        }
+        default:
+          throw new KafkaError('INVALID_REQUEST', `Unsupported resource type: ${resourceTypeName(r.resourceType)}`);
       }
-    }
+    });
     return { throttleTimeMs: 0, responses };
   },
 });
