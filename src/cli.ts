@@ -45,6 +45,9 @@ export const FLAGS: Record<string, Flag> = {
 
 export class UsageError extends Error {}
 
+/** On SIGINT/SIGTERM, how long in-flight requests may take to be answered before connections close. */
+const SHUTDOWN_GRACE_MS = 2000;
+
 function usage(): string {
   const lines = ['Usage: kafkalite [options]', '', 'Options (each also as an environment variable KAFKALITE_<NAME>, e.g. KAFKALITE_PORT):'];
   for (const [name, f] of Object.entries(FLAGS)) {
@@ -160,7 +163,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    broker.stop().then(
+    broker.stop(SHUTDOWN_GRACE_MS).then(
       () => process.exit(0),
       (err) => {
         logger.error({ err }, 'shutdown failed');

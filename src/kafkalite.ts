@@ -60,7 +60,8 @@ export interface RunningBroker {
   cluster: Cluster;
   services: Services;
   logger: Logger;
-  stop(): Promise<void>;
+  /** Stops accepting, answers requests already read (for at most `graceMs`, default 0), flushes and closes storage. */
+  stop(graceMs?: number): Promise<void>;
   // Fault injection (src/cluster/): brokers, replication and request-level faults.
   /** Stops one broker: its ports close, its partitions fail over to the live ISR; `controlled` also leaves every ISR at once. */
   stopBroker(id: number, opts?: { controlled?: boolean }): Promise<void>;
@@ -219,11 +220,14 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     clearFaults: () => faults().clear(),
     dropConnections: (id) => control.dropConnections(id),
     brokerStatus: () => control.status(),
-    async stop() {
+    async stop(graceMs = 0) {
       if (stopped) return;
       stopped = true;
       await controlServer?.close();
-      await Promise.all(listeners.map((l) => l.close()));
+      const closing = Promise.all(listeners.map((l) => l.close(graceMs)));
+      // Parked long-poll fetches see their connection closing and answer with what they have.
+      for (const t of cluster.topics.values()) for (const p of t.partitions) p.wake();
+      await closing;
       for (const inst of [...INSTALLERS].reverse()) await inst.stop?.(services);
       await cluster.close();
     },

@@ -103,7 +103,7 @@ export default defineHandler<FetchRequest>({
 
     let result = await collect();
     const deadline = Date.now() + req.maxWaitMs;
-    while (!result.anyError && result.total < Math.max(req.minBytes, 1) && Date.now() < deadline && !ctx.conn.isClosed) {
+    while (!result.anyError && result.total < Math.max(req.minBytes, 1) && Date.now() < deadline && !ctx.conn.isClosing) {
       await waitForData(wants.map((w) => w.topic?.partitions[w.req.partition]).filter((p): p is Partition => !!p), deadline - Date.now());
       result = await collect();
     }

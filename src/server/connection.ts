@@ -62,6 +62,11 @@ export class Connection {
     return this.closed;
   }
 
+  /** Closed, or finishing its last requests: long polls should answer now rather than wait. */
+  get isClosing(): boolean {
+    return this.closed || this.draining;
+  }
+
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
@@ -69,8 +74,29 @@ export class Connection {
     this.socket.destroy();
   }
 
+  /** Stops reading new requests, answers those in flight (for at most `graceMs`), then closes. */
+  finish(graceMs: number): Promise<void> {
+    this.draining = true;
+    this.socket.pause();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.onIdle = undefined;
+        this.socket.end();
+        this.socket.destroy();
+        resolve();
+      };
+      const timer = setTimeout(done, graceMs);
+      if (this.queue.length === 0 || this.closed) done();
+      else this.onIdle = done;
+    });
+  }
+
+  private draining = false;
+  private onIdle?: () => void;
+
   private onData(d: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.draining) return;
     this.pending.push(d);
     this.pendingBytes += d.length;
     while (this.pendingBytes >= 4 && !this.closed) {
@@ -146,6 +172,7 @@ export class Connection {
     }
     this.maybePause();
     this.maybeResume();
+    if (this.queue.length === 0) this.onIdle?.();
   }
 
   private maybePause(): void {
@@ -153,6 +180,6 @@ export class Connection {
   }
 
   private maybeResume(): void {
-    if (!this.pausedForDrain && this.queue.length < this.limits.maxInFlight && !this.closed) this.socket.resume();
+    if (!this.pausedForDrain && !this.draining && this.queue.length < this.limits.maxInFlight && !this.closed) this.socket.resume();
   }
 }

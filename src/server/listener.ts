@@ -49,11 +49,14 @@ export class Listener {
     });
   }
 
-  /** Stops accepting; drops open connections (used when a broker is stopped by fault injection too). */
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      for (const c of this.connections) c.socket.destroy();
-      this.server.close(() => resolve());
-    });
+  /**
+   * Stops accepting. With `graceMs` (graceful shutdown) each connection first answers the requests it already
+   * read, for at most that long; without, open connections are dropped at once (a broker stopped by fault
+   * injection).
+   */
+  async close(graceMs = 0): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all([...this.connections].map((c) => c.finish(graceMs)));
+    await closed;
   }
 }

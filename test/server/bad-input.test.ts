@@ -108,3 +108,32 @@ describe('bad input', () => {
     expect(ids).toEqual([1, 2, 3]);
   });
 });
+
+describe('graceful stop', () => {
+  it('answers a request already read (even a parked long-poll fetch) before closing', async () => {
+    const b = await startTestBroker();
+    const { cluster } = b;
+    const topic = await cluster.createTopic('graceful', { numPartitions: 1 });
+    const s = net.connect(b.port, '127.0.0.1');
+    await new Promise((r) => s.on('connect', r));
+    const got: Buffer[] = [];
+    s.on('data', (d) => got.push(d));
+    const closed = new Promise((r) => s.on('close', r));
+    // Fetch v11 waiting up to 10 s for data that never comes.
+    s.write(encodeRequest(1, 11, 9, 'g', {
+      replicaId: -1, maxWaitMs: 10_000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: topic.name, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1 }] }],
+      forgottenTopicsData: [], rackId: '',
+    }));
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    await b.stop(5000);
+    await closed;
+    expect(Date.now() - t0).toBeLessThan(3000);
+    const data = Buffer.concat(got);
+    expect(data.length).toBeGreaterThan(8);
+    const { correlationId, body } = decodeResponse(1, 11, data.subarray(4));
+    expect(correlationId).toBe(9);
+    expect(body.responses[0].partitions[0].errorCode).toBe(0);
+  });
+});
