@@ -3,7 +3,6 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
-import { compress as zstdCompressSync } from 'zstd-napi';
 import { RecordError, RecordErrorCode, asRecordError } from './errors.js';
 import { lz4Compress, lz4Decompress } from './lz4.js';
 import { snappyCompress, snappyDecompress } from './snappy.js';
@@ -32,9 +31,11 @@ interface ZstdDCtx {
   decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
   reset(directive: number): void;
 }
-const zstdBinding: { DCtx: new () => ZstdDCtx; dStreamOutSize(): number; ResetDirective: { sessionOnly: number } } =
-  require('zstd-napi/binding');
-const ZSTD_OUT_CHUNK = zstdBinding.dStreamOutSize(); // 128 KiB: one full block
+type ZstdBinding = { DCtx: new () => ZstdDCtx; dStreamOutSize(): number; ResetDirective: { sessionOnly: number } };
+// zstd-napi is loaded on first use (see crc.ts): start-up time and memory most brokers never need.
+let zstdLib: { binding: ZstdBinding; compress: typeof import('zstd-napi').compress } | undefined;
+const zstd = () => (zstdLib ??= { binding: require('zstd-napi/binding'), compress: (require('zstd-napi') as typeof import('zstd-napi')).compress });
+const ZSTD_OUT_CHUNK = 128 * 1024; // zstd's ZSTD_DStreamOutSize(): one full block
 let zstdCtx: ZstdDCtx | null = null;
 
 export function isValidCompression(codec: number): codec is Compression {
@@ -61,7 +62,7 @@ export async function compress(codec: Compression, data: Buffer): Promise<Buffer
       return lz4Compress(data);
     case Compression.Zstd:
       try {
-        return zstdCompressSync(data); // level 3, the zstd (and Kafka) default
+        return zstd().compress(data); // level 3, the zstd (and Kafka) default
       } catch (e) {
         throw asRecordError(e, 'zstd compression failed');
       }
@@ -110,6 +111,7 @@ async function gunzip(data: Buffer, maxOutput: number): Promise<Buffer> {
 /** Exported for tests: bounded streaming zstd decompression; handles frames without a content size and concatenated frames. */
 export function zstdDecompress(data: Buffer, maxOutput: number): Buffer {
   if (data.length === 0) throw new RecordError('zstd: empty input');
+  const { binding: zstdBinding } = zstd();
   const ctx = (zstdCtx ??= new zstdBinding.DCtx());
   ctx.reset(zstdBinding.ResetDirective.sessionOnly);
   const chunks: Buffer[] = [];

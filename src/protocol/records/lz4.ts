@@ -13,9 +13,14 @@
 // Compression uses lz4-napi's (async, off-thread) frame encoder: FLG=0x60 (version 1, independent blocks, no
 // checksums), a correct HC and an end mark, like Java's Lz4BlockOutputStream. It picks the block size itself: 64 KiB
 // (BD=0x40, Java's choice) for small inputs, 4 MiB (BD=0x70) for large ones; Kafka's reader accepts BD 4..7.
-import { compressFrame, uncompressSync } from 'lz4-napi';
+import { createRequire } from 'node:module';
 import { RecordError, RecordErrorCode, asRecordError } from './errors.js';
 import { xxh32 } from './xxhash32.js';
+
+// Loaded on first use (see crc.ts): the native module costs start-up time and memory most brokers never need.
+const require = createRequire(import.meta.url);
+let lz4: typeof import('lz4-napi') | undefined;
+const native = () => (lz4 ??= require('lz4-napi') as typeof import('lz4-napi'));
 
 const FRAME_MAGIC = 0x184d2204;
 const SKIPPABLE_MASK = 0xfffffff0;
@@ -26,7 +31,7 @@ const WINDOW = 64 * 1024;
 
 export async function lz4Compress(data: Buffer): Promise<Buffer> {
   try {
-    return await compressFrame(data);
+    return await native().compressFrame(data);
   } catch (e) {
     throw asRecordError(e, 'lz4 compression failed');
   }
@@ -126,7 +131,7 @@ function decodeFrame(data: Buffer, start: number, budget: number, out: Buffer[])
     } else {
       try {
         const framed = Buffer.concat([prefix, block]);
-        plain = window && !independent ? uncompressSync(framed, window) : uncompressSync(framed);
+        plain = window && !independent ? native().uncompressSync(framed, window) : native().uncompressSync(framed);
       } catch (e) {
         throw asRecordError(e, 'LZ4: corrupt block');
       }

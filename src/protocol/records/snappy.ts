@@ -10,15 +10,20 @@
 //
 // Bounding: both framings state each block's uncompressed length in the varint preamble, so we check the running
 // total against the limit before asking the native decoder to allocate anything.
-import { compress as snappyCompressAsync, uncompressSync } from 'snappy';
+import { createRequire } from 'node:module';
 import { RecordError, RecordErrorCode, asRecordError } from './errors.js';
+
+// Loaded on first use (see crc.ts): the native module costs start-up time and memory most brokers never need.
+const require = createRequire(import.meta.url);
+let snappy: typeof import('snappy') | undefined;
+const native = () => (snappy ??= require('snappy') as typeof import('snappy'));
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER_LEN = 16;
 
 export async function snappyCompress(data: Buffer): Promise<Buffer> {
   try {
-    return await snappyCompressAsync(data);
+    return await native().compress(data);
   } catch (e) {
     throw asRecordError(e, 'snappy compression failed');
   }
@@ -62,7 +67,7 @@ function decodeRaw(block: Buffer, budget: number): Buffer {
   }
   let out: Buffer;
   try {
-    out = uncompressSync(block, { asBuffer: true }) as Buffer;
+    out = native().uncompressSync(block, { asBuffer: true }) as Buffer;
   } catch (e) {
     throw asRecordError(e, 'snappy: corrupt input');
   }
