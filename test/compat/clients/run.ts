@@ -2,7 +2,9 @@
 // in-process broker, and look at what the broker actually stored.
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import pino, { type Logger } from 'pino';
 import type { RunningBroker } from '../../../src/kafkalite.js';
 import { COMPRESSION_NAMES, Compression, readBatchHeader } from '../../../src/protocol/records/index.js';
 
@@ -80,4 +82,35 @@ export async function storedCodecs(broker: RunningBroker, topic: string): Promis
     }
   }
   return [...names].sort();
+}
+
+export interface SeenRequest {
+  api: string;
+  v: number;
+  client: string | null;
+}
+
+/**
+ * A debug-level logger for startTestBroker({ logger }) that records every request the dispatcher logs (API name,
+ * version, client id) and drops the rest: proof of which protocol versions a client really used.
+ */
+export function requestRecorder(): { logger: Logger; requests: SeenRequest[]; versions(client: string): Record<string, number[]> } {
+  const requests: SeenRequest[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) {
+        if (!line.includes('"msg":"request"')) continue;
+        const o = JSON.parse(line);
+        requests.push({ api: o.api, v: o.v, client: o.client ?? null });
+      }
+      done();
+    },
+  });
+  const logger = pino({ level: 'debug', base: undefined }, sink);
+  const versions = (client: string) => {
+    const out: Record<string, number[]> = {};
+    for (const r of requests) if (r.client === client) out[r.api] = [...new Set([...(out[r.api] ?? []), r.v])].sort((a, b) => a - b);
+    return out;
+  };
+  return { logger, requests, versions };
 }
