@@ -29,7 +29,13 @@ async function toBatch(ctx: RequestContext, records: Buffer): Promise<{ batch: B
   if (detectMagic(records) < 2) {
     if (ctx.apiVersion >= 3) throw new KafkaError('INVALID_RECORD', `Produce requests with version ${ctx.apiVersion} are only allowed to contain record batches with magic version 2`);
     // Kafka 3.x stores every message in format v2: old message sets are converted on the way in.
-    return upConvertMessageSet(records);
+    const converted = await upConvertMessageSet(records);
+    // Produce v0-2 is below v7, so a zstd wrapper message is refused like a zstd batch (Kafka's
+    // ProduceRequest.validateRecords); Sarama 1.22 at its default V0_8_2_0 sends one.
+    if (converted.header.compression === Compression.Zstd) {
+      throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', `Produce requests with version ${ctx.apiVersion} are not allowed to use ZStandard compression`);
+    }
+    return converted;
   }
   const header = validateBatch(records);
   // zstd needs Produce v7+ (KIP-110); older clients cannot have negotiated it.
