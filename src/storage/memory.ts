@@ -29,7 +29,8 @@ export class MemoryPartitionLog implements PartitionLog {
 
   async append(batch: Buffer, meta: AppendMeta): Promise<number> {
     const base = this.logEndOffset;
-    // Copy: the batch is usually a slice of a larger request frame we must not keep alive.
+    // Copy: the batch is a slice of the request frame, which may be a larger buffer we must not keep alive or one
+    // the connection reuses for its next Produce once this one is answered (src/server/connection.ts).
     const buf = Buffer.from(batch);
     buf.writeBigInt64BE(BigInt(base), 0);
     const last = base + meta.lastOffsetDelta;
