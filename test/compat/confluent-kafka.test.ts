@@ -1,16 +1,17 @@
 // librdkafka 2.0.2 through python3-confluent-kafka (test/compat/clients/confluent_client.py): produce with every
-// codec (keys, headers) and read back; consumer groups with the eager `range` and the incremental
+// codec (keys, headers) and read back; the pre-ApiVersions protocol (magic 0) with api.version.request=false; consumer groups with the eager `range` and the incremental
 // `cooperative-sticky` assignors, synchronous commits, and a restarted member resuming at the committed offsets.
 // (python-groups.test.ts covers the cooperative rebalance details and static membership.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
-import { clientPath, hasPythonModule, PYTHON, runJson, storedCodecs } from './clients/run.js';
+import { clientPath, hasPythonModule, PYTHON, requestRecorder, runJson, storedCodecs } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 const hasConfluent = hasPythonModule('confluent_kafka');
 if (!hasConfluent) console.warn('confluent-kafka.test.ts skipped: /usr/bin/python3 cannot import confluent_kafka (apt-get install python3-confluent-kafka)');
 
 let broker: RunningBroker;
+const recorder = requestRecorder();
 const client = (mode: string, env: Record<string, string>) =>
   runJson(PYTHON, [clientPath('confluent_client.py'), mode], { env: { BOOTSTRAP: broker.bootstrap, ...env }, timeoutMs: 40000 });
 
@@ -18,7 +19,7 @@ const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 describe.skipIf(!hasConfluent)('confluent-kafka (librdkafka 2.0.2)', () => {
   beforeAll(async () => {
-    broker = await startTestBroker();
+    broker = await startTestBroker({ logger: recorder.logger });
   });
   afterAll(() => broker?.stop());
 
@@ -46,6 +47,34 @@ describe.skipIf(!hasConfluent)('confluent-kafka (librdkafka 2.0.2)', () => {
       expect(got.find((m: any) => m.key === 'pk13').value).toBe(`p-${codec}-13-${'x'.repeat(6 * 20)}`);
     }
   }, 30000);
+
+  // Without ApiVersions, librdkafka trusts broker.version.fallback: before 0.10.0 that is the 0.8/0.9 protocol with
+  // magic 0 messages, up-converted on produce and down-converted on fetch. (A fallback >= 0.10.0 makes librdkafka
+  // send ApiVersions anyway, so there is no magic 1 era to test here; kafka-python and Sarama cover magic 1.)
+  for (const [fallback, produceV, fetchV] of [['0.8.2', 0, 0], ['0.9.0', 1, 1]] as const) {
+    it(`api.version.request=false, broker.version.fallback=${fallback}: every legacy codec round-trips`, async () => {
+      const base = topicName(`ck-legacy-${fallback}`);
+      const codecs = ['none', 'gzip', 'snappy', 'lz4'];
+      for (const codec of codecs) await broker.cluster.createTopic(`${base}-${codec}`, { numPartitions: 1 });
+      const clientId = `ck-legacy-${fallback}`;
+      const r = await client('legacy', { TOPIC: base, CODECS: codecs.join(','), FALLBACK: fallback, CLIENT_ID: clientId });
+      for (const codec of codecs) {
+        expect(r[codec].errors, codec).toEqual([]);
+        const got = r[codec].got;
+        expect(got.map((m: any) => [m.offset, m.key, m.value])).toEqual(
+          Array.from({ length: 10 }, (_, i) => [i, `k${i}`, `${codec}-v${i}-${'w'.repeat((i % 3) * 40)}`]),
+        );
+        // Magic 0 has no timestamps (librdkafka reports 0).
+        for (const m of got) expect(m.timestamp).toBe(0);
+        // Stored as magic 2, keeping the wrapper's codec (librdkafka may skip compressing what does not shrink).
+        expect((await storedCodecs(broker, `${base}-${codec}`)).filter((c) => c !== codec && c !== 'none')).toEqual([]);
+      }
+      const v = recorder.versions(clientId);
+      expect(v.ApiVersions).toBeUndefined();
+      expect(v.Produce).toEqual([produceV]);
+      expect(v.Fetch).toEqual([fetchV]);
+    }, 30000);
+  }
 
   for (const strategy of ['range', 'cooperative-sticky']) {
     it(`group with ${strategy}: split, consume, commit; a restarted member resumes at the committed offsets`, async () => {

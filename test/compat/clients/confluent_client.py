@@ -62,6 +62,39 @@ def mode_produce_codecs():
     return out
 
 
+def mode_legacy():
+    """api.version.request=false + broker.version.fallback=FALLBACK: librdkafka speaks the pre-0.10 protocol
+    (no ApiVersions; magic 0 before 0.10.0, magic 1 from it). Each codec of CODECS to TOPIC-<codec>, read back."""
+    conf = {'bootstrap.servers': BOOTSTRAP, 'api.version.request': False,
+            'broker.version.fallback': os.environ['FALLBACK'], 'client.id': os.environ['CLIENT_ID']}
+    out = {}
+    for codec in os.environ['CODECS'].split(','):
+        topic = f"{os.environ['TOPIC']}-{codec}"
+        p = Producer({**conf, 'compression.codec': codec, 'linger.ms': 5})
+        errors = []
+        for i in range(10):
+            p.produce(topic, key=f'k{i}', value=f'{codec}-v{i}-' + 'w' * (i % 3) * 40, partition=0,
+                      on_delivery=lambda err, msg: errors.append(err.name()) if err else None)
+        if p.flush(15) != 0:
+            raise SystemExit('legacy: flush timed out')
+        c = Consumer({**conf, 'group.id': 'unused', 'enable.partition.eof': True})
+        c.assign([TopicPartition(topic, 0, 0)])
+        got = []
+        end = time.time() + 15
+        while time.time() < end:
+            m = c.poll(0.1)
+            if m is None:
+                continue
+            if m.error():
+                if m.error().code() == KafkaError._PARTITION_EOF:
+                    break
+                raise KafkaException(m.error())
+            got.append(dict(record(m), timestamp=m.timestamp()[1]))
+        c.close()
+        out[codec] = {'errors': errors, 'got': got}
+    return out
+
+
 def mode_group():
     """Two members with STRATEGY: wait for the split, produce, consume all, commit, then c2 leaves."""
     topic, group, strategy = os.environ['TOPIC'], os.environ['GROUP'], os.environ['STRATEGY']
@@ -142,5 +175,6 @@ def mode_resume():
 
 
 if __name__ == '__main__':
-    result = {'produce-codecs': mode_produce_codecs, 'group': mode_group, 'resume': mode_resume}[sys.argv[1]]()
+    result = {'produce-codecs': mode_produce_codecs, 'legacy': mode_legacy, 'group': mode_group,
+              'resume': mode_resume}[sys.argv[1]]()
     print(json.dumps(result))
