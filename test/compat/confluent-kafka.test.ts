@@ -1,6 +1,7 @@
 // librdkafka 2.0.2 through python3-confluent-kafka (test/compat/clients/confluent_client.py): produce with every
-// codec (keys, headers) and read back; the pre-ApiVersions protocol (magic 0) with api.version.request=false; consumer groups with the eager `range` and the incremental
-// `cooperative-sticky` assignors, synchronous commits, and a restarted member resuming at the committed offsets.
+// codec (keys, headers) and read back; the pre-ApiVersions protocol (magic 0) with api.version.request=false;
+// consumer groups with the eager `range` and the incremental `cooperative-sticky` assignors, synchronous commits,
+// and a restarted member resuming at the committed offsets.
 // (python-groups.test.ts covers the cooperative rebalance details and static membership.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
