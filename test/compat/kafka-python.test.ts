@@ -116,7 +116,7 @@ describe.skipIf(!hasKafkaPython)('kafka-python 2.0.2', () => {
   }, 40000);
 
   for (const api of ['auto', '0.10.0', '0.9']) {
-    it(`consumer group (api_version=${api}): consume and commit, a restarted member resumes at the commits`, async () => {
+    it(`consumer group (api_version=${api}): consume and commit, a restarted member resumes at the commits${api === 'auto' ? '; admin sees the group' : ''}`, async () => {
       const topic = topicName(`kp-g-${api}`);
       const group = topicName(`g-kp-${api}`);
       await broker.cluster.createTopic(topic, { numPartitions: 2 });
@@ -146,6 +146,17 @@ describe.skipIf(!hasKafkaPython)('kafka-python 2.0.2', () => {
       const offs = await admin.fetchOffsets({ groupId: group, topics: [topic] });
       await admin.disconnect();
       expect(offs[0].partitions.sort((a, b) => a.partition - b.partition).map((p) => p.offset)).toEqual(['6', '6']);
+      if (api === 'auto') {
+        // The (now empty) group through KafkaAdminClient: listed, described, its offsets, deleted.
+        const a = await client('admin-groups', { TOPIC: topic, GROUP: group, CLIENT_ID: 'kp-admin-groups' });
+        expect(a.listed).toEqual([[group, 'consumer']]);
+        expect(a.described).toEqual({ state: 'Empty', protocol_type: 'consumer', members: 0 });
+        expect(a.offsets).toEqual([[0, 6], [1, 6]]);
+        expect(a.config_error).toBe(0);
+        expect(a.configs).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': '604800000' });
+        expect(a.deleted).toEqual([[group, 'NoError']]);
+        expect(a.listed_after).toEqual([]);
+      }
     }, 40000);
   }
 

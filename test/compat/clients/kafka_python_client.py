@@ -123,6 +123,25 @@ def mode_admin():
     return out
 
 
+def mode_admin_groups():
+    """KafkaAdminClient on a group GROUP (already committed on TOPIC): list, describe, offsets, delete; and configs."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+    topic, group = os.environ['TOPIC'], os.environ['GROUP']
+    a = KafkaAdminClient(client_id=os.environ.get('CLIENT_ID', 'kafka-python'), **common())
+    out = {'listed': [g for g in a.list_consumer_groups() if g[0] == group]}
+    d = a.describe_consumer_groups([group])[0]
+    out['described'] = {'state': d.state, 'protocol_type': d.protocol_type, 'members': len(d.members)}
+    out['offsets'] = sorted([tp.partition, om.offset] for tp, om in a.list_consumer_group_offsets(group).items())
+    cfg = a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])[0].resources[0]
+    out['config_error'] = cfg[0]
+    out['configs'] = {name: value for name, value, *_ in cfg[4] if name in ('cleanup.policy', 'retention.ms')}
+    out['deleted'] = [[g, e.__name__] for g, e in a.delete_consumer_groups([group])]
+    out['listed_after'] = [g for g in a.list_consumer_groups() if g[0] == group]
+    a.close()
+    return out
+
+
 if __name__ == '__main__':
-    result = {'produce': mode_produce, 'fetch': mode_fetch, 'group': mode_group, 'admin': mode_admin}[sys.argv[1]]()
+    result = {'produce': mode_produce, 'fetch': mode_fetch, 'group': mode_group, 'admin': mode_admin,
+              'admin-groups': mode_admin_groups}[sys.argv[1]]()
     print(json.dumps(result))
