@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
-import { clientPath, requestRecorder, run, runJson, storedCodecs } from './clients/run.js';
+import { clientPath, requestRecorder, run, runJson, storedBatches, storedCodecs } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 const GOPATH = '/usr/share/gocode';
@@ -114,6 +114,33 @@ describe.skipIf(!!skipReason)('Sarama 1.22', () => {
       expect(p.error, `version ${version || 'default'}`).toMatch(/does not support the compression type/);
       expect(broker.cluster.topics.get(topic)!.partitions[0].log.logEndOffset).toBe(0);
     }
+  }, 20000);
+
+  it('V2_1_0_0 idempotent producer: InitProducerId, one producer id per producer, sequences from 0', async () => {
+    const topic = topicName('sarama-idem');
+    await broker.cluster.createTopic(topic, { numPartitions: 2 });
+    const common = { version: '2.1.0', topic, partitions: 2, mode: 'produce', count: 8, idempotent: 'true', 'client-id': 'sarama-idem' };
+    const a = await sarama(common);
+    const b = await sarama(common);
+    expect([...a.sent, ...b.sent].filter((s: any) => s.partition === 0).map((s: any) => s.offset)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const batches = await storedBatches(broker, topic);
+    expect(batches.reduce((n, h) => n + h.recordCount, 0)).toBe(16);
+    const pids = [...new Set(batches.map((h) => h.producerId))];
+    expect(pids).toHaveLength(2);
+    expect(pids.every((pid) => pid >= 0)).toBe(true);
+    // Per producer and partition, the sequence starts at 0 and runs on across batches (however Sarama split them).
+    for (const pid of pids) {
+      for (const part of [0, 1]) {
+        const mine = batches.filter((h) => h.producerId === pid && h.partition === part);
+        let next = 0;
+        for (const h of mine) {
+          expect([h.baseSequence, h.producerEpoch]).toEqual([next, 0]);
+          next += h.recordCount;
+        }
+        expect(next).toBe(4);
+      }
+    }
+    expect(recorder.versions('sarama-idem').InitProducerId).toEqual([0]);
   }, 20000);
 
   it('V0_8_2_0 OffsetManager: simple-group commits (OffsetCommit v1) read back with their metadata', async () => {

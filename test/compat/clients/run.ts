@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import type { RunningBroker } from '../../../src/kafkalite.js';
-import { COMPRESSION_NAMES, Compression, readBatchHeader } from '../../../src/protocol/records/index.js';
+import { COMPRESSION_NAMES, Compression, readBatchHeader, type BatchHeader } from '../../../src/protocol/records/index.js';
 
 export const CLIENTS_DIR = dirname(fileURLToPath(import.meta.url));
 export const clientPath = (...p: string[]): string => join(CLIENTS_DIR, ...p);
@@ -61,11 +61,11 @@ export async function runJson(cmd: string, args: string[], opts: Parameters<type
   }
 }
 
-/** Codec names of every batch stored in a topic (proof that the client really compressed, not just claimed to). */
-export async function storedCodecs(broker: RunningBroker, topic: string): Promise<string[]> {
+/** Headers of every record batch stored in a topic, partition by partition, in log order. */
+export async function storedBatches(broker: RunningBroker, topic: string): Promise<(BatchHeader & { partition: number })[]> {
   const t = broker.cluster.topics.get(topic);
   if (!t) throw new Error(`no topic ${topic}`);
-  const names = new Set<string>();
+  const out: (BatchHeader & { partition: number })[] = [];
   for (const p of t.partitions) {
     let offset = p.logStartOffset;
     while (offset < p.log.logEndOffset) {
@@ -74,13 +74,19 @@ export async function storedCodecs(broker: RunningBroker, topic: string): Promis
       for (const chunk of chunks) {
         for (let pos = 0; pos < chunk.length; ) {
           const h = readBatchHeader(chunk, pos);
-          names.add(COMPRESSION_NAMES[h.compression as Compression] ?? String(h.compression));
-          offset = h.baseOffset + h.lastOffsetDelta + 1;
+          if (h.baseOffset >= offset) out.push({ ...h, partition: p.index });
+          offset = Math.max(offset, h.baseOffset + h.lastOffsetDelta + 1);
           pos += h.size;
         }
       }
     }
   }
+  return out;
+}
+
+/** Codec names of every batch stored in a topic (proof that the client really compressed, not just claimed to). */
+export async function storedCodecs(broker: RunningBroker, topic: string): Promise<string[]> {
+  const names = new Set((await storedBatches(broker, topic)).map((h) => COMPRESSION_NAMES[h.compression as Compression] ?? String(h.compression)));
   return [...names].sort();
 }
 

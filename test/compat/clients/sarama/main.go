@@ -43,6 +43,7 @@ var (
 	group      = flag.String("group", "", "consumer group")
 	commit     = flag.Int64("commit", -1, "offsets mode: offset to commit for partition 0")
 	clientID   = flag.String("client-id", "sarama", "client.id")
+	idempotent = flag.Bool("idempotent", false, "produce: idempotent producer (InitProducerId, sequence numbers)")
 )
 
 func fail(format string, args ...interface{}) {
@@ -77,6 +78,10 @@ func config() *sarama.Config {
 		fail("unknown codec %q", *codec)
 	}
 	c.Producer.Compression = cc
+	if *idempotent {
+		c.Producer.Idempotent = true
+		c.Net.MaxOpenRequests = 1
+	}
 	return c
 }
 
