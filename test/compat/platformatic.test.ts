@@ -169,6 +169,37 @@ describe('@platformatic/kafka produce and consume', () => {
     }
   });
 
+  it('listOffsets (latest, earliest, by timestamp); group offsets set by the admin, read by the consumer', async () => {
+    const t = topicName('pk-offsets');
+    await broker.cluster.createTopic(t, { numPartitions: 2 });
+    const p = producer();
+    const base = 1_700_000_000_000n;
+    // Partition 0: timestamps base+0..base+9 (one send each so every record is its own batch); partition 1: empty.
+    for (let i = 0; i < 10; i++) await p.send({ messages: [{ topic: t, key: `k${i}`, value: `v${i}`, partition: 0, timestamp: base + BigInt(i) * 1000n }] });
+    await p.close();
+    const groupId = topicName('g-pk-lag');
+    const c = consumer(groupId);
+    try {
+      expect((await c.listOffsets({ topics: [t] })).get(t)).toEqual([10n, 0n]);
+      expect((await c.listOffsets({ topics: [t], timestamp: -2n })).get(t)).toEqual([0n, 0n]);
+      // The first record at or after the timestamp (Kafka's semantics), and "none" (-1) past the last one.
+      const at = await c.listOffsetsWithTimestamps({ topics: [t], partitions: { [t]: [0] }, timestamp: base + 4500n });
+      expect(at.get(t)?.get(0)).toEqual({ offset: 5n, timestamp: base + 5000n });
+      expect((await c.listOffsets({ topics: [t], partitions: { [t]: [0] }, timestamp: base + 60_000n })).get(t)?.[0]).toBe(-1n);
+      // Consumer.commit needs a joined member: the empty group's offset is set by the admin client instead
+      // (OffsetCommit with generation -1 and no member id), then read back both ways.
+      const admin = new Admin({ clientId: 'kafkalite-test', bootstrapBrokers: bootstrap(), retries: 1 });
+      await admin.alterConsumerGroupOffsets({ groupId, topics: [{ name: t, partitionOffsets: [{ partition: 0, offset: 7n }] }] });
+      const listed = await admin.listConsumerGroupOffsets({ groups: [groupId] });
+      await admin.close();
+      expect(listed[0].topics.find((x) => x.name === t)?.partitions.map((p) => [p.partitionIndex, p.committedOffset])).toEqual([[0, 7n]]);
+      const committed = await c.listCommittedOffsets({ topics: [{ topic: t, partitions: [0, 1] }] });
+      expect(committed.get(t)).toEqual([7n, -1n]);
+    } finally {
+      await c.close(true);
+    }
+  });
+
   it('admin listTopics (Metadata v12, all topics) sees the topics, with or without internals', async () => {
     const admin = new Admin({ clientId: 'kafkalite-test', bootstrapBrokers: bootstrap(), retries: 1 });
     try {
