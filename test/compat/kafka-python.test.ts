@@ -115,6 +115,22 @@ describe.skipIf(!hasKafkaPython)('kafka-python 2.0.2', () => {
     }
   }, 40000);
 
+  it('LogAppendTime topics: magic 1 producers get the append time back, fetchers see it flagged as such', async () => {
+    const base = topicName('kp-lat');
+    await broker.cluster.createTopic(`${base}-none`, { numPartitions: 1, configs: { 'message.timestamp.type': 'LogAppendTime' } });
+    const before = Date.now();
+    const p = await client('produce', { TOPIC: base, CODECS: 'none', COUNT: '4', PARTITIONS: '1', HEADERS: '0', API_VERSION: '0.10.0', CLIENT_ID: 'kp-lat' });
+    const after = Date.now();
+    for (const s of p.sent.none) {
+      expect(s.timestamp).toBeGreaterThanOrEqual(before);
+      expect(s.timestamp).toBeLessThanOrEqual(after);
+    }
+    for (const api of ['0.10.0', 'auto']) {
+      const f = await client('fetch', { TOPICS: `${base}-none`, PARTITIONS: '1', EXPECT: '4', API_VERSION: api, CLIENT_ID: 'kp-lat' });
+      expect(f[`${base}-none`].map((m: any) => [m.timestamp_type, m.timestamp]), api).toEqual(p.sent.none.map((s: any) => [1, s.timestamp]));
+    }
+  }, 30000);
+
   for (const api of ['auto', '0.10.0', '0.9']) {
     it(`consumer group (api_version=${api}): consume and commit, a restarted member resumes at the commits${api === 'auto' ? '; admin sees the group' : ''}`, async () => {
       const topic = topicName(`kp-g-${api}`);
