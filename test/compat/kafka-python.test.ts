@@ -7,7 +7,7 @@
 // (python-sasl-ssl covers security, python-groups a plain kafka-python group.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
-import { clientPath, hasPythonModule, PYTHON, requestRecorder, runJson, storedCodecs } from './clients/run.js';
+import { clientPath, hasPythonModule, PYTHON, pythonSucceeds, requestRecorder, runJson, storedCodecs } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 const hasKafkaPython = hasPythonModule('kafka');
@@ -15,7 +15,7 @@ if (!hasKafkaPython) console.warn('kafka-python.test.ts skipped: /usr/bin/python
 
 // kafka-python compresses only with the optional codec modules (python3-snappy, python3-lz4, python3-zstandard).
 const available = (codec: string) =>
-  codec === 'none' || codec === 'gzip' || hasPythonModule(`kafka.codec as c; assert c.has_${codec}()`);
+  codec === 'none' || codec === 'gzip' || pythonSucceeds(`import kafka.codec as c; assert c.has_${codec}()`);
 const MODERN_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'].filter((c) => hasKafkaPython && available(c));
 // zstd needs Produce v7 (kafka-python refuses it below api_version 2.1).
 const LEGACY_CODECS = MODERN_CODECS.filter((c) => c !== 'zstd');

@@ -14,10 +14,12 @@ export const clientPath = (...p: string[]): string => join(CLIENTS_DIR, ...p);
 /** Debian's python: a pyenv shim earlier in PATH would not see the python3-kafka / python3-confluent-kafka packages. */
 export const PYTHON = '/usr/bin/python3';
 
-/** True when `/usr/bin/python3 -c "import <module>"` works (checked synchronously at collection time, before any broker runs). */
-export function hasPythonModule(module: string): boolean {
-  return spawnSync(PYTHON, ['-c', `import ${module}`]).status === 0;
+/** True when `/usr/bin/python3 -c <code>` exits 0 (run synchronously at collection time, before any broker runs). */
+export function pythonSucceeds(code: string): boolean {
+  return spawnSync(PYTHON, ['-c', code]).status === 0;
 }
+
+export const hasPythonModule = (module: string): boolean => pythonSucceeds(`import ${module}`);
 
 export interface RunResult {
   status: number | null;
