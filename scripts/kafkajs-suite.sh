@@ -21,6 +21,7 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
 for _ in $(seq 1 100); do grep -q 'kafkalite ready' "$log" && break; sleep 0.1; done
 grep -q 'kafkalite ready' "$log" || { echo "kafkalite did not start:" >&2; cat "$log" >&2; exit 1; }
+mkdir -p "$KAFKAJS_SUITE_WORKDIR"
 out=$KAFKAJS_SUITE_WORKDIR/result-kafkalite.json
 bash "$suite/run.sh" --out "$out" "$@" | tee "$KAFKAJS_SUITE_WORKDIR/summary.txt"
 if [[ -n ${KAFKAJS_SUITE_MIN_PASS:-} ]]; then
