@@ -4,7 +4,7 @@ import type { Partition, Topic } from '../cluster/cluster.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ProduceRequest, ProduceResponse, ProduceResponseTopicProduceResponse } from '../protocol/generated/produce.js';
 import type { Input } from '../protocol/primitives.js';
-import { Compression, detectMagic, RecordError, setLogAppendTime, upConvertMessageSet, validateBatch, type BatchHeader } from '../protocol/records/index.js';
+import { Compression, decodeBatches, detectMagic, encodeBatch, RecordError, setLogAppendTime, upConvertMessageSet, validateBatch, type BatchHeader } from '../protocol/records/index.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from './context.js';
 import { autoCreate } from './metadata.js';
 import { leaderError, toError } from './util.js';
@@ -46,6 +46,34 @@ async function toBatch(ctx: RequestContext, records: Buffer): Promise<{ batch: B
   return { batch: records, header };
 }
 
+const TOPIC_CODECS: Record<string, Compression> = {
+  uncompressed: Compression.None,
+  gzip: Compression.Gzip,
+  snappy: Compression.Snappy,
+  lz4: Compression.Lz4,
+  zstd: Compression.Zstd,
+};
+
+/**
+ * A topic with `compression.type` other than `producer` stores batches in that codec: Kafka recompresses what
+ * arrives differently (keeping records, timestamps, headers and producer fields).
+ */
+async function applyTopicCompression(topic: Topic, batch: Buffer, header: BatchHeader): Promise<{ batch: Buffer; header: BatchHeader }> {
+  const want = TOPIC_CODECS[topic.config('compression.type') ?? 'producer'];
+  if (want === undefined || want === header.compression) return { batch, header };
+  const [decoded] = await decodeBatches(batch);
+  const out = await encodeBatch(decoded.records, {
+    compression: want,
+    producerId: header.producerId,
+    producerEpoch: header.producerEpoch,
+    baseSequence: header.baseSequence,
+    isTransactional: header.isTransactional,
+    partitionLeaderEpoch: header.partitionLeaderEpoch,
+    timestampType: header.timestampType,
+  });
+  return { batch: out, header: validateBatch(out) };
+}
+
 async function appendPartition(ctx: RequestContext, topic: Topic, index: number, records: Buffer | null, acks: number, transactionalId: string | null): Promise<PartitionOut> {
   const base = { index, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
   const p = topic.partitions[index];
@@ -58,7 +86,8 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
     if (records.length > maxBytes + 12) {
       throw new KafkaError('MESSAGE_TOO_LARGE', `The record batch size in the append to ${topic.name}-${index} is ${records.length} bytes which exceeds the maximum configured value of ${maxBytes}.`);
     }
-    const { batch, header } = await toBatch(ctx, records);
+    const received = await toBatch(ctx, records);
+    const { batch, header } = await applyTopicCompression(topic, received.batch, received.header);
     if (acks === -1 && p.isr.length < topic.configNumber('min.insync.replicas')) {
       throw new KafkaError('NOT_ENOUGH_REPLICAS', `The size of the current ISR ${JSON.stringify(p.isr)} is insufficient to satisfy the min.isr requirement of ${topic.config('min.insync.replicas')} for partition ${topic.name}-${index}`);
     }

@@ -59,3 +59,32 @@ describe('kafkajs admin offsets by timestamp', () => {
     await producer.disconnect();
   });
 });
+
+describe('topic compression.type', () => {
+  it('stores batches recompressed with the topic codec and kafkajs reads them back', async () => {
+    const kafka = kafkajs(broker);
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = topicName('ctype');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'compression.type', value: 'gzip' }] }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: 'a', value: 'x'.repeat(500), headers: { h: '1' } }, { key: 'b', value: 'y'.repeat(500) }] });
+    const { chunks } = await broker.cluster.partition(topic, 0)!.log.read(0, 1 << 20);
+    expect(chunks[0].readInt16BE(21) & 0x07).toBe(1); // attributes: gzip
+    const consumer = kafka.consumer({ groupId: topicName('ctype-g') });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const seen: string[] = [];
+    await new Promise<void>((resolve) => {
+      consumer.run({ eachMessage: async ({ message }) => {
+        seen.push(`${message.key}:${message.value!.length}:${message.headers?.h ?? ''}`);
+        if (seen.length === 2) resolve();
+      } });
+    });
+    expect(seen).toEqual(['a:500:1', 'b:500:']);
+    await consumer.disconnect();
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+});
