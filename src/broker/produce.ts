@@ -74,6 +74,34 @@ async function applyTopicCompression(topic: Topic, batch: Buffer, header: BatchH
   return { batch: out, header: validateBatch(out) };
 }
 
+const NO_LIMIT = 9223372036854775807;
+
+/**
+ * CreateTime topics reject records whose timestamp is too far from the broker's clock
+ * (message.timestamp.before/after.max.ms; the deprecated difference.max.ms bounds both). Kafka answers
+ * INVALID_TIMESTAMP with the index of every offending record. Decodes records only when a bound is set.
+ */
+async function checkTimestamps(topic: Topic, batch: Buffer, header: BatchHeader): Promise<void> {
+  if (header.timestampType !== 0 || topic.config('message.timestamp.type') !== 'CreateTime') return;
+  const diff = topic.configNumber('message.timestamp.difference.max.ms');
+  const before = Math.min(topic.configNumber('message.timestamp.before.max.ms'), diff);
+  const after = Math.min(topic.configNumber('message.timestamp.after.max.ms'), diff);
+  if (before >= NO_LIMIT && after >= NO_LIMIT) return;
+  const now = Date.now();
+  const [decoded] = await decodeBatches(batch);
+  const bad = decoded.records.flatMap((r, i) => (r.timestamp < now - before || r.timestamp > now + after ? [{ i, ts: r.timestamp }] : []));
+  if (bad.length > 0) throw new TimestampError(bad.map(({ i, ts }) => ({
+    batchIndex: i,
+    batchIndexErrorMessage: `Timestamp ${ts} of message with offset ${i} is out of range. The timestamp should be within [${now - before}, ${now + after}]`,
+  })));
+}
+
+class TimestampError extends KafkaError {
+  constructor(readonly recordErrors: { batchIndex: number; batchIndexErrorMessage: string }[]) {
+    super('INVALID_TIMESTAMP', 'One or more records have been rejected due to invalid timestamp');
+  }
+}
+
 async function appendPartition(ctx: RequestContext, topic: Topic, index: number, records: Buffer | null, acks: number, transactionalId: string | null): Promise<PartitionOut> {
   const base = { index, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
   const p = topic.partitions[index];
@@ -87,6 +115,7 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
       throw new KafkaError('MESSAGE_TOO_LARGE', `The record batch size in the append to ${topic.name}-${index} is ${records.length} bytes which exceeds the maximum configured value of ${maxBytes}.`);
     }
     const received = await toBatch(ctx, records);
+    await checkTimestamps(topic, received.batch, received.header);
     const { batch, header } = await applyTopicCompression(topic, received.batch, received.header);
     if (acks === -1 && p.isr.length < topic.configNumber('min.insync.replicas')) {
       throw new KafkaError('NOT_ENOUGH_REPLICAS', `The size of the current ISR ${JSON.stringify(p.isr)} is insufficient to satisfy the min.isr requirement of ${topic.config('min.insync.replicas')} for partition ${topic.name}-${index}`);
@@ -111,6 +140,7 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
     return { ...base, errorCode: ErrorCode.NONE, baseOffset, logAppendTimeMs: logAppendTime, logStartOffset: p.logStartOffset };
   } catch (e) {
     if (e instanceof RecordError) return { ...base, errorCode: e.errorCode, errorMessage: e.message };
+    if (e instanceof TimestampError) return { ...base, errorCode: e.code, errorMessage: e.message, recordErrors: e.recordErrors };
     const err = toError(e, ctx);
     return { ...base, errorCode: err.errorCode, errorMessage: err.errorMessage };
   }

@@ -88,3 +88,21 @@ describe('topic compression.type', () => {
     await admin.disconnect();
   });
 });
+
+describe('message.timestamp.*.max.ms', () => {
+  it('rejects records too far from the broker clock with INVALID_TIMESTAMP, accepts current ones', async () => {
+    const kafka = kafkajs(broker, { retry: { retries: 0 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = topicName('tsmax');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'message.timestamp.difference.max.ms', value: '60000' }] }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await expect(producer.send({ topic, messages: [{ value: 'now' }] })).resolves.toBeTruthy();
+    const old = String(Date.now() - 3_600_000);
+    await expect(producer.send({ topic, messages: [{ value: 'old', timestamp: old }] })).rejects.toThrow(/timestamp/i);
+    expect((await admin.fetchTopicOffsets(topic))[0].high).toBe('1');
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+});
