@@ -4,7 +4,8 @@ import type { Partition, Topic } from '../cluster/cluster.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ProduceRequest, ProduceResponse, ProduceResponseTopicProduceResponse } from '../protocol/generated/produce.js';
 import type { Input } from '../protocol/primitives.js';
-import { Compression, decodeBatches, detectMagic, encodeBatch, RecordError, setLogAppendTime, upConvertMessageSet, validateBatch, type BatchHeader } from '../protocol/records/index.js';
+import { RecordError, setLogAppendTime, type BatchHeader } from '../protocol/records/index.js';
+import { applyTopicCompression, checkTimestamps, TimestampError, toBatch } from './produce-batch.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from './context.js';
 import { autoCreate } from './metadata.js';
 import { leaderError, toError } from './util.js';
@@ -22,84 +23,6 @@ export interface ProducerStateHooks {
   check(ctx: RequestContext, p: Partition, h: BatchHeader, transactionalId: string | null): AppendOutcome | undefined;
   /** Records the appended batch (sequence, open transaction). */
   appended(p: Partition, h: BatchHeader, out: AppendOutcome): void;
-}
-
-async function toBatch(ctx: RequestContext, records: Buffer): Promise<{ batch: Buffer; header: BatchHeader }> {
-  if (records.length < 17) throw new KafkaError('CORRUPT_MESSAGE', 'Record batch is too short');
-  if (detectMagic(records) < 2) {
-    if (ctx.apiVersion >= 3) throw new KafkaError('INVALID_RECORD', `Produce requests with version ${ctx.apiVersion} are only allowed to contain record batches with magic version 2`);
-    // Kafka 3.x stores every message in format v2: old message sets are converted on the way in.
-    const converted = await upConvertMessageSet(records);
-    // Produce v0-2 is below v7, so a zstd wrapper message is refused like a zstd batch (Kafka's
-    // ProduceRequest.validateRecords); Sarama 1.22 at its default V0_8_2_0 sends one.
-    if (converted.header.compression === Compression.Zstd) {
-      throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', `Produce requests with version ${ctx.apiVersion} are not allowed to use ZStandard compression`);
-    }
-    return converted;
-  }
-  const header = validateBatch(records);
-  // zstd needs Produce v7+ (KIP-110); older clients cannot have negotiated it.
-  if (header.compression === Compression.Zstd && ctx.apiVersion < 7) {
-    throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', 'Produce requests below version 7 cannot use zstd compression');
-  }
-  if (header.isControl) throw new KafkaError('INVALID_RECORD', 'Clients may not produce control batches');
-  return { batch: records, header };
-}
-
-const TOPIC_CODECS: Record<string, Compression> = {
-  uncompressed: Compression.None,
-  gzip: Compression.Gzip,
-  snappy: Compression.Snappy,
-  lz4: Compression.Lz4,
-  zstd: Compression.Zstd,
-};
-
-/**
- * A topic with `compression.type` other than `producer` stores batches in that codec: Kafka recompresses what
- * arrives differently (keeping records, timestamps, headers and producer fields).
- */
-async function applyTopicCompression(topic: Topic, batch: Buffer, header: BatchHeader): Promise<{ batch: Buffer; header: BatchHeader }> {
-  const want = TOPIC_CODECS[topic.config('compression.type') ?? 'producer'];
-  if (want === undefined || want === header.compression) return { batch, header };
-  const [decoded] = await decodeBatches(batch);
-  const out = await encodeBatch(decoded.records, {
-    compression: want,
-    producerId: header.producerId,
-    producerEpoch: header.producerEpoch,
-    baseSequence: header.baseSequence,
-    isTransactional: header.isTransactional,
-    partitionLeaderEpoch: header.partitionLeaderEpoch,
-    timestampType: header.timestampType,
-  });
-  return { batch: out, header: validateBatch(out) };
-}
-
-const NO_LIMIT = 9223372036854775807;
-
-/**
- * CreateTime topics reject records whose timestamp is too far from the broker's clock
- * (message.timestamp.before/after.max.ms; the deprecated difference.max.ms bounds both). Kafka answers
- * INVALID_TIMESTAMP with the index of every offending record. Decodes records only when a bound is set.
- */
-async function checkTimestamps(topic: Topic, batch: Buffer, header: BatchHeader): Promise<void> {
-  if (header.timestampType !== 0 || topic.config('message.timestamp.type') !== 'CreateTime') return;
-  const diff = topic.configNumber('message.timestamp.difference.max.ms');
-  const before = Math.min(topic.configNumber('message.timestamp.before.max.ms'), diff);
-  const after = Math.min(topic.configNumber('message.timestamp.after.max.ms'), diff);
-  if (before >= NO_LIMIT && after >= NO_LIMIT) return;
-  const now = Date.now();
-  const [decoded] = await decodeBatches(batch);
-  const bad = decoded.records.flatMap((r, i) => (r.timestamp < now - before || r.timestamp > now + after ? [{ i, ts: r.timestamp }] : []));
-  if (bad.length > 0) throw new TimestampError(bad.map(({ i, ts }) => ({
-    batchIndex: i,
-    batchIndexErrorMessage: `Timestamp ${ts} of message with offset ${i} is out of range. The timestamp should be within [${now - before}, ${now + after}]`,
-  })));
-}
-
-class TimestampError extends KafkaError {
-  constructor(readonly recordErrors: { batchIndex: number; batchIndexErrorMessage: string }[]) {
-    super('INVALID_TIMESTAMP', 'One or more records have been rejected due to invalid timestamp');
-  }
 }
 
 async function appendPartition(ctx: RequestContext, topic: Topic, index: number, records: Buffer | null, acks: number, transactionalId: string | null): Promise<PartitionOut> {
