@@ -239,10 +239,13 @@ async function main() {
     printScale(result.scale);
   }
   load.push(os.loadavg()[0]);
-  result.loadAverage = { start: load[0], end: load[1], note: 'the 1-minute load average: other work on the machine skews every figure' };
-  result.seconds = Math.round((performance.now() - t0) / 1000);
+  // Per section, since --scale runs merge into the same file: the 1-minute load average before and after.
+  const section = a.all ? 'all' : a.scale ? 'scale' : 'main';
+  result.loadAverage = { ...(prev.loadAverage?.start === undefined ? prev.loadAverage : {}), [section]: { start: load[0], end: load[1] },
+    note: 'the 1-minute load average: other work on the machine skews every figure' };
+  result.seconds = { ...(typeof prev.seconds === 'object' ? prev.seconds : {}), [section]: Math.round((performance.now() - t0) / 1000) };
   writeFileSync(outFile, JSON.stringify(result, (k, x) => (typeof x === 'number' ? Number(x.toFixed(3)) : x), 2) + '\n');
-  log(`wrote ${outFile} in ${result.seconds} s`);
+  log(`wrote ${outFile} in ${result.seconds[section]} s`);
 }
 
 main().catch((e) => {
