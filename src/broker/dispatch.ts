@@ -18,9 +18,13 @@ function handlerFor(apiKey: number): HandlerDef | undefined {
   return byKey.get(apiKey);
 }
 
-/** The v0 body Kafka answers an unsupported ApiVersions version with, so the client can downgrade. */
-function unsupportedApiVersionsResponse() {
-  return { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supportedApis() };
+/**
+ * An API version we do not serve: ApiVersions gets Kafka's v0 body with UNSUPPORTED_VERSION and our ranges, so the
+ * client can downgrade; for any other API there is no response it could read, so the connection closes.
+ */
+function refuseVersion(apiKey: number, correlationId: number, why: string): FrameResult {
+  if (apiKey !== 18) return { close: why };
+  return encodeResponse(18, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supportedApis() });
 }
 
 /** The API version ranges this broker implements, as ApiVersions advertises them. */
@@ -38,18 +42,14 @@ export function createDispatcher(services: Services, broker: BrokerNode, endpoin
     if (conn.state.rawSasl) return services.sasl.handleRawToken(conn, frame);
     const d = decodeRequest(frame);
     if (!d.ok) {
-      if (d.kind === 'unsupported') {
-        if (d.apiKey === 18) return encodeResponse(18, 0, d.correlationId, unsupportedApiVersionsResponse());
-        return { close: `${d.error} (correlation id ${d.correlationId})` };
-      }
+      if (d.kind === 'unsupported') return refuseVersion(d.apiKey, d.correlationId, `${d.error} (correlation id ${d.correlationId})`);
       return { close: `malformed request: ${d.error}` };
     }
     const { header, body } = d;
     const version = header.requestApiVersion;
     const handler = handlerFor(header.requestApiKey);
     if (!handler || version < (handler.minVersion ?? 0) || version > (handler.maxVersion ?? Infinity)) {
-      if (header.requestApiKey === 18) return encodeResponse(18, 0, header.correlationId, unsupportedApiVersionsResponse());
-      return { close: `${d.api.name} v${version} is not supported by this broker` };
+      return refuseVersion(header.requestApiKey, header.correlationId, `${d.api.name} v${version} is not supported by this broker`);
     }
     if (!handler.preAuth && endpoint.securityProtocol.startsWith('SASL') && !conn.state.principal) {
       return { close: `${d.api.name} before SASL authentication completed` };

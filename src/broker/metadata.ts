@@ -1,6 +1,6 @@
 // Metadata (key 3): brokers on the client's listener, topics with leaders/replicas/ISR, auto-creation.
 import type { Topic } from '../cluster/cluster.js';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode } from '../protocol/errors.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic } from '../protocol/generated/metadata.js';
 import type { Input } from '../protocol/primitives.js';
 import { ZERO_UUID } from '../protocol/primitives.js';
@@ -88,5 +88,3 @@ export default defineHandler<MetadataRequest>({
     };
   },
 });
-
-void KafkaError;
