@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { consume } from './kafkajs-durability-helpers.js';
+import { consume, consumeAndCommitThrough } from './kafkajs-durability-helpers.js';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'kafkalite');
 
@@ -140,21 +140,7 @@ describe('kafkalite process crash and restart', () => {
     await producer.connect();
     await producer.send({ topic, acks: 1, messages: Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) }); // auto-created
     await producer.disconnect();
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ message }) => {
-          if (message.offset === '59') {
-            await consumer.commitOffsets([{ topic, partition: 0, offset: '60' }]);
-            resolve();
-          }
-        },
-      });
-    });
-    await consumer.disconnect();
+    await consumeAndCommitThrough(kafka, topic, groupId, 59);
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(0);
     expect(existsSync(join(cwd, 'kafkalite-data', `${topic}-0`))).toBe(true);

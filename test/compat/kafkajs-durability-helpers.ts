@@ -69,3 +69,22 @@ export async function consume(kafka: Kafka, topic: string, count: number, opts: 
   }
   return seen;
 }
+
+/** A group consumer reads `topic` from the beginning and commits `lastOffset + 1` once it sees `lastOffset`. */
+export async function consumeAndCommitThrough(kafka: Kafka, topic: string, groupId: string, lastOffset: number): Promise<void> {
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => {
+        if (message.offset === String(lastOffset)) {
+          await consumer.commitOffsets([{ topic, partition: 0, offset: String(lastOffset + 1) }]);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+}

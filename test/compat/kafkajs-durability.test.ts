@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../coordinator/raw-client.js';
 import { addPartitions, endTxn, initProducerId, produce } from '../coordinator/txn/helpers.js';
 import { topicName } from './helpers.js';
-import { consume, DurableBroker } from './kafkajs-durability-helpers.js';
+import { consume, consumeAndCommitThrough, DurableBroker } from './kafkajs-durability-helpers.js';
 
 let db: DurableBroker;
 afterEach(async () => {
@@ -78,21 +78,7 @@ describe('kafkajs against a restarted file-engine broker', () => {
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: Array.from({ length: 20 }, (_, i) => ({ value: `m${i}` })) });
     await producer.disconnect();
-    const consumer = db.kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ message }) => {
-          if (message.offset === '11') {
-            await consumer.commitOffsets([{ topic, partition: 0, offset: '12' }]);
-            resolve();
-          }
-        },
-      });
-    });
-    await consumer.disconnect();
+    await consumeAndCommitThrough(db.kafka, topic, groupId, 11);
 
     await db.restart();
     const admin = db.kafka.admin();
