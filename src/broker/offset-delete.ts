@@ -37,7 +37,7 @@ export default defineHandler<OffsetDeleteRequest>({
         }),
       };
     });
-    if (changed) await groups.persist().catch(() => undefined);
+    if (changed) await groups.persist(group).catch(() => undefined);
     return { errorCode: ErrorCode.NONE, throttleTimeMs: 0, topics };
   },
 });

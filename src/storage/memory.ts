@@ -1,5 +1,6 @@
 // In-memory engine: batches kept as received (base offset patched), for tests and `--memory`.
-import type { AppendMeta, PartitionConfig, PartitionLog, ReadResult, Storage, TimestampLookup } from './types.js';
+import { MemoryJournals } from './journal.js';
+import type { AppendMeta, JournalContents, MetaJournal, PartitionConfig, PartitionLog, ReadResult, Storage, TimestampLookup } from './types.js';
 
 interface Entry {
   base: number;
@@ -113,6 +114,7 @@ export class MemoryPartitionLog implements PartitionLog {
 export class MemoryStorage implements Storage {
   readonly kind = 'memory' as const;
   private meta = new Map<string, string>();
+  private readonly journals = new MemoryJournals();
 
   async openPartition(_topicId: string, _topic: string, _partition: number, _config: PartitionConfig): Promise<PartitionLog> {
     return new MemoryPartitionLog();
@@ -124,6 +126,9 @@ export class MemoryStorage implements Storage {
   }
   async saveMeta(name: string, value: unknown): Promise<void> {
     this.meta.set(name, JSON.stringify(value));
+  }
+  async openJournal<S, R>(name: string, snapshot: () => S): Promise<{ contents: JournalContents<S, R>; journal: MetaJournal<R> }> {
+    return this.journals.open<S, R>(name, snapshot);
   }
   async flush(): Promise<void> {}
   async close(): Promise<void> {}

@@ -56,6 +56,22 @@ export interface PartitionConfig {
   get(name: string): string | undefined;
 }
 
+/** A journaled metadata document as stored: its last snapshot and the change records appended after it, in order. */
+export interface JournalContents<S = unknown, R = unknown> {
+  snapshot: S | undefined;
+  records: R[];
+}
+
+/** Appends change records to a journaled metadata document (see Storage.openJournal). */
+export interface MetaJournal<R = unknown> {
+  /**
+   * Appends one group of JSON change records, replayed together or not at all. Resolves once they are as
+   * durable as the engine's fsync policy asks; an empty group writes nothing and resolves after the groups
+   * appended before it.
+   */
+  append(records: R[]): Promise<void>;
+}
+
 export interface Storage {
   readonly kind: 'memory' | 'file';
   openPartition(topicId: string, topic: string, partition: number, config: PartitionConfig): Promise<PartitionLog>;
@@ -63,6 +79,14 @@ export interface Storage {
   /** Small named metadata documents (topics, group offsets, producer state), replaced atomically. */
   loadMeta<T>(name: string): Promise<T | undefined>;
   saveMeta(name: string, value: unknown): Promise<void>;
+  /**
+   * A metadata document that changes often in small steps (group offsets): a snapshot plus an append-only
+   * journal of change records, like Kafka's compacted __consumer_offsets. Returns what is stored and the
+   * journal to append to. When the journal has grown enough, an append compacts it: `snapshot` is called
+   * right then (synchronously) and must return the state with every record appended so far, that append's
+   * included, already applied. A document is opened once per storage instance.
+   */
+  openJournal<S, R>(name: string, snapshot: () => S): Promise<{ contents: JournalContents<S, R>; journal: MetaJournal<R> }>;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -18,8 +18,8 @@ export interface GroupEnv {
   logger: Logger;
   initialRebalanceDelayMs(): number;
   maxSize(): number;
-  /** Schedules a (coalesced) write of group metadata and offsets. */
-  persist(): void;
+  /** Schedules a (coalesced) write of this group's changed metadata and offsets. */
+  persist(group: GroupBase): void;
   newMemberId(prefix: string): string;
 }
 
@@ -171,7 +171,7 @@ export class ClassicGroup extends GroupBase {
           const byMember = new Map(assignments.map((a) => [a.memberId, a.assignment]));
           for (const m of this.members.values()) m.assignment = byMember.get(m.memberId) ?? Buffer.alloc(0);
           this.transition('Stable');
-          this.env.persist();
+          this.env.persist(this);
           this.env.logger.debug({ group: this.groupId, generation: this.generationId }, 'group stable');
           for (const m of this.members.values()) m.completeSync(this.syncResult(m));
         }

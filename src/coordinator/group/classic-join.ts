@@ -136,7 +136,7 @@ function replaceStaticMember(g: ClassicGroup, oldId: string, newId: string, info
   // leaders get no member list, so whatever they send in SyncGroup is ignored, as in Kafka.
   if (g.state === 'Stable' && g.selectProtocol() === g.protocolName) {
     g.scheduleHeartbeat(member);
-    g.env.persist();
+    g.env.persist(g);
     return currentJoinResult(g, member, false, newId === g.leaderId && supportsSkipAssignment);
   }
   // In CompletingRebalance the leader may already be assigning to the old member id: rebalance again.
@@ -212,7 +212,7 @@ export function completeJoin(g: ClassicGroup): void {
     g.protocolName = null;
     g.leaderId = null;
     g.transition('Empty');
-    g.env.persist();
+    g.env.persist(g);
     g.env.logger.debug({ group: g.groupId, generation: g.generationId }, 'group is empty');
     return;
   }
@@ -228,7 +228,7 @@ export function completeJoin(g: ClassicGroup): void {
     g.scheduleHeartbeat(m);
   }
   g.timers.schedule(SYNC, g.rebalanceTimeoutMs(), () => onSyncTimeout(g));
-  g.env.persist();
+  g.env.persist(g);
 }
 
 /** Members that never sent SyncGroup after the join phase are removed, and the group rebalances. */

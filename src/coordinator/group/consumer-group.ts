@@ -13,7 +13,8 @@ import { Timers } from './timers.js';
 export interface ConsumerEnv {
   cluster: Cluster;
   logger: Logger;
-  persist(): void;
+  /** Schedules a (coalesced) write of this group's changed metadata and offsets. */
+  persist(group: GroupBase): void;
 }
 
 export interface HeartbeatInput {
@@ -244,7 +245,7 @@ export class ConsumerGroup extends GroupBase {
     } else this.timers.cancel(revokeKey(m.memberId));
     this.scheduleSession(m);
     const changed = !tpEquals(before, m.assigned);
-    if (bump || changed || beforeEpoch !== m.memberEpoch) this.env.persist();
+    if (bump || changed || beforeEpoch !== m.memberEpoch) this.env.persist(this);
     const send = r.memberEpoch === 0 || changed || (owned !== null && !tpEquals(owned, m.assigned));
     return {
       memberId: m.memberId,
@@ -302,7 +303,7 @@ export class ConsumerGroup extends GroupBase {
     this.groupEpoch++;
     this.stateTimestamp = Date.now();
     this.env.logger.debug({ group: this.groupId, member: memberId, why, epoch: this.groupEpoch }, 'member removed');
-    this.env.persist();
+    this.env.persist(this);
   }
 
   validateOffsetCommit(memberId: string, _instanceId: string | null, epoch: number, transactional: boolean, apiVersion: number): void {

@@ -9,7 +9,9 @@ import { ErrorCode, KafkaError, type ErrorName } from '../../protocol/errors.js'
 import { ClassicGroup, type GroupEnv } from './classic-group.js';
 import { ConsumerGroup, type ConsumerEnv } from './consumer-group.js';
 import type { GroupBase, OffsetAndMetadata } from './group.js';
-import { classicToJSON, consumerToJSON, META_NAME, offsetRows, restoreClassic, restoreConsumer, restoreOffsets, type PersistedDoc, type PersistedGroup } from './persistence.js';
+import type { MetaJournal } from '../../storage/types.js';
+import { GroupJournalWriter, groupMeta, replayGroups, type GroupRecord } from './group-journal.js';
+import { META_NAME, offsetRows, restoreClassic, restoreConsumer, restoreOffsets, type PersistedDoc, type PersistedGroup } from './persistence.js';
 import { partitionForKey } from './timers.js';
 
 export const KEY_TYPE_GROUP = 0;
@@ -26,7 +28,11 @@ export class GroupCoordinator {
   readonly logger: Logger;
   readonly env: GroupEnv;
   readonly consumerEnv: ConsumerEnv;
-  private saving?: Promise<void>;
+  private journal?: MetaJournal<GroupRecord>;
+  private readonly journalWriter = new GroupJournalWriter();
+  /** Groups to journal at the next write; `all` after a change not tied to one group (deletes, expiry). */
+  private readonly dirty = new Set<string>();
+  private dirtyAll = false;
   private pendingSave?: Promise<void>;
   private expiryTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -40,10 +46,10 @@ export class GroupCoordinator {
       logger: this.logger,
       initialRebalanceDelayMs: () => cluster.config.int('group.initial.rebalance.delay.ms'),
       maxSize: () => cluster.config.int('group.max.size'),
-      persist: () => void this.persist(),
+      persist: (g) => void this.persist(g).catch(() => undefined), // logged by persist
       newMemberId: (prefix) => `${prefix}-${randomUUID()}`,
     };
-    this.consumerEnv = { cluster, logger: this.logger, persist: () => void this.persist() };
+    this.consumerEnv = { cluster, logger: this.logger, persist: (g) => void this.persist(g).catch(() => undefined) };
   }
 
   // ---- coordinator placement ---------------------------------------------------------------------------
@@ -145,7 +151,7 @@ export class GroupCoordinator {
   writeOffsets(g: GroupBase, entries: { topic: string; partition: number; offset: OffsetAndMetadata }[]): Promise<void> {
     for (const e of entries) g.setOffset(e.topic, e.partition, e.offset);
     if (!this.groups.has(g.groupId)) this.groups.set(g.groupId, g);
-    return this.persist();
+    return this.persist(g);
   }
 
   /**
@@ -210,8 +216,8 @@ export class GroupCoordinator {
   // ---- persistence ---------------------------------------------------------------------------------------
 
   async load(): Promise<void> {
-    const doc = await this.cluster.storage.loadMeta<PersistedDoc>(META_NAME);
-    for (const p of doc?.groups ?? []) {
+    const { contents, journal } = await this.cluster.storage.openJournal<PersistedDoc, GroupRecord>(META_NAME, () => this.snapshot());
+    for (const p of replayGroups(contents.snapshot, contents.records)) {
       let g: GroupBase | undefined;
       if (p.type === 'classic') {
         const cg = new ClassicGroup(p.groupId, this.env);
@@ -227,35 +233,39 @@ export class GroupCoordinator {
       restoreOffsets(g, p.offsets);
       this.groups.set(p.groupId, g);
     }
+    this.journalWriter.baseline(this.groups.values());
+    this.journal = journal;
     const interval = this.cluster.config.int('offsets.retention.check.interval.ms');
     this.expiryTimer = setInterval(() => this.expireOffsets(), Math.max(1000, interval));
     this.expiryTimer.unref?.();
   }
 
+  /** The whole state, the journal's snapshot when it compacts. */
   private snapshot(): PersistedDoc {
     const groups: PersistedGroup[] = [];
     for (const g of this.groups.values()) {
-      if (g.isDead()) continue;
-      const p: PersistedGroup = { groupId: g.groupId, type: g.type, stateTimestamp: g.stateTimestamp, offsets: offsetRows(g) };
-      if (g instanceof ClassicGroup) p.classic = classicToJSON(g);
-      else if (g instanceof ConsumerGroup) p.consumer = consumerToJSON(g);
-      groups.push(p);
+      if (!g.isDead()) groups.push({ ...groupMeta(g), offsets: offsetRows(g) });
     }
     return { version: 1, groups };
   }
 
-  /** Writes the groups document; calls in the same tick share one write, one write runs at a time. */
-  persist(): Promise<void> {
+  /**
+   * Journals what changed in `group` (every group when none is named): changes made in the same tick share
+   * one append. Resolves once that append is as durable as the storage's fsync policy asks.
+   */
+  persist(group?: GroupBase): Promise<void> {
+    if (group) this.dirty.add(group.groupId);
+    else this.dirtyAll = true;
     if (this.pendingSave) return this.pendingSave;
-    const previous = this.saving;
     this.pendingSave = (async () => {
-      await previous?.catch(() => undefined);
       await new Promise<void>((r) => setImmediate(r));
       this.pendingSave = undefined;
-      const write = this.cluster.storage.saveMeta(META_NAME, this.snapshot());
-      this.saving = write;
+      const ids = this.dirtyAll ? new Set([...this.groups.keys(), ...this.journalWriter.ids()]) : new Set(this.dirty);
+      this.dirty.clear();
+      this.dirtyAll = false;
+      if (!this.journal) return; // not loaded yet: load() reads the state as it is
       try {
-        await write;
+        await this.journal.append(this.journalWriter.records(ids, (id) => this.group(id)));
       } catch (e) {
         this.logger.error({ err: e }, 'failed to persist group metadata');
         throw new KafkaError('COORDINATOR_NOT_AVAILABLE', 'Failed to write group metadata.');

@@ -18,6 +18,11 @@ export abstract class GroupBase {
   readonly offsets = new Map<string, Map<number, OffsetAndMetadata>>();
   /** When the group last changed state (Kafka's currentStateTimestamp), base of offset expiry for empty groups. */
   stateTimestamp = Date.now();
+  /**
+   * Offsets set or deleted since the coordinator last journaled this group (offsetKey), so a commit writes
+   * only what it changed (group-journal.ts).
+   */
+  readonly changedOffsets = new Set<string>();
 
   constructor(readonly groupId: string) {}
 
@@ -47,12 +52,14 @@ export abstract class GroupBase {
     let t = this.offsets.get(topic);
     if (!t) this.offsets.set(topic, (t = new Map()));
     t.set(partition, o);
+    this.changedOffsets.add(offsetKey(topic, partition));
   }
 
   deleteOffset(topic: string, partition: number): boolean {
     const t = this.offsets.get(topic);
     if (!t?.delete(partition)) return false;
     if (t.size === 0) this.offsets.delete(topic);
+    this.changedOffsets.add(offsetKey(topic, partition));
     return true;
   }
 
@@ -81,3 +88,11 @@ export abstract class GroupBase {
 }
 
 export const INVALID_OFFSET = -1;
+
+/** One string per topic-partition; split at the last NUL (the partition never holds one). */
+export const offsetKey = (topic: string, partition: number): string => `${topic}\0${partition}`;
+
+export function parseOffsetKey(key: string): [topic: string, partition: number] {
+  const i = key.lastIndexOf('\0');
+  return [key.slice(0, i), Number(key.slice(i + 1))];
+}

@@ -1,6 +1,6 @@
-// Group metadata and committed offsets as one storage meta document ("groups"). Kafka writes these as records
-// to __consumer_offsets; kafkalite keeps the latest state of every group instead, rewritten (coalesced) after
-// changes. Members of classic groups are kept too, so consumers survive a broker restart without rebalancing.
+// Group metadata and committed offsets as one document ("groups"): the snapshot of the groups journal, whose
+// change records (group-journal.ts) are replayed over it on start, as Kafka replays __consumer_offsets.
+// Members of classic groups are kept too, so consumers survive a broker restart without rebalancing.
 import type { TopicPartitions } from './assignors.js';
 import type { ClassicGroup } from './classic-group.js';
 import { ClassicMember } from './classic-member.js';
@@ -10,7 +10,7 @@ import type { GroupBase, OffsetAndMetadata } from './group.js';
 
 export const META_NAME = 'groups';
 
-type OffsetRow = [topic: string, partition: number, offset: number, leaderEpoch: number, metadata: string, commitTs: number, expireTs?: number];
+export type OffsetRow = [topic: string, partition: number, offset: number, leaderEpoch: number, metadata: string, commitTs: number, expireTs?: number];
 
 export interface PersistedMember {
   memberId: string;
@@ -45,15 +45,15 @@ export interface PersistedDoc {
   groups: PersistedGroup[];
 }
 
+export function offsetRow(topic: string, p: number, o: OffsetAndMetadata): OffsetRow {
+  const row: OffsetRow = [topic, p, o.offset, o.leaderEpoch, o.metadata, o.commitTimestamp];
+  if (o.expireTimestamp !== undefined) row.push(o.expireTimestamp);
+  return row;
+}
+
 export function offsetRows(g: GroupBase): OffsetRow[] {
   const rows: OffsetRow[] = [];
-  for (const [topic, parts] of g.offsets) {
-    for (const [p, o] of parts) {
-      const row: OffsetRow = [topic, p, o.offset, o.leaderEpoch, o.metadata, o.commitTimestamp];
-      if (o.expireTimestamp !== undefined) row.push(o.expireTimestamp);
-      rows.push(row);
-    }
-  }
+  for (const [topic, parts] of g.offsets) for (const [p, o] of parts) rows.push(offsetRow(topic, p, o));
   return rows;
 }
 

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
-import type { PartitionConfig, PartitionLog, Storage } from '../types.js';
+import type { JournalContents, MetaJournal, PartitionConfig, PartitionLog, Storage } from '../types.js';
 import { compactLog } from './cleaner.js';
 import { SerialExecutor } from './concurrency.js';
 import { fsyncDir, isNotFound } from './fs-util.js';
 import { META_DIR, MetaStore } from './meta-store.js';
+import { FileMetaJournals } from './meta-journal.js';
 import { FilePartitionLog, type FsyncMode } from './partition-log.js';
 
 export interface FileStorageOptions {
@@ -39,6 +40,7 @@ export class FileStorage implements Storage {
   /** Counters for observability and tests. */
   readonly stats = { fsyncs: 0 };
   private readonly meta: MetaStore;
+  private readonly journals: FileMetaJournals;
   private readonly logs = new Map<string, FilePartitionLog>();
   private readonly partitionOps = new Map<string, SerialExecutor>();
   private readonly background = new Set<Promise<unknown>>();
@@ -50,6 +52,7 @@ export class FileStorage implements Storage {
     this.dataDir = path.resolve(opts.dataDir);
     this.logger = opts.logger ?? pino({ level: 'silent' });
     this.meta = new MetaStore(path.join(this.dataDir, META_DIR));
+    this.journals = new FileMetaJournals(this.meta, { fsync: opts.fsync, intervalMs: opts.fsyncIntervalMs ?? 1000, logger: this.logger });
   }
 
   static async open(opts: FileStorageOptions): Promise<FileStorage> {
@@ -200,8 +203,14 @@ export class FileStorage implements Storage {
     return this.meta.save(name, value);
   }
 
+  async openJournal<S, R>(name: string, snapshot: () => S): Promise<{ contents: JournalContents<S, R>; journal: MetaJournal<R> }> {
+    this.assertOpen();
+    return this.journals.open<S, R>(name, snapshot);
+  }
+
   async flush(): Promise<void> {
     await Promise.all([...this.logs.values()].map((l) => l.flush()));
+    await this.journals.flush();
     await this.meta.idle();
   }
 
@@ -229,6 +238,7 @@ export class FileStorage implements Storage {
     const logs = [...this.logs.values()];
     this.logs.clear();
     await Promise.all(logs.map((l) => l.close()));
+    await this.journals.close();
     await this.meta.idle();
     await Promise.allSettled([...this.background]);
     await fsp.rm(path.join(this.dataDir, LOCK_FILE), { force: true });
