@@ -79,8 +79,19 @@ export class OffsetIndex extends SparseIndex {
 
   /** Position of the last indexed batch whose (last) offset is <= offset; 0 (segment start) if none. */
   lookup(offset: number): number {
-    const i = this.floor(offset, (j) => this.offsetAt(j));
+    const i = this.floorEntry(offset);
     return i < 0 ? 0 : this.positionAt(i);
+  }
+
+  /** Index of the last entry whose (last) offset is <= offset, or -1. */
+  floorEntry(offset: number): number {
+    return this.floor(offset, (j) => this.offsetAt(j));
+  }
+
+  /** The largest indexed batch position <= position (a known batch boundary), or -1. */
+  lastPositionAtOrBelow(position: number): number {
+    const i = this.floor(position, (j) => this.positionAt(j));
+    return i < 0 ? -1 : this.positionAt(i);
   }
 
   /** Drops entries at or after `position` (segment truncation). */

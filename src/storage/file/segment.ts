@@ -3,10 +3,11 @@
 // that bound themselves by it never see a half-written batch.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { type BatchHeader, HEADER_SIZE, framedSize, readHeader } from './batch-format.js';
+import type { BatchHeader } from './batch-format.js';
 import { atomicWrite, isNotFound, readAt, readIfExists } from './fs-util.js';
 import { OffsetIndex, TimeIndex } from './indexes.js';
 import { type ScanResult, scanBatches } from './scan.js';
+import { ReadHints, type SegmentReadResult, readSegment } from './segment-read.js';
 
 export function segmentName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
@@ -16,13 +17,6 @@ export interface AppendedBatch {
   buf: Buffer;
   lastOffset: number;
   maxTimestamp: number;
-}
-
-export interface SegmentReadResult {
-  chunks: Buffer[];
-  bytes: number;
-  /** True when reading stopped on maxBytes/maxOffset; false when the segment simply ran out. */
-  full: boolean;
 }
 
 export class LogSegment {
@@ -42,6 +36,8 @@ export class LogSegment {
   private timeIndex: TimeIndex | null = null;
   private indexLoad: Promise<void> | null = null;
   private bytesSinceIndexEntry = 0;
+  /** Where recent fetch reads stopped, so the next sequential read starts exactly there. */
+  private readonly hints = new ReadHints();
 
   private constructor(
     readonly dir: string,
@@ -209,48 +205,11 @@ export class LogSegment {
     this.lastModifiedMs = Date.now();
   }
 
-  /**
-   * Whole batches from the one holding `offset` (the first batch whose last offset >= offset). The first
-   * batch is returned even past `budget` (unless `haveSome`); batches with last offset >= maxOffset stop it.
-   */
+  /** Whole batches from the one holding `offset` (see segment-read.ts). */
   async read(offset: number, budget: number, maxOffset: number, haveSome: boolean, interval: number): Promise<SegmentReadResult> {
     await this.ensureIndexes(interval);
-    const end = this.size;
-    let pos = this.offsetIndex!.lookup(offset);
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let win = Buffer.alloc(0);
-    let winStart = pos;
-    let winEnd = pos;
-    const fill = async (at: number, want: number): Promise<void> => {
-      win = Buffer.allocUnsafe(Math.min(end - at, Math.max(want, 64 << 10)));
-      winStart = at;
-      winEnd = at + (await readAt(this.fh, win, at));
-    };
-    while (pos < end) {
-      if (pos + HEADER_SIZE > winEnd) {
-        // Size the read for the expected scan distance from the index entry plus the remaining budget.
-        await fill(pos, Math.max(0, budget - bytes) + (chunks.length === 0 ? interval + 16384 : 0));
-        if (pos + HEADER_SIZE > winEnd) break; // concurrently truncated
-      }
-      const size = framedSize(win, pos - winStart);
-      if (size < 0) break;
-      const h = readHeader(win, pos - winStart, pos);
-      if (h.lastOffset < offset) {
-        pos += size;
-        continue;
-      }
-      if (h.lastOffset >= maxOffset) return { chunks, bytes, full: true };
-      if ((haveSome || chunks.length > 0) && bytes + size > budget) return { chunks, bytes, full: true };
-      if (pos + size > winEnd) {
-        await fill(pos, chunks.length === 0 ? Math.max(size, budget) : Math.max(size, budget - bytes));
-        if (pos + size > winEnd) break;
-      }
-      chunks.push(win.subarray(pos - winStart, pos - winStart + size));
-      bytes += size;
-      pos += size;
-    }
-    return { chunks, bytes, full: false };
+    const src = { fh: this.fh, baseOffset: this.baseOffset, size: this.size, offsetIndex: this.offsetIndex!, hints: this.hints };
+    return readSegment(src, offset, budget, maxOffset, haveSome, interval);
   }
 
   /** First batch (with last offset >= minOffset) whose max timestamp >= ts, via the time index. */
@@ -283,6 +242,7 @@ export class LogSegment {
 
   /** Cuts the segment at `position` (a batch boundary) and rebuilds its indexes and max timestamp. */
   async truncateAt(position: number, interval: number): Promise<void> {
+    this.hints.invalidate(); // positions past the cut will hold other batches
     await this.fh.truncate(position);
     this.size = position;
     this.dirty = true;
