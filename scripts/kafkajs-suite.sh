@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 suite=${KAFKAJS_SUITE_DIR:-$here/../shared/kafkajs-suite}
 export KAFKAJS_SUITE_WORKDIR=${KAFKAJS_SUITE_WORKDIR:-$here/.tmp/kafkajs-suite}
 [[ -d $suite ]] || { echo "kafkajs suite not found at $suite" >&2; exit 1; }
-[[ -f $here/dist/cli.js ]] || (cd "$here" && npm run build >/dev/null)
+[[ -f $here/dist/bundle/kafkalite-cli.mjs ]] || (cd "$here" && npm run build >/dev/null)
 log=${KAFKALITE_SUITE_LOG:-$here/.tmp/kafkalite-suite.log}
 mkdir -p "$(dirname "$log")"
 extra=()

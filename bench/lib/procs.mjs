@@ -20,7 +20,7 @@ export const TARGETS = {
 };
 
 export function ensureBuilt() {
-  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run npm run build first');
+  if (!existsSync(join(ROOT, 'dist', 'bundle', 'kafkalite-cli.mjs'))) throw new Error('dist/bundle/ is missing: run npm run build first');
   if (!existsSync(MOCK)) execFileSync('make', ['-C', MOCK_DIR], { stdio: 'inherit' });
 }
 
