@@ -21,13 +21,12 @@ interface Slot {
   result: FrameResult;
 }
 
-// Large Produce frames that arrive in several socket reads are assembled in buffers this connection reuses once
-// the request has been answered, instead of a new allocation (Buffer.concat) per frame. Every allocated byte
-// counts as V8 external memory, and each 64 MB of it starts a major GC: with a fresh frame per request, GC was
-// the largest CPU cost of a produce-heavy broker (~25% less broker CPU per MB produced with reuse).
-// Only Produce (API key 0): its handler copies (memory engine) or writes (file engine) the record batches before
-// it answers and keeps no slice of the request; test/server/frame-reuse.test.ts reads back data produced through
-// reused frames on both engines.
+// Every request frame is copied out of the socket's bytes into a buffer of its own (see feed()). Large Produce
+// frames go into buffers this connection reuses once the request has been answered, instead of a new allocation
+// per frame: every allocated byte counts as V8 external memory, and each 64 MB of it starts a major GC, which was
+// the largest CPU cost of a produce-heavy broker. Only Produce (API key 0): its handler copies (memory engine) or
+// writes (file engine) the record batches before it answers and keeps no slice of the request;
+// test/server/frame-reuse.test.ts reads back data produced through reused frames on both engines.
 const REUSE_API_KEY = 0;
 const REUSE_MIN_BYTES = 64 * 1024;
 const REUSE_POOL_BYTES = 16 * 1024 * 1024;
@@ -38,8 +37,11 @@ export class Connection {
   readonly id = nextId++;
   /** Per-connection state handlers keep (SASL progress, principal, fetch sessions...). */
   readonly state: Record<string, any> = {};
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** The 4-byte size prefix being read, and the frame being filled once its size is known. */
+  private readonly head = Buffer.alloc(4);
+  private headLen = 0;
+  private frame: Buffer | null = null;
+  private frameFill = 0;
   private queue: Slot[] = [];
   /** Frame buffers free for reuse, and the one the frame being dispatched was assembled in. */
   private framePool: Buffer[] = [];
@@ -47,14 +49,19 @@ export class Connection {
   private closed = false;
   private pausedForDrain = false;
 
+  /**
+   * `externalInput`: the socket reads into a shared buffer and its owner passes each read to feed() (see
+   * listener.ts); otherwise the connection reads the socket's 'data' events.
+   */
   constructor(
     readonly socket: Duplex & { remoteAddress?: string; remotePort?: number; setNoDelay?: (v: boolean) => void },
     private readonly handle: FrameHandler,
     private readonly limits: ConnectionLimits,
     readonly logger: Logger,
+    readonly externalInput = false,
   ) {
     socket.setNoDelay?.(true);
-    socket.on('data', (d: Buffer) => this.onData(d));
+    if (!externalInput) socket.on('data', (d: Buffer) => this.feed(d));
     socket.on('error', (err) => this.logger.debug({ conn: this.id, err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.closed = true;
@@ -109,69 +116,51 @@ export class Connection {
   private draining = false;
   private onIdle?: () => void;
 
-  private onData(d: Buffer): void {
-    if (this.closed || this.draining) return;
-    this.pending.push(d);
-    this.pendingBytes += d.length;
-    while (this.pendingBytes >= 4 && !this.closed) {
-      const size = this.peekSize();
-      if (size < 0 || size > this.limits.maxRequestBytes) {
-        this.close(`request size ${size} is outside 0..${this.limits.maxRequestBytes} (socket.request.max.bytes)`);
-        return;
+  /**
+   * Takes bytes read from the socket. They are copied into each frame's own buffer before feed() returns, so the
+   * caller may reuse `bytes` at once (the shared read buffer of listener.ts).
+   */
+  feed(bytes: Buffer): void {
+    let pos = 0;
+    while (pos < bytes.length && !this.closed && !this.draining) {
+      if (this.frame === null) {
+        const k = Math.min(4 - this.headLen, bytes.length - pos);
+        bytes.copy(this.head, this.headLen, pos, pos + k);
+        this.headLen += k;
+        pos += k;
+        if (this.headLen < 4) break;
+        const size = this.head.readInt32BE(0);
+        if (size < 0 || size > this.limits.maxRequestBytes) {
+          this.close(`request size ${size} is outside 0..${this.limits.maxRequestBytes} (socket.request.max.bytes)`);
+          return;
+        }
+        this.frame = this.frameBuffer(size);
+        this.frameFill = 0;
       }
-      if (this.pendingBytes < 4 + size) break;
-      this.dispatch(this.take(4 + size).subarray(4));
+      const k = Math.min(this.frame.length - this.frameFill, bytes.length - pos);
+      bytes.copy(this.frame, this.frameFill, pos, pos + k);
+      this.frameFill += k;
+      pos += k;
+      if (this.frameFill === this.frame.length) {
+        const frame = this.frame;
+        this.frame = null;
+        this.headLen = 0;
+        this.dispatch(frame);
+      }
     }
     this.maybePause();
   }
 
-  private peekSize(): number {
-    const first = this.pending[0];
-    if (first.length >= 4) return first.readInt32BE(0);
-    const head = Buffer.concat(this.pending, Math.min(this.pendingBytes, 4));
-    return head.readInt32BE(0);
-  }
-
-  private take(n: number): Buffer {
-    const first = this.pending[0];
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.pending.shift();
-      else this.pending[0] = first.subarray(n);
-    } else if (n >= REUSE_MIN_BYTES && !this.state.rawSasl && this.peekApiKey() === REUSE_API_KEY) {
-      out = this.assemble(n);
-    } else {
-      const all = Buffer.concat(this.pending, this.pendingBytes);
-      out = all.subarray(0, n);
-      this.pending = all.length > n ? [all.subarray(n)] : [];
-    }
-    this.pendingBytes -= n;
-    return out;
-  }
-
-  /** API key of the frame at the head of `pending` (bytes 4-5 after the size); needs 6 bytes buffered. */
-  private peekApiKey(): number {
-    const first = this.pending[0];
-    if (first.length >= 6) return first.readInt16BE(4);
-    return Buffer.concat(this.pending, 6).readInt16BE(4);
-  }
-
-  /** Copies the next n pending bytes into a pooled (or new) buffer, remembered for release after the request. */
-  private assemble(n: number): Buffer {
-    let target = this.framePool.pop();
-    if (!target || target.length < n) target = Buffer.allocUnsafeSlow(n);
-    let off = 0;
-    while (off < n) {
-      const c = this.pending[0];
-      const k = Math.min(c.length, n - off);
-      c.copy(target, off, 0, k);
-      off += k;
-      if (k === c.length) this.pending.shift();
-      else this.pending[0] = c.subarray(k);
-    }
+  /**
+   * A buffer for a frame of `size` bytes: small ones come from Node's shared pool; large ones from this
+   * connection's reusable buffers, kept for reuse only if the frame turns out to be a Produce (dispatch()).
+   */
+  private frameBuffer(size: number): Buffer {
+    if (size < REUSE_MIN_BYTES) return Buffer.allocUnsafe(size);
+    const i = this.framePool.findIndex((b) => b.length >= size);
+    const target = i >= 0 ? this.framePool.splice(i, 1)[0] : Buffer.allocUnsafeSlow(size);
     this.pooledFrame = target;
-    return target.subarray(0, n);
+    return target.subarray(0, size);
   }
 
   private release(buf: Buffer): void {
@@ -183,7 +172,9 @@ export class Connection {
   private dispatch(frame: Buffer): void {
     const slot: Slot = { done: false, result: null };
     this.queue.push(slot);
-    const pooled = this.pooledFrame;
+    // Other requests may keep slices of their frame (group metadata, SASL tokens): their buffer is not reused.
+    const reusable = frame.length >= 2 && frame.readInt16BE(0) === REUSE_API_KEY && !this.state.rawSasl;
+    const pooled = reusable ? this.pooledFrame : null;
     this.pooledFrame = null;
     this.handle(frame, this).then(
       (result) => {
