@@ -2,11 +2,11 @@
 // offset-commit: OffsetCommit round-trip latency through one raw connection. Optionally first fills the broker
 // with committed offsets (--groups G, each committing all --partitions P of one topic) so the cost of a commit
 // relative to the total group state shows; then times sequential one-partition commits (v8, simple group, as a
-// consumer commits after a batch) to one group. Prints p50/p99 in microseconds. Uses kafkalite's compiled
+// consumer commits after a batch) to one group. Prints p50/p99/max in microseconds. Uses kafkalite's compiled
 // codec (npm run build first).
 //
 //   node bench/offset-commit.mjs --brokers host:port [--groups 200] [--partitions 50] [--commits 2000] [--json]
-//   node bench/offset-commit.mjs --bin path/to/bin/kafkalite [--fsync interval] ...   (starts its own broker)
+//   node bench/offset-commit.mjs --bin path/to/bin/kafkalite [--fsync interval|always|never|memory] ...   (starts its own broker)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +43,7 @@ export async function measureOffsetCommit(hostPort, { groups = 1, partitions = 5
       check(await c.request(8, 8, commitBody('bench-group-0', topic, [i % partitions], 1000 + i)));
       if (i >= 100) xs.push((performance.now() - t0) * 1000); // the first 100 warm up the JIT
     }
-    return { p50: Math.round(pct(xs, 50)), p99: Math.round(pct(xs, 99)) };
+    return { p50: Math.round(pct(xs, 50)), p99: Math.round(pct(xs, 99)), max: Math.round(Math.max(...xs)) };
   } finally {
     c.close();
   }
@@ -52,7 +52,8 @@ export async function measureOffsetCommit(hostPort, { groups = 1, partitions = 5
 /** Starts `node <bin>` on a fresh data directory; resolves with its bootstrap and a stop function. */
 async function startBroker(bin, fsync) {
   const dataDir = mkdtempSync(join(tmpdir(), 'kbench-oc-'));
-  const child = spawn(process.execPath, [bin, '--port', '0', '--log-level', 'warn', '--data-dir', dataDir, '--fsync', fsync], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const engine = fsync === 'memory' ? ['--memory'] : ['--data-dir', dataDir, '--fsync', fsync];
+  const child = spawn(process.execPath, [bin, '--port', '0', '--log-level', 'warn', ...engine], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
   const bootstrap = await new Promise((resolve, reject) => {
@@ -91,7 +92,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const opts = { groups: Number(a.groups), partitions: Number(a.partitions), commits: Number(a.commits) };
     const r = await measureOffsetCommit(broker?.bootstrap ?? a.brokers.split(',')[0], opts);
-    console.log(a.json ? JSON.stringify({ ...opts, ...r }) : `OffsetCommit (${opts.groups} groups x ${opts.partitions} partitions committed): p50 ${r.p50} us p99 ${r.p99} us`);
+    console.log(a.json ? JSON.stringify({ ...opts, ...r }) : `OffsetCommit (${opts.groups} groups x ${opts.partitions} partitions committed): p50 ${r.p50} us p99 ${r.p99} us max ${r.max} us`);
   } finally {
     await broker?.stop();
   }
