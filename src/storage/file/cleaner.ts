@@ -198,7 +198,7 @@ async function cleanGroup(log: FilePartitionLog, group: LogSegment[], nextBase: 
     await fsyncDir(log.dir);
     for (const s of group) await s.deleteFiles();
     await fsp.rename(swapPath, path.join(log.dir, segmentName(base, '.log')));
-    const seg = await LogSegment.open(log.dir, base);
+    const seg = await LogSegment.open(log.dir, base, log.handles);
     await seg.load(log.interval, nextBase); // no index files: rebuilt (validating) and written durably
     log.segments = [...log.segments.slice(0, idx), seg, ...log.segments.slice(idx + group.length)];
     await fsyncDir(log.dir);

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { JournalContents, MetaJournal, PartitionConfig, PartitionLog, Storage } from '../types.js';
 import { compactLog } from './cleaner.js';
-import { SerialExecutor } from './concurrency.js';
+import { GroupCommit, SerialExecutor } from './concurrency.js';
 import { fsyncDir, isNotFound } from './fs-util.js';
+import { HandleCache, defaultMaxOpenSegments } from './handle-cache.js';
 import { META_DIR, MetaStore } from './meta-store.js';
 import { FileMetaJournals } from './meta-journal.js';
 import { FilePartitionLog, type FsyncMode } from './partition-log.js';
@@ -26,6 +27,8 @@ export interface FileStorageOptions {
   flushCheckIntervalMs?: number;
   /** Observes every segment fdatasync (tests, metrics). */
   onFsync?: (file: string) => void;
+  /** Most segment files held open at once (default: half of `ulimit -n`, 64..4096); idle ones are closed. */
+  maxOpenSegments?: number;
 }
 
 /** Kafka's legal topic name characters; anything else could escape the data directory. */
@@ -44,6 +47,10 @@ export class FileStorage implements Storage {
   private readonly logs = new Map<string, FilePartitionLog>();
   private readonly partitionOps = new Map<string, SerialExecutor>();
   private readonly background = new Set<Promise<unknown>>();
+  /** Open segment files across all partitions (bounded: 10,000 partitions must not mean 10,000 fds). */
+  readonly handles: HandleCache;
+  /** New partition directories share fsyncs of the data directory (group commit). */
+  private readonly dataDirSync: GroupCommit;
   private timers: NodeJS.Timeout[] = [];
   private opened = false;
   private closed = false;
@@ -52,6 +59,8 @@ export class FileStorage implements Storage {
     this.dataDir = path.resolve(opts.dataDir);
     this.logger = opts.logger ?? pino({ level: 'silent' });
     this.meta = new MetaStore(path.join(this.dataDir, META_DIR));
+    this.handles = new HandleCache(opts.maxOpenSegments ?? defaultMaxOpenSegments());
+    this.dataDirSync = new GroupCommit(() => fsyncDir(this.dataDir));
     this.journals = new FileMetaJournals(this.meta, { fsync: opts.fsync, intervalMs: opts.fsyncIntervalMs ?? 1000, logger: this.logger });
   }
 
@@ -147,7 +156,11 @@ export class FileStorage implements Storage {
         topicId,
         config,
         fsync: this.opts.fsync,
-        logger: this.logger.child({ partition: key }),
+        // Not a child logger per partition: with 10,000 partitions those alone cost tens of MB. Log lines
+        // carry the partition directory.
+        logger: this.logger,
+        handles: this.handles,
+        syncParentDir: () => this.dataDirSync.sync(),
         onFsync: (file) => {
           this.stats.fsyncs++;
           this.opts.onFsync?.(file);

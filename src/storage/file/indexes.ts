@@ -5,6 +5,8 @@
 // persisting is one write. The active segment keeps its index only in memory (recovery rebuilds it from
 // the log it validates anyway); closed segments write theirs once when they are sealed.
 
+const EMPTY = Buffer.alloc(0);
+
 abstract class SparseIndex {
   protected buf: Buffer;
   entries = 0;
@@ -14,7 +16,8 @@ abstract class SparseIndex {
     protected readonly entrySize: number,
     initial?: Buffer,
   ) {
-    this.buf = initial ?? Buffer.alloc(entrySize * 64);
+    // Empty until the first entry: most segments of a many-partition broker never get one.
+    this.buf = initial ?? EMPTY;
     if (initial) this.entries = Math.floor(initial.length / entrySize);
   }
 
@@ -30,7 +33,7 @@ abstract class SparseIndex {
   protected slot(): number {
     const need = (this.entries + 1) * this.entrySize;
     if (need > this.buf.length) {
-      const bigger = Buffer.alloc(Math.max(need, this.buf.length * 2));
+      const bigger = Buffer.alloc(Math.max(need, this.buf.length * 2, this.entrySize * 64));
       this.buf.copy(bigger, 0, 0, this.entries * this.entrySize);
       this.buf = bigger;
     }

@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { atomicWrite, isAtomicTemp, readIfExists } from './fs-util.js';
+import type { HandleCache } from './handle-cache.js';
 import { LogSegment, segmentName } from './segment.js';
 
 export const LOG_START_CHECKPOINT = 'log-start-offset';
@@ -44,7 +45,7 @@ export function writeLogStart(dir: string, offset: number): Promise<void> {
 }
 
 /** Kafka's partition.metadata: binds the directory to a topic id so a recreated topic never sees old data. */
-export async function checkTopicId(dir: string, topicId: string): Promise<void> {
+export async function checkTopicId(dir: string, topicId: string, durable = true): Promise<void> {
   const file = path.join(dir, PARTITION_METADATA);
   const raw = await readIfExists(file);
   const stored = raw?.toString('utf8').match(/^topic_id:\s*(\S+)/m)?.[1];
@@ -53,7 +54,7 @@ export async function checkTopicId(dir: string, topicId: string): Promise<void> 
     err.code = 'INCONSISTENT_TOPIC_ID';
     throw err;
   }
-  if (stored === undefined && topicId) await atomicWrite(file, `version: 0\ntopic_id: ${topicId}\n`);
+  if (stored === undefined && topicId) await atomicWrite(file, `version: 0\ntopic_id: ${topicId}\n`, durable);
 }
 
 async function removeSegmentFiles(dir: string, base: number): Promise<void> {
@@ -82,7 +83,7 @@ async function cleanDirectory(dir: string, names: string[], logger: Logger): Pro
   }
 }
 
-export async function loadLog(dir: string, indexInterval: number, logger: Logger): Promise<LoadedLog> {
+export async function loadLog(dir: string, indexInterval: number, logger: Logger, handles: HandleCache | null): Promise<LoadedLog> {
   await fsp.mkdir(dir, { recursive: true });
   await cleanDirectory(dir, await fsp.readdir(dir), logger);
   const bases = (await fsp.readdir(dir))
@@ -93,12 +94,12 @@ export async function loadLog(dir: string, indexInterval: number, logger: Logger
   const checkpoint = await readLogStart(dir);
   const segments: LogSegment[] = [];
   if (bases.length === 0) {
-    segments.push(await LogSegment.create(dir, checkpoint ?? 0));
+    segments.push(await LogSegment.create(dir, checkpoint ?? 0, handles));
     return { segments, logStartOffset: checkpoint ?? 0 };
   }
   for (let i = 0; i < bases.length; i++) {
     const last = i === bases.length - 1;
-    const seg = await LogSegment.open(dir, bases[i]);
+    const seg = await LogSegment.open(dir, bases[i], handles);
     segments.push(seg);
     const result = last ? await seg.recover(indexInterval) : await seg.load(indexInterval, bases[i + 1]);
     if (result?.corrupt) {

@@ -1,13 +1,15 @@
 // One partition's segmented log. Every mutation (append groups, rolls, truncation, retention, compaction
 // swaps, close) runs on a per-partition SerialExecutor; reads run concurrently against a snapshot of the
 // segment list and never see a batch before its write completed.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AppendMeta, PartitionConfig, PartitionLog, ReadResult, TimestampLookup } from '../types.js';
 import { RECORD_COUNT, framedSize, setBaseOffset } from './batch-format.js';
 import { GroupCommit, SerialExecutor } from './concurrency.js';
 import { LogConfig } from './config.js';
-import { fsyncDir } from './fs-util.js';
+import { fsyncDir, isNotFound } from './fs-util.js';
+import type { HandleCache } from './handle-cache.js';
 import { checkTopicId, loadLog, readCleanerCheckpoint, writeCleanerCheckpoint, writeLogStart } from './log-recovery.js';
 import { retentionPrefix } from './retention.js';
 import { type AppendedBatch, LogSegment, floorSegment } from './segment.js';
@@ -22,6 +24,10 @@ export interface PartitionLogOptions {
   logger: Logger;
   /** Called after every fdatasync of a segment file (tests count group commits with it). */
   onFsync?: (file: string) => void;
+  /** Bounds the segment files held open across the storage (null: no bound). */
+  handles?: HandleCache | null;
+  /** fsyncs the directory holding partition directories (shared, so many new partitions share syncs). */
+  syncParentDir?: () => Promise<void>;
 }
 
 interface PendingAppend {
@@ -50,6 +56,10 @@ export class FilePartitionLog implements PartitionLog {
   private unflushedMessages = 0;
   private lastFlushMs = Date.now();
   private dirEntriesDirty = false;
+  /** The partition directory itself was created since the last sync (its entry in the data dir). */
+  private parentEntryDirty = false;
+  /** Never appended to: no directory or file exists yet (materialize() creates them). */
+  private unborn = false;
   private closed = false;
   private readonly jitterMs: number;
   /** Cleaner state (see cleaner.ts): a pass is running; first offset not yet cleaned; oldest retained tombstone's segment mtime. */
@@ -65,10 +75,16 @@ export class FilePartitionLog implements PartitionLog {
 
   static async open(opts: PartitionLogOptions): Promise<FilePartitionLog> {
     const log = new FilePartitionLog(opts);
+    if (!(await exists(opts.dir))) {
+      // A new (or never written) partition costs no directory, file or descriptor until its first append:
+      // creating a topic with 10,000 partitions must not mean 10,000 directories, fsyncs and open files.
+      log.segments = [LogSegment.unborn(opts.dir, 0, opts.handles ?? null)];
+      log.unborn = true;
+      return log;
+    }
     // Checked before touching any segment: a stale directory of another topic must stay as it is.
-    await mkdir(opts.dir, { recursive: true });
     await checkTopicId(opts.dir, opts.topicId);
-    const loaded = await loadLog(opts.dir, log.interval, opts.logger);
+    const loaded = await loadLog(opts.dir, log.interval, opts.logger, opts.handles ?? null);
     log.segments = loaded.segments;
     log.startOffset = loaded.logStartOffset;
     log.cleanerCheckpoint = await readCleanerCheckpoint(opts.dir);
@@ -89,6 +105,10 @@ export class FilePartitionLog implements PartitionLog {
   }
   get active(): LogSegment {
     return this.segments[this.segments.length - 1];
+  }
+  /** The storage's open-file bound (the cleaner opens its swapped-in segments through it). */
+  get handles(): HandleCache | null {
+    return this.opts.handles ?? null;
   }
   get interval(): number {
     return this.config.num('index.interval.bytes');
@@ -126,7 +146,29 @@ export class FilePartitionLog implements PartitionLog {
     });
   }
 
+  /**
+   * First append: the directory, its partition.metadata and the first segment file. Not fsynced here; the
+   * entries are marked so the sync that makes the first batch durable (per the flush policy) covers them,
+   * and a partition.metadata lost to a crash is simply written again on the next open.
+   */
+  private async materialize(): Promise<void> {
+    if (!this.unborn) return;
+    await mkdir(this.dir, { recursive: true });
+    await checkTopicId(this.dir, this.opts.topicId, false);
+    await this.active.createFile();
+    this.unborn = false;
+    this.dirEntriesDirty = true;
+    this.parentEntryDirty = true;
+  }
+
   private async drain(items: PendingAppend[]): Promise<void> {
+    try {
+      await this.materialize();
+    } catch (err) {
+      this.opts.logger.error({ err, dir: this.dir }, 'creating partition directory failed');
+      for (const it of items) it.reject(err);
+      return;
+    }
     let i = 0;
     while (i < items.length) {
       let seg = this.active;
@@ -196,7 +238,7 @@ export class FilePartitionLog implements PartitionLog {
   async roll(): Promise<LogSegment> {
     const old = this.active;
     if (old.size === 0) return old;
-    const seg = await LogSegment.create(this.dir, old.nextOffset);
+    const seg = await LogSegment.create(this.dir, old.nextOffset, this.opts.handles ?? null);
     old.seal();
     this.segments = [...this.segments, seg];
     this.dirEntriesDirty = true;
@@ -224,7 +266,9 @@ export class FilePartitionLog implements PartitionLog {
   private async syncNow(): Promise<void> {
     const dirty = this.segments.filter((s) => s.dirty);
     const dirEntries = this.dirEntriesDirty;
+    const parentEntry = this.parentEntryDirty;
     this.dirEntriesDirty = false;
+    this.parentEntryDirty = false;
     this.unflushedMessages = 0;
     this.lastFlushMs = Date.now();
     for (const seg of dirty) {
@@ -236,6 +280,7 @@ export class FilePartitionLog implements PartitionLog {
       }
     }
     if (dirEntries) await fsyncDir(this.dir);
+    if (parentEntry) await (this.opts.syncParentDir ?? (() => fsyncDir(path.dirname(this.dir))))();
   }
 
   /** Storage ticker: fsync=interval, and per-topic flush.ms. */
@@ -310,6 +355,7 @@ export class FilePartitionLog implements PartitionLog {
 
   /** Checkpoint first: a crash after it but before the deletions just finishes them on the next open. */
   private async setLogStart(offset: number): Promise<void> {
+    await this.materialize();
     this.startOffset = offset;
     await writeLogStart(this.dir, offset);
   }
@@ -349,7 +395,7 @@ export class FilePartitionLog implements PartitionLog {
       if (offset < this.startOffset) {
         // Kafka's truncateFullyAndStartAt: nothing at or after the target survives below the log start.
         for (const seg of this.segments) await seg.deleteFiles();
-        this.segments = [await LogSegment.create(this.dir, offset)];
+        this.segments = [await LogSegment.create(this.dir, offset, this.opts.handles ?? null)];
         await this.setLogStart(offset);
       } else {
         const i = floorSegment(this.segments, offset);
@@ -395,3 +441,13 @@ export class FilePartitionLog implements PartitionLog {
 }
 
 const noRetention = { now: 0, retentionMs: -1, retentionBytes: -1, deletePolicy: false };
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}

@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { BatchHeader } from './batch-format.js';
 import { atomicWrite, isNotFound, readAt, readIfExists } from './fs-util.js';
+import { type HandleCache, SegmentFile } from './handle-cache.js';
 import { OffsetIndex, TimeIndex } from './indexes.js';
 import { type ScanResult, scanBatches } from './scan.js';
 import { ReadHints, type SegmentReadResult, readSegment } from './segment-read.js';
@@ -38,12 +39,14 @@ export class LogSegment {
   private bytesSinceIndexEntry = 0;
   /** Where recent fetch reads stopped, so the next sequential read starts exactly there. */
   private readonly hints = new ReadHints();
-
+  /** The .log file, opened lazily and closed when the handle cache needs the descriptor. */
+  private readonly file: SegmentFile;
   private constructor(
     readonly dir: string,
     readonly baseOffset: number,
-    private readonly fh: fsp.FileHandle,
+    cache: HandleCache | null,
   ) {
+    this.file = new SegmentFile(path.join(dir, segmentName(baseOffset, '.log')), cache);
     this.nextOffset = baseOffset;
     this.offsetOfMaxTimestamp = baseOffset;
   }
@@ -58,22 +61,39 @@ export class LogSegment {
     return path.join(this.dir, segmentName(this.baseOffset, '.timeindex'));
   }
 
-  static async create(dir: string, baseOffset: number): Promise<LogSegment> {
-    // 'w+' rather than 'wx+': a leftover empty file with the same base (e.g. after truncateTo) is replaced.
-    const fh = await fsp.open(path.join(dir, segmentName(baseOffset, '.log')), 'w+');
-    const seg = new LogSegment(dir, baseOffset, fh);
-    seg.offsetIndex = new OffsetIndex(baseOffset);
-    seg.timeIndex = new TimeIndex(baseOffset);
+  static async create(dir: string, baseOffset: number, cache: HandleCache | null): Promise<LogSegment> {
+    const seg = LogSegment.unborn(dir, baseOffset, cache);
+    await seg.createFile();
     return seg;
   }
 
-  static async open(dir: string, baseOffset: number): Promise<LogSegment> {
-    const fh = await fsp.open(path.join(dir, segmentName(baseOffset, '.log')), 'r+');
-    const seg = new LogSegment(dir, baseOffset, fh);
-    const st = await fh.stat();
+  /** An empty segment whose file is created by createFile() when the first append needs it. */
+  static unborn(dir: string, baseOffset: number, cache: HandleCache | null): LogSegment {
+    const seg = new LogSegment(dir, baseOffset, cache);
+    seg.offsetIndex = new OffsetIndex(baseOffset);
+    seg.timeIndex = new TimeIndex(baseOffset);
+    seg.file.unborn = true;
+    return seg;
+  }
+
+  static async open(dir: string, baseOffset: number, cache: HandleCache | null): Promise<LogSegment> {
+    const seg = new LogSegment(dir, baseOffset, cache);
+    const st = await seg.use((fh) => fh.stat());
     seg.size = st.size;
     seg.lastModifiedMs = st.mtimeMs;
     return seg;
+  }
+
+  get isUnborn(): boolean {
+    return this.file.unborn;
+  }
+
+  createFile(): Promise<void> {
+    return this.file.create();
+  }
+
+  private use<T>(fn: (fh: fsp.FileHandle) => Promise<T>): Promise<T> {
+    return this.file.use(fn);
   }
 
   /**
@@ -83,7 +103,7 @@ export class LogSegment {
   async recover(indexIntervalBytes: number): Promise<ScanResult> {
     const result = await this.rebuild(indexIntervalBytes, true);
     if (result.corrupt) {
-      await this.fh.truncate(result.end);
+      await this.use((fh) => fh.truncate(result.end));
       this.size = result.end;
     }
     return result;
@@ -115,7 +135,7 @@ export class LogSegment {
     }
     const result = await this.rebuild(indexIntervalBytes, true);
     if (result.corrupt) {
-      await this.fh.truncate(result.end);
+      await this.use((fh) => fh.truncate(result.end));
       this.size = result.end;
     }
     await this.writeIndexFiles(true);
@@ -151,10 +171,14 @@ export class LogSegment {
     this.maxTimestamp = -1;
     this.offsetOfMaxTimestamp = this.baseOffset;
     let next = this.baseOffset;
-    const result = await scanBatches(this.fh, { from: 0, to: this.size, validate, minOffset: this.baseOffset }, (h) => {
+    const visit = (h: BatchHeader): void => {
       this.indexBatch(h.position, h.lastOffset, h.maxTimestamp, h.size, indexIntervalBytes);
       next = h.lastOffset + 1;
-    });
+    };
+    const result =
+      this.size === 0
+        ? { end: 0, corrupt: false }
+        : await this.use((fh) => scanBatches(fh, { from: 0, to: this.size, validate, minOffset: this.baseOffset }, visit));
     if (validate || next > this.nextOffset) this.nextOffset = next;
     return result;
   }
@@ -189,10 +213,10 @@ export class LogSegment {
     const total = bufs.reduce((n, b) => n + b.length, 0);
     this.dirty = true;
     try {
-      const { bytesWritten } = await this.fh.writev(bufs, start);
+      const { bytesWritten } = await this.use((fh) => fh.writev(bufs, start));
       if (bytesWritten !== total) throw new Error(`short write: ${bytesWritten} of ${total} bytes`);
     } catch (err) {
-      await this.fh.truncate(start).catch(() => undefined);
+      await this.use((fh) => fh.truncate(start)).catch(() => undefined);
       throw err;
     }
     let pos = start;
@@ -208,8 +232,10 @@ export class LogSegment {
   /** Whole batches from the one holding `offset` (see segment-read.ts). */
   async read(offset: number, budget: number, maxOffset: number, haveSome: boolean, interval: number): Promise<SegmentReadResult> {
     await this.ensureIndexes(interval);
-    const src = { fh: this.fh, baseOffset: this.baseOffset, size: this.size, offsetIndex: this.offsetIndex!, hints: this.hints };
-    return readSegment(src, offset, budget, maxOffset, haveSome, interval);
+    return this.use((fh) => {
+      const src = { fh, baseOffset: this.baseOffset, size: this.size, offsetIndex: this.offsetIndex!, hints: this.hints };
+      return readSegment(src, offset, budget, maxOffset, haveSome, interval);
+    });
   }
 
   /** First batch (with last offset >= minOffset) whose max timestamp >= ts, via the time index. */
@@ -218,12 +244,15 @@ export class LogSegment {
     const below = this.timeIndex!.lookupBelow(ts);
     const from = below === null ? 0 : this.offsetIndex!.lookup(Math.max(below, minOffset));
     let found: BatchHeader | null = null;
-    await scanBatches(this.fh, { from, to: this.size, validate: false, minOffset: this.baseOffset }, (h) => {
-      if (h.lastOffset >= minOffset && h.maxTimestamp >= ts) {
-        found = h;
-        return false;
-      }
-    });
+    if (this.size === 0) return null;
+    await this.use((fh) =>
+      scanBatches(fh, { from, to: this.size, validate: false, minOffset: this.baseOffset }, (h) => {
+        if (h.lastOffset >= minOffset && h.maxTimestamp >= ts) {
+          found = h;
+          return false;
+        }
+      }),
+    );
     return found;
   }
 
@@ -231,19 +260,23 @@ export class LogSegment {
   async findBatch(offset: number, interval: number): Promise<BatchHeader | null> {
     await this.ensureIndexes(interval);
     let found: BatchHeader | null = null;
-    await scanBatches(this.fh, { from: this.offsetIndex!.lookup(offset), to: this.size, validate: false, minOffset: this.baseOffset }, (h) => {
-      if (h.lastOffset >= offset) {
-        found = h;
-        return false;
-      }
-    });
+    if (this.size === 0) return null;
+    const from = this.offsetIndex!.lookup(offset);
+    await this.use((fh) =>
+      scanBatches(fh, { from, to: this.size, validate: false, minOffset: this.baseOffset }, (h) => {
+        if (h.lastOffset >= offset) {
+          found = h;
+          return false;
+        }
+      }),
+    );
     return found;
   }
 
   /** Cuts the segment at `position` (a batch boundary) and rebuilds its indexes and max timestamp. */
   async truncateAt(position: number, interval: number): Promise<void> {
     this.hints.invalidate(); // positions past the cut will hold other batches
-    await this.fh.truncate(position);
+    await this.use((fh) => fh.truncate(position));
     this.size = position;
     this.dirty = true;
     this.nextOffset = this.baseOffset;
@@ -258,7 +291,8 @@ export class LogSegment {
 
   async datasync(): Promise<void> {
     this.dirty = false;
-    await this.fh.datasync();
+    if (this.file.unborn) return;
+    await this.use((fh) => fh.datasync());
   }
 
   async writeIndexFiles(durable: boolean): Promise<void> {
@@ -273,13 +307,13 @@ export class LogSegment {
   /** Positional read of raw bytes (the cleaner's input); short at the end of the file. */
   async readRange(position: number, length: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
-    const n = await readAt(this.fh, buf, position);
+    const n = await this.use((fh) => readAt(fh, buf, position));
     return buf.subarray(0, n);
   }
 
   /** FileHandle.close waits for in-flight reads, so a concurrent fetch never reads a recycled fd. */
-  async close(): Promise<void> {
-    await this.fh.close().catch(() => undefined);
+  close(): Promise<void> {
+    return this.file.close();
   }
 
   async deleteFiles(): Promise<void> {
