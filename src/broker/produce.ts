@@ -5,7 +5,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ProduceRequest, ProduceResponse, ProduceResponseTopicProduceResponse } from '../protocol/generated/produce.js';
 import type { Input } from '../protocol/primitives.js';
 import { RecordError, setLogAppendTime, type BatchHeader } from '../protocol/records/index.js';
-import { applyTopicCompression, checkTimestamps, TimestampError, toBatch } from './produce-batch.js';
+import { prepareBatch, TimestampError } from './produce-batch.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from './context.js';
 import { autoCreate } from './metadata.js';
 import { leaderError, toError } from './util.js';
@@ -25,27 +25,32 @@ export interface ProducerStateHooks {
   appended(p: Partition, h: BatchHeader, out: AppendOutcome): void;
 }
 
+const NO_RECORD_ERRORS: NonNullable<PartitionOut['recordErrors']> = [];
+
+/** One shape for every partition result (objects of one hidden class keep the encoder's property reads fast). */
+function result(index: number, errorCode: number, baseOffset = -1, logAppendTimeMs = -1, logStartOffset = -1, errorMessage: string | null = null, recordErrors = NO_RECORD_ERRORS): PartitionOut {
+  return { index, errorCode, baseOffset, logAppendTimeMs, logStartOffset, errorMessage, recordErrors };
+}
+
 async function appendPartition(ctx: RequestContext, topic: Topic, index: number, records: Buffer | null, acks: number, transactionalId: string | null): Promise<PartitionOut> {
-  const base = { index, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
   const p = topic.partitions[index];
-  if (!p) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  if (!p) return result(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const lerr = leaderError(ctx, p);
-  if (lerr) return { ...base, errorCode: lerr };
+  if (lerr) return result(index, lerr);
   try {
     if (!records || records.length === 0) throw new KafkaError('INVALID_RECORD', 'Produce request contained no records');
     const maxBytes = topic.configNumber('max.message.bytes');
     if (records.length > maxBytes + 12) {
       throw new KafkaError('MESSAGE_TOO_LARGE', `The record batch size in the append to ${topic.name}-${index} is ${records.length} bytes which exceeds the maximum configured value of ${maxBytes}.`);
     }
-    const received = await toBatch(ctx, records);
-    await checkTimestamps(topic, received.batch, received.header);
-    const { batch, header } = await applyTopicCompression(topic, received.batch, received.header);
+    const prepared = prepareBatch(ctx, topic, records);
+    const { batch, header } = prepared instanceof Promise ? await prepared : prepared;
     if (acks === -1 && p.isr.length < topic.configNumber('min.insync.replicas')) {
       throw new KafkaError('NOT_ENOUGH_REPLICAS', `The size of the current ISR ${JSON.stringify(p.isr)} is insufficient to satisfy the min.isr requirement of ${topic.config('min.insync.replicas')} for partition ${topic.name}-${index}`);
     }
     const hooks: ProducerStateHooks | undefined = ctx.services.producers;
     const dup = hooks?.check(ctx, p, header, transactionalId);
-    if (dup) return { ...base, errorCode: ErrorCode.NONE, baseOffset: dup.baseOffset, logAppendTimeMs: dup.logAppendTime, logStartOffset: p.logStartOffset };
+    if (dup) return result(index, ErrorCode.NONE, dup.baseOffset, dup.logAppendTime, p.logStartOffset);
     let logAppendTime = -1;
     let maxTimestamp = header.maxTimestamp;
     if (topic.config('message.timestamp.type') === 'LogAppendTime' && !header.isControl) {
@@ -53,19 +58,17 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
       setLogAppendTime(batch, logAppendTime);
       maxTimestamp = logAppendTime;
     }
-    const appended = p.log.append(batch, { lastOffsetDelta: header.lastOffsetDelta, maxTimestamp });
-    const baseOffset = await appended;
-    const out = { baseOffset, logAppendTime };
-    hooks?.appended(p, header, out);
+    const baseOffset = await p.log.append(batch, { lastOffsetDelta: header.lastOffsetDelta, maxTimestamp });
+    hooks?.appended(p, header, { baseOffset, logAppendTime });
     const replication = ctx.services.replication;
     if (replication) await replication.afterAppend(p, acks);
     else p.advanceHighWatermark(p.log.logEndOffset);
-    return { ...base, errorCode: ErrorCode.NONE, baseOffset, logAppendTimeMs: logAppendTime, logStartOffset: p.logStartOffset };
+    return result(index, ErrorCode.NONE, baseOffset, logAppendTime, p.logStartOffset);
   } catch (e) {
-    if (e instanceof RecordError) return { ...base, errorCode: e.errorCode, errorMessage: e.message };
-    if (e instanceof TimestampError) return { ...base, errorCode: e.code, errorMessage: e.message, recordErrors: e.recordErrors };
+    if (e instanceof RecordError) return result(index, e.errorCode, -1, -1, -1, e.message);
+    if (e instanceof TimestampError) return result(index, e.code, -1, -1, -1, e.message, e.recordErrors);
     const err = toError(e, ctx);
-    return { ...base, errorCode: err.errorCode, errorMessage: err.errorMessage };
+    return result(index, err.errorCode, -1, -1, -1, err.errorMessage ?? null);
   }
 }
 
@@ -74,29 +77,27 @@ export default defineHandler<ProduceRequest>({
   async handle(ctx, req): Promise<Input<ProduceResponse> | typeof NO_RESPONSE> {
     const { acks } = req;
     const byId = ctx.apiVersion >= 13;
-    const responses: Input<ProduceResponseTopicProduceResponse>[] = [];
-    const work: Promise<void>[] = [];
+    // Every partition's append starts in this loop (they run concurrently); the results are collected after it.
+    const topics: { name: string; topicId: string; results: (PartitionOut | Promise<PartitionOut>)[] }[] = [];
     for (const td of req.topicData) {
       let topic = byId ? ctx.cluster.topicsById.get(td.topicId) : ctx.cluster.topics.get(td.name);
       if (!topic && !byId) topic = await autoCreate(ctx, td.name).catch(() => undefined);
-      const partitionResponses: PartitionOut[] = [];
-      responses.push({ name: td.name, topicId: td.topicId, partitionResponses });
+      const results: (PartitionOut | Promise<PartitionOut>)[] = [];
+      topics.push({ name: td.name, topicId: td.topicId, results });
       for (const pd of td.partitionData) {
         if (acks !== 0 && acks !== 1 && acks !== -1) {
-          partitionResponses.push({ index: pd.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 });
+          results.push(result(pd.index, ErrorCode.INVALID_REQUIRED_ACKS));
         } else if (!topic) {
-          partitionResponses.push({ index: pd.index, errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1 });
+          results.push(result(pd.index, byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         } else if (ctx.services.acl?.canWriteTopic && !ctx.services.acl.canWriteTopic(ctx, topic.name)) {
-          partitionResponses.push({ index: pd.index, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, baseOffset: -1 });
+          results.push(result(pd.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
         } else {
-          const slot = partitionResponses.length;
-          partitionResponses.push({ index: pd.index, errorCode: ErrorCode.NONE });
-          const t = topic;
-          work.push(appendPartition(ctx, t, pd.index, pd.records, acks, req.transactionalId).then((r) => { partitionResponses[slot] = r; }));
+          results.push(appendPartition(ctx, topic, pd.index, pd.records, acks, req.transactionalId));
         }
       }
     }
-    await Promise.all(work);
+    const responses: Input<ProduceResponseTopicProduceResponse>[] = [];
+    for (const t of topics) responses.push({ name: t.name, topicId: t.topicId, partitionResponses: await Promise.all(t.results) });
     if (acks === 0) return NO_RESPONSE;
     return { responses, throttleTimeMs: 0 };
   },

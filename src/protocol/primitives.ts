@@ -200,10 +200,16 @@ export class Writer {
   int32(v: number): this { const p = this.ensure(4); this.buf.writeInt32BE(v, p); return this; }
   uint32(v: number): this { const p = this.ensure(4); this.buf.writeUInt32BE(v, p); return this; }
   int64(v: number): this {
-    // 2^63 - 1 (Kafka's Long.MAX_VALUE defaults) rounds up to 2^63 as a double: clamp it back.
-    const b = v >= 9223372036854775807 ? 9223372036854775807n : BigInt(v);
     const p = this.ensure(8);
-    this.buf.writeBigInt64BE(b, p);
+    if (Number.isSafeInteger(v)) {
+      // Two 32-bit halves: no BigInt allocation for the offsets and timestamps of every response.
+      const hi = Math.floor(v / 4294967296);
+      this.buf.writeInt32BE(hi, p);
+      this.buf.writeUInt32BE(v - hi * 4294967296, p + 4);
+      return this;
+    }
+    // 2^63 - 1 (Kafka's Long.MAX_VALUE defaults) rounds up to 2^63 as a double: clamp it back.
+    this.buf.writeBigInt64BE(v >= 9223372036854775807 ? 9223372036854775807n : BigInt(v), p);
     return this;
   }
   float64(v: number): this { const p = this.ensure(8); this.buf.writeDoubleBE(v, p); return this; }

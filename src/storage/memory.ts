@@ -33,7 +33,9 @@ export class MemoryPartitionLog implements PartitionLog {
     // Copy: the batch is a slice of the request frame, which may be a larger buffer we must not keep alive or one
     // the connection reuses for its next Produce once this one is answered (src/server/connection.ts).
     const buf = Buffer.from(batch);
-    buf.writeBigInt64BE(BigInt(base), 0);
+    // Two 32-bit halves: offsets stay below 2^53, and a BigInt per batch is an allocation on the hot path.
+    buf.writeUInt32BE(Math.floor(base / 4294967296), 0);
+    buf.writeUInt32BE(base % 4294967296, 4);
     const last = base + meta.lastOffsetDelta;
     this.entries.push({ base, last, maxTs: meta.maxTimestamp, buf });
     this.logEndOffset = last + 1;
