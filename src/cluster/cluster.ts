@@ -104,6 +104,8 @@ interface PersistedTopic {
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
+/** Partition logs opened at once when loading or creating a topic. */
+const OPEN_CONCURRENCY = 16;
 
 export function validateTopicName(name: string): void {
   if (!name) throw new KafkaError('INVALID_TOPIC_EXCEPTION', 'Topic name is illegal, it can\'t be empty');
@@ -166,9 +168,7 @@ export class Cluster {
     const saved = (await this.storage.loadMeta<PersistedTopic[]>('topics')) ?? [];
     for (const t of saved) {
       const topic = new Topic(this, t.name, t.id, new Map(Object.entries(t.configs)), t.name.startsWith('__'));
-      for (let i = 0; i < t.partitions.length; i++) {
-        topic.partitions.push(await this.openPartition(topic, i, t.partitions[i].replicas));
-      }
+      await this.openPartitions(topic, t.partitions.map((p) => p.replicas));
       this.topics.set(t.name, topic);
       this.topicsById.set(t.id, topic);
     }
@@ -183,6 +183,30 @@ export class Cluster {
       partitions: t.partitions.map((p) => ({ replicas: p.replicas })),
     }));
     await this.storage.saveMeta('topics', out);
+  }
+
+  /**
+   * Opens the partitions after the topic's current ones, a few at a time: a log's open is mostly waiting for
+   * the filesystem (Kafka recovers logs on num.recovery.threads.per.data.dir threads for the same reason).
+   */
+  private async openPartitions(topic: Topic, assignment: number[][], isNew = false): Promise<void> {
+    const first = topic.partitions.length;
+    const opened: Partition[] = new Array(assignment.length);
+    let next = 0;
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      while (next < assignment.length && !failed) {
+        const i = next++;
+        try {
+          opened[i] = await this.openPartition(topic, first + i, assignment[i], isNew);
+        } catch (e) {
+          failed = true; // as when opening one by one: stop at the first failure
+          throw e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, assignment.length) }, worker));
+    for (const p of opened) topic.partitions.push(p);
   }
 
   private async openPartition(topic: Topic, index: number, replicas: number[], isNew = false): Promise<Partition> {
@@ -262,7 +286,7 @@ export class Cluster {
     if (opts.validateOnly) return new Topic(this, name, newUuid(), new Map(Object.entries(configs)));
     const topic = new Topic(this, name, newUuid(), new Map(Object.entries(configs)), name.startsWith('__'));
     this.rr++;
-    for (let i = 0; i < assignment.length; i++) topic.partitions.push(await this.openPartition(topic, i, assignment[i], true));
+    await this.openPartitions(topic, assignment, true);
     this.topics.set(name, topic);
     this.topicsById.set(topic.id, topic);
     await this.persist();
@@ -316,7 +340,7 @@ export class Cluster {
     }
     const add = assignment ?? this.assignReplicas(total - current, rf, current);
     if (validateOnly) return;
-    for (let i = 0; i < add.length; i++) topic.partitions.push(await this.openPartition(topic, current + i, add[i], true));
+    await this.openPartitions(topic, add, true);
     await this.persist();
   }
 
