@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { startBroker, type BrokerOptions } from './kafkalite.js';
 import { createLogger } from './logger.js';
+import { BROKER_CONFIGS } from './cluster/config.js';
 import { PRESETS } from './presets.js';
 
 interface Flag {
@@ -10,6 +11,8 @@ interface Flag {
   help: string;
   default?: string;
 }
+
+const EMULATED = BROKER_CONFIGS['kafkalite.emulate.version'].valid ?? [];
 
 // Subsystems add their flags here (security, cluster control...); `--help` lists them all.
 export const FLAGS: Record<string, Flag> = {
@@ -27,6 +30,7 @@ export const FLAGS: Record<string, Flag> = {
   'auto-create-topics': { type: 'string', help: 'auto.create.topics.enable (true|false)' },
   'cluster-id': { type: 'string', help: 'cluster id (default: random per data dir)' },
   preset: { type: 'string', help: `a named configuration: ${Object.keys(PRESETS).join(', ')}` },
+  'emulate-kafka': { type: 'string', help: `topic configs, defaults and limits of Kafka ${EMULATED.join(' | ')} (kafkalite.emulate.version)`, default: EMULATED[0] },
   'log-level': { type: 'string', help: 'trace | debug | info | warn | error', default: 'info' },
   override: { type: 'string', multiple: true, help: 'any Kafka broker config, key=value (repeatable)' },
   'ssl-cert': { type: 'string', help: 'PEM certificate (chain) for SSL / SASL_SSL listeners' },
@@ -100,6 +104,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (v['auto-create-topics'] !== undefined) {
     if (!/^(true|false)$/.test(v['auto-create-topics'])) throw new UsageError('--auto-create-topics must be true or false');
     overrides['auto.create.topics.enable'] = v['auto-create-topics'];
+  }
+  if (v['emulate-kafka'] !== undefined) {
+    if (!EMULATED.includes(v['emulate-kafka'])) throw new UsageError(`--emulate-kafka must be one of ${EMULATED.join(', ')}, got "${v['emulate-kafka']}"`);
+    overrides['kafkalite.emulate.version'] = v['emulate-kafka'];
   }
   const fsync = v.fsync ?? FLAGS.fsync.default;
   if (!['always', 'interval', 'never'].includes(fsync)) throw new UsageError(`--fsync must be always, interval or never, got "${fsync}"`);

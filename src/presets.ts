@@ -28,6 +28,8 @@ export const PRESETS: Record<string, Preset> = {
       'allow.everyone.if.no.acl.found': 'true',
       // Kafka 2.4 had no transaction verification (KIP-890); the suite commits offsets for unknown producers.
       'transaction.partition.verification.enable': 'false',
+      // The suite asserts Kafka 2.4's topic configs and defaults (max.message.bytes 1000012, message.format.version).
+      'kafkalite.emulate.version': '2.4',
     },
   },
 };

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import type { Cluster, Topic } from '../cluster/cluster.js';
 import { validateTopicName } from '../cluster/cluster.js';
-import { BROKER_CONFIGS, CONFIG_TYPE_CODE, TOPIC_CONFIGS, brokerSynonyms, isDynamicBrokerConfig, validateConfig } from '../cluster/config.js';
+import { CONFIG_TYPE_CODE, brokerSynonyms, isDynamicBrokerConfig, validateConfig } from '../cluster/config.js';
 import { KafkaError } from '../protocol/errors.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { clusterAllowed, topicAllowed } from './admin-acl.js';
@@ -88,7 +88,7 @@ function configSynonyms(ctx: RequestContext, nodeId: number | 'any', name: strin
   add(perBroker, SOURCE.DYNAMIC_BROKER_CONFIG);
   add((n) => cfg.dynamicDefault.get(n), SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG);
   add(staticValue, SOURCE.STATIC_BROKER_CONFIG);
-  add((n) => BROKER_CONFIGS[n]?.default, SOURCE.DEFAULT_CONFIG);
+  add((n) => cfg.surface.broker[n]?.default, SOURCE.DEFAULT_CONFIG);
   // As Kafka: synonyms more specific than the described name (e.g. log.retention.ms for .hours) are dropped,
   // which also drops everything when only a less specific one is set.
   const first = out.findIndex((s) => s.name === name);
@@ -97,8 +97,9 @@ function configSynonyms(ctx: RequestContext, nodeId: number | 'any', name: strin
 
 /** A topic's configs as Kafka describes them: every topic config, with its override or inherited value. */
 export function topicConfigEntries(ctx: RequestContext, overrides: Map<string, string>, includeDocumentation = false): ConfigEntry[] {
-  return Object.keys(TOPIC_CONFIGS).sort().map((name) => {
-    const def = TOPIC_CONFIGS[name];
+  const defs = ctx.cluster.config.surface.topic;
+  return Object.keys(defs).sort().map((name) => {
+    const def = defs[name];
     const sensitive = def.type === 'password';
     const own = overrides.get(name);
     const value = own ?? ctx.cluster.config.topicDefault(name).value;
@@ -124,9 +125,10 @@ export function topicConfigEntries(ctx: RequestContext, overrides: Map<string, s
  */
 export function brokerConfigEntries(ctx: RequestContext, nodeId: number | null, includeDocumentation = false): ConfigEntry[] {
   const cfg = ctx.cluster.config;
-  const names = nodeId === null ? [...cfg.dynamicDefault.keys()] : Object.keys(BROKER_CONFIGS);
+  const defs = cfg.surface.broker;
+  const names = nodeId === null ? [...cfg.dynamicDefault.keys()] : Object.keys(defs);
   return names.sort().map((name) => {
-    const def = BROKER_CONFIGS[name];
+    const def = defs[name];
     const sensitive = def?.type === 'password';
     let synonyms = configSynonyms(ctx, nodeId ?? -1, name, brokerSynonyms(name));
     if (nodeId === null) synonyms = synonyms.filter((s) => s.source === SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG);
@@ -139,7 +141,7 @@ export function brokerConfigEntries(ctx: RequestContext, nodeId: number | null, 
       name,
       value: sensitive ? null : value,
       source: synonyms[0]?.source ?? SOURCE.DEFAULT_CONFIG,
-      readOnly: !isDynamicBrokerConfig(name),
+      readOnly: !isDynamicBrokerConfig(name, cfg.surface),
       isSensitive: sensitive,
       synonyms,
       configType: def ? CONFIG_TYPE_CODE[def.type] : 0,
@@ -181,15 +183,17 @@ export function validateTopicOverrides(cluster: Cluster, configs: Map<string, st
 }
 
 /** Validates a broker's new dynamic config set (Kafka's DynamicBrokerConfig.validate), as INVALID_REQUEST. */
-export function validateBrokerOverrides(configs: Map<string, string>): void {
+export function validateBrokerOverrides(cluster: Cluster, configs: Map<string, string>): void {
+  const surface = cluster.config.surface;
+  const defs = surface.broker;
   // Like Kafka, only known broker configs that are not dynamic are refused; names Kafka does not know
   // (e.g. a topic config name on a broker resource) are stored as given.
-  const fixed = [...configs.keys()].filter((k) => k in BROKER_CONFIGS && !isDynamicBrokerConfig(k));
+  const fixed = [...configs.keys()].filter((k) => k in defs && !isDynamicBrokerConfig(k, surface));
   if (fixed.length) throw new KafkaError('INVALID_REQUEST', `Cannot update these configs dynamically: Set(${fixed.join(', ')})`);
   for (const [k, v] of configs) {
-    if (!(k in BROKER_CONFIGS)) continue;
+    if (!(k in defs)) continue;
     try {
-      validateConfig(BROKER_CONFIGS, k, v);
+      validateConfig(defs, k, v);
     } catch (e) {
       throw new KafkaError('INVALID_REQUEST', (e as Error).message);
     }

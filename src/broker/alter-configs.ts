@@ -30,7 +30,7 @@ export default defineHandler<AlterConfigsRequest>({
         }
         case RESOURCE.BROKER: {
           const nodeId = brokerResourceId(ctx, r.resourceName);
-          validateBrokerOverrides(configs);
+          validateBrokerOverrides(ctx.cluster, configs);
           if (!req.validateOnly) await ctx.cluster.setBrokerConfigs(nodeId, configs);
           break;
         }

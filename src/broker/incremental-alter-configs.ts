@@ -1,6 +1,6 @@
 // IncrementalAlterConfigs (key 44): SET / DELETE / APPEND / SUBTRACT on single configs of a topic or of a
 // broker's dynamic configs, leaving the others alone (Kafka's ConfigurationControlManager.incrementalAlterConfig).
-import { BROKER_CONFIGS, TOPIC_CONFIGS, type ConfigDef } from '../cluster/config.js';
+import type { ConfigDef } from '../cluster/config.js';
 import { KafkaError } from '../protocol/errors.js';
 import type {
   IncrementalAlterConfigsRequest,
@@ -65,6 +65,7 @@ export default defineHandler<IncrementalAlterConfigsRequest>({
   apiKey: 44,
   async handle(ctx, req): Promise<Input<IncrementalAlterConfigsResponse>> {
     const cfg = ctx.cluster.config;
+    const { topic: topicDefs, broker: brokerDefs } = cfg.surface;
     const responses = await alterEachResource(ctx, req.resources, async (r) => {
       const bad = r.configs.find((c) => c.configOperation < 0 || c.configOperation > 3);
       if (bad) throw new KafkaError('INVALID_REQUEST', `Unknown alter configs op type ${bad.configOperation}`);
@@ -74,7 +75,7 @@ export default defineHandler<IncrementalAlterConfigsRequest>({
         case RESOURCE.TOPIC: {
           let next = new Map<string, string>();
           const topic = alterableTopic(ctx.cluster, r.resourceName, (t) => {
-            next = applyOps(t?.configs ?? new Map(), r.configs, TOPIC_CONFIGS, (n) => TOPIC_CONFIGS[n]?.default ?? null);
+            next = applyOps(t?.configs ?? new Map(), r.configs, topicDefs, (n) => topicDefs[n]?.default ?? null);
             validateTopicOverrides(ctx.cluster, next);
           });
           if (!req.validateOnly) await ctx.cluster.setTopicConfigs(topic, next);
@@ -83,10 +84,10 @@ export default defineHandler<IncrementalAlterConfigsRequest>({
         case RESOURCE.BROKER: {
           const nodeId = brokerResourceId(ctx, r.resourceName);
           const current = nodeId === null ? cfg.dynamicDefault : (cfg.dynamicPerBroker.get(nodeId) ?? new Map<string, string>());
-          const next = applyOps(current, r.configs, BROKER_CONFIGS, (n) => cfg.explicit(n) ?? BROKER_CONFIGS[n]?.default ?? null);
+          const next = applyOps(current, r.configs, brokerDefs, (n) => cfg.explicit(n) ?? brokerDefs[n]?.default ?? null);
           // Only the names this request touches must be dynamic; the rest were accepted before.
           const touched = new Map([...next].filter(([k]) => r.configs.some((c) => c.name === k)));
-          validateBrokerOverrides(touched);
+          validateBrokerOverrides(ctx.cluster, touched);
           if (!req.validateOnly) await ctx.cluster.setBrokerConfigs(nodeId, next);
           break;
         }

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { KafkaError } from '../protocol/errors.js';
 import type { PartitionLog, Storage } from '../storage/types.js';
-import { BrokerConfig, TOPIC_CONFIGS, validateConfig } from './config.js';
+import { BrokerConfig, validateConfig } from './config.js';
 
 export interface Endpoint {
   /** Listener name, e.g. PLAINTEXT, SSL, SASL_SSL. */
@@ -239,7 +239,7 @@ export class Cluster {
   }
 
   validateTopicConfigs(configs: Record<string, string | null>): void {
-    for (const [k, v] of Object.entries(configs)) validateConfig(TOPIC_CONFIGS, k, v);
+    for (const [k, v] of Object.entries(configs)) validateConfig(this.config.surface.topic, k, v);
   }
 
   /** The checks Kafka makes on a new topic before looking at its partitions: name, existence, configs. */

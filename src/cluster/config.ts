@@ -2,6 +2,7 @@
 // Topic configs fall back to a broker synonym (e.g. retention.ms <- log.retention.ms) and then to the default,
 // which is how DescribeConfigs reports sources and synonyms.
 import { KafkaError } from '../protocol/errors.js';
+import { BROKER_CONFIGS_2_4, TOPIC_CONFIGS_2_4 } from './config-kafka-2.4.js';
 
 export type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'password' | 'class';
 // DescribeConfigs type codes (KIP-569)
@@ -127,6 +128,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'producer.id.expiration.check.interval.ms': { type: 'int', default: '600000' },
   'producer.id.expiration.ms': { type: 'int', default: '86400000' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'int', default: '10000' },
+  // kafkalite's own: which Kafka version's topic configs (names, defaults, validation) the broker presents.
+  'kafkalite.emulate.version': { type: 'string', default: '4.1', valid: ['4.1', '2.4'] },
   // kafkalite's own: how long a partition reassignment stays in progress before the new replicas are in sync.
   'kafkalite.reassignment.delay.ms': { type: 'int', default: '500' },
   'transaction.max.timeout.ms': { type: 'int', default: '900000' },
@@ -170,6 +173,43 @@ export function validateConfig(defs: Record<string, ConfigDef>, name: string, va
   }
 }
 
+const EMULATE_VERSION = 'kafkalite.emulate.version';
+
+/**
+ * The configs a broker presents to clients: Kafka 4.1's, or an older version's when kafkalite.emulate.version
+ * selects one. Topic configs the emulated version lacks are neither described nor accepted, but the broker
+ * still applies their 4.1 defaults internally (e.g. no message.timestamp.before.max.ms limit).
+ */
+export interface ConfigSurface {
+  version: string;
+  topic: Record<string, ConfigDef>;
+  broker: Record<string, ConfigDef>;
+  /** Broker configs AlterConfigs may change at runtime: the topic-config synonyms (Kafka's DynamicLogConfig). */
+  dynamic: Set<string>;
+}
+
+function makeSurface(version: string, topic: Record<string, ConfigDef>, brokerChanges: Record<string, ConfigDef>): ConfigSurface {
+  const synonymsOf = (defs: Record<string, ConfigDef>) => new Set(Object.values(defs).flatMap((d) => d.synonyms ?? []));
+  const own = synonymsOf(topic);
+  const broker = { ...BROKER_CONFIGS, ...brokerChanges };
+  // Broker configs that only stand for topic configs this version lacks did not exist in it either.
+  for (const n of synonymsOf(TOPIC_CONFIGS)) if (!own.has(n) && !(n in brokerChanges)) delete broker[n];
+  return { version, topic, broker, dynamic: new Set([...own].filter((n) => n in broker)) };
+}
+
+const SURFACES: Record<string, ConfigSurface> = {
+  '4.1': makeSurface('4.1', TOPIC_CONFIGS, {}),
+  '2.4': makeSurface('2.4', TOPIC_CONFIGS_2_4, BROKER_CONFIGS_2_4),
+};
+export const DEFAULT_SURFACE = SURFACES['4.1'];
+
+/** The surface for a kafkalite.emulate.version value (unset: 4.1); INVALID_CONFIG for a version it lacks. */
+export function configSurface(version: string | undefined): ConfigSurface {
+  if (version === undefined) return DEFAULT_SURFACE;
+  validateConfig(BROKER_CONFIGS, EMULATE_VERSION, version);
+  return SURFACES[version];
+}
+
 /** Broker config values: Kafka defaults overlaid with `--override` / CLI values, then with dynamic configs. */
 export class BrokerConfig {
   private values = new Map<string, string>();
@@ -177,10 +217,17 @@ export class BrokerConfig {
   readonly dynamicDefault = new Map<string, string>();
   /** Dynamic per-broker configs (AlterConfigs on the BROKER resource named by a broker id). */
   readonly dynamicPerBroker = new Map<number, Map<string, string>>();
+  private current: ConfigSurface;
   constructor(overrides: Record<string, string> = {}) {
     for (const [k, v] of Object.entries(overrides)) this.values.set(k, v);
+    this.current = configSurface(this.values.get(EMULATE_VERSION));
+  }
+  /** The topic and broker configs this broker presents (kafkalite.emulate.version). */
+  get surface(): ConfigSurface {
+    return this.current;
   }
   set(name: string, value: string | null): void {
+    if (name === EMULATE_VERSION) this.current = configSurface(value ?? undefined);
     if (value === null) this.values.delete(name);
     else this.values.set(name, value);
   }
@@ -198,7 +245,7 @@ export class BrokerConfig {
     return this.dynamicDefault.get(name) ?? this.values.get(name);
   }
   get(name: string): string | null {
-    return this.lookup(name) ?? BROKER_CONFIGS[name]?.default ?? null;
+    return this.lookup(name) ?? (this.current.broker[name] ?? BROKER_CONFIGS[name])?.default ?? null;
   }
   int(name: string): number {
     return Number(this.get(name));
@@ -211,7 +258,8 @@ export class BrokerConfig {
   }
   /** The broker-level value standing in for a topic config, with the synonym it came from. */
   topicDefault(name: string): { value: string | null; source: 'broker' | 'default'; synonym?: string } {
-    const def = TOPIC_CONFIGS[name];
+    // A config the emulated version lacks still has its 4.1 default inside the broker.
+    const def = this.current.topic[name] ?? TOPIC_CONFIGS[name];
     // As Kafka's KafkaConfig: the most specific synonym set at any level wins (log.retention.ms over .hours).
     for (const syn of def?.synonyms ?? []) {
       const v = this.lookup(syn);
@@ -233,11 +281,9 @@ export function brokerSynonyms(name: string): string[] {
   return BROKER_SYNONYM_GROUPS.find((g) => g.includes(name)) ?? [name];
 }
 
-const TOPIC_SYNONYMS = new Set(Object.values(TOPIC_CONFIGS).flatMap((d) => d.synonyms ?? []));
-
 /** Broker configs AlterConfigs may change at runtime: the topic-config synonyms (Kafka's DynamicLogConfig). */
-export function isDynamicBrokerConfig(name: string): boolean {
-  return TOPIC_SYNONYMS.has(name) && name in BROKER_CONFIGS;
+export function isDynamicBrokerConfig(name: string, surface: ConfigSurface = DEFAULT_SURFACE): boolean {
+  return surface.dynamic.has(name);
 }
 
 // log.retention.hours=1 means retention.ms=3600000, and so on.
