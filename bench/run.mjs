@@ -231,7 +231,7 @@ async function main() {
     printStartup(result.startup);
     printCases(cases);
     const svg = throughputSvg(result, TARGETS);
-    writeFileSync(join(RESULTS, `${date}-throughput.svg`), svg);
+    writeFileSync(`${outFile.replace(/\.json$/, '')}-throughput.svg`, svg); // next to the JSON (--out too)
   }
   if (a.scale || a.all) {
     log('scale cases');
