@@ -131,25 +131,3 @@ export async function autoRebalance(mgr: ReplicationManager): Promise<void> {
     for (const p of imbalanced) if (p.isr.includes(b.nodeId) && !mgr.isIsolated(b.nodeId)) await electPreferred(mgr, p);
   }
 }
-
-type SavedEpochs = Record<string, { leader: number; leaderEpoch: number; epochStarts?: { epoch: number; startOffset: number }[] }[]>;
-
-/** Restores leader epochs after a restart so they never go backwards (clients fence on older epochs). */
-export async function loadEpochs(mgr: ReplicationManager): Promise<void> {
-  const saved = await mgr.cluster.storage.loadMeta<SavedEpochs>('leader-epochs');
-  if (!saved) return;
-  for (const t of mgr.cluster.topics.values()) {
-    const parts = saved[t.id];
-    if (!parts) continue;
-    for (const p of t.partitions) {
-      const s = parts[p.index];
-      if (!s) continue;
-      p.leaderEpoch = s.leaderEpoch;
-      p.epochStarts = s.epochStarts?.filter((e) => e.startOffset <= p.log.logEndOffset);
-      if (s.leader !== p.leader) {
-        p.leaderEpoch++;
-        p.epochStarts = [...(p.epochStarts ?? []), { epoch: p.leaderEpoch, startOffset: p.log.logEndOffset }];
-      }
-    }
-  }
-}

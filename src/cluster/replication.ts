@@ -1,61 +1,45 @@
 // Replication semantics without copying bytes: all replicas of a partition share one PartitionLog, but each
-// follower has its own log end offset (LEO), advanced by a simulated fetch — at once for a live, reachable
-// follower, or after a configurable delay (fault injection). The high watermark is the minimum LEO over the
-// ISR; acks=-1 produces wait for it. Followers that have not caught up for replica.lag.time.max.ms leave the
-// ISR and rejoin once caught up, as Kafka's leader does (Partition.maybeShrinkIsr / maybeExpandIsr).
+// follower has its own log end offset (LEO), advanced by a simulated fetch (follower-fetch.ts) — at once for a
+// live, reachable follower, or after a configurable delay (fault injection). The high watermark is the minimum
+// LEO over the ISR; acks=-1 produces wait for it (ack-waiters.ts). Followers that have not caught up for
+// replica.lag.time.max.ms leave the ISR and rejoin once caught up, as Kafka's leader does
+// (Partition.maybeShrinkIsr / maybeExpandIsr). This manager owns that bookkeeping and the timers around it.
 import type { Logger } from 'pino';
 import { KafkaError } from '../protocol/errors.js';
 import type { Services } from '../broker/context.js';
 import type { Cluster, Partition } from './cluster.js';
-import { autoRebalance, changeLeader, loadEpochs } from './election.js';
+import { AckWaiters, checkMinIsrAfterAppend, DEFAULT_ACK_TIMEOUT_MS } from './ack-waiters.js';
+import { autoRebalance, changeLeader } from './election.js';
+import { type DelayRule, type DelaySelector, FollowerFetcher, type FollowerProgress } from './follower-fetch.js';
+import { EpochSaver, loadEpochs } from './leader-epochs.js';
 
-interface Waiter {
-  /** The produce is complete once the high watermark reaches this offset. */
-  offset: number;
-  resolve(): void;
-  reject(e: KafkaError): void;
+export type { DelaySelector } from './follower-fetch.js';
+
+interface ReplicaState extends FollowerProgress {
+  waiters: AckWaiters;
 }
-
-interface ReplicaState {
-  /** Follower LEOs (the leader's LEO is the log's). */
-  leo: Map<number, number>;
-  /** Kafka's lastCaughtUpTimeMs per follower. */
-  caughtUp: Map<number, number>;
-  /** Followers with a delayed fetch in flight. */
-  fetching: Set<number>;
-  waiters: Set<Waiter>;
-}
-
-export interface DelaySelector {
-  topic?: string;
-  partition?: number;
-  /** The follower broker whose fetches are delayed. */
-  brokerId?: number;
-}
-
-interface DelayRule extends DelaySelector {
-  ms: number;
-}
-
-/** Produce timeout when the caller does not pass one (kafkajs' and Java's default request timeout). */
-const DEFAULT_ACK_TIMEOUT_MS = 30000;
 
 export class ReplicationManager {
   private readonly states = new WeakMap<Partition, ReplicaState>();
-  private readonly isolatedBrokers = new Set<number>();
-  private delays: DelayRule[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly fetcher: FollowerFetcher;
+  private readonly epochs: EpochSaver;
   private readonly fences = new Map<number, NodeJS.Timeout>();
   private ticker?: NodeJS.Timeout;
   private rebalancer?: NodeJS.Timeout;
   private stopped = false;
-  private saving?: Promise<void>;
-  private saveAgain = false;
 
   constructor(
     readonly cluster: Cluster,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.fetcher = new FollowerFetcher(cluster, {
+      progress: (p) => this.state(p),
+      replicaLeo: (p, broker) => this.replicaLeo(p, broker),
+      accepts: (p) => !this.stopped && this.exists(p),
+      progressed: (p, f) => this.followerProgressed(p, f),
+    });
+    this.epochs = new EpochSaver(cluster);
+  }
 
   start(): void {
     this.scheduleTick();
@@ -66,12 +50,11 @@ export class ReplicationManager {
     this.stopped = true;
     clearTimeout(this.ticker);
     clearTimeout(this.rebalancer);
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.fetcher.stop();
     for (const t of this.fences.values()) clearTimeout(t);
     this.fences.clear();
     for (const p of this.partitions()) this.failWaiters(p, new KafkaError('NOT_LEADER_OR_FOLLOWER', 'The broker is shutting down'));
-    await this.saving;
+    await this.epochs.pending;
   }
 
   /** Every partition of every topic (live view). */
@@ -85,7 +68,7 @@ export class ReplicationManager {
       // First sight of the partition: every replica holds what the log holds (the shared bytes).
       const now = Date.now();
       const leo = p.log.logEndOffset;
-      st = { leo: new Map(), caughtUp: new Map(), fetching: new Set(), waiters: new Set() };
+      st = { leo: new Map(), caughtUp: new Map(), fetching: new Set(), waiters: new AckWaiters() };
       for (const r of p.replicas) {
         st.leo.set(r, leo);
         st.caughtUp.set(r, now);
@@ -108,15 +91,12 @@ export class ReplicationManager {
   }
 
   isIsolated(broker: number): boolean {
-    return this.isolatedBrokers.has(broker);
+    return this.fetcher.isIsolated(broker);
   }
 
   /** Whether the follower can fetch from p's leader right now. */
   canReplicate(p: Partition, follower: number): boolean {
-    if (p.leader < 0 || follower === p.leader) return false;
-    const leader = this.cluster.broker(p.leader);
-    const f = this.cluster.broker(follower);
-    return !!leader?.alive && !!f?.alive && !this.isolatedBrokers.has(p.leader) && !this.isolatedBrokers.has(follower);
+    return this.fetcher.canReplicate(p, follower);
   }
 
   private exists(p: Partition): boolean {
@@ -131,40 +111,14 @@ export class ReplicationManager {
     this.updateHighWatermark(p);
     if (acks !== -1) return;
     if (p.leader < 0) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Partition ${p.topic.name}-${p.index} has no leader`);
-    if (p.highWatermark >= target) return this.checkMinIsrAfterAppend(p);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        st.waiters.delete(w);
-        reject(new KafkaError('REQUEST_TIMED_OUT', `Timed out after ${timeoutMs} ms waiting for the in-sync replicas of ${p.topic.name}-${p.index} to acknowledge the batch`));
-      }, timeoutMs);
-      const w: Waiter = {
-        offset: target,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      st.waiters.add(w);
-    });
-    this.checkMinIsrAfterAppend(p);
-  }
-
-  private checkMinIsrAfterAppend(p: Partition): void {
-    const min = p.topic.configNumber('min.insync.replicas');
-    if (p.isr.length < min) {
-      throw new KafkaError('NOT_ENOUGH_REPLICAS_AFTER_APPEND', `The size of the current ISR ${JSON.stringify(p.isr)} is insufficient to satisfy the min.isr requirement of ${min} for partition ${p.topic.name}-${p.index}`);
-    }
+    if (p.highWatermark >= target) return checkMinIsrAfterAppend(p);
+    await st.waiters.wait(p, target, timeoutMs);
+    checkMinIsrAfterAppend(p);
   }
 
   /** Fails every acks=-1 produce waiting on p (its leader changed: Kafka answers NOT_LEADER_OR_FOLLOWER). */
   failWaiters(p: Partition, e: KafkaError): void {
-    const st = this.state(p);
-    for (const w of st.waiters) w.reject(e);
-    st.waiters.clear();
+    this.state(p).waiters.failAll(e);
   }
 
   /** High watermark = min LEO over the ISR; completes acks=-1 produces it now covers. */
@@ -173,55 +127,12 @@ export class ReplicationManager {
     let hw = Infinity;
     for (const r of p.isr) hw = Math.min(hw, this.replicaLeo(p, r));
     if (hw !== Infinity) p.advanceHighWatermark(hw);
-    const st = this.state(p);
-    for (const w of st.waiters) {
-      if (p.highWatermark >= w.offset) {
-        st.waiters.delete(w);
-        w.resolve();
-      }
-    }
+    this.state(p).waiters.release(p.highWatermark);
   }
 
   /** Lets every reachable follower of p fetch. */
   pump(p: Partition): void {
-    for (const f of p.replicas) if (f !== p.leader) this.fetch(p, f);
-  }
-
-  delayFor(p: Partition, follower: number): number {
-    let ms = 0;
-    for (const d of this.delays) {
-      if ((d.topic === undefined || d.topic === p.topic.name) && (d.partition === undefined || d.partition === p.index) && (d.brokerId === undefined || d.brokerId === follower)) ms = d.ms;
-    }
-    return ms;
-  }
-
-  /** One simulated follower fetch: immediate, or completing after the follower's replication delay. */
-  private fetch(p: Partition, f: number): void {
-    if (!this.canReplicate(p, f)) return;
-    const st = this.state(p);
-    const end = p.log.logEndOffset;
-    const now = Date.now();
-    const ms = this.delayFor(p, f);
-    if (ms <= 0 || this.replicaLeo(p, f) >= end) {
-      if (ms <= 0) st.leo.set(f, end);
-      if (this.replicaLeo(p, f) >= end) st.caughtUp.set(f, now);
-      this.followerProgressed(p, f);
-      return;
-    }
-    if (st.fetching.has(f)) return;
-    st.fetching.add(f);
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      st.fetching.delete(f);
-      if (this.stopped || !this.exists(p) || !this.canReplicate(p, f)) return;
-      st.leo.set(f, Math.max(this.replicaLeo(p, f), Math.min(end, p.log.logEndOffset)));
-      // Kafka: a follower that reached the leader's LEO as of its fetch was caught up at fetch time.
-      st.caughtUp.set(f, now);
-      this.followerProgressed(p, f);
-      if (this.replicaLeo(p, f) < p.log.logEndOffset) this.fetch(p, f);
-    }, ms);
-    timer.unref?.();
-    this.timers.add(timer);
+    this.fetcher.pump(p);
   }
 
   /** After a follower fetch: rejoin the ISR when caught up to the high watermark, and move the HW. */
@@ -316,20 +227,18 @@ export class ReplicationManager {
   /** Delays follower fetches matching the selector by `ms` (0 removes the delay). */
   setReplicationDelay(ms: number, sel: DelaySelector = {}): void {
     this.ensureAll();
-    this.delays = this.delays.filter((d) => d.topic !== sel.topic || d.partition !== sel.partition || d.brokerId !== sel.brokerId);
-    if (ms > 0) this.delays.push({ ...sel, ms });
+    this.fetcher.setDelay(ms, sel);
     for (const p of this.partitions()) this.pump(p);
   }
 
   replicationDelays(): DelayRule[] {
-    return this.delays.map((d) => ({ ...d }));
+    return this.fetcher.delayRules();
   }
 
   /** Cuts replication between `broker` and every other broker (clients still reach it); false heals. */
   isolate(broker: number, isolated = true): void {
     this.ensureAll();
-    if (isolated) this.isolatedBrokers.add(broker);
-    else this.isolatedBrokers.delete(broker);
+    this.fetcher.setIsolated(broker, isolated);
     if (!isolated) for (const p of this.partitions()) this.pump(p);
   }
 
@@ -364,32 +273,13 @@ export class ReplicationManager {
     return changeLeader(this, p, leader, unclean);
   }
 
-  /** Saves leader epochs; saves requested while one is running coalesce into one more (a broker stop changes many). */
+  /** Saves leader epochs (see leader-epochs.ts); the last save is awaited on stop. */
   persistEpochs(): Promise<void> {
-    this.saveAgain = true;
-    this.saving ??= (async () => {
-      try {
-        while (this.saveAgain) {
-          this.saveAgain = false;
-          await this.saveEpochs();
-        }
-      } finally {
-        this.saving = undefined;
-      }
-    })();
-    return this.saving;
-  }
-
-  private async saveEpochs(): Promise<void> {
-    const out: Record<string, { leader: number; leaderEpoch: number; epochStarts?: { epoch: number; startOffset: number }[] }[]> = {};
-    for (const t of this.cluster.topics.values()) {
-      out[t.id] = t.partitions.map((p) => ({ leader: p.leader, leaderEpoch: p.leaderEpoch, epochStarts: p.epochStarts }));
-    }
-    await this.cluster.storage.saveMeta('leader-epochs', out);
+    return this.epochs.save();
   }
 
   async load(): Promise<void> {
-    await loadEpochs(this);
+    await loadEpochs(this.cluster);
   }
 }
 
