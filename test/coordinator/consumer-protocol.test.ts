@@ -1,21 +1,15 @@
 // KIP-848 consumer groups byte for byte: epochs, revocation before reassignment, server-side assignors,
 // regex subscriptions, fencing, and the rules where classic and consumer groups meet.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { startTestBroker, topicName } from '../compat/helpers.js';
+import { topicName } from '../compat/helpers.js';
+import { useRawBroker } from './raw-broker.js';
 import { API, RawClient, subscription } from './raw-client.js';
 
 let broker: RunningBroker;
 let c: RawClient;
-beforeAll(async () => {
-  broker = await startTestBroker({ overrides: { 'group.consumer.session.timeout.ms': '1500', 'group.consumer.heartbeat.interval.ms': '100' } });
-  c = await RawClient.connect(broker.port);
-});
-afterAll(async () => {
-  c?.close();
-  await broker?.stop();
-});
+useRawBroker({ overrides: { 'group.consumer.session.timeout.ms': '1500', 'group.consumer.heartbeat.interval.ms': '100' } }, (env) => ({ broker, c } = env));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
