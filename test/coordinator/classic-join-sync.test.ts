@@ -6,7 +6,7 @@ import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { topicName } from '../compat/helpers.js';
 import { classicCalls, proto, sleep } from './classic-calls.js';
-import { useRawBroker } from './raw-broker.js';
+import { newTopic, useRawBroker } from './raw-broker.js';
 import { API, RawClient, subscription } from './raw-client.js';
 
 let broker: RunningBroker;
@@ -92,8 +92,7 @@ describe('JoinGroup / SyncGroup / Heartbeat', () => {
     const state = await c.send(API.DescribeGroups, 5, { groups: [group], includeAuthorizedOperations: false });
     expect(state.groups[0].groupState).toBe('CompletingRebalance');
     // A commit in CompletingRebalance is refused with REBALANCE_IN_PROGRESS.
-    const topic = topicName('t');
-    await broker.cluster.createTopic(topic, { numPartitions: 1 });
+    const topic = await newTopic(broker, 't');
     expect(await commit(group, topic, { generation: 2, memberId: a.memberId })).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const leaderSync = await c.send(API.SyncGroup, 5, { groupId: group, generationId: 2, memberId: a.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [{ memberId: a.memberId, assignment: Buffer.from('LA') }, { memberId: rb.memberId, assignment: Buffer.from('FB') }] });
     expect(Buffer.from(leaderSync.assignment).toString()).toBe('LA');

@@ -6,7 +6,7 @@ import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { kafkajs, startTestBroker, topicName } from '../compat/helpers.js';
 import { classicCalls, proto } from './classic-calls.js';
-import { useRawBroker } from './raw-broker.js';
+import { newTopic, useRawBroker } from './raw-broker.js';
 import { API, RawClient } from './raw-client.js';
 
 let broker: RunningBroker;
@@ -16,8 +16,7 @@ const { join, soloMember, commit } = classicCalls(() => c);
 
 describe('offsets', () => {
   it('checks members and generations of commits, and creates simple groups', async () => {
-    const topic = topicName('t');
-    await broker.cluster.createTopic(topic, { numPartitions: 2 });
+    const topic = await newTopic(broker, 't', 2);
     const group = topicName('g');
     const m = await soloMember(group);
     expect(await commit(group, topic, { generation: m.generationId, memberId: 'ghost' })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -54,8 +53,7 @@ describe('offsets', () => {
   });
 
   it('require_stable answers UNSTABLE_OFFSET_COMMIT while a transaction holds offsets', async () => {
-    const topic = topicName('t');
-    await broker.cluster.createTopic(topic, { numPartitions: 1 });
+    const topic = await newTopic(broker, 't');
     const group = topicName('g');
     expect(await commit(group, topic, { offset: 3 })).toBe(0);
     const groups = broker.services.groups;

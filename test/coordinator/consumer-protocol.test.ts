@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { topicName } from '../compat/helpers.js';
-import { useRawBroker } from './raw-broker.js';
+import { newTopic, useRawBroker } from './raw-broker.js';
 import { API, RawClient, subscription } from './raw-client.js';
 
 let broker: RunningBroker;
@@ -115,8 +115,7 @@ describe('ConsumerGroupHeartbeat', () => {
   });
 
   it('expires members that stop heartbeating', async () => {
-    const topic = topicName('t');
-    await broker.cluster.createTopic(topic, { numPartitions: 2 });
+    const topic = await newTopic(broker, 't', 2);
     const group = topicName('g');
     await hb(group, { memberId: 'short', memberEpoch: 0, topics: [topic] });
     await sleep(1800);
@@ -126,8 +125,7 @@ describe('ConsumerGroupHeartbeat', () => {
   });
 
   it('a static member rejoining under a new member id takes over its assignment', async () => {
-    const topic = topicName('t');
-    await broker.cluster.createTopic(topic, { numPartitions: 2 });
+    const topic = await newTopic(broker, 't', 2);
     const group = topicName('g');
     const first = await hb(group, { memberId: 's1', memberEpoch: 0, topics: [topic], instanceId: 'inst' });
     expect(parts(first)).toEqual([0, 1]);
@@ -142,8 +140,7 @@ describe('ConsumerGroupHeartbeat', () => {
 
 describe('consumer groups and the other group APIs', () => {
   it('offset commits check member epochs; classic and consumer groups do not mix', async () => {
-    const topic = topicName('t');
-    await broker.cluster.createTopic(topic, { numPartitions: 1 });
+    const topic = await newTopic(broker, 't');
     const group = topicName('g');
     const m = await hb(group, { memberId: 'cm', memberEpoch: 0, topics: [topic] });
     const commit = (epoch: number, version: number, memberId = 'cm') => c.send(API.OffsetCommit, version, {

@@ -1,6 +1,10 @@
-// Raw-protocol helpers for the idempotence/transaction tests: forged Produce batches and read_committed fetches.
+// Raw-protocol helpers for the idempotence/transaction tests: the shared broker setup, forged Produce batches,
+// the InitProducerId/AddPartitionsToTxn steps that open a transaction, and read_committed fetches.
+import { expect } from 'vitest';
 import { encodeBatch } from '../../../src/protocol/records/index.js';
 import type { RawClient } from '../raw-client.js';
+
+export { newTopic, useRawBroker } from '../raw-broker.js';
 
 export const API = {
   Produce: 0,
@@ -54,6 +58,17 @@ export async function addPartitions(c: RawClient, transactionalId: string, produ
     v3AndBelowTopics: [{ name: topic, partitions }],
   });
   return res.resultsByTopicV3AndBelow[0].resultsByPartition.map((r: any) => r.partitionErrorCode);
+}
+
+/**
+ * Opens a transaction the way a transactional producer does: InitProducerId for `transactionalId`, then
+ * AddPartitionsToTxn of `partitions` of `topic` (which must succeed: it is setup, not the step under test).
+ */
+export async function beginTxn(c: RawClient, transactionalId: string, topic: string, o: { partitions?: number[]; initVersion?: number } = {}): Promise<{ producerId: number; producerEpoch: number }> {
+  const { producerId, producerEpoch } = await initProducerId(c, transactionalId, o.initVersion);
+  const partitions = o.partitions ?? [0];
+  expect(await addPartitions(c, transactionalId, producerId, producerEpoch, topic, partitions)).toEqual(partitions.map(() => 0));
+  return { producerId, producerEpoch };
 }
 
 export async function endTxn(c: RawClient, transactionalId: string, producerId: number, epoch: number, committed: boolean, version = 3): Promise<{ errorCode: number; producerId: number; producerEpoch: number }> {

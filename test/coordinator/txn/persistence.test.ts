@@ -9,7 +9,7 @@ import { ErrorCode } from '../../../src/protocol/errors.js';
 import { FileStorage } from '../../../src/storage/file/index.js';
 import { startTestBroker } from '../../compat/helpers.js';
 import { RawClient } from '../raw-client.js';
-import { addPartitions, API, endTxn, fetch, initProducerId, produce } from './helpers.js';
+import { addPartitions, API, beginTxn, endTxn, fetch, initProducerId, produce } from './helpers.js';
 
 let dir: string;
 let broker: RunningBroker | undefined;
@@ -41,8 +41,7 @@ describe('restart with the file engine', () => {
     const idem = await initProducerId(cl, null);
     await produce(cl, 't', { producerId: idem.producerId, epoch: 0, seq: 0 });
     await produce(cl, 't', { producerId: idem.producerId, epoch: 0, seq: 1, count: 2 });
-    const tx = await initProducerId(cl, 'persisted-tid');
-    await addPartitions(cl, 'persisted-tid', tx.producerId, 0, 't', [0]);
+    const tx = await beginTxn(cl, 'persisted-tid', 't');
     await produce(cl, 't', { producerId: tx.producerId, epoch: 0, seq: 0, transactional: true }, 'persisted-tid'); // offset 3
     await stop();
 
@@ -68,8 +67,7 @@ describe('restart with the file engine', () => {
     await produce(cl, 't', { producerId: idem.producerId, epoch: 0, seq: 0 });
     await broker!.services.producers.saver.flush();
     const early = await broker!.cluster.storage.loadMeta('producer-state');
-    const tx = await initProducerId(cl, 'replayed-tid');
-    await addPartitions(cl, 'replayed-tid', tx.producerId, 0, 't', [0]);
+    const tx = await beginTxn(cl, 'replayed-tid', 't');
     await produce(cl, 't', { producerId: idem.producerId, epoch: 0, seq: 1 }); // offset 1
     await produce(cl, 't', { producerId: tx.producerId, epoch: 0, seq: 0, transactional: true }, 'replayed-tid'); // 2
     expect((await endTxn(cl, 'replayed-tid', tx.producerId, 0, false)).errorCode).toBe(0); // abort marker at 3

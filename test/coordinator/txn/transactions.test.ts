@@ -1,29 +1,16 @@
 // The transaction APIs with exact requests: InitProducerId fencing and KIP-360 recovery, AddPartitionsToTxn
 // (v0-3 and the v4+ batched/verify-only form), EndTxn state checks and the v5 epoch bump, the last stable offset
 // and aborted-transaction index seen by read_committed fetches, Describe/ListTransactions, WriteTxnMarkers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../../src/kafkalite.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
-import { startTestBroker, topicName } from '../../compat/helpers.js';
-import { RawClient } from '../raw-client.js';
-import { addPartitions, API, endTxn, fetch, initProducerId, produce } from './helpers.js';
+import { topicName } from '../../compat/helpers.js';
+import type { RawClient } from '../raw-client.js';
+import { addPartitions, API, beginTxn, endTxn, fetch, initProducerId, newTopic, produce, useRawBroker } from './helpers.js';
 
 let broker: RunningBroker;
 let c: RawClient;
-beforeAll(async () => {
-  broker = await startTestBroker();
-  c = await RawClient.connect(broker.port);
-});
-afterAll(async () => {
-  c?.close();
-  await broker?.stop();
-});
-
-async function newTopic(partitions = 1): Promise<string> {
-  const t = topicName('txn');
-  await broker.cluster.createTopic(t, { numPartitions: partitions });
-  return t;
-}
+useRawBroker({}, (env) => ({ broker, c } = env));
 
 describe('InitProducerId with a transactional id', () => {
   it('keeps the producer id and bumps the epoch; checks the timeout and the id', async () => {
@@ -49,10 +36,9 @@ describe('InitProducerId with a transactional id', () => {
   });
 
   it('fences the previous producer and aborts its ongoing transaction', async () => {
-    const topic = await newTopic();
+    const topic = await newTopic(broker, 'txn');
     const tid = topicName('tid');
-    const a = await initProducerId(c, tid);
-    expect(await addPartitions(c, tid, a.producerId, a.producerEpoch, topic, [0])).toEqual([0]);
+    const a = await beginTxn(c, tid, topic);
     expect((await produce(c, topic, { producerId: a.producerId, epoch: a.producerEpoch, seq: 0, transactional: true }, tid)).errorCode).toBe(0);
     expect((await fetch(c, topic, 0, 1)).lastStableOffset).toBe(0);
     const b = await initProducerId(c, tid);
@@ -68,7 +54,7 @@ describe('InitProducerId with a transactional id', () => {
 
 describe('AddPartitionsToTxn and EndTxn', () => {
   it('checks the producer id, epoch and partitions', async () => {
-    const topic = await newTopic(2);
+    const topic = await newTopic(broker, 'txn', 2);
     const tid = topicName('tid');
     const a = await initProducerId(c, tid);
     expect(await addPartitions(c, tid, a.producerId + 1, a.producerEpoch, topic, [0])).toEqual([ErrorCode.INVALID_PRODUCER_ID_MAPPING]);
@@ -82,10 +68,9 @@ describe('AddPartitionsToTxn and EndTxn', () => {
   });
 
   it('v4+ batches transactions and can verify membership without adding', async () => {
-    const topic = await newTopic(2);
+    const topic = await newTopic(broker, 'txn', 2);
     const tid = topicName('tid');
-    const a = await initProducerId(c, tid);
-    await addPartitions(c, tid, a.producerId, a.producerEpoch, topic, [0]);
+    const a = await beginTxn(c, tid, topic);
     const res = await c.send(API.AddPartitionsToTxn, 4, {
       transactions: [
         { transactionalId: tid, producerId: a.producerId, producerEpoch: a.producerEpoch, verifyOnly: true, topics: [{ name: topic, partitions: [0, 1] }] },
@@ -100,11 +85,10 @@ describe('AddPartitionsToTxn and EndTxn', () => {
   });
 
   it('abort: markers, aborted index and states; a retried abort succeeds, a commit then is INVALID_TXN_STATE', async () => {
-    const topic = await newTopic();
+    const topic = await newTopic(broker, 'txn');
     const tid = topicName('tid');
-    const a = await initProducerId(c, tid);
+    const a = await beginTxn(c, tid, topic);
     const plain = await initProducerId(c, null);
-    await addPartitions(c, tid, a.producerId, a.producerEpoch, topic, [0]);
     await produce(c, topic, { producerId: a.producerId, epoch: 0, seq: 0, count: 2, transactional: true }, tid);
     await produce(c, topic, { producerId: plain.producerId, epoch: 0, seq: 0 }); // offset 2, outside the txn
     await produce(c, topic, { producerId: a.producerId, epoch: 0, seq: 2, transactional: true }, tid); // offset 3
@@ -135,10 +119,9 @@ describe('AddPartitionsToTxn and EndTxn', () => {
   });
 
   it('EndTxn v5 bumps the epoch (KIP-890) and a retry answers the bumped epoch', async () => {
-    const topic = await newTopic();
+    const topic = await newTopic(broker, 'txn');
     const tid = topicName('tid');
-    const a = await initProducerId(c, tid, 5);
-    await addPartitions(c, tid, a.producerId, a.producerEpoch, topic, [0]);
+    const a = await beginTxn(c, tid, topic, { initVersion: 5 });
     await produce(c, topic, { producerId: a.producerId, epoch: 0, seq: 0, transactional: true }, tid);
     const r = await endTxn(c, tid, a.producerId, 0, true, 5);
     expect(r).toMatchObject({ errorCode: 0, producerId: a.producerId, producerEpoch: 1 });
@@ -149,10 +132,9 @@ describe('AddPartitionsToTxn and EndTxn', () => {
   });
 
   it('CONCURRENT_TRANSACTIONS while a transaction is being completed', async () => {
-    const topic = await newTopic();
+    const topic = await newTopic(broker, 'txn');
     const tid = topicName('tid');
-    const a = await initProducerId(c, tid);
-    await addPartitions(c, tid, a.producerId, a.producerEpoch, topic, [0]);
+    const a = await beginTxn(c, tid, topic);
     const t = broker.services.transactions.coordinator.txns.get(tid);
     t.busy = true;
     try {
@@ -168,10 +150,9 @@ describe('AddPartitionsToTxn and EndTxn', () => {
 
 describe('ListTransactions, WriteTxnMarkers', () => {
   it('lists by state, producer id and pattern, and reports unknown state filters', async () => {
-    const topic = await newTopic();
+    const topic = await newTopic(broker, 'txn');
     const tid = topicName('list');
-    const a = await initProducerId(c, tid);
-    await addPartitions(c, tid, a.producerId, 0, topic, [0]);
+    const a = await beginTxn(c, tid, topic);
     const all = await c.send(API.ListTransactions, 1, { stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [], durationFilter: -1 });
     expect(all.unknownStateFilters).toEqual(['Bogus']);
     expect(all.transactionStates).toContainEqual({ transactionalId: tid, producerId: a.producerId, transactionState: 'Ongoing' });
@@ -189,10 +170,9 @@ describe('ListTransactions, WriteTxnMarkers', () => {
   });
 
   it('WriteTxnMarkers writes a marker that completes the producer\'s open transaction', async () => {
-    const topic = await newTopic();
+    const topic = await newTopic(broker, 'txn');
     const tid = topicName('tid');
-    const a = await initProducerId(c, tid);
-    await addPartitions(c, tid, a.producerId, 0, topic, [0]);
+    const a = await beginTxn(c, tid, topic);
     await produce(c, topic, { producerId: a.producerId, epoch: 0, seq: 0, transactional: true }, tid);
     expect((await fetch(c, topic, 0, 1)).lastStableOffset).toBe(0);
     const res = await c.send(API.WriteTxnMarkers, 1, {

@@ -1,22 +1,15 @@
 // TxnOffsetCommit with exact requests: offsets need AddOffsetsToTxn first, stay pending (OffsetFetch with
 // require_stable answers UNSTABLE_OFFSET_COMMIT) and reach the group only when the transaction commits.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../../src/kafkalite.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
-import { startTestBroker, topicName } from '../../compat/helpers.js';
-import { RawClient } from '../raw-client.js';
-import { API, endTxn, initProducerId } from './helpers.js';
+import { topicName } from '../../compat/helpers.js';
+import type { RawClient } from '../raw-client.js';
+import { API, endTxn, initProducerId, newTopic, useRawBroker } from './helpers.js';
 
 let broker: RunningBroker;
 let c: RawClient;
-beforeAll(async () => {
-  broker = await startTestBroker();
-  c = await RawClient.connect(broker.port);
-});
-afterAll(async () => {
-  c?.close();
-  await broker?.stop();
-});
+useRawBroker({}, (env) => ({ broker, c } = env));
 
 const OFFSET_FETCH = 9;
 
@@ -41,8 +34,7 @@ async function fetchOffset(groupId: string, topic: string, requireStable: boolea
 
 describe('TxnOffsetCommit', () => {
   it('is pending until commit, dropped on abort', async () => {
-    const topic = topicName('in');
-    await broker.cluster.createTopic(topic, { numPartitions: 1 });
+    const topic = await newTopic(broker, 'in');
     const tid = topicName('tid');
     const groupId = topicName('group');
     const a = await initProducerId(c, tid);
