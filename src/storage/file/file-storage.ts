@@ -8,7 +8,7 @@ import type { JournalContents, MetaJournal, PartitionConfig, PartitionLog, Stora
 import { compactLog } from './cleaner.js';
 import { GroupCommit, SerialExecutor } from './concurrency.js';
 import { fsyncDir, isNotFound } from './fs-util.js';
-import { HandleCache, defaultMaxOpenSegments } from './handle-cache.js';
+import { HandleCache, Slots, defaultMaxOpenSegments } from './handle-cache.js';
 import { META_DIR, MetaStore } from './meta-store.js';
 import { FileMetaJournals } from './meta-journal.js';
 import { FilePartitionLog, type FsyncMode } from './partition-log.js';
@@ -35,6 +35,8 @@ export interface FileStorageOptions {
 const TOPIC_RE = /^[a-zA-Z0-9._-]+$/;
 const DELETE_SUFFIX = '-delete';
 const LOCK_FILE = '.lock';
+/** Short-lived descriptors (dir fsyncs, atomic writes) partition logs may hold at once, beyond open segments. */
+const FD_SLOTS = 16;
 
 export class FileStorage implements Storage {
   readonly kind = 'file' as const;
@@ -51,6 +53,7 @@ export class FileStorage implements Storage {
   readonly handles: HandleCache;
   /** New partition directories share fsyncs of the data directory (group commit). */
   private readonly dataDirSync: GroupCommit;
+  private readonly fdSlots = new Slots(FD_SLOTS);
   private timers: NodeJS.Timeout[] = [];
   private opened = false;
   private closed = false;
@@ -161,6 +164,7 @@ export class FileStorage implements Storage {
         logger: this.logger,
         handles: this.handles,
         syncParentDir: () => this.dataDirSync.sync(),
+        fdSlots: this.fdSlots,
         onFsync: (file) => {
           this.stats.fsyncs++;
           this.opts.onFsync?.(file);

@@ -1,6 +1,6 @@
 // Bounds the file descriptors the log keeps open. Every segment holds its .log FileHandle only while it is in
-// this LRU; a segment pushed out closes its handle once no operation is using it, and reopens the file on
-// its next use. Kafka keeps every segment open (operators raise `ulimit -n`); a broker with 10,000
+// this LRU; opening one more at the bound closes the least recently used idle handle (or waits for one to
+// become idle), and an evicted segment reopens its file on its next use. Kafka keeps every segment open (operators raise `ulimit -n`); a broker with 10,000
 // partitions would otherwise need 10,000+ descriptors before serving a single connection.
 import { promises as fsp, readFileSync } from 'node:fs';
 
@@ -14,6 +14,9 @@ export interface CachedHandle {
 export class HandleCache {
   /** Insertion order is recency: the first entries are the least recently used. */
   private readonly open = new Map<CachedHandle, true>();
+  /** Opens in progress, each holding a place below the bound. */
+  private opening = 0;
+  private readonly waiters: (() => void)[] = [];
 
   constructor(readonly max: number) {}
 
@@ -21,22 +24,77 @@ export class HandleCache {
     return this.open.size;
   }
 
-  /** Marks a handle as just used (opening it counts), then closes idle ones beyond the bound. */
+  /**
+   * Waits for a place to open one more file: at the bound, the least recently used idle handle is closed;
+   * when every open handle is busy, the caller waits until one is released.
+   */
+  async reserve(): Promise<void> {
+    while (this.open.size + this.opening >= this.max) {
+      if (this.evictOne()) continue;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    this.opening++;
+  }
+
+  /** An open reserved with reserve() finished: `h` is now open, or null when the open failed. */
+  opened(h: CachedHandle | null): void {
+    this.opening--;
+    if (h) this.open.set(h, true);
+    else this.wake();
+  }
+
+  /** Marks a handle as just used. */
   touch(h: CachedHandle): void {
     this.open.delete(h);
     this.open.set(h, true);
-    if (this.open.size <= this.max) return;
-    for (const victim of this.open.keys()) {
-      if (this.open.size <= this.max) break;
-      // Busy handles stay open past the bound for a moment; they are looked at again on the next touch.
-      if (victim === h || !victim.idle) continue;
-      this.open.delete(victim);
-      victim.evict();
-    }
+  }
+
+  /** A handle became idle: someone waiting for a place may take it over. */
+  released(): void {
+    this.wake();
   }
 
   forget(h: CachedHandle): void {
-    this.open.delete(h);
+    if (this.open.delete(h)) this.wake();
+  }
+
+  private evictOne(): boolean {
+    for (const victim of this.open.keys()) {
+      if (!victim.idle) continue;
+      this.open.delete(victim);
+      victim.evict();
+      return true;
+    }
+    return false;
+  }
+
+  private wake(): void {
+    this.waiters.shift()?.();
+  }
+}
+
+/**
+ * A counting semaphore for short-lived descriptors (directory fsyncs, atomic writes, new partition
+ * directories): thousands of partitions doing them at once must not exhaust the process's descriptors.
+ */
+export class Slots {
+  private free: number;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiters.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.free++;
+    }
   }
 }
 
@@ -83,7 +141,7 @@ export class SegmentFile implements CachedHandle {
   async create(): Promise<void> {
     if (!this.unborn) return;
     // 'w+' rather than 'wx+': a leftover empty file with the same base (e.g. after truncateTo) is replaced.
-    this.adopt(await fsp.open(this.path, 'w+'));
+    this.adopt(await this.openFile('w+'));
     this.unborn = false;
   }
 
@@ -97,7 +155,7 @@ export class SegmentFile implements CachedHandle {
       }
       return await fn(await this.reopen());
     } finally {
-      this.users--;
+      if (--this.users === 0) this.cache?.released();
     }
   }
 
@@ -116,7 +174,7 @@ export class SegmentFile implements CachedHandle {
       err.code = 'ERR_INVALID_STATE'; // what a read racing with deletion expects (FilePartitionLog.read retries)
       return Promise.reject(err);
     }
-    this.opening ??= fsp.open(this.path, 'r+').then(
+    this.opening ??= this.openFile('r+').then(
       (fh) => {
         this.opening = null;
         this.adopt(fh);
@@ -130,12 +188,25 @@ export class SegmentFile implements CachedHandle {
     return this.opening;
   }
 
+  /** Opens the file within the cache's bound (waiting for a place when every open handle is busy). */
+  private async openFile(flags: string): Promise<fsp.FileHandle> {
+    if (!this.cache) return fsp.open(this.path, flags);
+    await this.cache.reserve();
+    try {
+      return await fsp.open(this.path, flags);
+    } catch (err) {
+      this.cache.opened(null);
+      throw err;
+    }
+  }
+
   private adopt(fh: fsp.FileHandle): void {
     if (this.gone) {
+      this.cache?.opened(null);
       void fh.close().catch(() => undefined);
       return;
     }
     this.fh = fh;
-    this.cache?.touch(this);
+    this.cache?.opened(this);
   }
 }

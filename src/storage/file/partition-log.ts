@@ -9,7 +9,7 @@ import { RECORD_COUNT, framedSize, setBaseOffset } from './batch-format.js';
 import { GroupCommit, SerialExecutor } from './concurrency.js';
 import { LogConfig } from './config.js';
 import { fsyncDir, isNotFound } from './fs-util.js';
-import type { HandleCache } from './handle-cache.js';
+import type { HandleCache, Slots } from './handle-cache.js';
 import { checkTopicId, loadLog, readCleanerCheckpoint, writeCleanerCheckpoint, writeLogStart } from './log-recovery.js';
 import { retentionPrefix } from './retention.js';
 import { type AppendedBatch, LogSegment, floorSegment } from './segment.js';
@@ -28,6 +28,8 @@ export interface PartitionLogOptions {
   handles?: HandleCache | null;
   /** fsyncs the directory holding partition directories (shared, so many new partitions share syncs). */
   syncParentDir?: () => Promise<void>;
+  /** Bounds short-lived descriptors (dir fsyncs, atomic writes) across partitions. */
+  fdSlots?: Slots;
 }
 
 interface PendingAppend {
@@ -153,9 +155,11 @@ export class FilePartitionLog implements PartitionLog {
    */
   private async materialize(): Promise<void> {
     if (!this.unborn) return;
-    await mkdir(this.dir, { recursive: true });
-    await checkTopicId(this.dir, this.opts.topicId, false);
-    await this.active.createFile();
+    await this.fds(async () => {
+      await mkdir(this.dir, { recursive: true });
+      await checkTopicId(this.dir, this.opts.topicId, false);
+      await this.active.createFile();
+    });
     this.unborn = false;
     this.dirEntriesDirty = true;
     this.parentEntryDirty = true;
@@ -248,13 +252,19 @@ export class FilePartitionLog implements PartitionLog {
       (async () => {
         await old.datasync();
         this.opts.onFsync?.(old.logPath);
-        await old.writeIndexFiles(true);
-        await fsyncDir(this.dir);
+        await this.fds(async () => {
+          await old.writeIndexFiles(true);
+          await fsyncDir(this.dir);
+        });
       })().catch((err: unknown) => {
         if (this.segments.includes(old)) this.opts.logger.error({ err, segment: old.logPath }, 'flushing rolled segment failed');
       }),
     );
     return seg;
+  }
+
+  private fds<T>(fn: () => Promise<T>): Promise<T> {
+    return this.opts.fdSlots ? this.opts.fdSlots.run(fn) : fn();
   }
 
   private track(p: Promise<unknown>): void {
@@ -279,7 +289,7 @@ export class FilePartitionLog implements PartitionLog {
         if (this.segments.includes(seg)) throw err; // deleted meanwhile: nothing left to make durable
       }
     }
-    if (dirEntries) await fsyncDir(this.dir);
+    if (dirEntries) await this.fds(() => fsyncDir(this.dir));
     if (parentEntry) await (this.opts.syncParentDir ?? (() => fsyncDir(path.dirname(this.dir))))();
   }
 
@@ -357,7 +367,7 @@ export class FilePartitionLog implements PartitionLog {
   private async setLogStart(offset: number): Promise<void> {
     await this.materialize();
     this.startOffset = offset;
-    await writeLogStart(this.dir, offset);
+    await this.fds(() => writeLogStart(this.dir, offset));
   }
 
   /** Deletes the first n segments (rolling first when that includes the active one). Holds the executor. */

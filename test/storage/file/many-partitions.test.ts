@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HandleCache, type CachedHandle } from '../../../src/storage/file/handle-cache.js';
 import { FileStorage } from '../../../src/storage/file/index.js';
 import type { PartitionLog } from '../../../src/storage/types.js';
 import { baseOffsetOf, config, lastOffsetOf, makeBatch, tempDir } from './helpers.js';
@@ -140,5 +141,58 @@ describe('open segment files', () => {
     const again = await storage.openPartition('tid', 'fds', 3, cfg);
     expect(again.logEndOffset).toBe(4);
     expect(fdsInDataDir()).toBeLessThanOrEqual(8);
+  });
+});
+
+describe('handle cache bound', () => {
+  const handle = (busy: { v: boolean }): CachedHandle & { evicted: boolean } => ({
+    evicted: false,
+    get idle() {
+      return !busy.v;
+    },
+    evict() {
+      this.evicted = true;
+    },
+  });
+
+  it('at the bound, an open waits until a busy handle is released, then evicts it', async () => {
+    storage = await FileStorage.open({ dataDir: tmp.dir, fsync: 'never', retentionCheckIntervalMs: 0 });
+    const cache = new HandleCache(2);
+    const busy = { v: true };
+    const a = handle(busy);
+    const b = handle(busy);
+    for (const h of [a, b]) {
+      await cache.reserve();
+      cache.opened(h);
+    }
+    let got = false;
+    const third = cache.reserve().then(() => {
+      got = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(got).toBe(false);
+    busy.v = false;
+    cache.released();
+    await third;
+    expect(got).toBe(true);
+    expect(a.evicted).toBe(true); // the least recently used
+    expect(b.evicted).toBe(false);
+    expect(cache.size).toBe(1);
+  });
+
+  it('concurrent first appends to many partitions all succeed within a small bound', async () => {
+    await open({ maxOpenSegments: 4, fsync: 'always' });
+    const logs = await Promise.all(Array.from({ length: 60 }, (_, p) => storage.openPartition('tid', 'burst', p, cfg)));
+    const offsets = await Promise.all(
+      logs.flatMap((log) =>
+        [0, 1].map(() => {
+          const { batch, meta } = makeBatch(1);
+          return log.append(batch, meta);
+        }),
+      ),
+    );
+    expect(offsets.filter((o) => o === 0).length).toBe(60);
+    expect(storage.handles.size).toBeLessThanOrEqual(4);
+    expect(fdsInDataDir()).toBeLessThanOrEqual(4);
   });
 });
