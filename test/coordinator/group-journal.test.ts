@@ -1,19 +1,13 @@
 // Group state as journal records (group-journal.ts): replay rules, and through a broker on the file engine,
 // a restart after many commits (with compactions on the way) and after a crash that tore the journal's tail
 // gives back exactly the committed offsets.
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { replayGroups, type GroupRecord } from '../../src/coordinator/group/group-journal.js';
 import type { PersistedDoc } from '../../src/coordinator/group/persistence.js';
-import { startBroker } from '../../src/kafkalite.js';
-import { API, RawClient } from './raw-client.js';
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+import { DiskBroker } from './raw-broker.js';
+import { API, type RawClient } from './raw-client.js';
 
 const row = (topic: string, p: number, offset: number) => [topic, p, offset, -1, '', 1000] as [string, number, number, number, string, number];
 
@@ -68,14 +62,10 @@ async function fetchAll(c: RawClient, groups: string[]): Promise<Map<string, Map
 
 describe('group journal on the file engine', () => {
   it('restores exactly the committed offsets after many commits, deletions and compactions', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'kafkalite-gj-'));
-    dirs.push(dataDir);
-    const opts = { port: 0, dataDir, fsync: 'always' as const, logLevel: 'silent' };
-    let b = await startBroker(opts);
-    let c = await RawClient.connect(b.port);
+    const disk = await DiskBroker.create('always');
     const topic = 'journaled';
     const P = 50;
-    await b.cluster.createTopic(topic, { numPartitions: P });
+    await disk.broker.cluster.createTopic(topic, { numPartitions: P });
     const groups = ['g0', 'g1', 'g2'];
     const model = new Map<string, Map<number, number>>(groups.map((g) => [g, new Map()]));
     // ~3.5 KB per 50-partition commit, 1,200 of them: several times the 1 MiB below which no compaction runs.
@@ -83,78 +73,64 @@ describe('group journal on the file engine', () => {
       const sends = groups.map((g, i) => {
         const parts: [number, number][] = Array.from({ length: P }, (_, p) => [p, round * 1000 + i * 100 + p]);
         for (const [p, o] of parts) model.get(g)!.set(p, o);
-        return c.send(API.OffsetCommit, 8, commit(g, topic, parts));
+        return disk.c.send(API.OffsetCommit, 8, commit(g, topic, parts));
       });
       for (const r of await Promise.all(sends)) expect(r.topics[0].partitions.every((p: any) => p.errorCode === 0)).toBe(true);
       if (round === 150) {
-        const d = await c.send(API.DeleteGroups, 2, { groupsNames: ['g1'] });
+        const d = await disk.c.send(API.DeleteGroups, 2, { groupsNames: ['g1'] });
         expect(d.results[0].errorCode).toBe(0);
         model.set('g1', new Map());
       }
       if (round === 250) {
-        const d = await c.send(API.OffsetDelete, 0, { groupId: 'g2', topics: [{ name: topic, partitions: [{ partitionIndex: 7 }] }] });
+        const d = await disk.c.send(API.OffsetDelete, 0, { groupId: 'g2', topics: [{ name: topic, partitions: [{ partitionIndex: 7 }] }] });
         expect(d.errorCode).toBe(0);
         model.get('g2')!.delete(7);
       }
     }
     // The last rounds commit g2's partition 7 again; take one more deletion that stays.
-    const d = await c.send(API.OffsetDelete, 0, { groupId: 'g2', topics: [{ name: topic, partitions: [{ partitionIndex: 8 }] }] });
+    const d = await disk.c.send(API.OffsetDelete, 0, { groupId: 'g2', topics: [{ name: topic, partitions: [{ partitionIndex: 8 }] }] });
     expect(d.errorCode).toBe(0);
     model.get('g2')!.delete(8);
-    const meta = join(dataDir, '__meta');
+    const meta = join(disk.dataDir, '__meta');
     expect(readdirSync(meta)).toEqual(expect.arrayContaining(['groups.json', 'groups.journal']));
     expect(statSync(join(meta, 'groups.journal')).size).toBeLessThan(1.1 * (1 << 20));
-    expect(await fetchAll(c, groups)).toEqual(model);
-    c.close();
-    await b.stop();
-
-    b = await startBroker(opts);
-    c = await RawClient.connect(b.port);
+    expect(await fetchAll(disk.c, groups)).toEqual(model);
+    await disk.restart();
     try {
-      expect(await fetchAll(c, groups)).toEqual(model);
-      const r = await c.send(API.OffsetFetch, 8, { groups: [{ groupId: 'g0', topics: null }], requireStable: false });
+      expect(await fetchAll(disk.c, groups)).toEqual(model);
+      const r = await disk.c.send(API.OffsetFetch, 8, { groups: [{ groupId: 'g0', topics: null }], requireStable: false });
       expect(r.groups[0].topics[0].partitions[3].metadata).toBe(`m${model.get('g0')!.get(3)}`);
     } finally {
-      c.close();
-      await b.stop();
+      await disk.stop();
     }
   });
 
   it('after a crash that tore the last journal entry, every earlier commit is there', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'kafkalite-gj-'));
-    dirs.push(dataDir);
-    const opts = { port: 0, dataDir, fsync: 'always' as const, logLevel: 'silent' };
-    let b = await startBroker(opts);
-    let c = await RawClient.connect(b.port);
+    const disk = await DiskBroker.create('always');
     const topic = 'torn';
-    await b.cluster.createTopic(topic, { numPartitions: 2 });
-    await c.send(API.OffsetCommit, 8, commit('other', topic, [[1, 42]]));
+    await disk.broker.cluster.createTopic(topic, { numPartitions: 2 });
+    await disk.c.send(API.OffsetCommit, 8, commit('other', topic, [[1, 42]]));
     // Sequential commits: one journal entry each.
-    for (let o = 1; o <= 10; o++) await c.send(API.OffsetCommit, 8, commit('torn-group', topic, [[0, o]]));
-    c.close();
-    await b.stop();
-    const journal = join(dataDir, '__meta', 'groups.journal');
+    for (let o = 1; o <= 10; o++) await disk.c.send(API.OffsetCommit, 8, commit('torn-group', topic, [[0, o]]));
+    await disk.stop();
+    const journal = join(disk.dataDir, '__meta', 'groups.journal');
     truncateSync(journal, statSync(journal).size - 4);
 
-    b = await startBroker(opts);
-    c = await RawClient.connect(b.port);
+    await disk.start();
     try {
-      const got = await fetchAll(c, ['torn-group', 'other']);
+      const got = await fetchAll(disk.c, ['torn-group', 'other']);
       expect(got.get('torn-group')).toEqual(new Map([[0, 9]]));
       expect(got.get('other')).toEqual(new Map([[1, 42]]));
       // The broker appends after the cut: the next commit survives the next restart.
-      await c.send(API.OffsetCommit, 8, commit('torn-group', topic, [[0, 11]]));
+      await disk.c.send(API.OffsetCommit, 8, commit('torn-group', topic, [[0, 11]]));
     } finally {
-      c.close();
-      await b.stop();
+      await disk.stop();
     }
-    b = await startBroker(opts);
-    c = await RawClient.connect(b.port);
+    await disk.start();
     try {
-      expect((await fetchAll(c, ['torn-group'])).get('torn-group')).toEqual(new Map([[0, 11]]));
+      expect((await fetchAll(disk.c, ['torn-group'])).get('torn-group')).toEqual(new Map([[0, 11]]));
     } finally {
-      c.close();
-      await b.stop();
+      await disk.stop();
     }
   });
 });

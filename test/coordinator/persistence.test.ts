@@ -1,18 +1,10 @@
 // Group metadata and committed offsets survive a broker restart (durable file storage), and offsets of empty
 // groups expire after offsets.retention.minutes.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startBroker } from '../../src/kafkalite.js';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { startTestBroker, topicName } from '../compat/helpers.js';
+import { DiskBroker } from './raw-broker.js';
 import { API, RawClient, subscription } from './raw-client.js';
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 const commitBody = (groupId: string, topic: string, offset: number, generation = -1, memberId = '') => ({
   groupId,
@@ -24,51 +16,42 @@ const commitBody = (groupId: string, topic: string, offset: number, generation =
 
 describe('group persistence', () => {
   it('committed offsets and a stable group come back after a restart', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'kafkalite-groups-'));
-    dirs.push(dataDir);
-    const opts = { port: 0, dataDir, fsync: 'never' as const, logLevel: 'silent' };
-    let b = await startBroker(opts);
-    let c = await RawClient.connect(b.port);
+    const disk = await DiskBroker.create('never');
     const topic = 'persisted';
-    await b.cluster.createTopic(topic, { numPartitions: 1 });
-    expect((await c.send(API.OffsetCommit, 8, commitBody('simple', topic, 17))).topics[0].partitions[0].errorCode).toBe(0);
-    const first = await c.send(API.JoinGroup, 9, { groupId: 'active', sessionTimeoutMs: 30000, rebalanceTimeoutMs: 1000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription([topic]) }], reason: null });
-    const joined = await c.send(API.JoinGroup, 9, { groupId: 'active', sessionTimeoutMs: 30000, rebalanceTimeoutMs: 1000, memberId: first.memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription([topic]) }], reason: null });
-    await c.send(API.SyncGroup, 5, { groupId: 'active', generationId: joined.generationId, memberId: joined.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: joined.memberId, assignment: Buffer.from('X') }] });
-    expect((await c.send(API.OffsetCommit, 8, commitBody('active', topic, 9, joined.generationId, joined.memberId))).topics[0].partitions[0].errorCode).toBe(0);
-    const hb848 = (memberEpoch: number, owned: any) => c.send(API.ConsumerGroupHeartbeat, 1, {
+    await disk.broker.cluster.createTopic(topic, { numPartitions: 1 });
+    expect((await disk.c.send(API.OffsetCommit, 8, commitBody('simple', topic, 17))).topics[0].partitions[0].errorCode).toBe(0);
+    const first = await disk.c.send(API.JoinGroup, 9, { groupId: 'active', sessionTimeoutMs: 30000, rebalanceTimeoutMs: 1000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription([topic]) }], reason: null });
+    const joined = await disk.c.send(API.JoinGroup, 9, { groupId: 'active', sessionTimeoutMs: 30000, rebalanceTimeoutMs: 1000, memberId: first.memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription([topic]) }], reason: null });
+    await disk.c.send(API.SyncGroup, 5, { groupId: 'active', generationId: joined.generationId, memberId: joined.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: joined.memberId, assignment: Buffer.from('X') }] });
+    expect((await disk.c.send(API.OffsetCommit, 8, commitBody('active', topic, 9, joined.generationId, joined.memberId))).topics[0].partitions[0].errorCode).toBe(0);
+    const hb848 = (memberEpoch: number, owned: any) => disk.c.send(API.ConsumerGroupHeartbeat, 1, {
       groupId: 'kip848', memberId: 'm-848', memberEpoch, instanceId: null, rackId: null, rebalanceTimeoutMs: memberEpoch === 0 ? 5000 : -1,
       subscribedTopicNames: memberEpoch === 0 ? [topic] : null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: owned,
     });
     const joined848 = await hb848(0, []);
     expect(joined848.memberEpoch).toBe(1);
-    c.close();
-    await b.stop();
-
-    b = await startBroker(opts);
-    c = await RawClient.connect(b.port);
+    await disk.restart();
     try {
-      const f = await c.send(API.OffsetFetch, 8, { groups: [{ groupId: 'simple', topics: null }, { groupId: 'active', topics: null }], requireStable: false });
+      const f = await disk.c.send(API.OffsetFetch, 8, { groups: [{ groupId: 'simple', topics: null }, { groupId: 'active', topics: null }], requireStable: false });
       expect(f.groups[0].topics[0].partitions[0]).toMatchObject({ committedOffset: 17, committedLeaderEpoch: 3, metadata: 'meta' });
       expect(f.groups[1].topics[0].partitions[0].committedOffset).toBe(9);
       // The member carries on with its generation: no rebalance needed after the restart.
-      const hb = await c.send(API.Heartbeat, 4, { groupId: 'active', generationId: joined.generationId, memberId: joined.memberId, groupInstanceId: null });
+      const hb = await disk.c.send(API.Heartbeat, 4, { groupId: 'active', generationId: joined.generationId, memberId: joined.memberId, groupInstanceId: null });
       expect(hb.errorCode).toBe(ErrorCode.NONE);
-      const d = await c.send(API.DescribeGroups, 5, { groups: ['active', 'simple'], includeAuthorizedOperations: false });
+      const d = await disk.c.send(API.DescribeGroups, 5, { groups: ['active', 'simple'], includeAuthorizedOperations: false });
       expect(d.groups[0]).toMatchObject({ groupState: 'Stable', protocolData: 'range' });
       expect(Buffer.from(d.groups[0].members[0].memberAssignment).toString()).toBe('X');
       expect(d.groups[1]).toMatchObject({ groupState: 'Empty', protocolType: '' });
       // The KIP-848 member keeps its epoch and assignment across the restart.
-      const again = await c.send(API.ConsumerGroupHeartbeat, 1, {
+      const again = await disk.c.send(API.ConsumerGroupHeartbeat, 1, {
         groupId: 'kip848', memberId: 'm-848', memberEpoch: 1, instanceId: null, rackId: null, rebalanceTimeoutMs: -1,
         subscribedTopicNames: null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: joined848.assignment.topicPartitions,
       });
       expect(again).toMatchObject({ errorCode: 0, memberEpoch: 1 });
-      const cd = await c.send(API.ConsumerGroupDescribe, 1, { groupIds: ['kip848'], includeAuthorizedOperations: false });
+      const cd = await disk.c.send(API.ConsumerGroupDescribe, 1, { groupIds: ['kip848'], includeAuthorizedOperations: false });
       expect(cd.groups[0]).toMatchObject({ groupState: 'Stable', groupEpoch: 1 });
     } finally {
-      c.close();
-      await b.stop();
+      await disk.stop();
     }
   });
 
