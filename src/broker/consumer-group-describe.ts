@@ -1,6 +1,6 @@
 // ConsumerGroupDescribe (key 69, KIP-848): epochs, assignor, and each member's current and target assignment.
 import { ConsumerGroup } from '../coordinator/group/consumer-group.js';
-import { ALL_GROUP_OPERATIONS, coordinatorCheck, GROUP_DESCRIBE, groupAllowed, groupService, OPERATIONS_NOT_REQUESTED } from '../coordinator/group/request-util.js';
+import { authorizedOperations, describeError, groupService, OPERATIONS_NOT_REQUESTED } from '../coordinator/group/request-util.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, ConsumerGroupDescribeResponseDescribedGroup } from '../protocol/generated/consumer-group-describe.js';
 import type { Input } from '../protocol/primitives.js';
@@ -11,15 +11,13 @@ export default defineHandler<ConsumerGroupDescribeRequest>({
   handle(ctx, req): Input<ConsumerGroupDescribeResponse> {
     const groups = req.groupIds.map((groupId): Input<ConsumerGroupDescribeResponseDescribedGroup> => {
       const base = { groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED, errorMessage: null };
-      if (!groupAllowed(ctx, GROUP_DESCRIBE, groupId)) return { ...base, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
-      const err = coordinatorCheck(ctx, groupId);
+      const err = describeError(ctx, groupId);
       if (err) return { ...base, errorCode: err };
-      if (!groupId) return { ...base, errorCode: ErrorCode.INVALID_GROUP_ID };
       const g = groupService(ctx)!.group(groupId);
       if (!(g instanceof ConsumerGroup)) {
         return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: g ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.` };
       }
-      const ops = req.includeAuthorizedOperations ? (ctx.services.acl?.groupOperations?.(ctx, groupId) ?? ALL_GROUP_OPERATIONS) : OPERATIONS_NOT_REQUESTED;
+      const ops = authorizedOperations(ctx, groupId, req.includeAuthorizedOperations);
       return { ...base, ...g.describe(), errorCode: ErrorCode.NONE, authorizedOperations: ops };
     });
     return { throttleTimeMs: 0, groups };

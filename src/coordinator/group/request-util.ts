@@ -1,4 +1,5 @@
-// Helpers the group handlers share: finding the coordinator service and the client's host as Kafka reports it.
+// Helpers the group handlers share: finding the coordinator service, the checks a group request passes first
+// (authorization, coordinator), and the client's host as Kafka reports it.
 import type { RequestContext } from '../../broker/context.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { GroupCoordinator } from './coordinator.js';
@@ -32,4 +33,20 @@ export const GROUP_DESCRIBE = 8;
 export function groupAllowed(ctx: RequestContext, op: number, groupId: string): boolean {
   const acl = ctx.services.acl;
   return acl?.canGroup ? acl.canGroup(ctx, op, groupId) : true;
+}
+
+/**
+ * NONE, or the error DescribeGroups / ConsumerGroupDescribe answer for `groupId` before looking the group up,
+ * checked in Kafka's order: authorization, then coordinator, then an empty id.
+ */
+export function describeError(ctx: RequestContext, groupId: string): number {
+  if (!groupAllowed(ctx, GROUP_DESCRIBE, groupId)) return ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  const err = coordinatorCheck(ctx, groupId);
+  if (err) return err;
+  return groupId ? ErrorCode.NONE : ErrorCode.INVALID_GROUP_ID;
+}
+
+/** The group's authorized operations when the request asks for them, else Kafka's "not requested" marker. */
+export function authorizedOperations(ctx: RequestContext, groupId: string, requested: boolean): number {
+  return requested ? (ctx.services.acl?.groupOperations?.(ctx, groupId) ?? ALL_GROUP_OPERATIONS) : OPERATIONS_NOT_REQUESTED;
 }
