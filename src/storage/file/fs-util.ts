@@ -52,6 +52,16 @@ export function isAtomicTemp(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');
 }
 
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.stat(p);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
 export async function readIfExists(file: string): Promise<Buffer | undefined> {
   try {
     return await fsp.readFile(file);

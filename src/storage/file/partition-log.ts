@@ -1,16 +1,17 @@
 // One partition's segmented log. Every mutation (append groups, rolls, truncation, retention, compaction
 // swaps, close) runs on a per-partition SerialExecutor; reads run concurrently against a snapshot of the
 // segment list and never see a batch before its write completed.
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AppendMeta, PartitionConfig, PartitionLog, ReadResult, TimestampLookup } from '../types.js';
 import { RECORD_COUNT, framedSize, setBaseOffset } from './batch-format.js';
 import { GroupCommit, SerialExecutor } from './concurrency.js';
 import { LogConfig } from './config.js';
-import { fsyncDir, isNotFound } from './fs-util.js';
+import { exists, fsyncDir } from './fs-util.js';
 import type { HandleCache, Slots } from './handle-cache.js';
 import { checkTopicId, loadLog, readCleanerCheckpoint, writeCleanerCheckpoint, writeLogStart } from './log-recovery.js';
+import { maxTimestamp, offsetForTimestamp, readLog } from './partition-read.js';
 import { retentionPrefix } from './retention.js';
 import { type AppendedBatch, LogSegment, floorSegment } from './segment.js';
 
@@ -42,8 +43,6 @@ interface PendingAppend {
 /** Limits on one writev so a flood of appends still yields to the event loop and keeps buffers bounded. */
 const MAX_GROUP_BATCHES = 512;
 const MAX_GROUP_BYTES = 16 << 20;
-/** Attempts of a read whose segments keep being deleted under it (each retry waits for the mutation). */
-const READ_ATTEMPTS = 3;
 
 export class FilePartitionLog implements PartitionLog {
   readonly config: LogConfig;
@@ -60,8 +59,6 @@ export class FilePartitionLog implements PartitionLog {
   private dirEntriesDirty = false;
   /** The partition directory itself was created since the last sync (its entry in the data dir). */
   private parentEntryDirty = false;
-  /** Never appended to: no directory or file exists yet (materialize() creates them). */
-  private unborn = false;
   private closed = false;
   private readonly jitterMs: number;
   /** Cleaner state (see cleaner.ts): a pass is running; first offset not yet cleaned; oldest retained tombstone's segment mtime. */
@@ -81,7 +78,6 @@ export class FilePartitionLog implements PartitionLog {
       // A new (or never written) partition costs no directory, file or descriptor until its first append:
       // creating a topic with 10,000 partitions must not mean 10,000 directories, fsyncs and open files.
       log.segments = [LogSegment.unborn(opts.dir, 0, opts.handles ?? null)];
-      log.unborn = true;
       return log;
     }
     // Checked before touching any segment: a stale directory of another topic must stay as it is.
@@ -108,7 +104,7 @@ export class FilePartitionLog implements PartitionLog {
   get active(): LogSegment {
     return this.segments[this.segments.length - 1];
   }
-  /** The storage's open-file bound (the cleaner opens its swapped-in segments through it). */
+  /** The open-file bound (the cleaner opens its swapped-in segments through it). */
   get handles(): HandleCache | null {
     return this.opts.handles ?? null;
   }
@@ -154,13 +150,12 @@ export class FilePartitionLog implements PartitionLog {
    * and a partition.metadata lost to a crash is simply written again on the next open.
    */
   private async materialize(): Promise<void> {
-    if (!this.unborn) return;
+    if (!this.active.isUnborn) return;
     await this.fds(async () => {
       await mkdir(this.dir, { recursive: true });
       await checkTopicId(this.dir, this.opts.topicId, false);
       await this.active.createFile();
     });
-    this.unborn = false;
     this.dirEntriesDirty = true;
     this.parentEntryDirty = true;
   }
@@ -300,54 +295,16 @@ export class FilePartitionLog implements PartitionLog {
     if (now - this.lastFlushMs >= due) await this.groupCommit.sync();
   }
 
-  async read(offset: number, maxBytes: number, maxOffset = Infinity): Promise<ReadResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.readOnce(offset, maxBytes, maxOffset);
-      } catch (err) {
-        // A segment deleted under the read (retention, truncation, a compaction swap) closes its handle. The
-        // mutation doing it runs on the executor and publishes the new segment list only at its end (a swap
-        // first rebuilds the cleaned segment's indexes), so wait for it before retrying against the new list.
-        const code = (err as NodeJS.ErrnoException).code;
-        if ((code !== 'EBADF' && code !== 'ERR_INVALID_STATE') || attempt >= READ_ATTEMPTS) throw err;
-        await this.exec.idle();
-      }
-    }
+  read(offset: number, maxBytes: number, maxOffset = Infinity): Promise<ReadResult> {
+    return readLog(this, offset, maxBytes, maxOffset);
   }
 
-  private async readOnce(offset: number, maxBytes: number, maxOffset: number): Promise<ReadResult> {
-    const segs = this.segments;
-    const from = Math.max(offset, this.startOffset);
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    if (from >= this.logEndOffset || from >= maxOffset) return { chunks, bytes };
-    let i = floorSegment(segs, from);
-    for (; i < segs.length; i++) {
-      const r = await segs[i].read(from, maxBytes - bytes, maxOffset, chunks.length > 0, this.interval);
-      for (const c of r.chunks) chunks.push(c);
-      bytes += r.bytes;
-      if (r.full || bytes >= maxBytes) break;
-    }
-    return { chunks, bytes };
-  }
-
-  async offsetForTimestamp(ts: number): Promise<TimestampLookup | null> {
-    for (const seg of this.segments) {
-      if (seg.maxTimestamp < ts || seg.nextOffset <= this.startOffset) continue;
-      const h = await seg.findByTimestamp(ts, this.startOffset, this.interval);
-      if (h) return { offset: Math.max(h.baseOffset, this.startOffset), timestamp: h.maxTimestamp };
-    }
-    return null;
+  offsetForTimestamp(ts: number): Promise<TimestampLookup | null> {
+    return offsetForTimestamp(this, ts);
   }
 
   maxTimestamp(): TimestampLookup | null {
-    let best: TimestampLookup | null = null;
-    for (const seg of this.segments) {
-      if (seg.maxTimestamp >= 0 && (!best || seg.maxTimestamp > best.timestamp)) {
-        best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
-      }
-    }
-    return best;
+    return maxTimestamp(this.segments);
   }
 
   deleteRecordsBefore(offset: number): Promise<void> {
@@ -452,12 +409,3 @@ export class FilePartitionLog implements PartitionLog {
 
 const noRetention = { now: 0, retentionMs: -1, retentionBytes: -1, deletePolicy: false };
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
-}
