@@ -71,6 +71,22 @@ if (s) {
   out.push(`\`node -e 0\`: ${n(s.nodeBaselineMs)} ms (min ${n(s.nodeBaselineMinMs)}). In-process: import ${n(s.inProcess.importMs)} ms, first \`startBroker()\` ${n(s.inProcess.firstStartMs, 1)} ms, later ones ${n(s.inProcess.laterStartMs, 2)} ms.`);
   out.push('');
 }
+const rk = r.rdkafkaE2e;
+if (rk?.skipped) out.push(`**End to end through librdkafka**: ${rk.skipped}`, '');
+else if (rk) {
+  out.push(`**End to end through librdkafka 2.0.2** (\`bench/rdkafka-e2e\`: one 100 B record every 5–15 ms, acks all, linger 0; ` +
+    `${rk.samples} samples after ${rk.warmup}, median of ${rk.runs} runs)`);
+  out.push('');
+  out.push('| case | fetch.wait.max.ms | send → consumed p50 / p99 / max µs | send → ack p50 / p99 / max µs | 1-min load |');
+  out.push('|---|---:|---:|---:|---:|');
+  const f = (s) => `${n(s.p50)} / ${n(s.p99)} / ${n(s.max)}`;
+  const label = { 'kl-mem': 'kafkalite memory', 'kl-file': 'kafkalite file', mock: 'librdkafka mock', 'mock-poll': 'librdkafka mock, polling consumer' };
+  for (const [key, c] of Object.entries(rk.cases)) {
+    const e2e = key === 'mock' ? `${f(c.e2e)} (no wake-up: the wait)` : f(c.e2e);
+    out.push(`| ${label[key] ?? key} | ${c.fetchWaitMaxMs} | ${c.errors.length && c.e2e.p50 === null ? 'error' : e2e} | ${f(c.ack)} | ${c.load1.map((l) => n(l, 1)).join(', ')} |`);
+  }
+  out.push('');
+}
 const sc = r.scale;
 if (sc) {
   out.push('**Scale** (raw connections)');

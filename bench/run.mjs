@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The benchmark suite (npm run bench): kafkalite with the memory and the file engine against librdkafka's
 // mock cluster as the peer, through real clients (kbench.mjs with kafkajs and @platformatic/kafka), plus
-// process start-up and memory. Prints a table with the ratio kafkalite/peer for each figure, writes
-// bench/results/<date>.json (merged with earlier runs of the same day) and an SVG chart of throughput.
+// process start-up and memory, and end-to-end latency through librdkafka (lib/rdkafka-e2e.mjs). Prints a table
+// with the ratio kafkalite/peer for each figure, writes bench/results/<date>.json (merged with earlier runs of the same day) and an SVG chart of throughput.
 //
 //   node bench/run.mjs [--quick] [--runs R] [--scale | --all] [--targets kl-mem,kl-file,mock] [--out FILE]
 //
@@ -15,6 +15,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ROOT, TARGETS, cpuMs, ensureBuilt, idleMemory, memoryMB, startTarget } from './lib/procs.mjs';
 import { median } from './lib/raw.mjs';
+import { runRdkafkaE2e, printRdkafkaE2e } from './lib/rdkafka-e2e.mjs';
 import { runScale, printScale } from './lib/scale.mjs';
 import { throughputSvg } from './lib/svg.mjs';
 import { measureE2e, measureRtt } from './rtt.mjs';
@@ -213,6 +214,7 @@ async function main() {
   if (!a.scale || a.all) {
     log(`main cases: ${targets.join(', ')} x ${CLIENTS.join(', ')} x ${SIZES.map((s) => s.size).join(', ')} B, ${RUNS} runs`);
     result.startup = await startup();
+    result.rdkafkaE2e = await runRdkafkaE2e({ targets, runs: RUNS, quick, log });
     const cases = [];
     for (const client of CLIENTS) {
       for (const spec of SIZES) {
@@ -229,6 +231,7 @@ async function main() {
     result.config = { runs: RUNS, quick, sizes: SIZES, clients: CLIENTS, targets, peer: PEER, acks: -1 };
     result.cases = cases;
     printStartup(result.startup);
+    printRdkafkaE2e(result.rdkafkaE2e);
     printCases(cases);
     const svg = throughputSvg(result, TARGETS);
     writeFileSync(`${outFile.replace(/\.json$/, '')}-throughput.svg`, svg); // next to the JSON (--out too)
