@@ -149,30 +149,30 @@ describe('kafkajs admin: configs', () => {
   it('alterConfigs replaces the topic overrides, and validateOnly leaves them', async () => {
     const t = topicName('alter');
     await admin.createTopics({ topics: [{ topic: t, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
-    await admin.alterConfigs({ resources: [{ type: TOPIC, name: t, configEntries: [{ name: 'retention.ms', value: '5000' }] }] });
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: t, configEntries: [{ name: 'retention.ms', value: '5000' }] }] });
     const describe = async () => Object.fromEntries((await admin.describeConfigs({ resources: [{ type: TOPIC, name: t, configNames: ['cleanup.policy', 'retention.ms'] }], includeSynonyms: false }))
       .resources[0].configEntries.map((e) => [e.configName, e.configValue]));
     // The legacy API replaces the whole set: cleanup.policy is back to its default.
     expect(await describe()).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': '5000' });
     await admin.alterConfigs({ validateOnly: true, resources: [{ type: TOPIC, name: t, configEntries: [{ name: 'retention.ms', value: '9' }] }] });
     expect((await describe())['retention.ms']).toBe('5000');
-    const err = await admin.alterConfigs({ resources: [{ type: TOPIC, name: t, configEntries: [{ name: 'no.such.config', value: '1' }] }] }).catch((e) => e);
+    const err = await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: t, configEntries: [{ name: 'no.such.config', value: '1' }] }] }).catch((e) => e);
     expect(errorType(err)).toBe('INVALID_CONFIG');
   });
 
   it('alterConfigs on the broker sets a dynamic config that topics inherit', async () => {
     const t = topicName('inherit');
     await admin.createTopics({ topics: [{ topic: t }] });
-    await admin.alterConfigs({ resources: [{ type: BROKER, name: '0', configEntries: [{ name: 'log.segment.bytes', value: '2097152' }] }] });
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: BROKER, name: '0', configEntries: [{ name: 'log.segment.bytes', value: '2097152' }] }] });
     try {
       const topicCfg = await admin.describeConfigs({ resources: [{ type: TOPIC, name: t, configNames: ['segment.bytes'] }], includeSynonyms: true });
       expect(topicCfg.resources[0].configEntries[0]).toMatchObject({ configValue: '2097152', configSource: 2 });
       const brokerCfg = await admin.describeConfigs({ resources: [{ type: BROKER, name: '0', configNames: ['log.segment.bytes'] }], includeSynonyms: false });
       expect(brokerCfg.resources[0].configEntries[0]).toMatchObject({ configValue: '2097152', configSource: 2, readOnly: false });
-      const err = await admin.alterConfigs({ resources: [{ type: BROKER, name: '0', configEntries: [{ name: 'num.partitions', value: '5' }] }] }).catch((e) => e);
+      const err = await admin.alterConfigs({ validateOnly: false, resources: [{ type: BROKER, name: '0', configEntries: [{ name: 'num.partitions', value: '5' }] }] }).catch((e) => e);
       expect(errorType(err)).toBe('INVALID_REQUEST');
     } finally {
-      await admin.alterConfigs({ resources: [{ type: BROKER, name: '0', configEntries: [] }] });
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: BROKER, name: '0', configEntries: [] }] });
     }
   });
 
@@ -287,7 +287,7 @@ describe('kafkajs admin: ACLs', () => {
     expect(errorType(await bob.deleteTopics({ topics: [t] }).catch((e) => e))).toBe('TOPIC_AUTHORIZATION_FAILED');
     expect(errorType(await bob.createPartitions({ topicPartitions: [{ topic: t, count: 2 }] }).catch((e) => e))).toBe('TOPIC_AUTHORIZATION_FAILED');
     expect(errorType(await bob.describeConfigs({ resources: [{ type: TOPIC, name: t }], includeSynonyms: false }).catch((e) => e))).toBe('TOPIC_AUTHORIZATION_FAILED');
-    expect(errorType(await bob.alterConfigs({ resources: [{ type: TOPIC, name: t, configEntries: [{ name: 'retention.ms', value: '1' }] }] }).catch((e) => e))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(errorType(await bob.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: t, configEntries: [{ name: 'retention.ms', value: '1' }] }] }).catch((e) => e))).toBe('TOPIC_AUTHORIZATION_FAILED');
     expect(errorType(await bob.describeConfigs({ resources: [{ type: BROKER, name: '0' }], includeSynonyms: false }).catch((e) => e))).toBe('CLUSTER_AUTHORIZATION_FAILED');
     expect(secured.cluster.topics.get(t)!.partitions).toHaveLength(1);
     expect(secured.cluster.topics.has(denied)).toBe(false);

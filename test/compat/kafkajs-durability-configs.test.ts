@@ -145,7 +145,7 @@ describe('IncrementalAlterConfigs (@platformatic/kafka)', () => {
     const segs = db.segments(topic).length;
     const pAdmin = new PAdmin({ clientId: 'durability', bootstrapBrokers: db.broker.bootstrap.split(','), retries: 1 });
     try {
-      const alter = (configs: { name: string; configOperation: number; value?: string }[]) =>
+      const alter = (configs: Parameters<PAdmin['incrementalAlterConfigs']>[0]['resources'][number]['configs']) =>
         pAdmin.incrementalAlterConfigs({ resources: [{ resourceType: PConfigResourceTypes.TOPIC, resourceName: topic, configs }] });
       await alter([{ name: 'retention.bytes', configOperation: IncrementalAlterConfigOperationTypes.SET, value: '1500' }]);
       await waitFor('retention.bytes', () => db.broker.cluster.partition(topic, 0)!.logStartOffset > 0 && db.segments(topic).length < segs);

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStorage } from '../../../src/storage/file/index.js';
+import type { FilePartitionLog } from '../../../src/storage/file/partition-log.js';
 import type { PartitionLog } from '../../../src/storage/types.js';
 import { config, makeBatch, tempDir } from './helpers.js';
 
@@ -51,7 +52,7 @@ describe('retention', () => {
     const now = 10_000_000;
     const log = await storage.openPartition('tid', 'rt', 1, config({ 'segment.bytes': 700, 'retention.ms': 1000 }));
     await fill(log, 10, () => now - 5000);
-    await log.runRetention(now);
+    await (log as FilePartitionLog).runRetention(now);
     expect(log.logStartOffset).toBe(20);
     expect(log.logEndOffset).toBe(20);
     expect(log.size).toBe(0);
