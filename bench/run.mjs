@@ -2,7 +2,8 @@
 // The benchmark suite (npm run bench): kafkalite with the memory and the file engine against librdkafka's
 // mock cluster as the peer, through real clients (kbench.mjs with kafkajs and @platformatic/kafka), plus
 // process start-up and memory, and end-to-end latency through librdkafka (lib/rdkafka-e2e.mjs). Prints a table
-// with the ratio kafkalite/peer for each figure, writes bench/results/<date>.json (merged with earlier runs of the same day) and an SVG chart of throughput.
+// with the ratio kafkalite/peer for each figure, writes bench/results/<date>.json (merged with earlier runs of the
+// same day) and an SVG chart of throughput.
 //
 //   node bench/run.mjs [--quick] [--runs R] [--scale | --all] [--targets kl-mem,kl-file,mock] [--out FILE]
 //
