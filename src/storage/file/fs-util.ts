@@ -52,12 +52,12 @@ export function isAtomicTemp(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');
 }
 
-export async function exists(p: string): Promise<boolean> {
+/** The entries of a directory, or undefined when it does not exist. */
+export async function listDir(dir: string): Promise<string[] | undefined> {
   try {
-    await fsp.stat(p);
-    return true;
+    return await fsp.readdir(dir);
   } catch (err) {
-    if (isNotFound(err)) return false;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
 }

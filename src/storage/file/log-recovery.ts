@@ -61,16 +61,19 @@ async function removeSegmentFiles(dir: string, base: number): Promise<void> {
   await Promise.all(['.log', '.index', '.timeindex'].map((s) => fsp.rm(path.join(dir, segmentName(base, s)), { force: true })));
 }
 
-/** Completes (or discards) compaction swaps interrupted by a crash, and drops other leftovers. */
-async function cleanDirectory(dir: string, names: string[], logger: Logger): Promise<void> {
+/** Completes (or discards) compaction swaps interrupted by a crash, and drops other leftovers; true if any. */
+async function cleanDirectory(dir: string, names: string[], logger: Logger): Promise<boolean> {
+  let changed = false;
   for (const name of names) {
     if (isAtomicTemp(name) || name.endsWith('.deleted') || name.endsWith('.cleaned')) {
       await fsp.rm(path.join(dir, name), { force: true });
+      changed = true;
     }
   }
   for (const name of names) {
     const m = SWAP_RE.exec(name);
     if (!m) continue;
+    changed = true;
     const base = Number(m[1]);
     const end = Number(m[2]);
     // The swap file is only created once the cleaned data is durable, so completing it is always safe.
@@ -81,17 +84,22 @@ async function cleanDirectory(dir: string, names: string[], logger: Logger): Pro
     await fsp.rename(path.join(dir, name), path.join(dir, segmentName(base, '.log')));
     logger.info({ dir, base, end }, 'completed interrupted compaction swap');
   }
+  return changed;
 }
 
-export async function loadLog(dir: string, indexInterval: number, logger: Logger, handles: HandleCache | null): Promise<LoadedLog> {
-  await fsp.mkdir(dir, { recursive: true });
-  await cleanDirectory(dir, await fsp.readdir(dir), logger);
-  const bases = (await fsp.readdir(dir))
+/**
+ * Loads the log of an existing partition directory whose entries are `names`. Each filesystem call is a
+ * thread-pool round trip and a restart makes them for every partition, so files the listing shows to be
+ * absent are not looked for.
+ */
+export async function loadLog(dir: string, names: string[], indexInterval: number, logger: Logger, handles: HandleCache | null): Promise<LoadedLog> {
+  const listing = (await cleanDirectory(dir, names, logger)) ? await fsp.readdir(dir) : names;
+  const bases = listing
     .map((n) => LOG_RE.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
-  const checkpoint = await readLogStart(dir);
+  const checkpoint = listing.includes(LOG_START_CHECKPOINT) ? await readLogStart(dir) : undefined;
   const segments: LogSegment[] = [];
   if (bases.length === 0) {
     segments.push(await LogSegment.create(dir, checkpoint ?? 0, handles));

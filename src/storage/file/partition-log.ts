@@ -8,9 +8,9 @@ import type { AppendMeta, PartitionConfig, PartitionLog, ReadResult, TimestampLo
 import { RECORD_COUNT, framedSize, setBaseOffset } from './batch-format.js';
 import { GroupCommit, SerialExecutor } from './concurrency.js';
 import { LogConfig } from './config.js';
-import { exists, fsyncDir } from './fs-util.js';
+import { fsyncDir, listDir } from './fs-util.js';
 import type { HandleCache, Slots } from './handle-cache.js';
-import { checkTopicId, loadLog, readCleanerCheckpoint, writeCleanerCheckpoint, writeLogStart } from './log-recovery.js';
+import { CLEANER_CHECKPOINT, checkTopicId, loadLog, readCleanerCheckpoint, writeCleanerCheckpoint, writeLogStart } from './log-recovery.js';
 import { maxTimestamp, offsetForTimestamp, readLog } from './partition-read.js';
 import { retentionPrefix } from './retention.js';
 import { type AppendedBatch, LogSegment, floorSegment } from './segment.js';
@@ -74,7 +74,8 @@ export class FilePartitionLog implements PartitionLog {
 
   static async open(opts: PartitionLogOptions): Promise<FilePartitionLog> {
     const log = new FilePartitionLog(opts);
-    if (!(await exists(opts.dir))) {
+    const names = await listDir(opts.dir);
+    if (!names) {
       // A new (or never written) partition costs no directory, file or descriptor until its first append:
       // creating a topic with 10,000 partitions must not mean 10,000 directories, fsyncs and open files.
       log.segments = [LogSegment.unborn(opts.dir, 0, opts.handles ?? null)];
@@ -82,10 +83,10 @@ export class FilePartitionLog implements PartitionLog {
     }
     // Checked before touching any segment: a stale directory of another topic must stay as it is.
     await checkTopicId(opts.dir, opts.topicId);
-    const loaded = await loadLog(opts.dir, log.interval, opts.logger, opts.handles ?? null);
+    const loaded = await loadLog(opts.dir, names, log.interval, opts.logger, opts.handles ?? null);
     log.segments = loaded.segments;
     log.startOffset = loaded.logStartOffset;
-    log.cleanerCheckpoint = await readCleanerCheckpoint(opts.dir);
+    if (names.includes(CLEANER_CHECKPOINT)) log.cleanerCheckpoint = await readCleanerCheckpoint(opts.dir);
     return log;
   }
 
