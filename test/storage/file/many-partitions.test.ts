@@ -26,9 +26,10 @@ async function open(opts: { maxOpenSegments?: number; fsync?: 'always' | 'never'
   return storage;
 }
 
-/** Descriptors of this process open on segment files of the data directory. */
+/** Descriptors of this process open on segment files of the data directory (0 where there is no /proc). */
 function fdsInDataDir(): number {
   let n = 0;
+  if (!existsSync('/proc/self/fd')) return 0; // handles.size is still checked
   for (const fd of readdirSync('/proc/self/fd')) {
     const target = readlinkSafe(`/proc/self/fd/${fd}`);
     if (target?.startsWith(tmp.dir) && target.endsWith('.log')) n++;
