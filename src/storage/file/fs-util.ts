@@ -1,5 +1,5 @@
 // Small filesystem helpers shared by the log, the checkpoints and the metadata store.
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readSync, writevSync } from 'node:fs';
 import path from 'node:path';
 
 let tmpCounter = 0;
@@ -71,13 +71,31 @@ export async function readIfExists(file: string): Promise<Buffer | undefined> {
   }
 }
 
+// Reads and writes up to this size go straight to the page cache on the event loop instead of through libuv's
+// thread pool. A small pread/pwrite that hits the page cache takes microseconds; the hop to a pool thread and
+// back took 50-150 us per call on this machine when the broker had been idle, which was most of the file
+// engine's extra end-to-end latency over the memory engine (docs/performance.md, finding 7). Larger transfers
+// keep using the pool so that copying megabytes does not stall other connections.
+export const SYNC_IO_BYTES = 64 * 1024;
+
 /** Positional read that loops over short reads; returns the bytes actually read (may be short at EOF). */
 export async function readAt(fh: fsp.FileHandle, buf: Buffer, position: number): Promise<number> {
   let done = 0;
+  const sync = buf.length <= SYNC_IO_BYTES;
   while (done < buf.length) {
-    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
+    const bytesRead = sync
+      ? readSync(fh.fd, buf, done, buf.length - done, position + done)
+      : (await fh.read(buf, done, buf.length - done, position + done)).bytesRead;
     if (bytesRead === 0) break;
     done += bytesRead;
   }
   return done;
+}
+
+/** Positional gathered write of `bufs` at `position`; returns the bytes written. */
+export async function writevAt(fh: fsp.FileHandle, bufs: Buffer[], position: number): Promise<number> {
+  let total = 0;
+  for (const b of bufs) total += b.length;
+  if (total <= SYNC_IO_BYTES) return writevSync(fh.fd, bufs, position);
+  return (await fh.writev(bufs, position)).bytesWritten;
 }

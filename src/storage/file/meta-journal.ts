@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_COMPACTION, shouldCompact, type CompactionPolicy } from '../journal.js';
 import type { JournalContents, MetaJournal } from '../types.js';
 import { GroupCommit } from './concurrency.js';
-import { atomicWrite, fsyncDir, readIfExists } from './fs-util.js';
+import { atomicWrite, fsyncDir, readIfExists, writevAt } from './fs-util.js';
 import { encodeEntry, headerFor, matches, parseJournal } from './journal-format.js';
 import type { MetaStore } from './meta-store.js';
 import type { FsyncMode } from './partition-log.js';
@@ -237,10 +237,7 @@ export class FileMetaJournal<R = unknown> implements MetaJournal<R> {
 
 async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
   let done = 0;
-  while (done < buf.length) {
-    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
-    done += bytesWritten;
-  }
+  while (done < buf.length) done += await writevAt(fh, [buf.subarray(done)], position + done);
 }
 
 /** The journaled documents of one FileStorage, next to its saveMeta documents in `__meta`. */

@@ -4,7 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { BatchHeader } from './batch-format.js';
-import { atomicWrite, isNotFound, readAt, readIfExists } from './fs-util.js';
+import { atomicWrite, isNotFound, readAt, readIfExists, writevAt } from './fs-util.js';
 import { type HandleCache, SegmentFile } from './handle-cache.js';
 import { OffsetIndex, TimeIndex } from './indexes.js';
 import { type ScanResult, scanBatches } from './scan.js';
@@ -213,7 +213,7 @@ export class LogSegment {
     const total = bufs.reduce((n, b) => n + b.length, 0);
     this.dirty = true;
     try {
-      const { bytesWritten } = await this.use((fh) => fh.writev(bufs, start));
+      const bytesWritten = await this.use((fh) => writevAt(fh, bufs, start));
       if (bytesWritten !== total) throw new Error(`short write: ${bytesWritten} of ${total} bytes`);
     } catch (err) {
       await this.use((fh) => fh.truncate(start)).catch(() => undefined);

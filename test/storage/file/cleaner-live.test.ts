@@ -61,6 +61,9 @@ describe('cleaner on a live log', () => {
       while (!stop) {
         await keys(log);
         reads++;
+        // Small reads complete synchronously (fs-util.ts SYNC_IO_BYTES), so without yielding to the event loop,
+        // as requests from a socket do, this loop would starve the compaction it races.
+        await new Promise((r) => setImmediate(r));
       }
     })();
     for (let i = 0; i < 5; i++) {
