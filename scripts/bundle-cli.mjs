@@ -25,8 +25,6 @@ const result = await build({
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
   external: ['pino-pretty', 'snappy', 'lz4-napi', 'zstd-napi', 'zstd-napi/*'],
-  // The file engine imports @node-rs/crc32 directly; in the bundle it gets the same load-on-first-use wrapper.
-  alias: { '@node-rs/crc32': join(root, 'scripts', 'bundle', 'lazy-crc32.mjs') },
   // pino and its dependencies are CommonJS: their require() of Node built-ins needs a real require in ESM.
   banner: { js: "import { createRequire as __klCreateRequire } from 'node:module'; const require = __klCreateRequire(import.meta.url);" },
   legalComments: 'none',

@@ -1,6 +1,7 @@
 // Just enough of the magic-2 record batch layout for the log to frame, index and validate batches without
 // decoding records. Offsets are JS numbers: int64 offsets stay far below 2^53 in practice.
-import { crc32c } from '@node-rs/crc32';
+// The protocol's crc32c: native only above 256 bytes and loaded on first use (start-up, see crc.ts).
+import { crc32c } from '../../protocol/records/crc.js';
 
 export const BASE_OFFSET = 0;
 export const BATCH_LENGTH = 8;
@@ -61,7 +62,7 @@ export function framedSize(buf: Buffer, at = 0): number {
 
 /** True when the CRC32C stored in the batch matches its attributes..end bytes. */
 export function crcMatches(buf: Buffer, at: number, size: number): boolean {
-  return crc32c(buf.subarray(at + ATTRIBUTES, at + size)) === buf.readUInt32BE(at + CRC);
+  return crc32c(buf, at + ATTRIBUTES, at + size) === buf.readUInt32BE(at + CRC);
 }
 
 export function setBaseOffset(buf: Buffer, offset: number): void {

@@ -3,7 +3,8 @@
 // lastOffsetDelta and producer fields, as Kafka's MemoryRecords.filterTo does (producer state and sequence
 // checks depend on the batch's last offset). So the records section is written here, with explicit deltas,
 // and compressed with the original codec through the records module.
-import { crc32c } from '@node-rs/crc32';
+// The protocol's crc32c: native only above 256 bytes and loaded on first use (start-up, see crc.ts).
+import { crc32c } from '../../protocol/records/crc.js';
 import { type BatchHeader, type Record, compress } from '../../protocol/records/index.js';
 import { ATTRIBUTES, BATCH_LENGTH, CRC, HEADER_SIZE, LOG_OVERHEAD, MAX_TIMESTAMP, RECORD_COUNT } from './batch-format.js';
 
@@ -74,6 +75,6 @@ export async function rewriteBatch(original: Buffer, h: BatchHeader, kept: Recor
   if (h.timestampType === 0 && kept.length > 0) {
     out.writeBigInt64BE(BigInt(Math.max(...kept.map((r) => r.timestamp))), MAX_TIMESTAMP);
   }
-  out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES)), CRC);
+  out.writeUInt32BE(crc32c(out, ATTRIBUTES), CRC);
   return out;
 }
