@@ -3,7 +3,7 @@ import { crc32c } from '@node-rs/crc32';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppendMeta, PartitionConfig } from '../../../src/storage/types.js';
+import type { AppendMeta, PartitionConfig, PartitionLog } from '../../../src/storage/types.js';
 
 export interface TestRecord {
   key?: string | null;
@@ -90,4 +90,29 @@ export function config(values: Record<string, string | number> = {}): PartitionC
 export function tempDir(prefix = 'kafkalite-file-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A seeded xorshift generator: rand(n) is an integer in [0, n), the same sequence for the same seed. */
+export function rng(seed: number): (n: number) => number {
+  let x = seed >>> 0 || 1;
+  return (n) => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x % n;
+  };
+}
+
+/** Every stored batch from the log start, read in 4 KiB steps. */
+export async function readAll(log: PartitionLog): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  let offset = log.logStartOffset;
+  for (;;) {
+    const r = await log.read(offset, 4096);
+    if (r.chunks.length === 0) return out;
+    out.push(...r.chunks);
+    offset = lastOffsetOf(r.chunks[r.chunks.length - 1]) + 1;
+  }
 }

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HandleCache, type CachedHandle } from '../../../src/storage/file/handle-cache.js';
 import { FileStorage } from '../../../src/storage/file/index.js';
 import type { PartitionLog } from '../../../src/storage/types.js';
-import { baseOffsetOf, config, lastOffsetOf, makeBatch, tempDir } from './helpers.js';
+import { baseOffsetOf, config, makeBatch, readAll, tempDir } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let storage: FileStorage;
@@ -42,17 +42,6 @@ function readlinkSafe(p: string): string | undefined {
     return readlinkSync(p);
   } catch {
     return undefined;
-  }
-}
-
-async function readAll(log: PartitionLog): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  let offset = log.logStartOffset;
-  for (;;) {
-    const r = await log.read(offset, 4096);
-    if (r.chunks.length === 0) return out;
-    out.push(...r.chunks);
-    offset = lastOffsetOf(r.chunks[r.chunks.length - 1]) + 1;
   }
 }
 

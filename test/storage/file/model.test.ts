@@ -3,25 +3,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStorage } from '../../../src/storage/file/index.js';
 import type { PartitionLog } from '../../../src/storage/types.js';
-import { baseOffsetOf, config, makeBatch, tempDir } from './helpers.js';
+import { baseOffsetOf, config, makeBatch, tempDir, rng } from './helpers.js';
 
 interface ModelBatch {
   base: number;
   last: number;
   maxTs: number;
   bytes: Buffer;
-}
-
-function rng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
 }
 
 let tmp: ReturnType<typeof tempDir>;

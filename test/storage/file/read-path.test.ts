@@ -6,24 +6,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStorage } from '../../../src/storage/file/index.js';
 import type { PartitionLog } from '../../../src/storage/types.js';
-import { config, lastOffsetOf, makeBatch, tempDir } from './helpers.js';
+import { config, lastOffsetOf, makeBatch, tempDir, rng } from './helpers.js';
 
 interface ModelBatch {
   base: number;
   last: number;
   bytes: Buffer;
-}
-
-function rng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
 }
 
 function expectedRead(model: ModelBatch[], from: number, maxBytes: number, maxOffset: number): Buffer[] {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStorage } from '../../../src/storage/file/index.js';
 import type { PartitionLog } from '../../../src/storage/types.js';
-import { baseOffsetOf, config, lastOffsetOf, makeBatch, tempDir } from './helpers.js';
+import { baseOffsetOf, config, lastOffsetOf, makeBatch, tempDir, readAll } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let storage: FileStorage;
@@ -32,17 +32,6 @@ async function fill(log: PartitionLog, n: number): Promise<Buffer[]> {
     out.push(batch);
   }
   return out;
-}
-
-async function readAll(log: PartitionLog): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  let offset = log.logStartOffset;
-  for (;;) {
-    const r = await log.read(offset, 4096);
-    if (r.chunks.length === 0) return out;
-    out.push(...r.chunks);
-    offset = lastOffsetOf(r.chunks[r.chunks.length - 1]) + 1;
-  }
 }
 
 const dir = (): string => join(tmp.dir, 'rec-0');
