@@ -23,22 +23,27 @@ export interface ListenerOptions {
 // net.Server itself uses to wrap accepted handles. Where that is unavailable, the socket's 'data' events are used.
 const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
-type Adopted = { socket: net.Socket; feed: (conn: Connection) => void };
+type Adopted = { socket: net.Socket; attach: (conn: Connection) => void };
 
 /** Re-wraps an accepted (paused) socket's handle in a Socket reading into READ_BUFFER, or null if not possible. */
 function adoptWithSharedBuffer(accepted: net.Socket): Adopted | null {
   const handle = (accepted as unknown as { _handle?: unknown })._handle;
   if (!handle) return null;
   let conn: Connection | undefined;
-  const socket = new net.Socket({
-    handle,
-    onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => void conn?.feed((buf as Buffer).subarray(0, n)) },
-  } as net.SocketConstructorOpts);
+  let socket: net.Socket;
+  try {
+    socket = new net.Socket({
+      handle,
+      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => void conn?.feed((buf as Buffer).subarray(0, n)) },
+    } as net.SocketConstructorOpts);
+  } catch {
+    return null; // a Node.js without this constructor path: the accepted socket is used as it is
+  }
   // The old object no longer owns the handle, so destroying it closes nothing; it is destroyed with the new one so
   // that the server's count of open connections (its close callback waits for zero) stays right.
   (accepted as unknown as { _handle: unknown })._handle = null;
   socket.once('close', () => accepted.destroy());
-  return { socket, feed: (c) => { conn = c; } };
+  return { socket, attach: (c) => { conn = c; } };
 }
 
 export class Listener {
@@ -51,7 +56,7 @@ export class Listener {
       const adopted = opts.tls ? null : adoptWithSharedBuffer(accepted);
       const socket = adopted?.socket ?? accepted;
       const conn = new Connection(socket, opts.handler, opts.limits, opts.logger, adopted !== null);
-      adopted?.feed(conn);
+      adopted?.attach(conn);
       if (!opts.tls && !adopted) accepted.resume(); // accepted paused (pauseOnConnect)
       this.connections.add(conn);
       conn.onClose = () => this.connections.delete(conn);
