@@ -21,6 +21,8 @@ export interface RequestContext {
   header: RequestHeader;
   apiVersion: number;
   logger: Logger;
+  /** Called once the response has been written to the socket (e.g. to reuse read buffers it referenced). */
+  afterResponse?: (() => void)[];
 }
 
 /** Returned by a handler when no response must be sent (Produce with acks=0). */

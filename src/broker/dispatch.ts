@@ -70,6 +70,8 @@ export function createDispatcher(services: Services, broker: BrokerNode, endpoin
     }
     const response = await handler.handle(ctx, body);
     if (response === NO_RESPONSE) return null;
-    return encodeResponse(header.requestApiKey, version, header.correlationId, response);
+    const chunks = encodeResponse(header.requestApiKey, version, header.correlationId, response);
+    const after = ctx.afterResponse;
+    return after ? { chunks, onWritten: () => { for (const f of after) f(); } } : chunks;
   };
 }

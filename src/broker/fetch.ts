@@ -41,7 +41,9 @@ async function readPartition(ctx: RequestContext, w: Want, isolation: number, bu
   const limit = isolation === 1 ? lso : hw;
   if (offset >= limit) return { ...out, records: EMPTY };
   const max = Math.min(w.req.partitionMaxBytes, budget.bytes);
-  const res = await p.log.read(offset, Math.max(max, 0), limit);
+  const res = await p.log.read(offset, Math.max(max, 0), limit, { reusable: true });
+  // The read's buffers are reused once the response holding its chunks has been written (read-buffers.ts).
+  if (res.release) (ctx.afterResponse ??= []).push(res.release);
   let chunks = res.chunks;
   let bytes = res.bytes;
   // Only the first non-empty partition of a response may exceed the limits (KIP-74), so a consumer

@@ -11,8 +11,11 @@ export interface ConnectionLimits {
   maxInFlight: number;
 }
 
-/** What a request produced: response chunks, nothing (acks=0), or a reason to close the connection. */
-export type FrameResult = Buffer[] | null | { close: string };
+/**
+ * What a request produced: response chunks, nothing (acks=0), or a reason to close the connection. With
+ * `onWritten`, the chunks reference buffers to be reused: it is called once the socket has taken all of them.
+ */
+export type FrameResult = Buffer[] | { chunks: Buffer[]; onWritten: () => void } | null | { close: string };
 
 export type FrameHandler = (frame: Buffer, conn: Connection) => Promise<FrameResult>;
 
@@ -198,15 +201,20 @@ export class Connection {
       const { result } = this.queue.shift()!;
       if (this.closed) continue;
       if (result === null) continue;
-      if (!Array.isArray(result)) {
+      if ('close' in result) {
         this.close(result.close);
         return;
       }
+      const chunks = Array.isArray(result) ? result : result.chunks;
+      // The last chunk's callback runs once every chunk of the response has been written (or failed: then the
+      // buffers are left to the GC, as the write may not be finished with them).
+      const onWritten = Array.isArray(result) ? undefined : result.onWritten;
+      const done = onWritten && ((err?: Error | null) => { if (!err) onWritten(); });
       let ok = true;
-      if (result.length === 1) ok = this.socket.write(result[0]);
+      if (chunks.length === 1) ok = this.socket.write(chunks[0], done);
       else {
         (this.socket as any).cork?.();
-        for (const c of result) ok = this.socket.write(c) && ok;
+        for (let i = 0; i < chunks.length; i++) ok = this.socket.write(chunks[i], i === chunks.length - 1 ? done : undefined) && ok;
         (this.socket as any).uncork?.();
       }
       if (!ok) this.pausedForDrain = true;

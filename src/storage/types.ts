@@ -14,6 +14,16 @@ export interface ReadResult {
   /** Whole batches starting with the one that holds the requested offset; may be empty. */
   chunks: Buffer[];
   bytes: number;
+  /**
+   * Set when the read used reusable buffers (asked for with `reusable`): call it once nothing references
+   * `chunks` any more (for a Fetch, after its response has been written). Not calling it is safe, only slower.
+   */
+  release?: () => void;
+}
+
+export interface ReadOptions {
+  /** The caller will call ReadResult.release when done with the chunks, so the engine may reuse its buffers. */
+  reusable?: boolean;
 }
 
 export interface TimestampLookup {
@@ -38,7 +48,7 @@ export interface PartitionLog {
    * Reads whole batches from the one containing `offset`, stopping before `maxOffset` (exclusive, e.g. the
    * high watermark) and after `maxBytes` — but always returns the first batch, even when larger than maxBytes.
    */
-  read(offset: number, maxBytes: number, maxOffset?: number): Promise<ReadResult>;
+  read(offset: number, maxBytes: number, maxOffset?: number, opts?: ReadOptions): Promise<ReadResult>;
   /** First offset whose batch has a max timestamp >= ts (Kafka's ListOffsets by timestamp), or null. */
   offsetForTimestamp(ts: number): Promise<TimestampLookup | null>;
   /** Offset and timestamp of the record with the largest timestamp (ListOffsets -3), or null when empty. */

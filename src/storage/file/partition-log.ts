@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { AppendMeta, PartitionConfig, PartitionLog, ReadResult, TimestampLookup } from '../types.js';
+import type { AppendMeta, PartitionConfig, PartitionLog, ReadOptions, ReadResult, TimestampLookup } from '../types.js';
 import { RECORD_COUNT, framedSize, setBaseOffset } from './batch-format.js';
 import { GroupCommit, SerialExecutor } from './concurrency.js';
 import { LogConfig } from './config.js';
@@ -296,8 +296,8 @@ export class FilePartitionLog implements PartitionLog {
     if (now - this.lastFlushMs >= due) await this.groupCommit.sync();
   }
 
-  read(offset: number, maxBytes: number, maxOffset = Infinity): Promise<ReadResult> {
-    return readLog(this, offset, maxBytes, maxOffset);
+  read(offset: number, maxBytes: number, maxOffset = Infinity, opts?: ReadOptions): Promise<ReadResult> {
+    return readLog(this, offset, maxBytes, maxOffset, opts);
   }
 
   offsetForTimestamp(ts: number): Promise<TimestampLookup | null> {

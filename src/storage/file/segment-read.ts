@@ -5,6 +5,7 @@
 import type { promises as fsp } from 'node:fs';
 import { HEADER_SIZE, LAST_OFFSET_DELTA, framedSize, readHeader } from './batch-format.js';
 import { readAt } from './fs-util.js';
+import { MIN_POOLED_BYTES, readBuffers } from './read-buffers.js';
 import type { OffsetIndex } from './indexes.js';
 
 export interface SegmentReadResult {
@@ -76,6 +77,7 @@ export async function readSegment(
   maxOffset: number,
   haveSome: boolean,
   interval: number,
+  lease?: Buffer[],
 ): Promise<SegmentReadResult> {
   const end = src.size;
   const index = src.offsetIndex;
@@ -111,7 +113,7 @@ export async function readSegment(
         read.catch(() => undefined); // may be left unused; a failure matters only to a reader awaiting it
         ahead = { at: pos + length, read };
       }
-      w = await readWindow(src.fh, pos, Math.min(length, end - pos));
+      w = await readWindow(src.fh, pos, Math.min(length, end - pos), lease);
     }
     win = w.buf;
     winStart = pos;
@@ -173,8 +175,19 @@ interface Window {
   got: number;
 }
 
-async function readWindow(fh: fsp.FileHandle, at: number, length: number): Promise<Window> {
-  const buf = Buffer.allocUnsafe(Math.max(0, length));
+/**
+ * Reads `length` bytes at `at`. With a `lease` (the caller releases it after use, see read-buffers.ts) a large
+ * window is read into a reusable buffer, which is added to the lease.
+ */
+async function readWindow(fh: fsp.FileHandle, at: number, length: number, lease?: Buffer[]): Promise<Window> {
+  let buf: Buffer;
+  if (lease && length >= MIN_POOLED_BYTES) {
+    const backing = readBuffers.take(length);
+    lease.push(backing);
+    buf = backing.subarray(0, length);
+  } else {
+    buf = Buffer.allocUnsafe(Math.max(0, length));
+  }
   return { buf, got: await readAt(fh, buf, at) };
 }
 

@@ -230,11 +230,11 @@ export class LogSegment {
   }
 
   /** Whole batches from the one holding `offset` (see segment-read.ts). */
-  async read(offset: number, budget: number, maxOffset: number, haveSome: boolean, interval: number): Promise<SegmentReadResult> {
+  async read(offset: number, budget: number, maxOffset: number, haveSome: boolean, interval: number, lease?: Buffer[]): Promise<SegmentReadResult> {
     await this.ensureIndexes(interval);
     return this.use((fh) => {
       const src = { fh, baseOffset: this.baseOffset, size: this.size, offsetIndex: this.offsetIndex!, hints: this.hints };
-      return readSegment(src, offset, budget, maxOffset, haveSome, interval);
+      return readSegment(src, offset, budget, maxOffset, haveSome, interval, lease);
     });
   }
 

@@ -115,3 +115,30 @@ describe('read amplification', () => {
     expect(readBytes / got).toBeLessThan(1.15);
   });
 });
+
+describe('reusable read buffers', () => {
+  it('a released read lends its buffers to the next one, whose bytes are its own', async () => {
+    storage = await FileStorage.open({ dataDir: tmp.dir, fsync: 'never', retentionCheckIntervalMs: 0 });
+    const log: PartitionLog = await storage.openPartition('tid', 'reuse', 0, config({ 'segment.bytes': 1 << 30 }));
+    for (let i = 0; i < 40; i++) {
+      const { batch, meta } = makeBatch(20, { valueBytes: 500, timestamp: 1000 + i });
+      await log.append(batch, meta);
+    }
+    const plain = async (offset: number) => Buffer.concat((await log.read(offset, 150_000)).chunks);
+    expect((await log.read(0, 1 << 20)).release).toBeUndefined(); // only asked-for reuse is offered
+
+    const first = await log.read(0, 150_000, Infinity, { reusable: true });
+    expect(first.release).toBeTypeOf('function');
+    const firstBacking = first.chunks[0].buffer;
+    const firstCount = first.chunks.length;
+    expect(first.chunks.length).toBeGreaterThan(1);
+    expect(Buffer.concat(first.chunks).equals(await plain(0))).toBe(true);
+    first.release!();
+
+    const next = lastOffsetOf(first.chunks[firstCount - 1]) + 1;
+    const second = await log.read(next, 150_000, Infinity, { reusable: true });
+    expect(second.chunks[0].buffer).toBe(firstBacking); // the released buffer was taken again
+    expect(Buffer.concat(second.chunks).equals(await plain(next))).toBe(true);
+    second.release!();
+  });
+});
