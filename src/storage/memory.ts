@@ -1,4 +1,5 @@
 // In-memory engine: batches kept as received (base offset patched), for tests and `--memory`.
+import { setBaseOffset } from '../protocol/records/index.js';
 import { MemoryJournals } from './journal.js';
 import type { AppendMeta, JournalContents, MetaJournal, PartitionConfig, PartitionLog, ReadResult, Storage, TimestampLookup } from './types.js';
 
@@ -33,9 +34,7 @@ export class MemoryPartitionLog implements PartitionLog {
     // Copy: the batch is a slice of the request frame, which may be a larger buffer we must not keep alive or one
     // the connection reuses for its next Produce once this one is answered (src/server/connection.ts).
     const buf = Buffer.from(batch);
-    // Two 32-bit halves: offsets stay below 2^53, and a BigInt per batch is an allocation on the hot path.
-    buf.writeUInt32BE(Math.floor(base / 4294967296), 0);
-    buf.writeUInt32BE(base % 4294967296, 4);
+    setBaseOffset(buf, base);
     const last = base + meta.lastOffsetDelta;
     this.entries.push({ base, last, maxTs: meta.maxTimestamp, buf });
     this.logEndOffset = last + 1;

@@ -65,6 +65,3 @@ export function crcMatches(buf: Buffer, at: number, size: number): boolean {
   return crc32c(buf, at + ATTRIBUTES, at + size) === buf.readUInt32BE(at + CRC);
 }
 
-export function setBaseOffset(buf: Buffer, offset: number): void {
-  buf.writeBigInt64BE(BigInt(offset), BASE_OFFSET);
-}
