@@ -6,11 +6,11 @@
 //
 //   node bench/rawload.mjs --brokers host:port --pid PID [--messages 200000] [--size 100] [--batch 250]
 //                          [--partitions 4] [--inflight 4] [--runs 3]
-import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { encodeBatch } from '../dist/protocol/records/index.js';
 import { encodeRequest } from '../dist/protocol/messages.js';
+import { schedCpuMs } from './lib/procs.mjs';
 import { median, rawConnection, waitForLeaders } from './lib/raw.mjs';
 
 const { values: a } = parseArgs({ options: {
@@ -19,14 +19,6 @@ const { values: a } = parseArgs({ options: {
 } });
 if (!a.brokers || !a.pid) { console.error('usage: node bench/rawload.mjs --brokers host:port --pid PID [options]'); process.exit(2); }
 const [N, SIZE, BATCH, P, INFLIGHT, RUNS] = ['messages', 'size', 'batch', 'partitions', 'inflight', 'runs'].map((k) => Number(a[k]));
-
-function cpuMs(pid) {
-  let ns = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try { ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]); } catch {}
-  }
-  return ns / 1e6;
-}
 
 /** The offset after the last complete batch in a fetched records buffer (a partial batch at the end is skipped). */
 function nextOffset(records, from) {
@@ -47,15 +39,15 @@ async function run(c, topic) {
     topicData: [{ name: topic, partitionData: Array.from({ length: P }, (_, index) => ({ index, records })) }] };
   const frame = encodeRequest(0, 7, 1, 'rawload', body);
   const requests = Math.ceil(N / (BATCH * P));
-  let c0 = cpuMs(a.pid), t0 = performance.now();
+  let c0 = schedCpuMs(a.pid), t0 = performance.now();
   const pending = [];
   for (let i = 0; i < requests; i++) {
     pending.push(c.send(frame, 0, 7));
     if (pending.length >= INFLIGHT) await pending.shift();
   }
   await Promise.all(pending);
-  const produce = { cpu: cpuMs(a.pid) - c0, ms: performance.now() - t0, records: requests * BATCH * P };
-  c0 = cpuMs(a.pid); t0 = performance.now();
+  const produce = { cpu: schedCpuMs(a.pid) - c0, ms: performance.now() - t0, records: requests * BATCH * P };
+  c0 = schedCpuMs(a.pid); t0 = performance.now();
   const offsets = new Array(P).fill(0);
   let fetched = 0, fetches = 0;
   while (fetched < produce.records) {
@@ -69,7 +61,7 @@ async function run(c, topic) {
       offsets[p.partitionIndex] = next;
     }
   }
-  const consume = { cpu: cpuMs(a.pid) - c0, ms: performance.now() - t0, fetches };
+  const consume = { cpu: schedCpuMs(a.pid) - c0, ms: performance.now() - t0, fetches };
   return { produce, consume };
 }
 
