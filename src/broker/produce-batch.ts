@@ -19,16 +19,22 @@ export interface PreparedBatch {
  */
 export function prepareBatch(ctx: RequestContext, topic: Topic, records: Buffer): PreparedBatch | Promise<PreparedBatch> {
   if (records.length < 17) throw new KafkaError('CORRUPT_MESSAGE', 'Record batch is too short');
-  if (detectMagic(records) < 2) return upConvert(ctx, records).then((b) => checkAndCompress(topic, b));
+  if (detectMagic(records) < 2) return upConvert(ctx, records).then((b) => finish(topic, b));
   const header = validateBatch(records);
   // zstd needs Produce v7+ (KIP-110); older clients cannot have negotiated it.
   if (header.compression === Compression.Zstd && ctx.apiVersion < 7) {
     throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', 'Produce requests below version 7 cannot use zstd compression');
   }
   if (header.isControl) throw new KafkaError('INVALID_RECORD', 'Clients may not produce control batches');
-  const received = { batch: records, header };
-  if (timestampBounds(topic, header) === null && topicCodec(topic, header) === undefined) return received;
-  return checkAndCompress(topic, received);
+  return finish(topic, { batch: records, header });
+}
+
+/** The batch as the log stores it: as received, unless timestamp bounds or the topic's codec need work. */
+function finish(topic: Topic, received: PreparedBatch): PreparedBatch | Promise<PreparedBatch> {
+  const bounds = timestampBounds(topic, received.header);
+  const codec = topicCodec(topic, received.header);
+  if (bounds === null && codec === undefined) return received;
+  return checkAndCompress(received, bounds, codec);
 }
 
 async function upConvert(ctx: RequestContext, records: Buffer): Promise<PreparedBatch> {
@@ -43,9 +49,9 @@ async function upConvert(ctx: RequestContext, records: Buffer): Promise<Prepared
   return converted;
 }
 
-async function checkAndCompress(topic: Topic, received: PreparedBatch): Promise<PreparedBatch> {
-  await checkTimestamps(topic, received.batch, received.header);
-  return applyTopicCompression(topic, received.batch, received.header);
+async function checkAndCompress(received: PreparedBatch, bounds: TimestampBounds | null, codec: Compression | undefined): Promise<PreparedBatch> {
+  if (bounds !== null) await checkTimestamps(received.batch, bounds);
+  return codec === undefined ? received : recompress(received, codec);
 }
 
 const TOPIC_CODECS: Record<string, Compression> = {
@@ -66,9 +72,7 @@ function topicCodec(topic: Topic, header: BatchHeader): Compression | undefined 
  * A topic with `compression.type` other than `producer` stores batches in that codec: Kafka recompresses what
  * arrives differently (keeping records, timestamps, headers and producer fields).
  */
-async function applyTopicCompression(topic: Topic, batch: Buffer, header: BatchHeader): Promise<PreparedBatch> {
-  const want = topicCodec(topic, header);
-  if (want === undefined) return { batch, header };
+async function recompress({ batch, header }: PreparedBatch, want: Compression): Promise<PreparedBatch> {
   const [decoded] = await decodeBatches(batch);
   const out = await encodeBatch(decoded.records, {
     compression: want,
@@ -87,12 +91,9 @@ const NO_LIMIT = 9223372036854775807;
 /**
  * CreateTime topics reject records whose timestamp is too far from the broker's clock
  * (message.timestamp.before/after.max.ms; the deprecated difference.max.ms bounds both). Kafka answers
- * INVALID_TIMESTAMP with the index of every offending record. Decodes records only when a bound is set.
+ * INVALID_TIMESTAMP with the index of every offending record. Called (and records decoded) only when a bound is set.
  */
-async function checkTimestamps(topic: Topic, batch: Buffer, header: BatchHeader): Promise<void> {
-  const bounds = timestampBounds(topic, header);
-  if (bounds === null) return;
-  const { before, after } = bounds;
+async function checkTimestamps(batch: Buffer, { before, after }: TimestampBounds): Promise<void> {
   const now = Date.now();
   const [decoded] = await decodeBatches(batch);
   const bad = decoded.records.flatMap((r, i) => (r.timestamp < now - before || r.timestamp > now + after ? [{ i, ts: r.timestamp }] : []));
@@ -102,8 +103,13 @@ async function checkTimestamps(topic: Topic, batch: Buffer, header: BatchHeader)
   })));
 }
 
+interface TimestampBounds {
+  before: number;
+  after: number;
+}
+
 /** The allowed distance of record timestamps from now, or null when the batch needs no check. */
-function timestampBounds(topic: Topic, header: BatchHeader): { before: number; after: number } | null {
+function timestampBounds(topic: Topic, header: BatchHeader): TimestampBounds | null {
   if (header.timestampType !== 0 || topic.config('message.timestamp.type') !== 'CreateTime') return null;
   const diff = topic.configNumber('message.timestamp.difference.max.ms');
   const before = Math.min(topic.configNumber('message.timestamp.before.max.ms'), diff);
