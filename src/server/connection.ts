@@ -3,6 +3,7 @@
 // requests behind it are already being processed. Malformed input closes only this connection.
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { BufferPool } from '../buffer-pool.js';
 
 export interface ConnectionLimits {
   /** socket.request.max.bytes: frames larger than this are refused before any allocation. */
@@ -47,7 +48,7 @@ export class Connection {
   private frameFill = 0;
   private queue: Slot[] = [];
   /** Frame buffers free for reuse, and the one the frame being dispatched was assembled in. */
-  private framePool: Buffer[] = [];
+  private readonly framePool = new BufferPool(REUSE_POOL_BYTES);
   private pooledFrame: Buffer | null = null;
   private closed = false;
   private pausedForDrain = false;
@@ -160,16 +161,9 @@ export class Connection {
    */
   private frameBuffer(size: number): Buffer {
     if (size < REUSE_MIN_BYTES) return Buffer.allocUnsafe(size);
-    const i = this.framePool.findIndex((b) => b.length >= size);
-    const target = i >= 0 ? this.framePool.splice(i, 1)[0] : Buffer.allocUnsafeSlow(size);
+    const target = this.framePool.take(size);
     this.pooledFrame = target;
     return target.subarray(0, size);
-  }
-
-  private release(buf: Buffer): void {
-    if (this.closed) return;
-    const pooled = this.framePool.reduce((sum, b) => sum + b.length, 0);
-    if (pooled + buf.length <= REUSE_POOL_BYTES) this.framePool.push(buf);
   }
 
   private dispatch(frame: Buffer): void {
@@ -182,7 +176,7 @@ export class Connection {
     this.handle(frame, this).then(
       (result) => {
         // Only after success: a failed handler may have left work behind that still reads the frame.
-        if (pooled) this.release(pooled);
+        if (pooled && !this.closed) this.framePool.give(pooled);
         slot.done = true;
         slot.result = result;
         this.flush();

@@ -26,7 +26,7 @@ export async function readLog(log: ReadableLog, offset: number, maxBytes: number
       // filling one of its buffers.
       const lease: Buffer[] = [];
       const r = await readOnce(log, offset, maxBytes, maxOffset, lease);
-      if (lease.length > 0) r.release = () => readBuffers.give(lease);
+      if (lease.length > 0) r.release = () => { for (const b of lease) readBuffers.give(b); };
       return r;
     } catch (err) {
       // A segment deleted under the read (retention, truncation, a compaction swap) closes its handle. The

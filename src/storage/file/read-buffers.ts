@@ -4,37 +4,18 @@
 // GC as external memory. A Fetch's read buffers go back to the pool once its response has been written to the
 // socket (ReadResult.release, called by the connection); a caller that never releases them just lets them be
 // garbage collected, so forgetting a release costs speed, never correctness.
+import { BufferPool } from '../../buffer-pool.js';
 
 /** Windows smaller than this are allocated normally (Node's own pool or a small malloc is cheap). */
 export const MIN_POOLED_BYTES = 64 * 1024;
-/** Pooled buffers are sized in powers of two from MIN_POOLED_BYTES, so a freed one fits later reads. */
+/** At most this much is kept free for reuse. */
 const MAX_FREE_BYTES = 32 * 1024 * 1024;
 
-class ReadBufferPool {
-  private readonly free: Buffer[] = [];
-  private freeBytes = 0;
-
-  /** A buffer of at least `length` bytes (the caller reads into a subarray of it). */
-  take(length: number): Buffer {
-    const i = this.free.findIndex((b) => b.length >= length);
-    if (i >= 0) {
-      const b = this.free.splice(i, 1)[0];
-      this.freeBytes -= b.length;
-      return b;
-    }
-    let size = MIN_POOLED_BYTES;
-    while (size < length) size *= 2;
-    return Buffer.allocUnsafeSlow(size);
-  }
-
-  /** Returns buffers nothing references any more. */
-  give(buffers: Buffer[]): void {
-    for (const b of buffers) {
-      if (this.freeBytes + b.length > MAX_FREE_BYTES) continue;
-      this.free.push(b);
-      this.freeBytes += b.length;
-    }
-  }
+/** Pooled buffers are sized in powers of two from MIN_POOLED_BYTES, so a freed one fits later reads. */
+function powerOfTwoSize(length: number): number {
+  let size = MIN_POOLED_BYTES;
+  while (size < length) size *= 2;
+  return size;
 }
 
-export const readBuffers = new ReadBufferPool();
+export const readBuffers = new BufferPool(MAX_FREE_BYTES, powerOfTwoSize);
