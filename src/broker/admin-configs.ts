@@ -96,7 +96,7 @@ function configSynonyms(ctx: RequestContext, nodeId: number | 'any', name: strin
 }
 
 /** A topic's configs as Kafka describes them: every topic config, with its override or inherited value. */
-export function topicConfigEntries(ctx: RequestContext, overrides: Map<string, string>, includeDocumentation = false): ConfigEntry[] {
+export function topicConfigEntries(ctx: RequestContext, overrides: ReadonlyMap<string, string>, includeDocumentation = false): ConfigEntry[] {
   const defs = ctx.cluster.config.surface.topic;
   return Object.keys(defs).sort().map((name) => {
     const def = defs[name];

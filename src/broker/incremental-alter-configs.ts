@@ -27,7 +27,7 @@ const OP_NAMES = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'];
  * when the config is not set at this level (Kafka uses the config's default).
  */
 export function applyOps(
-  current: Map<string, string>,
+  current: ReadonlyMap<string, string>,
   ops: IncrementalAlterConfigsRequestAlterableConfig[],
   defs: Record<string, ConfigDef>,
   fallback: (name: string) => string | null,

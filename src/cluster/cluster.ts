@@ -65,19 +65,50 @@ export class Partition {
 
 export class Topic {
   partitions: Partition[] = [];
+  /** Effective values already resolved (config()), valid while `resolvedAt` is the broker config's version. */
+  private resolved = new Map<string, string | null>();
+  private resolvedNumbers = new Map<string, number>();
+  private resolvedAt = -1;
   constructor(
     readonly cluster: Cluster,
     readonly name: string,
     readonly id: string,
-    readonly configs: Map<string, string>,
+    private overrides: ReadonlyMap<string, string>,
     readonly internal = false,
   ) {}
+  /** The topic's own config overrides. */
+  get configs(): ReadonlyMap<string, string> {
+    return this.overrides;
+  }
+  setConfigs(configs: ReadonlyMap<string, string>): void {
+    this.overrides = new Map(configs);
+    this.resolvedAt = -1;
+  }
   /** Effective topic config: topic override, broker synonym, or Kafka default. */
   config(name: string): string | null {
-    return this.configs.get(name) ?? this.cluster.config.topicDefault(name).value;
+    this.checkResolved();
+    let v = this.resolved.get(name);
+    if (v === undefined) {
+      v = this.overrides.get(name) ?? this.cluster.config.topicDefault(name).value;
+      this.resolved.set(name, v);
+    }
+    return v;
   }
   configNumber(name: string): number {
-    return Number(this.config(name));
+    this.checkResolved();
+    let n = this.resolvedNumbers.get(name);
+    if (n === undefined) {
+      n = Number(this.config(name));
+      this.resolvedNumbers.set(name, n);
+    }
+    return n;
+  }
+  private checkResolved(): void {
+    const version = this.cluster.config.version;
+    if (this.resolvedAt === version) return;
+    this.resolved.clear();
+    this.resolvedNumbers.clear();
+    this.resolvedAt = version;
   }
 }
 
@@ -163,8 +194,8 @@ export class Cluster {
 
   async load(): Promise<void> {
     const dyn = await this.storage.loadMeta<PersistedBrokerConfigs>('broker-configs');
-    for (const [k, v] of Object.entries(dyn?.default ?? {})) this.config.dynamicDefault.set(k, v);
-    for (const [id, m] of Object.entries(dyn?.brokers ?? {})) this.config.dynamicPerBroker.set(Number(id), new Map(Object.entries(m)));
+    this.config.setDynamic(null, new Map(Object.entries(dyn?.default ?? {})));
+    for (const [id, m] of Object.entries(dyn?.brokers ?? {})) this.config.setDynamic(Number(id), new Map(Object.entries(m)));
     const saved = (await this.storage.loadMeta<PersistedTopic[]>('topics')) ?? [];
     for (const t of saved) {
       const topic = new Topic(this, t.name, t.id, new Map(Object.entries(t.configs)), t.name.startsWith('__'));
@@ -345,20 +376,13 @@ export class Cluster {
   }
 
   async setTopicConfigs(topic: Topic, configs: Map<string, string>): Promise<void> {
-    topic.configs.clear();
-    for (const [k, v] of configs) topic.configs.set(k, v);
+    topic.setConfigs(configs);
     await this.persist();
   }
 
   /** Replaces the dynamic broker configs of one broker (or of the cluster default when nodeId is null). */
   async setBrokerConfigs(nodeId: number | null, configs: Map<string, string>): Promise<void> {
-    const target = nodeId === null ? this.config.dynamicDefault : (this.config.dynamicPerBroker.get(nodeId) ?? new Map<string, string>());
-    target.clear();
-    for (const [k, v] of configs) target.set(k, v);
-    if (nodeId !== null) {
-      if (target.size) this.config.dynamicPerBroker.set(nodeId, target);
-      else this.config.dynamicPerBroker.delete(nodeId);
-    }
+    this.config.setDynamic(nodeId, configs);
     const brokers: Record<string, Record<string, string>> = {};
     for (const [id, m] of this.config.dynamicPerBroker) brokers[id] = Object.fromEntries(m);
     await this.storage.saveMeta('broker-configs', { default: Object.fromEntries(this.config.dynamicDefault), brokers } satisfies PersistedBrokerConfigs);

@@ -213,11 +213,15 @@ export function configSurface(version: string | undefined): ConfigSurface {
 /** Broker config values: Kafka defaults overlaid with `--override` / CLI values, then with dynamic configs. */
 export class BrokerConfig {
   private values = new Map<string, string>();
-  /** Dynamic cluster-wide defaults (AlterConfigs on the BROKER resource named ""). */
-  readonly dynamicDefault = new Map<string, string>();
-  /** Dynamic per-broker configs (AlterConfigs on the BROKER resource named by a broker id). */
-  readonly dynamicPerBroker = new Map<number, Map<string, string>>();
+  private readonly dynDefault = new Map<string, string>();
+  private readonly dynPerBroker = new Map<number, ReadonlyMap<string, string>>();
   private current: ConfigSurface;
+  /**
+   * Bumped by every change. Topics cache their effective configs (Topic.config) for as long as it stays the same:
+   * a Produce reads about eight of them, and resolving each through overrides and synonyms every time was a
+   * measurable part of a single-record request.
+   */
+  version = 0;
   constructor(overrides: Record<string, string> = {}) {
     for (const [k, v] of Object.entries(overrides)) this.values.set(k, v);
     this.current = configSurface(this.values.get(EMULATE_VERSION));
@@ -230,6 +234,24 @@ export class BrokerConfig {
     if (name === EMULATE_VERSION) this.current = configSurface(value ?? undefined);
     if (value === null) this.values.delete(name);
     else this.values.set(name, value);
+    this.version++;
+  }
+  /** Dynamic cluster-wide defaults (AlterConfigs on the BROKER resource named ""). */
+  get dynamicDefault(): ReadonlyMap<string, string> {
+    return this.dynDefault;
+  }
+  /** Dynamic per-broker configs (AlterConfigs on the BROKER resource named by a broker id). */
+  get dynamicPerBroker(): ReadonlyMap<number, ReadonlyMap<string, string>> {
+    return this.dynPerBroker;
+  }
+  /** Replaces the dynamic configs of one broker, or with `nodeId` null the dynamic cluster-wide defaults. */
+  setDynamic(nodeId: number | null, configs: ReadonlyMap<string, string>): void {
+    if (nodeId === null) {
+      this.dynDefault.clear();
+      for (const [k, v] of configs) this.dynDefault.set(k, v);
+    } else if (configs.size > 0) this.dynPerBroker.set(nodeId, new Map(configs));
+    else this.dynPerBroker.delete(nodeId);
+    this.version++;
   }
   /** The statically set value (overrides / CLI), or undefined. */
   explicit(name: string): string | undefined {
@@ -238,11 +260,11 @@ export class BrokerConfig {
   /** The value set at any level above Kafka's default: dynamic per-broker, dynamic default, then static. */
   private lookup(name: string): string | undefined {
     // kafkalite's brokers share one configuration in-process, so a per-broker dynamic value applies to all.
-    for (const m of this.dynamicPerBroker.values()) {
+    for (const m of this.dynPerBroker.values()) {
       const v = m.get(name);
       if (v !== undefined) return v;
     }
-    return this.dynamicDefault.get(name) ?? this.values.get(name);
+    return this.dynDefault.get(name) ?? this.values.get(name);
   }
   get(name: string): string | null {
     return this.lookup(name) ?? (this.current.broker[name] ?? BROKER_CONFIGS[name])?.default ?? null;

@@ -54,9 +54,9 @@ describe('broker configs', () => {
   it('stacks dynamic per-broker over dynamic default over static over Kafka default', () => {
     const c = new BrokerConfig({ 'log.segment.bytes': '2000000' });
     expect(c.get('log.segment.bytes')).toBe('2000000');
-    c.dynamicDefault.set('log.segment.bytes', '3000000');
+    c.setDynamic(null, new Map([['log.segment.bytes', '3000000']]));
     expect(c.get('log.segment.bytes')).toBe('3000000');
-    c.dynamicPerBroker.set(0, new Map([['log.segment.bytes', '4000000']]));
+    c.setDynamic(0, new Map([['log.segment.bytes', '4000000']]));
     expect(c.get('log.segment.bytes')).toBe('4000000');
     expect(c.topicDefault('segment.bytes')).toEqual({ value: '4000000', source: 'broker', synonym: 'log.segment.bytes' });
     expect(c.explicit('log.segment.bytes')).toBe('2000000');
@@ -64,10 +64,10 @@ describe('broker configs', () => {
 
   it('takes the most specific retention synonym set at any level, converting units', () => {
     const c = new BrokerConfig({ 'log.retention.ms': '5000' });
-    c.dynamicDefault.set('log.retention.hours', '1');
+    c.setDynamic(null, new Map([['log.retention.hours', '1']]));
     expect(c.topicDefault('retention.ms')).toEqual({ value: '5000', source: 'broker', synonym: 'log.retention.ms' });
     const h = new BrokerConfig();
-    h.dynamicDefault.set('log.retention.hours', '2');
+    h.setDynamic(null, new Map([['log.retention.hours', '2']]));
     expect(h.topicDefault('retention.ms').value).toBe('7200000');
     expect(new BrokerConfig().topicDefault('retention.ms')).toEqual({ value: '604800000', source: 'default' });
   });

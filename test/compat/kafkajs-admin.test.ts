@@ -132,6 +132,27 @@ describe('kafkajs admin: configs', () => {
     expect(entries['cleanup.policy']).toMatchObject({ configValue: 'delete', configSource: 5, isDefault: true });
   });
 
+  it('a produce follows max.message.bytes as AlterConfigs changes it on the topic and on the broker', async () => {
+    const t = topicName('maxbytes');
+    await admin.createTopics({ topics: [{ topic: t }] });
+    const producer = kafka.producer({ retry: { retries: 0 } });
+    await producer.connect();
+    const send = () => producer.send({ topic: t, messages: [{ value: 'x'.repeat(3000), partition: 0 }] }).then(() => 'ok', (e) => errorType(e));
+    try {
+      expect(await send()).toBe('ok');
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: t, configEntries: [{ name: 'max.message.bytes', value: '1000' }] }] });
+      expect(await send()).toBe('MESSAGE_TOO_LARGE');
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: t, configEntries: [] }] });
+      expect(await send()).toBe('ok');
+      // Without a topic override the broker's dynamic message.max.bytes applies.
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: BROKER, name: '0', configEntries: [{ name: 'message.max.bytes', value: '1000' }] }] });
+      expect(await send()).toBe('MESSAGE_TOO_LARGE');
+    } finally {
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: BROKER, name: '0', configEntries: [] }] });
+      await producer.disconnect();
+    }
+  });
+
   it('describes the broker, with and without synonyms', async () => {
     const { resources } = await admin.describeConfigs({ resources: [{ type: BROKER, name: '0' }], includeSynonyms: false });
     const entries = Object.fromEntries(resources[0].configEntries.map((e) => [e.configName, e]));
