@@ -58,11 +58,13 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
       setLogAppendTime(batch, logAppendTime);
       maxTimestamp = logAppendTime;
     }
-    const baseOffset = await p.log.append(batch, { lastOffsetDelta: header.lastOffsetDelta, maxTimestamp });
+    // Both usually complete synchronously; awaiting a plain value would still cost a turn of the microtask queue.
+    const appended = p.log.append(batch, { lastOffsetDelta: header.lastOffsetDelta, maxTimestamp });
+    const baseOffset = typeof appended === 'number' ? appended : await appended;
     hooks?.appended(p, header, { baseOffset, logAppendTime });
     const replication = ctx.services.replication;
-    if (replication) await replication.afterAppend(p, acks);
-    else p.advanceHighWatermark(p.log.logEndOffset);
+    const replicated = replication ? replication.afterAppend(p, acks) : p.advanceHighWatermark(p.log.logEndOffset);
+    if (replicated) await replicated;
     return result(index, ErrorCode.NONE, baseOffset, logAppendTime, p.logStartOffset);
   } catch (e) {
     if (e instanceof RecordError) return result(index, e.errorCode, -1, -1, -1, e.message);

@@ -103,8 +103,11 @@ export class ReplicationManager {
     return this.cluster.topics.get(p.topic.name) === p.topic;
   }
 
-  /** Called by Produce after appending to p: replicate, then wait as acks asks. */
-  async afterAppend(p: Partition, acks: number, timeoutMs = DEFAULT_ACK_TIMEOUT_MS): Promise<void> {
+  /**
+   * Called by Produce after appending to p: replicate, then wait as acks asks. Returns a promise only when there
+   * is something to wait for (followers still to catch up); errors are thrown.
+   */
+  afterAppend(p: Partition, acks: number, timeoutMs = DEFAULT_ACK_TIMEOUT_MS): void | Promise<void> {
     const st = this.state(p);
     const target = p.log.logEndOffset;
     this.pump(p);
@@ -112,8 +115,7 @@ export class ReplicationManager {
     if (acks !== -1) return;
     if (p.leader < 0) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `Partition ${p.topic.name}-${p.index} has no leader`);
     if (p.highWatermark >= target) return checkMinIsrAfterAppend(p);
-    await st.waiters.wait(p, target, timeoutMs);
-    checkMinIsrAfterAppend(p);
+    return st.waiters.wait(p, target, timeoutMs).then(() => checkMinIsrAfterAppend(p));
   }
 
   /** Fails every acks=-1 produce waiting on p (its leader changed: Kafka answers NOT_LEADER_OR_FOLLOWER). */

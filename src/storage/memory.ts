@@ -29,7 +29,7 @@ export class MemoryPartitionLog implements PartitionLog {
   size = 0;
   private maxTs: TimestampLookup | null = null;
 
-  async append(batch: Buffer, meta: AppendMeta): Promise<number> {
+  append(batch: Buffer, meta: AppendMeta): number {
     const base = this.logEndOffset;
     // Copy: the batch is a slice of the request frame, which may be a larger buffer we must not keep alive or one
     // the connection reuses for its next Produce once this one is answered (src/server/connection.ts).

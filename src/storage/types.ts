@@ -39,11 +39,12 @@ export interface PartitionLog {
   /** Bytes stored. */
   readonly size: number;
   /**
-   * Appends one record batch, patching its base offset to the current LEO. Returns the base offset.
-   * The returned promise resolves once the batch is as durable as the flush policy asks
-   * (immediately for the memory engine).
+   * Appends one record batch, patching its base offset to the current LEO. Returns the base offset once the
+   * batch is as durable as the flush policy asks: as a number when the engine could append at once (the memory
+   * engine; the file engine when nothing is queued before it and no fsync is due), else as a promise.
+   * Awaiting a request's appends cost a single-record Produce more than the append itself (docs/performance.md).
    */
-  append(batch: Buffer, meta: AppendMeta): Promise<number>;
+  append(batch: Buffer, meta: AppendMeta): number | Promise<number>;
   /**
    * Reads whole batches from the one containing `offset`, stopping before `maxOffset` (exclusive, e.g. the
    * high watermark) and after `maxBytes` — but always returns the first batch, even when larger than maxBytes.

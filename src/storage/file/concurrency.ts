@@ -3,11 +3,21 @@
 
 export class SerialExecutor {
   private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+
+  /** A task is queued or running: work that must come after it has to be queued too. */
+  get busy(): boolean {
+    return this.pending > 0;
+  }
 
   run<T>(task: () => Promise<T>): Promise<T> {
+    this.pending++;
     const result = this.tail.then(task);
     // The chain must survive a failed task; the caller still sees the rejection through `result`.
-    this.tail = result.catch(() => undefined);
+    const settled = () => {
+      this.pending--;
+    };
+    this.tail = result.then(settled, settled);
     return result;
   }
 

@@ -145,6 +145,13 @@ export class SegmentFile implements CachedHandle {
     this.unborn = false;
   }
 
+  /** The descriptor for a synchronous operation, or null when the file is not open now (use() reopens it). */
+  openFd(): number | null {
+    if (!this.fh) return null;
+    this.cache?.touch(this);
+    return this.fh.fd;
+  }
+
   /** Runs `fn` with the open handle; the cache cannot close it until `fn` settles. */
   async use<T>(fn: (fh: fsp.FileHandle) => Promise<T>): Promise<T> {
     this.users++;

@@ -119,11 +119,13 @@ export class FilePartitionLog implements PartitionLog {
     this.config.reconfigure(config);
   }
 
-  append(batch: Buffer, meta: AppendMeta): Promise<number> {
+  append(batch: Buffer, meta: AppendMeta): number | Promise<number> {
     if (this.closed) return Promise.reject(new Error(`log ${this.dir} is closed`));
     if (framedSize(batch) !== batch.length) {
       return Promise.reject(new Error('append expects exactly one magic-2 record batch'));
     }
+    const now = this.appendNow(batch, meta);
+    if (now >= 0) return now;
     return new Promise<number>((resolve, reject) => {
       const item = { batch, meta, resolve, reject };
       // Appends arriving while a drain is queued but not started join it: they become one writev and share
@@ -144,6 +146,24 @@ export class FilePartitionLog implements PartitionLog {
         }
       });
     });
+  }
+
+  /**
+   * The common append written synchronously, without the executor's promise chain (which cost a single-record
+   * Produce more than the write itself): nothing queued before it, no segment to create or roll, no fsync due
+   * by the flush policy. Returns the base offset, or -1 when the batch must take the queue.
+   */
+  private appendNow(batch: Buffer, meta: AppendMeta): number {
+    const seg = this.active;
+    if (this.exec.busy || seg.isUnborn || this.opts.fsync === 'always') return -1;
+    const base = seg.nextOffset;
+    const last = base + meta.lastOffsetDelta;
+    const records = batch.readInt32BE(RECORD_COUNT);
+    if (this.unflushedMessages + records >= this.config.num('flush.messages') || this.shouldRoll(seg, 0, batch.length, last)) return -1;
+    setBaseOffset(batch, base);
+    if (!seg.appendNow({ buf: batch, lastOffset: last, maxTimestamp: meta.maxTimestamp }, this.interval)) return -1;
+    this.unflushedMessages += records;
+    return base;
   }
 
   /**

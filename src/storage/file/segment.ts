@@ -1,10 +1,10 @@
 // One log segment: `<20-digit base offset>.log` plus its sparse `.index` and `.timeindex`.
 // Writes go through positional writes at `size`; `size` only advances after a write completed, so readers
 // that bound themselves by it never see a half-written batch.
-import { promises as fsp } from 'node:fs';
+import { ftruncateSync, promises as fsp, writevSync } from 'node:fs';
 import path from 'node:path';
 import type { BatchHeader } from './batch-format.js';
-import { atomicWrite, isNotFound, readAt, readIfExists, writevAt } from './fs-util.js';
+import { SYNC_IO_BYTES, atomicWrite, isNotFound, readAt, readIfExists, writevAt } from './fs-util.js';
 import { type HandleCache, SegmentFile } from './handle-cache.js';
 import { OffsetIndex, TimeIndex } from './indexes.js';
 import { type ScanResult, scanBatches } from './scan.js';
@@ -219,6 +219,35 @@ export class LogSegment {
       await this.use((fh) => fh.truncate(start)).catch(() => undefined);
       throw err;
     }
+    this.appended(batches, start, indexIntervalBytes);
+  }
+
+  /**
+   * append() done synchronously, for one small batch while the file is open (a page-cache write of a few µs);
+   * false, with nothing written, when that is not possible now.
+   */
+  appendNow(batch: AppendedBatch, indexIntervalBytes: number): boolean {
+    const fd = batch.buf.length <= SYNC_IO_BYTES ? this.file.openFd() : null;
+    if (fd === null) return false;
+    const start = this.size;
+    this.dirty = true;
+    try {
+      const bytesWritten = writevSync(fd, [batch.buf], start);
+      if (bytesWritten !== batch.buf.length) throw new Error(`short write: ${bytesWritten} of ${batch.buf.length} bytes`);
+    } catch (err) {
+      try {
+        ftruncateSync(fd, start);
+      } catch {
+        // the write error is the one to report
+      }
+      throw err;
+    }
+    this.appended([batch], start, indexIntervalBytes);
+    return true;
+  }
+
+  /** Indexes batches just written at `start` and moves the end of the segment past them. */
+  private appended(batches: AppendedBatch[], start: number, indexIntervalBytes: number): void {
     let pos = start;
     for (const b of batches) {
       this.indexBatch(pos, b.lastOffset, b.maxTimestamp, b.buf.length, indexIntervalBytes);

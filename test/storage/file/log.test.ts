@@ -184,6 +184,36 @@ describe('FilePartitionLog append/read', () => {
     expect(all.map(baseOffsetOf)).toEqual(bases);
   });
 
+  it('appends at once when nothing is queued before it, and queues behind pending work in order', async () => {
+    const log = await storage.openPartition('tid', 'now', 0, config({ 'segment.bytes': 1 << 20 }));
+    const one = () => {
+      const { batch, meta } = makeBatch(2);
+      return log.append(batch, meta);
+    };
+    const created = one(); // the first append creates the segment file
+    const queued = one(); // behind it
+    expect(created).toBeInstanceOf(Promise);
+    expect(queued).toBeInstanceOf(Promise);
+    expect([await created, await queued]).toEqual([0, 2]);
+    await new Promise((r) => setImmediate(r)); // the executor's task finishes just after the appends it resolved
+    expect(one()).toBe(4); // nothing pending: written synchronously
+    const truncation = log.truncateTo(2);
+    const behind = one();
+    expect(behind).toBeInstanceOf(Promise);
+    await truncation;
+    expect(await behind).toBe(2); // after the truncation, not before it
+    await new Promise((r) => setImmediate(r));
+    expect(one()).toBe(4);
+    expect((await readAll(log)).map(baseOffsetOf)).toEqual([0, 2, 4]);
+
+    // An fsync the flush policy asks for is waited for.
+    const flushed = await storage.openPartition('tid', 'now-flushed', 0, config({ 'flush.messages': 1 }));
+    const { batch, meta } = makeBatch(1);
+    await flushed.append(batch, meta);
+    const again = makeBatch(1);
+    expect(flushed.append(again.batch, again.meta)).toBeInstanceOf(Promise);
+  });
+
   it('reads racing with segment deletion either see the old data or retry on the new segment list', async () => {
     const log = await storage.openPartition('tid', 'race', 0, config({ 'segment.bytes': 500 }));
     await fill(log, 60, 2, 60);
