@@ -5,6 +5,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import type { FetchRequest, FetchRequestFetchPartition, FetchResponse, FetchResponsePartitionData } from '../protocol/generated/fetch.js';
 import type { Input } from '../protocol/primitives.js';
 import { downConvert } from '../protocol/records/index.js';
+import { readInt64 } from '../protocol/records/wire.js';
 import { defineHandler, type RequestContext } from './context.js';
 import { leaderError } from './util.js';
 import { chunkedBytes } from '../protocol/primitives.js';
@@ -23,23 +24,31 @@ export interface AbortedTxnSource {
   abortedTransactions(p: Partition, from: number, to: number): { producerId: number; firstOffset: number }[];
 }
 
+/**
+ * One shape for every partition result. Built with object spreads (`{ ...base, errorCode }`), this was the
+ * costliest step of answering a woken Fetch of one partition: V8 clones through a slow path when properties follow
+ * the spread.
+ */
+function partResult(index: number, errorCode: number, hw = -1, lso = -1, logStart = -1, records: Buffer | null = null, aborted: PartOut['abortedTransactions'] = null): PartOut {
+  return { partitionIndex: index, errorCode, highWatermark: hw, lastStableOffset: lso, logStartOffset: logStart, records, abortedTransactions: aborted, preferredReadReplica: -1 };
+}
+
 async function readPartition(ctx: RequestContext, w: Want, isolation: number, budget: { bytes: number; first: boolean }): Promise<PartOut> {
   const index = w.req.partition;
-  const base: PartOut = { partitionIndex: index, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null, abortedTransactions: null, preferredReadReplica: -1 };
   const p = w.topic?.partitions[index];
-  if (!w.topic || !p) return { ...base, errorCode: ctx.apiVersion >= 13 && !w.topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  if (!w.topic || !p) return partResult(index, ctx.apiVersion >= 13 && !w.topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const lerr = leaderError(ctx, p);
-  if (lerr) return { ...base, errorCode: lerr };
+  if (lerr) return partResult(index, lerr);
   if (w.req.currentLeaderEpoch >= 0 && w.req.currentLeaderEpoch !== p.leaderEpoch) {
-    return { ...base, errorCode: w.req.currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH };
+    return partResult(index, w.req.currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
   }
   const hw = p.highWatermark;
   const lso = p.lastStableOffset();
-  const out: PartOut = { ...base, errorCode: ErrorCode.NONE, highWatermark: hw, lastStableOffset: lso, logStartOffset: p.logStartOffset };
+  const logStart = p.logStartOffset;
   const offset = w.req.fetchOffset;
-  if (offset < p.logStartOffset || offset > p.log.logEndOffset) return { ...out, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+  if (offset < logStart || offset > p.log.logEndOffset) return partResult(index, ErrorCode.OFFSET_OUT_OF_RANGE, hw, lso, logStart);
   const limit = isolation === 1 ? lso : hw;
-  if (offset >= limit) return { ...out, records: EMPTY };
+  if (offset >= limit) return partResult(index, ErrorCode.NONE, hw, lso, logStart, EMPTY);
   const max = Math.min(w.req.partitionMaxBytes, budget.bytes);
   const res = await p.log.read(offset, Math.max(max, 0), limit, { reusable: true });
   // The read's buffers are reused once the response holding its chunks has been written (read-buffers.ts).
@@ -54,19 +63,20 @@ async function readPartition(ctx: RequestContext, w: Want, isolation: number, bu
   }
   if (chunks.length > 0) budget.first = false;
   budget.bytes -= bytes;
+  let aborted: PartOut['abortedTransactions'] = null;
   if (isolation === 1 && chunks.length > 0) {
     const src: AbortedTxnSource | undefined = ctx.services.transactions;
-    out.abortedTransactions = src?.abortedTransactions(p, offset, 1 + lastOffsetOf(chunks)) ?? [];
+    aborted = src?.abortedTransactions(p, offset, 1 + lastOffsetOf(chunks)) ?? [];
   }
   // Fetch v0-3 clients read only message format v0/v1.
-  if (ctx.apiVersion <= 3 && chunks.length > 0) return { ...out, records: await downConvert(Buffer.concat(chunks, bytes), ctx.apiVersion <= 1 ? 0 : 1) };
-  return { ...out, records: chunkedBytes(chunks, bytes) };
+  const records = ctx.apiVersion <= 3 && chunks.length > 0 ? await downConvert(Buffer.concat(chunks, bytes), ctx.apiVersion <= 1 ? 0 : 1) : chunkedBytes(chunks, bytes);
+  return partResult(index, ErrorCode.NONE, hw, lso, logStart, records, aborted);
 }
 
 function lastOffsetOf(chunks: Buffer[]): number {
   const last = chunks[chunks.length - 1];
   // baseOffset (bytes 0-7) + lastOffsetDelta (bytes 23-26) of the last batch
-  return Number(last.readBigInt64BE(0)) + last.readInt32BE(23);
+  return readInt64(last, 0) + last.readInt32BE(23);
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -93,9 +103,7 @@ export default defineHandler<FetchRequest>({
       const parts: PartOut[] = [];
       let total = 0;
       for (const w of wants) {
-        const r = authorized(w)
-          ? await readPartition(ctx, w, isolation, budget)
-          : { partitionIndex: w.req.partition, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, highWatermark: -1, records: null };
+        const r = authorized(w) ? await readPartition(ctx, w, isolation, budget) : partResult(w.req.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         total += (r.records as Buffer | null)?.length ?? 0;
         parts.push(r);
       }

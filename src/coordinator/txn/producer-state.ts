@@ -58,6 +58,10 @@ function inSequence(last: number, next: number): boolean {
 /** Checks a transactional batch against the coordinator: throws unless the partition is in the producer's ongoing txn. */
 export type TxnVerifier = (transactionalId: string, producerId: number, epoch: number, p: Partition) => void;
 
+// Each partition's key, built once: every Produce and Fetch looks its partition up here (a string built per call
+// was allocated and hashed anew each time).
+const KEYS = new WeakMap<Partition, string>();
+
 export class ProducerStateManager {
   private readonly parts = new Map<string, PartitionProducers>();
   readonly saver: DebouncedSaver;
@@ -68,7 +72,9 @@ export class ProducerStateManager {
   }
 
   static key(p: Partition): string {
-    return `${p.topic.id}/${p.index}`;
+    let k = KEYS.get(p);
+    if (k === undefined) KEYS.set(p, (k = `${p.topic.id}/${p.index}`));
+    return k;
   }
 
   state(p: Partition, create = true): PartitionProducers | undefined {
