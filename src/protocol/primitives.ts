@@ -83,7 +83,7 @@ export class Reader {
 
   private str(len: number): string {
     const p = this.need(len);
-    return this.buf.toString('utf8', p, p + len);
+    return (len <= SHORT_STRING && asciiAt(this.buf, p, len)) || this.buf.toString('utf8', p, p + len);
   }
   string(): string {
     const n = this.int16();
@@ -158,6 +158,27 @@ export class Reader {
     }
     return unknown;
   }
+}
+
+// Short ASCII strings (client ids, topic, group and member names) are converted byte by byte in JavaScript: up to
+// a few dozen characters that is faster than the native calls behind Buffer#toString / byteLength / write,
+// most of all on a request path gone cold between spaced requests (docs/performance.md). Empty strings too.
+const SHORT_STRING = 32;
+
+/** buf[p, p + len) as a string if it is all ASCII (or empty: '' is falsy, the caller's fallback gives '' too). */
+function asciiAt(buf: Buffer, p: number, len: number): string | null {
+  let s = '';
+  for (let i = p; i < p + len; i++) {
+    const c = buf[i];
+    if (c > 127) return null;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
 }
 
 const CHUNK = 8192;
@@ -260,6 +281,12 @@ export class Writer {
     return this;
   }
   private utf8(s: string, lenBytes: (n: number) => void): this {
+    if (s.length <= SHORT_STRING && isAscii(s)) {
+      lenBytes(s.length);
+      const p = this.ensure(s.length);
+      for (let i = 0; i < s.length; i++) this.buf[p + i] = s.charCodeAt(i);
+      return this;
+    }
     const n = Buffer.byteLength(s);
     lenBytes(n);
     const p = this.ensure(n);

@@ -109,7 +109,8 @@ describe('boundary values round-trip', () => {
     trip((w, v) => w.varlong(v), (r) => r.varlong(), [0, -1, 1, 2 ** 31, -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);
   });
   it('strings (unicode, surrogate pairs, NUL) and bytes in all four encodings', () => {
-    const ss = ['', 'a', '\u0000', 'ünï ✓ 日本 🚀 \u{10FFFF}', 'x'.repeat(20000)];
+    // Short strings take an ASCII fast path (up to 32 characters): its edges and short non-ASCII ones included.
+    const ss = ['', 'a', '\u0000', 'ünï ✓ 日本 🚀 \u{10FFFF}', 'x'.repeat(20000), 'client-é', '\u007f\u0080', 'x'.repeat(32), 'y'.repeat(33), `${'z'.repeat(31)}é`];
     trip((w, v) => w.string(v), (r) => r.string(), ss);
     trip((w, v) => w.compactString(v), (r) => r.compactString(), ss);
     trip((w, v) => w.nullableString(v), (r) => r.nullableString(), [null, ...ss]);
@@ -121,6 +122,8 @@ describe('boundary values round-trip', () => {
     trip((w, v) => w.compactNullableBytes(v), (r) => r.compactNullableBytes(), [null, ...bs]);
     // The int16 length counts UTF-8 bytes, not UTF-16 code units.
     expect(W((w) => w.string('🚀')).toString('hex')).toBe('0004f09f9a80');
+    expect(W((w) => w.string('aé')).toString('hex')).toBe('000361c3a9');
+    expect(new Reader(Buffer.from('000361c3a9', 'hex')).string()).toBe('aé');
   });
   it('uuids', () => {
     trip((w, v) => w.uuid(v), (r) => r.uuid(), ['AAAAAAAAAAAAAAAAAAAAAA', '_____________________w', 'dAE4DLcQxQbPFuGE6LJYbw']);
