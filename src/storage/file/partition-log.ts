@@ -2,13 +2,13 @@
 // swaps, close) runs on a per-partition SerialExecutor; reads run concurrently against a snapshot of the
 // segment list and never see a batch before its write completed.
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AppendMeta, PartitionConfig, PartitionLog, ReadOptions, ReadResult, TimestampLookup } from '../types.js';
 import { setBaseOffset } from '../../protocol/records/index.js';
 import { RECORD_COUNT, framedSize } from './batch-format.js';
-import { GroupCommit, SerialExecutor } from './concurrency.js';
+import { SerialExecutor } from './concurrency.js';
 import { LogConfig } from './config.js';
+import { Durability, type FsyncMode } from './durability.js';
 import { fsyncDir, listDir } from './fs-util.js';
 import type { HandleCache, Slots } from './handle-cache.js';
 import { CLEANER_CHECKPOINT, checkTopicId, loadLog, readCleanerCheckpoint, writeCleanerCheckpoint, writeLogStart } from './log-recovery.js';
@@ -16,7 +16,7 @@ import { maxTimestamp, offsetForTimestamp, readLog } from './partition-read.js';
 import { retentionPrefix } from './retention.js';
 import { type AppendedBatch, LogSegment, floorSegment } from './segment.js';
 
-export type FsyncMode = 'always' | 'interval' | 'never';
+export type { FsyncMode } from './durability.js';
 
 export interface PartitionLogOptions {
   dir: string;
@@ -53,13 +53,8 @@ export class FilePartitionLog implements PartitionLog {
   segments: LogSegment[] = [];
   private startOffset = 0;
   private openDrain: PendingAppend[] | null = null;
-  private readonly groupCommit = new GroupCommit(() => this.syncNow());
+  private readonly durability: Durability;
   private readonly background = new Set<Promise<unknown>>();
-  private unflushedMessages = 0;
-  private lastFlushMs = Date.now();
-  private dirEntriesDirty = false;
-  /** The partition directory itself was created since the last sync (its entry in the data dir). */
-  private parentEntryDirty = false;
   private closed = false;
   private readonly jitterMs: number;
   /** Cleaner state (see cleaner.ts): a pass is running; first offset not yet cleaned; oldest retained tombstone's segment mtime. */
@@ -70,6 +65,7 @@ export class FilePartitionLog implements PartitionLog {
   private constructor(private readonly opts: PartitionLogOptions) {
     this.dir = opts.dir;
     this.config = new LogConfig(opts.config);
+    this.durability = new Durability(this, { fsync: opts.fsync, onFsync: opts.onFsync, syncParentDir: opts.syncParentDir, fds: (fn) => this.fds(fn) });
     this.jitterMs = Math.floor(Math.random() * Math.max(0, this.config.num('segment.jitter.ms')));
   }
 
@@ -155,14 +151,14 @@ export class FilePartitionLog implements PartitionLog {
    */
   private appendNow(batch: Buffer, meta: AppendMeta): number {
     const seg = this.active;
-    if (this.exec.busy || seg.isUnborn || this.opts.fsync === 'always') return -1;
+    if (this.exec.busy || seg.isUnborn) return -1;
     const base = seg.nextOffset;
     const last = base + meta.lastOffsetDelta;
     const records = batch.readInt32BE(RECORD_COUNT);
-    if (this.unflushedMessages + records >= this.config.num('flush.messages') || this.shouldRoll(seg, 0, batch.length, last)) return -1;
+    if (this.durability.due(records) || this.shouldRoll(seg, 0, batch.length, last)) return -1;
     setBaseOffset(batch, base);
     if (!seg.appendNow({ buf: batch, lastOffset: last, maxTimestamp: meta.maxTimestamp }, this.interval)) return -1;
-    this.unflushedMessages += records;
+    this.durability.written(records);
     return base;
   }
 
@@ -178,8 +174,8 @@ export class FilePartitionLog implements PartitionLog {
       await checkTopicId(this.dir, this.opts.topicId, false);
       await this.active.createFile();
     });
-    this.dirEntriesDirty = true;
-    this.parentEntryDirty = true;
+    this.durability.dirEntriesDirty = true;
+    this.durability.parentEntryDirty = true;
   }
 
   private async drain(items: PendingAppend[]): Promise<void> {
@@ -224,7 +220,7 @@ export class FilePartitionLog implements PartitionLog {
         for (const w of waiters) w.reject(err);
         continue;
       }
-      for (const b of group) this.unflushedMessages += b.buf.readInt32BE(RECORD_COUNT);
+      for (const b of group) this.durability.written(b.buf.readInt32BE(RECORD_COUNT));
       this.settle(waiters, group);
     }
   }
@@ -234,8 +230,8 @@ export class FilePartitionLog implements PartitionLog {
     const resolveAll = (): void => {
       for (let k = 0; k < waiters.length; k++) waiters[k].resolve(group[k].lastOffset - waiters[k].meta.lastOffsetDelta);
     };
-    if (this.opts.fsync === 'always' || this.unflushedMessages >= this.config.num('flush.messages')) {
-      this.groupCommit.sync().then(resolveAll, (err: unknown) => {
+    if (this.durability.due(0)) {
+      this.durability.sync().then(resolveAll, (err: unknown) => {
         for (const w of waiters) w.reject(err);
       });
     } else {
@@ -262,7 +258,7 @@ export class FilePartitionLog implements PartitionLog {
     const seg = await LogSegment.create(this.dir, old.nextOffset, this.opts.handles ?? null);
     old.seal();
     this.segments = [...this.segments, seg];
-    this.dirEntriesDirty = true;
+    this.durability.dirEntriesDirty = true;
     // Like Kafka, a rolled segment is flushed in the background whatever the flush policy, and its index
     // files are written only after its data is durable (recovery trusts a segment that has them).
     this.track(
@@ -289,32 +285,9 @@ export class FilePartitionLog implements PartitionLog {
     void p.finally(() => this.background.delete(p));
   }
 
-  /** One group-commit round: fdatasync every segment written since the last round (plus the dir on create). */
-  private async syncNow(): Promise<void> {
-    const dirty = this.segments.filter((s) => s.dirty);
-    const dirEntries = this.dirEntriesDirty;
-    const parentEntry = this.parentEntryDirty;
-    this.dirEntriesDirty = false;
-    this.parentEntryDirty = false;
-    this.unflushedMessages = 0;
-    this.lastFlushMs = Date.now();
-    for (const seg of dirty) {
-      try {
-        await seg.datasync();
-        this.opts.onFsync?.(seg.logPath);
-      } catch (err) {
-        if (this.segments.includes(seg)) throw err; // deleted meanwhile: nothing left to make durable
-      }
-    }
-    if (dirEntries) await this.fds(() => fsyncDir(this.dir));
-    if (parentEntry) await (this.opts.syncParentDir ?? (() => fsyncDir(path.dirname(this.dir))))();
-  }
-
   /** Storage ticker: fsync=interval, and per-topic flush.ms. */
   async flushIfDue(now: number, intervalMs: number | null): Promise<void> {
-    if (this.closed || !this.segments.some((s) => s.dirty)) return;
-    const due = Math.min(intervalMs ?? Infinity, this.config.num('flush.ms'));
-    if (now - this.lastFlushMs >= due) await this.groupCommit.sync();
+    if (!this.closed) await this.durability.flushIfDue(now, intervalMs);
   }
 
   read(offset: number, maxBytes: number, maxOffset = Infinity, opts?: ReadOptions): Promise<ReadResult> {
@@ -403,19 +376,19 @@ export class FilePartitionLog implements PartitionLog {
         // Dropping the batch that straddles the log start leaves nothing at or after the start.
         if (seg.nextOffset < this.startOffset) await this.setLogStart(seg.nextOffset);
       }
-      this.dirEntriesDirty = true;
+      this.durability.dirEntriesDirty = true;
       // Data past the target is gone; the cleaner must treat whatever gets appended there as dirty.
       if (this.cleanerCheckpoint !== undefined && this.cleanerCheckpoint > offset) {
         this.cleanerCheckpoint = offset;
         await writeCleanerCheckpoint(this.dir, offset);
       }
-      if (this.opts.fsync === 'always') await this.groupCommit.sync();
+      if (this.opts.fsync === 'always') await this.durability.sync();
     });
   }
 
   async flush(): Promise<void> {
     await this.exec.idle();
-    await this.groupCommit.sync();
+    await this.durability.sync();
   }
 
   async close(): Promise<void> {
@@ -423,7 +396,7 @@ export class FilePartitionLog implements PartitionLog {
     this.closed = true;
     await this.exec.run(async () => {
       await Promise.allSettled([...this.background]);
-      await this.groupCommit.sync();
+      await this.durability.sync();
       await Promise.all(this.segments.map((s) => s.close()));
     });
   }
