@@ -10,6 +10,19 @@ export class ProtocolError extends Error {
 }
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+const TWO_32 = 4294967296;
+
+/**
+ * Writes an int64 that is a safe integer as two 32-bit halves (no BigInt allocation for the offsets and
+ * timestamps of every response and stored batch) and returns true; returns false, writing nothing, otherwise.
+ */
+export function writeSafeInt64(buf: Buffer, v: number, pos: number): boolean {
+  if (!Number.isSafeInteger(v)) return false;
+  const hi = Math.floor(v / TWO_32);
+  buf.writeInt32BE(hi, pos);
+  buf.writeUInt32BE(v - hi * TWO_32, pos + 4);
+  return true;
+}
 export { ZERO_UUID };
 
 export type TaggedField = [tag: number, data: Buffer];
@@ -222,13 +235,7 @@ export class Writer {
   uint32(v: number): this { const p = this.ensure(4); this.buf.writeUInt32BE(v, p); return this; }
   int64(v: number): this {
     const p = this.ensure(8);
-    if (Number.isSafeInteger(v)) {
-      // Two 32-bit halves: no BigInt allocation for the offsets and timestamps of every response.
-      const hi = Math.floor(v / 4294967296);
-      this.buf.writeInt32BE(hi, p);
-      this.buf.writeUInt32BE(v - hi * 4294967296, p + 4);
-      return this;
-    }
+    if (writeSafeInt64(this.buf, v, p)) return this;
     // 2^63 - 1 (Kafka's Long.MAX_VALUE defaults) rounds up to 2^63 as a double: clamp it back.
     this.buf.writeBigInt64BE(v >= 9223372036854775807 ? 9223372036854775807n : BigInt(v), p);
     return this;

@@ -1,5 +1,6 @@
 // Bounds-checked primitive reads/writes for record formats. Every read past the end throws RecordError (never a
 // RangeError), so callers can decode untrusted bytes without try/catch gymnastics.
+import { writeSafeInt64 } from '../primitives.js';
 import { RecordError } from './errors.js';
 
 const TWO_32 = 4294967296;
@@ -10,16 +11,11 @@ export function readInt64(buf: Buffer, pos: number): number {
 }
 
 export function writeInt64(buf: Buffer, value: number, pos: number): void {
-  if (!Number.isSafeInteger(value)) {
-    // Values past 2^53 (e.g. random 63-bit producer ids from some brokers) were already rounded when read as a
-    // number; write the rounded value rather than failing.
-    if (!Number.isInteger(value) || value >= 2 ** 63 || value < -(2 ** 63)) throw new RecordError(`int64 value ${value} is out of range`);
-    buf.writeBigInt64BE(BigInt(value), pos);
-    return;
-  }
-  const hi = Math.floor(value / TWO_32);
-  buf.writeInt32BE(hi, pos);
-  buf.writeUInt32BE(value - hi * TWO_32, pos + 4);
+  if (writeSafeInt64(buf, value, pos)) return;
+  // Values past 2^53 (e.g. random 63-bit producer ids from some brokers) were already rounded when read as a
+  // number; write the rounded value rather than failing.
+  if (!Number.isInteger(value) || value >= 2 ** 63 || value < -(2 ** 63)) throw new RecordError(`int64 value ${value} is out of range`);
+  buf.writeBigInt64BE(BigInt(value), pos);
 }
 
 export class Reader {
