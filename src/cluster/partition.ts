@@ -1,0 +1,104 @@
+// A topic and its partitions: the per-partition state Produce and Fetch work on (log, replicas, ISR, leader,
+// high watermark, parked fetches) and the topic's effective configs.
+import type { PartitionLog } from '../storage/types.js';
+import type { Cluster } from './cluster.js';
+
+export class Partition {
+  leaderEpoch = 0;
+  /**
+   * Leader epoch history: the first offset written in each epoch, oldest first (Kafka's leader-epoch cache),
+   * for OffsetForLeaderEpoch. Whoever changes the leader appends { epoch: new leaderEpoch, startOffset: LEO }.
+   * Absent means a single epoch (the current one) starting at the log start.
+   */
+  epochStarts?: { epoch: number; startOffset: number }[];
+  /** Offsets below this are visible to consumers (min LEO over the ISR). */
+  highWatermark = 0;
+  /** Long-polling fetches parked on this partition (see wake()). */
+  readonly waiters = new Set<() => void>();
+  private wakeQueued = false;
+  constructor(
+    readonly topic: Topic,
+    readonly index: number,
+    public log: PartitionLog,
+    public replicas: number[],
+    public isr: number[],
+    public leader: number,
+  ) {
+    this.highWatermark = log.logEndOffset;
+  }
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+  /** Transactions lower this below the high watermark; without open transactions it is the HW. */
+  lastStableOffset(): number {
+    return this.topic.cluster.lsoHook?.(this) ?? this.highWatermark;
+  }
+  advanceHighWatermark(hw: number): void {
+    if (hw <= this.highWatermark) return;
+    this.highWatermark = hw;
+    this.wake();
+  }
+  /**
+   * Wakes the parked fetches in the next check phase (setImmediate), after the Produce that moved the high
+   * watermark has written its response: a client that produces and consumes in one process otherwise handles the
+   * consumer's data before the producer's ack (measured: 0.5-1 ms longer produce latency). Deferring the whole
+   * wake-up also keeps the fetches' timer bookkeeping out of the Produce's path.
+   */
+  wake(): void {
+    if (this.wakeQueued || this.waiters.size === 0) return;
+    this.wakeQueued = true;
+    setImmediate(() => {
+      this.wakeQueued = false;
+      for (const w of [...this.waiters]) w();
+    });
+  }
+}
+
+export class Topic {
+  partitions: Partition[] = [];
+  /** Effective values already resolved (config()), valid while `resolvedAt` is the broker config's version. */
+  private resolved = new Map<string, string | null>();
+  private resolvedNumbers = new Map<string, number>();
+  private resolvedAt = -1;
+  constructor(
+    readonly cluster: Cluster,
+    readonly name: string,
+    readonly id: string,
+    private overrides: ReadonlyMap<string, string>,
+    readonly internal = false,
+  ) {}
+  /** The topic's own config overrides. */
+  get configs(): ReadonlyMap<string, string> {
+    return this.overrides;
+  }
+  setConfigs(configs: ReadonlyMap<string, string>): void {
+    this.overrides = new Map(configs);
+    this.resolvedAt = -1;
+  }
+  /** Effective topic config: topic override, broker synonym, or Kafka default. */
+  config(name: string): string | null {
+    this.checkResolved();
+    let v = this.resolved.get(name);
+    if (v === undefined) {
+      v = this.overrides.get(name) ?? this.cluster.config.topicDefault(name).value;
+      this.resolved.set(name, v);
+    }
+    return v;
+  }
+  configNumber(name: string): number {
+    this.checkResolved();
+    let n = this.resolvedNumbers.get(name);
+    if (n === undefined) {
+      n = Number(this.config(name));
+      this.resolvedNumbers.set(name, n);
+    }
+    return n;
+  }
+  private checkResolved(): void {
+    const version = this.cluster.config.version;
+    if (this.resolvedAt === version) return;
+    this.resolved.clear();
+    this.resolvedNumbers.clear();
+    this.resolvedAt = version;
+  }
+}
