@@ -58,13 +58,17 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
       setLogAppendTime(batch, logAppendTime);
       maxTimestamp = logAppendTime;
     }
-    // Both usually complete synchronously; awaiting a plain value would still cost a turn of the microtask queue.
+    // The append and the replication step usually complete synchronously: only real promises are awaited (each
+    // await costs a turn of the microtask queue, which shows on a single-record request after an idle gap).
     const appended = p.log.append(batch, { lastOffsetDelta: header.lastOffsetDelta, maxTimestamp });
     const baseOffset = typeof appended === 'number' ? appended : await appended;
     hooks?.appended(p, header, { baseOffset, logAppendTime });
     const replication = ctx.services.replication;
-    const replicated = replication ? replication.afterAppend(p, acks) : p.advanceHighWatermark(p.log.logEndOffset);
-    if (replicated) await replicated;
+    if (!replication) p.advanceHighWatermark(p.log.logEndOffset);
+    else {
+      const waiting = replication.afterAppend(p, acks);
+      if (waiting) await waiting;
+    }
     return result(index, ErrorCode.NONE, baseOffset, logAppendTime, p.logStartOffset);
   } catch (e) {
     if (e instanceof RecordError) return result(index, e.errorCode, -1, -1, -1, e.message);
