@@ -129,13 +129,13 @@ export default defineHandler<FetchRequest>({
   },
 });
 
-/** Resolves when any of the partitions gets new data (Partition.wake(), after the Produce has answered) or after `ms`. */
+/**
+ * Resolves when any of the partitions gets new data (Partition.wake(), after the Produce has answered) or after
+ * `ms`. A second wake-up (another partition) finds nothing left to do: every step below is idempotent.
+ */
 function waitForData(parts: Partition[], ms: number): Promise<void> {
   return new Promise((resolve) => {
-    let settled = false;
     const done = () => {
-      if (settled) return;
-      settled = true;
       clearTimeout(timer);
       for (const p of parts) p.waiters.delete(done);
       resolve();
