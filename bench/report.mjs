@@ -47,7 +47,7 @@ for (const c of r.cases) {
   out.push(`|---|${T.map(() => '---:').join('|')}|---:|${T.map(() => '---:').join('|')}|`);
   const rows = [
     ['produce msg/s ↑', 'produceMsgs', 0], ['produce MB/s ↑', 'produceMBs', 1], ['consume msg/s ↑', 'consumeMsgs', 0], ['consume MB/s ↑', 'consumeMBs', 1],
-    ['e2e p50 ms ↓', 'e2eP50', 2], ['e2e p99 ms ↓', 'e2eP99', 2], ['produce ack p50 ms ↓', 'ackP50', 2], ['broker CPU ms / 100k msgs ↓', 'cpuMsPer100k', 0],
+    ['e2e p50 ms ↓', 'e2eP50', 2], ['e2e p99 ms ↓', 'e2eP99', 2], ['produce ack p50 ms ↓', 'ackP50', 2], ['broker CPU ms / 100k msgs ↓', 'cpuMsPer100k', 0], ['same, runs after the first ↓', 'cpuMsPer100kWarm', 0],
     ['group join ms ↓', 'joinMs', 1], ['ready ms (exec → ready) ↓', 'readyMs', 0], ['idle RSS MB ↓', 'idleRssMB', 1], ['peak RSS MB ↓', 'loadedRssMB', 1],
   ];
   for (const [label, key, d] of rows) {
@@ -81,9 +81,12 @@ else if (rk) {
   out.push('|---|---:|---:|---:|---:|');
   const f = (s) => `${n(s.p50)} / ${n(s.p99)} / ${n(s.max)}`;
   const label = { 'kl-mem': 'kafkalite memory', 'kl-file': 'kafkalite file', mock: 'librdkafka mock', 'mock-poll': 'librdkafka mock, polling consumer' };
+  const warmNote = rk.warm ? `, after ${n(rk.warm.records)} warm-up records` : '';
   for (const [key, c] of Object.entries(rk.cases)) {
+    const base = key.replace(/-warm$/, '');
+    const name = (label[base] ?? base) + (key.endsWith('-warm') ? warmNote : '');
     const e2e = key === 'mock' ? `${f(c.e2e)} (no wake-up: the wait)` : f(c.e2e);
-    out.push(`| ${label[key] ?? key} | ${c.fetchWaitMaxMs} | ${c.errors.length && c.e2e.p50 === null ? 'error' : e2e} | ${f(c.ack)} | ${c.load1.map((l) => n(l, 1)).join(', ')} |`);
+    out.push(`| ${name} | ${c.fetchWaitMaxMs} | ${c.errors.length && c.e2e.p50 === null ? 'error' : e2e} | ${f(c.ack)} | ${c.load1.map((l) => n(l, 1)).join(', ')} |`);
   }
   out.push('');
 }

@@ -78,13 +78,15 @@ async function kbenchCase(target, client, spec) {
     if (!existsSync(json)) return { error: `kbench failed (exit ${r.code}): ${(r.err || r.out).trim().split('\n').slice(-3).join(' | ')}` };
     const k = JSON.parse(readFileSync(json, 'utf8'));
     const m = k.medians;
-    // CPU per 100k messages from the sums over all runs (kbench reads /proc at 10 ms resolution per phase).
-    const cpu = k.runs.reduce((s, run) => s + (run.brokerCpuMs.produce ?? NaN) + (run.brokerCpuMs.consume ?? NaN), 0);
+    // CPU per 100k messages from the sums over all runs (kbench reads /proc at 10 ms resolution per phase), and
+    // over the runs after the first: a fresh kafkalite runs its request path unoptimized at first (V8's JIT).
+    const cpuOf = (runs) => runs.reduce((s, run) => s + (run.brokerCpuMs.produce ?? NaN) + (run.brokerCpuMs.consume ?? NaN), 0);
+    const per100k = (runs) => (runs.length ? (cpuOf(runs) / (runs.length * spec.messages)) * 1e5 : null);
     const errors = k.runs.flatMap((run) => run.errors);
     return {
       produceMsgs: m['produce msg/s'], produceMBs: m['produce MB/s'], consumeMsgs: m['consume msg/s'], consumeMBs: m['consume MB/s'],
       e2eP50: m['e2e p50 ms'], e2eP99: m['e2e p99 ms'], ackP50: m['produce ack p50 ms'], joinMs: m['group join ms'],
-      cpuMsPer100k: (cpu / (k.runs.length * spec.messages)) * 1e5,
+      cpuMsPer100k: per100k(k.runs), cpuMsPer100kWarm: per100k(k.runs.slice(1)),
       readyMs: broker.readyMs, idleRssMB, loadedRssMB: mem.hwm,
       verified: k.runs.every((run) => run.verified), errors, client: k.client,
     };
@@ -98,7 +100,7 @@ const METRICS = [
   ['produce msg/s', 'produceMsgs', 0, 'higher'], ['produce MB/s', 'produceMBs', 1, 'higher'],
   ['consume msg/s', 'consumeMsgs', 0, 'higher'], ['consume MB/s', 'consumeMBs', 1, 'higher'],
   ['e2e p50 ms', 'e2eP50', 2, 'lower'], ['e2e p99 ms', 'e2eP99', 2, 'lower'], ['produce ack p50 ms', 'ackP50', 2, 'lower'],
-  ['broker CPU ms/100k msg', 'cpuMsPer100k', 0, 'lower'], ['group join ms', 'joinMs', 1, 'lower'],
+  ['broker CPU ms/100k msg', 'cpuMsPer100k', 0, 'lower'], ['  after the 1st run', 'cpuMsPer100kWarm', 0, 'lower'], ['group join ms', 'joinMs', 1, 'lower'],
   ['ready ms (exec->ready)', 'readyMs', 1, 'lower'], ['idle RSS MB', 'idleRssMB', 1, 'lower'], ['loaded RSS MB (peak)', 'loadedRssMB', 1, 'lower'],
 ];
 

@@ -208,7 +208,7 @@ static void usage(const char *argv0) {
                 "usage: %s -b HOST:PORT [-n SAMPLES (500)] [-w WARMUP (50)] "
                 "[-f FETCH_WAIT_MS (100)] [-s SIZE (100)] [-t TOPIC] "
                 "[-T SAMPLE_TIMEOUT_MS (5000)] [-p PAUSE_MIN_MS,MAX_MS (5,15)] "
-                "[-v] [-d DEBUG]\n",
+                "[-W WARMUP_PAUSE_MIN_MS,MAX_MS (as -p)] [-v] [-d DEBUG]\n",
                 argv0);
         exit(2);
 }
@@ -217,13 +217,13 @@ int main(int argc, char **argv) {
         const char *brokers = NULL, *fetch_wait = "100", *debug = NULL;
         char topic[128], group[160];
         int samples = 500, warmup = 50, timeout_ms = 5000, verbose = 0, opt;
-        int pause_min = 5, pause_max = 15;
+        int pause_min = 5, pause_max = 15, warm_min = -1, warm_max = -1;
         size_t size = 100;
         pthread_t pt, ct;
 
         snprintf(topic, sizeof(topic), "rdk-e2e-%d-%ld", (int)getpid(),
                  (long)time(NULL));
-        while ((opt = getopt(argc, argv, "b:n:w:f:s:t:T:p:vd:h")) != -1) {
+        while ((opt = getopt(argc, argv, "b:n:w:f:s:t:T:p:W:vd:h")) != -1) {
                 switch (opt) {
                 case 'b': brokers = optarg; break;
                 case 'n': samples = atoi(optarg); break;
@@ -236,6 +236,10 @@ int main(int argc, char **argv) {
                         if (sscanf(optarg, "%d,%d", &pause_min, &pause_max) != 2)
                                 usage(argv[0]);
                         break;
+                case 'W':
+                        if (sscanf(optarg, "%d,%d", &warm_min, &warm_max) != 2)
+                                usage(argv[0]);
+                        break;
                 case 'v': verbose = 1; break;
                 case 'd': debug = optarg; break;
                 default: usage(argv[0]);
@@ -244,6 +248,12 @@ int main(int argc, char **argv) {
         if (!brokers || samples < 1 || warmup < 0 || size < 8 ||
             size > 1000000 || timeout_ms < 1 || pause_min < 0 ||
             pause_max < pause_min || pause_max > 1000)
+                usage(argv[0]);
+        if (warm_min < 0) {
+                warm_min = pause_min;
+                warm_max = pause_max;
+        }
+        if (warm_max < warm_min || warm_max > 1000)
                 usage(argv[0]);
 
         /* Producer: every record goes out on its own, at once, acks=all. */
@@ -307,9 +317,10 @@ int main(int argc, char **argv) {
         for (int i = 0; i < warmup + samples; i++) {
                 /* A random pause lets the consumer go back to a waiting
                  * fetch (long-poll wake-up), as kbench.mjs does. */
+                int lo = i < warmup ? warm_min : pause_min;
+                int hi = i < warmup ? warm_max : pause_max;
                 long pause_us =
-                    pause_min * 1000L +
-                    rand_r(&seed) % ((pause_max - pause_min) * 1000L + 1);
+                    lo * 1000L + rand_r(&seed) % ((hi - lo) * 1000L + 1);
                 struct timespec ts = {pause_us / 1000000,
                                       pause_us % 1000000 * 1000};
                 while (nanosleep(&ts, &ts) && errno == EINTR)
@@ -331,9 +342,10 @@ int main(int argc, char **argv) {
         pthread_join(pt, NULL);
         printf("{\"librdkafka\":\"%s\",\"samples\":%d,\"warmup\":%d,"
                "\"fetchWaitMaxMs\":%s,\"size\":%zu,\"pauseMs\":[%d,%d],"
+               "\"warmupPauseMs\":[%d,%d],"
                "\"unit\":\"us\",",
                rd_kafka_version_str(), samples, warmup, fetch_wait, size,
-               pause_min, pause_max);
+               pause_min, pause_max, warm_min, warm_max);
         print_stats("e2e", e2e, samples);
         printf(",");
         print_stats("ack", acks, samples);
