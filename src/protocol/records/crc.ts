@@ -11,8 +11,13 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-// The native module is loaded on first use. Loading @node-rs/crc32 and the compression codecs eagerly cost the
-// broker ~65 ms of start-up CPU and ~13 MB of idle RSS (measured on the CLI); each is loaded when first needed.
+// The native module is loaded only once the pure-JS one has checksummed NATIVE_AFTER_BYTES: loading it
+// takes 4-16 ms of the main thread (its platform probe reads files, then dlopen), which a broker paid inside
+// its first Produce of a batch over 256 B, and a test run's whole traffic is usually far less than that
+// (docs/performance.md, finding 11). At 1.7 vs 6.1 GB/s, waiting costs at most ~3.5 ms once.
+// (Loading @node-rs/crc32 and the compression codecs eagerly cost ~65 ms of start-up CPU and ~13 MB of RSS.)
+const NATIVE_AFTER_BYTES = 8 << 20;
+let jsBytes = 0;
 let nativeLib: typeof import('@node-rs/crc32') | undefined;
 const native = () => (nativeLib ??= require('@node-rs/crc32') as typeof import('@node-rs/crc32'));
 // crc-32 ships CommonJS without an ESM entry for the crc32c submodule; load it via require.
@@ -21,16 +26,25 @@ const jsCrc32: { buf(data: Uint8Array, seed?: number): number } = require('crc-3
 
 const NATIVE_THRESHOLD = 256;
 
+/** Whether a checksum of `length` bytes goes to the native module (loading it when its time has come). */
+function useNative(length: number): boolean {
+  if (length < NATIVE_THRESHOLD) return false;
+  if (nativeLib !== undefined) return true;
+  jsBytes += length;
+  return jsBytes > NATIVE_AFTER_BYTES;
+}
+
 /** Unsigned CRC32C of buf[start, end). */
 export function crc32c(buf: Buffer, start = 0, end = buf.length): number {
   const view = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
-  if (view.length < NATIVE_THRESHOLD) return jsCrc32c.buf(view) >>> 0;
-  return native().crc32c(view) >>> 0;
+  return (useNative(view.length) ? native().crc32c(view) : jsCrc32c.buf(view)) >>> 0;
 }
 
 /** Unsigned CRC32 (IEEE, as java.util.zip.CRC32) of buf[start, end). */
 export function crc32(buf: Buffer, start = 0, end = buf.length): number {
   const view = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
-  if (view.length < NATIVE_THRESHOLD) return jsCrc32.buf(view) >>> 0;
-  return native().crc32(view) >>> 0;
+  return (useNative(view.length) ? native().crc32(view) : jsCrc32.buf(view)) >>> 0;
 }
+
+/** Whether the native module is in use yet (tests). */
+export const nativeCrcLoaded = (): boolean => nativeLib !== undefined;
