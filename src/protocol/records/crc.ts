@@ -12,11 +12,11 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 // The native module is loaded only once the pure-JS one has checksummed NATIVE_AFTER_BYTES: loading it
-// takes 4-16 ms of the main thread (its platform probe reads files, then dlopen), which a broker paid inside
-// its first Produce of a batch over 256 B, and a test run's whole traffic is usually far less than that
-// (docs/performance.md, finding 11). At 1.7 vs 6.1 GB/s, waiting costs at most ~3.5 ms once.
+// takes 3-5 ms of the main thread (its platform probe reads files, then dlopen), which a broker paid inside
+// its first Produce of a batch over 256 B, while many test runs send less than that in all. Not more: until
+// V8 optimizes its loop, the JS one does ~35 MB/s (64 KiB in ~1.8 ms; docs/performance.md, finding 11).
 // (Loading @node-rs/crc32 and the compression codecs eagerly cost ~65 ms of start-up CPU and ~13 MB of RSS.)
-const NATIVE_AFTER_BYTES = 8 << 20;
+const NATIVE_AFTER_BYTES = 64 << 10;
 let jsBytes = 0;
 let nativeLib: typeof import('@node-rs/crc32') | undefined;
 const native = () => (nativeLib ??= require('@node-rs/crc32') as typeof import('@node-rs/crc32'));
