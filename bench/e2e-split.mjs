@@ -32,7 +32,7 @@ const pcap = join(dir, 'lo.pcap');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Only segments that carry data (PSH): requests and responses, not bare ACKs.
-const tcpdump = spawn('tcpdump', ['-i', 'lo', '-n', '-U', '-w', pcap, `tcp port ${port} and (tcp[tcpflags] & tcp-push != 0)`], { stdio: 'ignore' });
+const tcpdump = spawn('tcpdump', ['-i', 'lo', '-n', '-U', '--immediate-mode', '-w', pcap, `tcp port ${port} and (tcp[tcpflags] & tcp-push != 0)`], { stdio: 'ignore' });
 tcpdump.on('error', (e) => { console.error(`tcpdump: ${e.message}`); process.exit(1); });
 await sleep(500);
 let stderr = '';
@@ -41,7 +41,7 @@ let summary = '';
 e2e.stdout.on('data', (d) => { summary += d; });
 e2e.stderr.on('data', (d) => { stderr += d; });
 const code = await new Promise((r) => e2e.on('exit', r));
-await sleep(300);
+await sleep(1000);
 tcpdump.kill('SIGINT');
 await new Promise((r) => tcpdump.on('exit', r));
 if (code !== 0) { console.error(`e2e exited ${code}: ${stderr.slice(-500)}`); process.exit(1); }
@@ -79,25 +79,21 @@ const broker = candidates.slice(0, 4).map(split).filter((s) => s.length >= Numbe
   .sort((x, y) => median(answered(x).map((r) => Math.max(r.ack, r.fetch))) - median(answered(y).map((r) => Math.max(r.ack, r.fetch))))[0];
 if (!broker) { console.error('could not find the producer connection in the capture'); process.exit(1); }
 
-// The probe's lines: index, send time (ms, its monotonic clock), e2e µs, ack µs; warm-up records included.
-// Each sample is matched to the produce request captured nearest its send time, once the constant offset
-// between the two clocks is known, so that a packet the capture dropped cannot shift the pairs. The offset:
-// of the candidates that pair the last sample with one of the last requests captured, the one that puts a
-// captured request within 1 ms of the most samples (librdkafka writes a record ~0.1 ms after the send call).
+// The probe's lines: index, send time (ms since the epoch), e2e µs, ack µs; warm-up records included. Each
+// sample is matched to the first produce request captured after its send time (tcpdump stamps packets on the
+// same clock), so a packet the capture dropped costs one sample, not the pairing of the rest.
 const client = stderr.trim().split('\n').map((l) => l.split(' ').map(Number)).filter((x) => x.length === 4).slice(-Number(a.samples));
-const nearest = (t) => {
-  let lo = 0, hi = broker.length - 1;
+const firstAfter = (t) => {
+  let lo = 0, hi = broker.length;
   while (lo < hi) { const mid = (lo + hi) >> 1; if (broker[mid].t < t) lo = mid + 1; else hi = mid; }
-  return lo > 0 && t - broker[lo - 1].t < broker[lo].t - t ? broker[lo - 1] : broker[lo];
+  return broker[lo];
 };
-const within = (offset, c) => { const b = nearest(c[1] * 1000 + offset); return Math.abs(b.t - (c[1] * 1000 + offset)) < 1000 ? b : null; };
-const last = client[client.length - 1];
-const offset = broker.slice(-10).map((b) => b.t - last[1] * 1000)
-  .map((o) => ({ o, n: client.filter((c) => within(o, c)).length })).sort((x, y) => y.n - x.n)[0].o;
 const rows = [];
 for (const c of client) {
-  const b = within(offset, c);
-  if (b) rows.push({ t: b.t, e2e: c[2], ack: b.ack, fetch: b.fetch });
+  const sent = c[1] * 1000;
+  const b = firstAfter(sent);
+  // The request went out between the send call and its ack; one captured later belongs to a later record.
+  if (b && b.t - sent < Math.min(c[3], 5000)) rows.push({ t: b.t, e2e: c[2], ack: b.ack, fetch: b.fetch });
 }
 const pct = (xs, p) => { const s = xs.filter((x) => x !== null).sort((x, y) => x - y); return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]); };
 const line = (name, xs) => `${name.padEnd(44)} p50 ${String(pct(xs, 50)).padStart(6)}  p99 ${String(pct(xs, 99)).padStart(6)}  max ${String(pct(xs, 100)).padStart(6)}`;

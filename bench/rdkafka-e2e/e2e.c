@@ -12,8 +12,9 @@
  * -p sets the range) one record is sent; each sample measures send -> delivery
  * report (ack) and send -> the record returned by rd_kafka_consumer_poll().
  * Prints one line of JSON with p50/p99/max of both in microseconds. -v also prints every sample to
- * stderr (CLOCK_MONOTONIC send time in ms, e2e and ack in us), to line the
- * slow ones up with the broker's own log (e.g. node --trace-gc). -d sets
+ * stderr (send time in ms since the epoch, e2e and ack in us), to line the
+ * slow ones up with the broker's own log (e.g. node --trace-gc) or a packet
+ * capture (bench/e2e-split.mjs). -d sets
  * librdkafka's `debug` contexts (e.g. protocol,fetch) on both clients.
  *
  * Threads: the main thread sends; one thread serves the producer's delivery
@@ -328,9 +329,17 @@ int main(int argc, char **argv) {
                 if (send_record(p, topic, buf, size, i, &t0) ||
                     wait_for(1, timeout_ms, &ack, &recv))
                         return 1;
-                if (verbose)
+                if (verbose) {
+                        /* Samples are timed on the monotonic clock; the
+                         * send time is printed on the wall clock. */
+                        struct timespec wall;
+                        clock_gettime(CLOCK_REALTIME, &wall);
+                        int64_t wall_t0 = (int64_t)wall.tv_sec * 1000000000 +
+                                          wall.tv_nsec - (now_ns() - t0);
                         fprintf(stderr, "%d %.3f %" PRId64 " %" PRId64 "\n", i,
-                                t0 / 1e6, (recv - t0) / 1000, (ack - t0) / 1000);
+                                wall_t0 / 1e6, (recv - t0) / 1000,
+                                (ack - t0) / 1000);
+                }
                 if (i >= warmup) {
                         e2e[i - warmup] = recv - t0;
                         acks[i - warmup] = ack - t0;
