@@ -16,6 +16,11 @@ const TWO_32 = 4294967296;
  * Writes an int64 that is a safe integer as two 32-bit halves (no BigInt allocation for the offsets and
  * timestamps of every response and stored batch) and returns true; returns false, writing nothing, otherwise.
  */
+/** Reads a signed int64 as a JS number: exact within +/-2^53, which covers offsets, timestamps and producer ids. */
+export function readInt64(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos) * TWO_32 + buf.readUInt32BE(pos + 4);
+}
+
 export function writeSafeInt64(buf: Buffer, v: number, pos: number): boolean {
   if (!Number.isSafeInteger(v)) return false;
   const hi = Math.floor(v / TWO_32);
@@ -53,9 +58,8 @@ export class Reader {
   int32(): number { return this.buf.readInt32BE(this.need(4)); }
   uint32(): number { return this.buf.readUInt32BE(this.need(4)); }
   int64(): number {
-    const p = this.need(8);
     // Offsets, timestamps and ids fit in a double; values past 2^53 lose precision (documented).
-    return this.buf.readInt32BE(p) * 4294967296 + this.buf.readUInt32BE(p + 4);
+    return readInt64(this.buf, this.need(8));
   }
   float64(): number { return this.buf.readDoubleBE(this.need(8)); }
   uuid(): string { const p = this.need(16); return this.buf.toString('base64url', p, p + 16); }

@@ -1,14 +1,9 @@
 // Bounds-checked primitive reads/writes for record formats. Every read past the end throws RecordError (never a
 // RangeError), so callers can decode untrusted bytes without try/catch gymnastics.
-import { writeSafeInt64 } from '../primitives.js';
+import { readInt64, writeSafeInt64 } from '../primitives.js';
 import { RecordError } from './errors.js';
 
-const TWO_32 = 4294967296;
-
-/** Reads a signed int64 as a JS number (exact within +/-2^53, which covers offsets, timestamps and producer ids). */
-export function readInt64(buf: Buffer, pos: number): number {
-  return buf.readInt32BE(pos) * TWO_32 + buf.readUInt32BE(pos + 4);
-}
+export { readInt64 };
 
 export function writeInt64(buf: Buffer, value: number, pos: number): void {
   if (writeSafeInt64(buf, value, pos)) return;
