@@ -5,7 +5,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ProduceRequest, ProduceResponse, ProduceResponseTopicProduceResponse } from '../protocol/generated/produce.js';
 import type { Input } from '../protocol/primitives.js';
 import { RecordError, setLogAppendTime, type BatchHeader } from '../protocol/records/index.js';
-import { prepareBatch, TimestampError } from './produce-batch.js';
+import { prepareBatch, TimestampError, type PreparedBatch } from './produce-batch.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from './context.js';
 import { autoCreate } from './metadata.js';
 import { leaderError, toError } from './util.js';
@@ -37,6 +37,7 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
   if (!p) return result(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const lerr = leaderError(ctx, p);
   if (lerr) return result(index, lerr);
+  let release: (() => void) | undefined;
   try {
     if (!records || records.length === 0) throw new KafkaError('INVALID_RECORD', 'Produce request contained no records');
     const maxBytes = topic.configNumber('max.message.bytes');
@@ -44,7 +45,10 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
       throw new KafkaError('MESSAGE_TOO_LARGE', `The record batch size in the append to ${topic.name}-${index} is ${records.length} bytes which exceeds the maximum configured value of ${maxBytes}.`);
     }
     const prepared = prepareBatch(ctx, topic, records);
-    const { batch, header } = prepared instanceof Promise ? await prepared : prepared;
+    let ready: PreparedBatch;
+    if (prepared instanceof Promise || p.appendTurn) [ready, release] = await takeTurn(p, prepared);
+    else ready = prepared;
+    const { batch, header } = ready;
     if (acks === -1 && p.isr.length < topic.configNumber('min.insync.replicas')) {
       throw new KafkaError('NOT_ENOUGH_REPLICAS', `The size of the current ISR ${JSON.stringify(p.isr)} is insufficient to satisfy the min.isr requirement of ${topic.config('min.insync.replicas')} for partition ${topic.name}-${index}`);
     }
@@ -61,6 +65,8 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
     // The append and the replication step usually complete synchronously: only real promises are awaited (each
     // await costs a turn of the microtask queue, which shows on a single-record request after an idle gap).
     const appended = p.log.append(batch, { lastOffsetDelta: header.lastOffsetDelta, maxTimestamp });
+    // The log has taken its place in the order (a file log queues what it cannot write at once).
+    release?.();
     const baseOffset = typeof appended === 'number' ? appended : await appended;
     hooks?.appended(p, header, { baseOffset, logAppendTime });
     const replication = ctx.services.replication;
@@ -75,6 +81,35 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
     if (e instanceof TimestampError) return result(index, e.code, -1, -1, -1, e.message, e.recordErrors);
     const err = toError(e, ctx);
     return result(index, err.errorCode, -1, -1, -1, err.errorMessage ?? null);
+  } finally {
+    release?.();
+  }
+}
+
+/**
+ * Appends to a partition keep the order their requests arrived in, as in Kafka (which handles one request per
+ * connection at a time). A batch prepared asynchronously (converted from magic 0/1, recompressed, or its
+ * timestamps checked) holds back every later batch for that partition, even one that needs no work, until it
+ * is appended or refused. Resolves once the earlier batches are appended, with the batch and the function that
+ * lets the next one go.
+ */
+async function takeTurn(p: Partition, prepared: PreparedBatch | Promise<PreparedBatch>): Promise<[PreparedBatch, () => void]> {
+  const before = p.appendTurn;
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => (done = resolve));
+  p.appendTurn = mine;
+  const release = () => {
+    if (p.appendTurn === mine) p.appendTurn = undefined;
+    done();
+  };
+  try {
+    const ready = await prepared;
+    await before;
+    return [ready, release];
+  } catch (e) {
+    await before;
+    release();
+    throw e;
   }
 }
 

@@ -15,6 +15,8 @@ export class Partition {
   highWatermark = 0;
   /** Long-polling fetches parked on this partition (see wake()). */
   readonly waiters = new Set<() => void>();
+  /** Set while a produced batch is being prepared asynchronously: later appends wait for it (broker/produce.ts). */
+  appendTurn: Promise<void> | undefined;
   private wakeQueued = false;
   constructor(
     readonly topic: Topic,
