@@ -34,9 +34,7 @@ export function describeTopic(ctx: RequestContext, t: Topic): TopicOut {
 /** Creates a missing topic when the broker allows it (auto.create.topics.enable) and the client asked. */
 export async function autoCreate(ctx: RequestContext, name: string): Promise<Topic | undefined> {
   if (!ctx.cluster.config.bool('auto.create.topics.enable')) return undefined;
-  const existing = ctx.cluster.topics.get(name);
-  if (existing) return existing;
-  return ctx.cluster.createTopic(name);
+  return ctx.cluster.existingOrNewTopic(name);
 }
 
 export default defineHandler<MetadataRequest>({

@@ -84,6 +84,8 @@ export class Cluster {
   readonly logger: Logger;
   readonly topics = new Map<string, Topic>();
   readonly topicsById = new Map<string, Topic>();
+  /** Topics whose partitions are being opened: a second creation of the same name must not start meanwhile. */
+  private readonly creating = new Map<string, Promise<Topic>>();
   /** Set by the transaction coordinator so partitions report a last stable offset below open transactions. */
   lsoHook?: (p: Partition) => number;
   /** Called after a partition is appended to, e.g. for replication bookkeeping. */
@@ -191,11 +193,11 @@ export class Cluster {
   /** The checks Kafka makes on a new topic before looking at its partitions: name, existence, configs. */
   checkNewTopic(name: string, configs: Record<string, string | null>): void {
     validateTopicName(name);
-    if (this.topics.has(name)) throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`);
+    if (this.topics.has(name) || this.creating.has(name)) throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`);
     // '.' and '_' collide in metric names, so Kafka refuses a topic differing from another only by them.
     if (/[._]/.test(name)) {
       const norm = name.replace(/\./g, '_');
-      for (const other of this.topics.keys()) {
+      for (const other of [...this.topics.keys(), ...this.creating.keys()]) {
         if (other.replace(/\./g, '_') === norm) throw new KafkaError('INVALID_TOPIC_EXCEPTION', `Topic '${name}' collides with existing topic: ${other}`);
       }
     }
@@ -232,12 +234,26 @@ export class Cluster {
     if (opts.validateOnly) return new Topic(this, name, newUuid(), new Map(Object.entries(configs)));
     const topic = new Topic(this, name, newUuid(), new Map(Object.entries(configs)), name.startsWith('__'));
     this.rr++;
-    await this.openPartitions(topic, assignment, true);
+    const opened = this.openPartitions(topic, assignment, true).then(() => topic);
+    this.creating.set(name, opened);
+    try {
+      await opened;
+    } finally {
+      this.creating.delete(name);
+    }
     this.topics.set(name, topic);
     this.topicsById.set(topic.id, topic);
     await this.persist();
     this.logger.info({ topic: name, partitions: assignment.length }, 'topic created');
     return topic;
+  }
+
+  /**
+   * Auto-creation (Metadata, Produce): the topic as it exists, or as a concurrent request is creating it, or
+   * created now with the broker's defaults. Two clients asking for a new topic at once get the same one.
+   */
+  async existingOrNewTopic(name: string): Promise<Topic> {
+    return this.topics.get(name) ?? (await (this.creating.get(name) ?? this.createTopic(name)));
   }
 
   /** Kafka's validateManualPartitionAssignment: every partition's replicas known, distinct, and as many as the first's. */

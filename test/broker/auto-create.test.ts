@@ -1,0 +1,58 @@
+// Requests that create the same topic at the same moment, on different connections: auto-creation (Metadata)
+// hands every one the same topic, and a second CreateTopics gets TOPIC_ALREADY_EXISTS, as on Kafka. Both
+// engines: opening partitions is asynchronous, and the file engine's window is the longer one.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../src/kafkalite.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import { ZERO_UUID } from '../../src/protocol/primitives.js';
+import { startTestBroker, topicName } from '../compat/helpers.js';
+import { RawClient } from '../coordinator/raw-client.js';
+
+const METADATA = 3;
+const CREATE_TOPICS = 19;
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function withBroker(memory: boolean, fn: (broker: RunningBroker, clients: RawClient[]) => Promise<void>): Promise<void> {
+  const dataDir = memory ? undefined : mkdtempSync(join(tmpdir(), 'kafkalite-autocreate-'));
+  if (dataDir) dirs.push(dataDir);
+  const broker = await startTestBroker(memory ? {} : { memory: false, dataDir });
+  const clients = await Promise.all([1, 2, 3].map(() => RawClient.connect(broker.port)));
+  try {
+    await fn(broker, clients);
+  } finally {
+    for (const c of clients) c.close();
+    await broker.stop();
+  }
+}
+
+for (const memory of [true, false]) {
+  describe(memory ? 'memory engine' : 'file engine', () => {
+    it('concurrent auto-creations of one topic all get the same topic', async () => {
+      await withBroker(memory, async (broker, clients) => {
+        const name = topicName('auto');
+        const metadata = (c: RawClient) => c.send(METADATA, 12, { topics: [{ name, topicId: ZERO_UUID }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+        const out = await Promise.all(clients.flatMap((c) => [metadata(c), metadata(c)]));
+        const ids = out.map((r) => r.topics[0].topicId);
+        expect(new Set(ids).size).toBe(1);
+        expect(ids[0]).toBe(broker.cluster.topics.get(name)!.id);
+        expect([...broker.cluster.topics.keys()].filter((n) => n === name)).toHaveLength(1);
+      });
+    });
+
+    it('concurrent CreateTopics of one name: one creates it, the others get TOPIC_ALREADY_EXISTS', async () => {
+      await withBroker(memory, async (broker, clients) => {
+        const name = topicName('create');
+        const create = (c: RawClient) => c.send(CREATE_TOPICS, 7, { topics: [{ name, numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+        const codes = (await Promise.all(clients.flatMap((c) => [create(c), create(c)]))).map((r) => r.topics[0].errorCode);
+        expect(codes.filter((c) => c === ErrorCode.NONE)).toHaveLength(1);
+        expect(codes.filter((c) => c === ErrorCode.TOPIC_ALREADY_EXISTS)).toHaveLength(5);
+      });
+    });
+  });
+}
