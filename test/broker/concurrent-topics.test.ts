@@ -1,6 +1,7 @@
-// Requests that create the same topic at the same moment, on different connections: auto-creation (Metadata)
-// hands every one the same topic, and a second CreateTopics gets TOPIC_ALREADY_EXISTS, as on Kafka. Both
-// engines: opening partitions is asynchronous, and the file engine's window is the longer one.
+// Requests that change the same topic at the same moment, pipelined and on different connections: auto-creation
+// (Metadata) hands every one the same topic, a second CreateTopics gets TOPIC_ALREADY_EXISTS and a second
+// CreatePartitions to the same count INVALID_PARTITIONS, as on Kafka. Both engines: opening partitions is
+// asynchronous, and the file engine's window is the longer one.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +14,14 @@ import { RawClient } from '../coordinator/raw-client.js';
 
 const METADATA = 3;
 const CREATE_TOPICS = 19;
+const CREATE_PARTITIONS = 37;
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 async function withBroker(memory: boolean, fn: (broker: RunningBroker, clients: RawClient[]) => Promise<void>): Promise<void> {
-  const dataDir = memory ? undefined : mkdtempSync(join(tmpdir(), 'kafkalite-autocreate-'));
+  const dataDir = memory ? undefined : mkdtempSync(join(tmpdir(), 'kafkalite-concurrent-'));
   if (dataDir) dirs.push(dataDir);
   const broker = await startTestBroker(memory ? {} : { memory: false, dataDir });
   const clients = await Promise.all([1, 2, 3].map(() => RawClient.connect(broker.port)));
@@ -52,6 +54,18 @@ for (const memory of [true, false]) {
         const codes = (await Promise.all(clients.flatMap((c) => [create(c), create(c)]))).map((r) => r.topics[0].errorCode);
         expect(codes.filter((c) => c === ErrorCode.NONE)).toHaveLength(1);
         expect(codes.filter((c) => c === ErrorCode.TOPIC_ALREADY_EXISTS)).toHaveLength(5);
+      });
+    });
+
+    it('concurrent CreatePartitions to one count: one adds the partitions, the others get INVALID_PARTITIONS', async () => {
+      await withBroker(memory, async (broker, clients) => {
+        const name = topicName('grow');
+        await broker.cluster.createTopic(name, { numPartitions: 2 });
+        const grow = (c: RawClient) => c.send(CREATE_PARTITIONS, 3, { topics: [{ name, count: 4, assignments: null }], timeoutMs: 5000, validateOnly: false });
+        const codes = (await Promise.all(clients.flatMap((c) => [grow(c), grow(c)]))).map((r) => r.results[0].errorCode);
+        expect(codes.filter((c) => c === ErrorCode.NONE)).toHaveLength(1);
+        expect(codes.filter((c) => c === ErrorCode.INVALID_PARTITIONS)).toHaveLength(5);
+        expect(broker.cluster.topics.get(name)!.partitions.map((p) => p.index)).toEqual([0, 1, 2, 3]);
       });
     });
   });
