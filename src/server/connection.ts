@@ -25,7 +25,8 @@ interface Slot {
   result: FrameResult;
 }
 
-// Every request frame is copied out of the socket's bytes into a buffer of its own (see feed()). Large Produce
+// Every request frame gets a buffer of its own: bytes read into the shared read buffer are copied there (feed()),
+// and the rest of a large frame is read into it directly (readTarget()). Large Produce
 // frames go into buffers this connection reuses once the request has been answered, instead of a new allocation
 // per frame: every allocated byte counts as V8 external memory, and each 64 MB of it starts a major GC, which was
 // the largest CPU cost of a produce-heavy broker. Only Produce (API key 0): its handler copies (memory engine) or
@@ -33,6 +34,8 @@ interface Slot {
 // test/server/frame-reuse.test.ts reads back data produced through reused frames on both engines.
 const REUSE_API_KEY = 0;
 const REUSE_MIN_BYTES = 64 * 1024;
+/** Below this much of a frame still to come, reading into the shared buffer and copying costs less than a subarray. */
+const DIRECT_READ_MIN_BYTES = 16 * 1024;
 const REUSE_POOL_BYTES = 16 * 1024 * 1024;
 
 let nextId = 1;
@@ -142,7 +145,10 @@ export class Connection {
         this.frameFill = 0;
       }
       const k = Math.min(this.frame.length - this.frameFill, bytes.length - pos);
-      bytes.copy(this.frame, this.frameFill, pos, pos + k);
+      // Bytes the socket read in place (readTarget()) are where they belong already.
+      if (bytes.buffer !== this.frame.buffer || bytes.byteOffset + pos !== this.frame.byteOffset + this.frameFill) {
+        bytes.copy(this.frame, this.frameFill, pos, pos + k);
+      }
       this.frameFill += k;
       pos += k;
       if (this.frameFill === this.frame.length) {
@@ -153,6 +159,15 @@ export class Connection {
       }
     }
     this.maybePause();
+  }
+
+  /**
+   * Where the socket's next read should land (listener.ts): the unfilled rest of the frame being read when that
+   * is large, which spares copying it out of the shared read buffer; else null (the shared buffer).
+   */
+  readTarget(): Buffer | null {
+    const f = this.frame;
+    return f !== null && f.length - this.frameFill >= DIRECT_READ_MIN_BYTES ? f.subarray(this.frameFill) : null;
   }
 
   /**

@@ -34,7 +34,8 @@ function adoptWithSharedBuffer(accepted: net.Socket): Adopted | null {
   try {
     socket = new net.Socket({
       handle,
-      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => void conn?.feed((buf as Buffer).subarray(0, n)) },
+      // The buffer function is asked again before every read: the rest of a large frame is read in place.
+      onread: { buffer: () => conn?.readTarget() ?? READ_BUFFER, callback: (n: number, buf: Uint8Array) => void conn?.feed((buf as Buffer).subarray(0, n)) },
     } as net.SocketConstructorOpts);
   } catch {
     return null; // a Node.js without this constructor path: the accepted socket is used as it is
