@@ -90,7 +90,7 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
  * Appends to a partition keep the order their requests arrived in, as in Kafka (which handles one request per
  * connection at a time). A batch prepared asynchronously (converted from magic 0/1, recompressed, or its
  * timestamps checked) holds back every later batch for that partition, even one that needs no work, until it
- * is appended or refused. Resolves once the earlier batches are appended, with the batch and the function that
+ * is handed to the log or refused. Resolves once the earlier batches are, with the batch and the function that
  * lets the next one go.
  */
 async function takeTurn(p: Partition, prepared: PreparedBatch | Promise<PreparedBatch>): Promise<[PreparedBatch, () => void]> {

@@ -34,7 +34,10 @@ interface Slot {
 // test/server/frame-reuse.test.ts reads back data produced through reused frames on both engines.
 const REUSE_API_KEY = 0;
 const REUSE_MIN_BYTES = 64 * 1024;
-/** Below this much of a frame still to come, reading into the shared buffer and copying costs less than a subarray. */
+/**
+ * Less than this of a frame still to come is read into the shared buffer and copied: a read into the frame stops at
+ * its end, and a small remainder would cost a read call of its own where one read also brings the next frames.
+ */
 const DIRECT_READ_MIN_BYTES = 16 * 1024;
 const REUSE_POOL_BYTES = 16 * 1024 * 1024;
 
