@@ -2,7 +2,7 @@
 // group commit that fdatasyncs every segment written since the last round, plus the directory entries created
 // meanwhile (a new segment file; the partition directory itself on its first append).
 import path from 'node:path';
-import { GroupCommit } from './concurrency.js';
+import { GroupCommit } from '../../concurrency.js';
 import type { LogConfig } from './config.js';
 import { fsyncDir } from './fs-util.js';
 import type { LogSegment } from './segment.js';

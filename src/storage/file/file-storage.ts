@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { JournalContents, MetaJournal, PartitionConfig, PartitionLog, Storage } from '../types.js';
 import { compactLog } from './cleaner.js';
-import { GroupCommit, SerialExecutor } from './concurrency.js';
+import { GroupCommit, SerialExecutor } from '../../concurrency.js';
 import { fsyncDir, isNotFound } from './fs-util.js';
 import { HandleCache, Slots, defaultMaxOpenSegments } from './handle-cache.js';
 import { META_DIR, MetaStore } from './meta-store.js';

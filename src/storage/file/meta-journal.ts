@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { DEFAULT_COMPACTION, shouldCompact, type CompactionPolicy } from '../journal.js';
 import type { JournalContents, MetaJournal } from '../types.js';
-import { GroupCommit } from './concurrency.js';
+import { GroupCommit } from '../../concurrency.js';
 import { atomicWrite, fsyncDir, readIfExists, writevAt } from './fs-util.js';
 import { encodeEntry, headerFor, matches, parseJournal } from './journal-format.js';
 import type { MetaStore } from './meta-store.js';

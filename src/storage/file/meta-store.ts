@@ -3,7 +3,7 @@
 // previous or the new document. Saves to one name are serialized so the last call wins on disk too.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { SerialExecutor } from './concurrency.js';
+import { SerialExecutor } from '../../concurrency.js';
 import { atomicWrite, isAtomicTemp, readIfExists } from './fs-util.js';
 
 export const META_DIR = '__meta';

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AppendMeta, PartitionConfig, PartitionLog, ReadOptions, ReadResult, TimestampLookup } from '../types.js';
 import { setBaseOffset } from '../../protocol/records/index.js';
 import { RECORD_COUNT, framedSize } from './batch-format.js';
-import { SerialExecutor } from './concurrency.js';
+import { SerialExecutor } from '../../concurrency.js';
 import { LogConfig } from './config.js';
 import { Durability, type FsyncMode } from './durability.js';
 import { fsyncDir, listDir } from './fs-util.js';

@@ -3,7 +3,7 @@
 // work on a snapshot of the segment list.
 import type { ReadOptions, ReadResult, TimestampLookup } from '../types.js';
 import { readBuffers } from './read-buffers.js';
-import type { SerialExecutor } from './concurrency.js';
+import type { SerialExecutor } from '../../concurrency.js';
 import { type LogSegment, floorSegment } from './segment.js';
 
 /** What the reads need from a FilePartitionLog. */

@@ -1,4 +1,4 @@
-// Serialization and group-commit primitives. Every mutation of a partition log runs through one
+// Serialization and group-commit primitives. Every mutation of a file partition log runs through one
 // SerialExecutor so concurrent appends, truncations, retention and compaction swaps never interleave.
 
 export class SerialExecutor {
