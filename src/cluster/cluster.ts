@@ -86,8 +86,6 @@ export class Cluster {
   readonly topicsById = new Map<string, Topic>();
   /** Topics whose partitions are being opened: a second creation of the same name must not start meanwhile. */
   private readonly creating = new Map<string, Promise<Topic>>();
-  /** Topics whose partition count is changing (addPartitions), with the promise of the last change queued. */
-  private readonly growing = new Map<Topic, Promise<void>>();
   /** Set by the transaction coordinator so partitions report a last stable offset below open transactions. */
   lsoHook?: (p: Partition) => number;
   /** Called after a partition is appended to, e.g. for replication bookkeeping. */
@@ -293,16 +291,8 @@ export class Cluster {
    * by one: a request that arrives while another is opening partitions is checked against the count that one
    * leaves (two at once used to open the same new partitions twice).
    */
-  async addPartitions(topic: Topic, total: number, assignment?: number[][], validateOnly = false): Promise<void> {
-    const before = this.growing.get(topic);
-    const mine = (before ?? Promise.resolve()).then(() => this.addPartitionsNow(topic, total, assignment, validateOnly));
-    const settled = mine.then(() => undefined, () => undefined);
-    this.growing.set(topic, settled);
-    try {
-      await mine;
-    } finally {
-      if (this.growing.get(topic) === settled) this.growing.delete(topic);
-    }
+  addPartitions(topic: Topic, total: number, assignment?: number[][], validateOnly = false): Promise<void> {
+    return topic.partitionChanges.run(() => this.addPartitionsNow(topic, total, assignment, validateOnly));
   }
 
   private async addPartitionsNow(topic: Topic, total: number, assignment: number[][] | undefined, validateOnly: boolean): Promise<void> {

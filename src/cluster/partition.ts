@@ -1,5 +1,6 @@
 // A topic and its partitions: the per-partition state Produce and Fetch work on (log, replicas, ISR, leader,
 // high watermark, parked fetches) and the topic's effective configs.
+import { SerialExecutor } from '../concurrency.js';
 import type { PartitionLog } from '../storage/types.js';
 import type { Cluster } from './cluster.js';
 
@@ -58,6 +59,8 @@ export class Partition {
 
 export class Topic {
   partitions: Partition[] = [];
+  /** CreatePartitions requests for this topic, one at a time (Cluster.addPartitions). */
+  readonly partitionChanges = new SerialExecutor();
   /** Effective values already resolved (config()), valid while `resolvedAt` is the broker config's version. */
   private resolved = new Map<string, string | null>();
   private resolvedNumbers = new Map<string, number>();
