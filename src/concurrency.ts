@@ -1,5 +1,6 @@
 // Serialization and group-commit primitives. Every mutation of a file partition log runs through one
-// SerialExecutor so concurrent appends, truncations, retention and compaction swaps never interleave.
+// SerialExecutor so concurrent appends, truncations, retention and compaction swaps never interleave; Produce
+// keeps a partition's appends in arrival order with one, and CreatePartitions a topic's changes.
 
 export class SerialExecutor {
   private tail: Promise<unknown> = Promise.resolve();

@@ -37,7 +37,6 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
   if (!p) return result(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const lerr = leaderError(ctx, p);
   if (lerr) return result(index, lerr);
-  let release: (() => void) | undefined;
   try {
     if (!records || records.length === 0) throw new KafkaError('INVALID_RECORD', 'Produce request contained no records');
     const maxBytes = topic.configNumber('max.message.bytes');
@@ -45,30 +44,19 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
       throw new KafkaError('MESSAGE_TOO_LARGE', `The record batch size in the append to ${topic.name}-${index} is ${records.length} bytes which exceeds the maximum configured value of ${maxBytes}.`);
     }
     const prepared = prepareBatch(ctx, topic, records);
-    let ready: PreparedBatch;
-    if (prepared instanceof Promise || p.appendTurn) [ready, release] = await takeTurn(p, prepared);
-    else ready = prepared;
-    const { batch, header } = ready;
-    if (acks === -1 && p.isr.length < topic.configNumber('min.insync.replicas')) {
-      throw new KafkaError('NOT_ENOUGH_REPLICAS', `The size of the current ISR ${JSON.stringify(p.isr)} is insufficient to satisfy the min.isr requirement of ${topic.config('min.insync.replicas')} for partition ${topic.name}-${index}`);
-    }
-    const hooks: ProducerStateHooks | undefined = ctx.services.producers;
-    const dup = hooks?.check(ctx, p, header, transactionalId);
-    if (dup) return result(index, ErrorCode.NONE, dup.baseOffset, dup.logAppendTime, p.logStartOffset);
-    let logAppendTime = -1;
-    let maxTimestamp = header.maxTimestamp;
-    if (topic.config('message.timestamp.type') === 'LogAppendTime' && !header.isControl) {
-      logAppendTime = Date.now();
-      setLogAppendTime(batch, logAppendTime);
-      maxTimestamp = logAppendTime;
-    }
+    // Appends keep the order their requests arrived in, as in Kafka (which handles one request per connection at
+    // a time): a batch prepared asynchronously (converted from magic 0/1, recompressed, or its timestamps
+    // checked) takes the partition's queue, and so does every batch behind it, even one that needs no work,
+    // until the queue is empty again. The common case hands over at once.
+    const handed = prepared instanceof Promise || p.appends.busy
+      ? await p.appends.run(async () => handOver(ctx, topic, p, await prepared, acks, transactionalId))
+      : handOver(ctx, topic, p, prepared, acks, transactionalId);
+    if (!('appended' in handed)) return result(index, ErrorCode.NONE, handed.baseOffset, handed.logAppendTime, p.logStartOffset);
+    const { appended, header, logAppendTime } = handed;
     // The append and the replication step usually complete synchronously: only real promises are awaited (each
     // await costs a turn of the microtask queue, which shows on a single-record request after an idle gap).
-    const appended = p.log.append(batch, { lastOffsetDelta: header.lastOffsetDelta, maxTimestamp });
-    // The log has taken its place in the order (a file log queues what it cannot write at once).
-    release?.();
     const baseOffset = typeof appended === 'number' ? appended : await appended;
-    hooks?.appended(p, header, { baseOffset, logAppendTime });
+    ctx.services.producers?.appended(p, header, { baseOffset, logAppendTime });
     const replication = ctx.services.replication;
     if (!replication) p.advanceHighWatermark(p.log.logEndOffset);
     else {
@@ -81,36 +69,36 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
     if (e instanceof TimestampError) return result(index, e.code, -1, -1, -1, e.message, e.recordErrors);
     const err = toError(e, ctx);
     return result(index, err.errorCode, -1, -1, -1, err.errorMessage ?? null);
-  } finally {
-    release?.();
   }
 }
 
+/** A batch the log has taken its place in the order for (a file log queues what it cannot write at once). */
+interface HandedOver {
+  header: BatchHeader;
+  logAppendTime: number;
+  appended: number | Promise<number>;
+}
+
 /**
- * Appends to a partition keep the order their requests arrived in, as in Kafka (which handles one request per
- * connection at a time). A batch prepared asynchronously (converted from magic 0/1, recompressed, or its
- * timestamps checked) holds back every later batch for that partition, even one that needs no work, until it
- * is handed to the log or refused. Resolves once the earlier batches are, with the batch and the function that
- * lets the next one go.
+ * The checks that depend on what was appended before (ISR size, producer sequence) and the call to the log,
+ * synchronously: the order of these calls is the order of the appends. Returns the earlier outcome instead for
+ * a duplicate batch of an idempotent producer.
  */
-async function takeTurn(p: Partition, prepared: PreparedBatch | Promise<PreparedBatch>): Promise<[PreparedBatch, () => void]> {
-  const before = p.appendTurn;
-  let done!: () => void;
-  const mine = new Promise<void>((resolve) => (done = resolve));
-  p.appendTurn = mine;
-  const release = () => {
-    if (p.appendTurn === mine) p.appendTurn = undefined;
-    done();
-  };
-  try {
-    const ready = await prepared;
-    await before;
-    return [ready, release];
-  } catch (e) {
-    await before;
-    release();
-    throw e;
+function handOver(ctx: RequestContext, topic: Topic, p: Partition, { batch, header }: PreparedBatch, acks: number, transactionalId: string | null): HandedOver | AppendOutcome {
+  if (acks === -1 && p.isr.length < topic.configNumber('min.insync.replicas')) {
+    throw new KafkaError('NOT_ENOUGH_REPLICAS', `The size of the current ISR ${JSON.stringify(p.isr)} is insufficient to satisfy the min.isr requirement of ${topic.config('min.insync.replicas')} for partition ${topic.name}-${p.index}`);
   }
+  const dup = ctx.services.producers?.check(ctx, p, header, transactionalId);
+  if (dup) return dup;
+  let logAppendTime = -1;
+  let maxTimestamp = header.maxTimestamp;
+  if (topic.config('message.timestamp.type') === 'LogAppendTime' && !header.isControl) {
+    logAppendTime = Date.now();
+    setLogAppendTime(batch, logAppendTime);
+    maxTimestamp = logAppendTime;
+  }
+  const appended = p.log.append(batch, { lastOffsetDelta: header.lastOffsetDelta, maxTimestamp });
+  return { header, logAppendTime, appended };
 }
 
 export default defineHandler<ProduceRequest>({

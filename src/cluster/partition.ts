@@ -16,8 +16,8 @@ export class Partition {
   highWatermark = 0;
   /** Long-polling fetches parked on this partition (see wake()). */
   readonly waiters = new Set<() => void>();
-  /** Set while a produced batch is being prepared asynchronously: later appends wait for it (broker/produce.ts). */
-  appendTurn: Promise<void> | undefined;
+  /** Produced batches waiting for asynchronous preparation, and those behind them, in arrival order (broker/produce.ts). */
+  readonly appends = new SerialExecutor();
   private wakeQueued = false;
   constructor(
     readonly topic: Topic,
