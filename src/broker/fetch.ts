@@ -5,10 +5,9 @@ import { ErrorCode } from '../protocol/errors.js';
 import type { FetchRequest, FetchRequestFetchPartition, FetchResponse, FetchResponsePartitionData } from '../protocol/generated/fetch.js';
 import type { Input } from '../protocol/primitives.js';
 import { downConvert } from '../protocol/records/index.js';
-import { readInt64 } from '../protocol/records/wire.js';
 import { defineHandler, type RequestContext } from './context.js';
 import { leaderError } from './util.js';
-import { chunkedBytes } from '../protocol/primitives.js';
+import { chunkedBytes, readInt64 } from '../protocol/primitives.js';
 
 type PartOut = Input<FetchResponsePartitionData>;
 

@@ -12,15 +12,15 @@ export class ProtocolError extends Error {
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const TWO_32 = 4294967296;
 
-/**
- * Writes an int64 that is a safe integer as two 32-bit halves (no BigInt allocation for the offsets and
- * timestamps of every response and stored batch) and returns true; returns false, writing nothing, otherwise.
- */
 /** Reads a signed int64 as a JS number: exact within +/-2^53, which covers offsets, timestamps and producer ids. */
 export function readInt64(buf: Buffer, pos: number): number {
   return buf.readInt32BE(pos) * TWO_32 + buf.readUInt32BE(pos + 4);
 }
 
+/**
+ * Writes an int64 that is a safe integer as two 32-bit halves (no BigInt allocation for the offsets and
+ * timestamps of every response and stored batch) and returns true; returns false, writing nothing, otherwise.
+ */
 export function writeSafeInt64(buf: Buffer, v: number, pos: number): boolean {
   if (!Number.isSafeInteger(v)) return false;
   const hi = Math.floor(v / TWO_32);
