@@ -51,6 +51,7 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
     const handed = prepared instanceof Promise || p.appends.busy
       ? await p.appends.run(async () => handOver(ctx, topic, p, await prepared, acks, transactionalId))
       : handOver(ctx, topic, p, prepared, acks, transactionalId);
+    // A retried batch of an idempotent producer, appended before: answered with its first outcome.
     if (!('appended' in handed)) return result(index, ErrorCode.NONE, handed.baseOffset, handed.logAppendTime, p.logStartOffset);
     const { appended, header, logAppendTime } = handed;
     // The append and the replication step usually complete synchronously: only real promises are awaited (each
