@@ -2,41 +2,33 @@
 // (Metadata) hands every one the same topic, a second CreateTopics gets TOPIC_ALREADY_EXISTS and a second
 // CreatePartitions to the same count INVALID_PARTITIONS, as on Kafka. Both engines: opening partitions is
 // asynchronous, and the file engine's window is the longer one.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { ZERO_UUID } from '../../src/protocol/primitives.js';
-import { startTestBroker, topicName } from '../compat/helpers.js';
+import { topicName, withEngineBroker } from '../compat/helpers.js';
 import { RawClient } from '../coordinator/raw-client.js';
 
 const METADATA = 3;
 const CREATE_TOPICS = 19;
 const CREATE_PARTITIONS = 37;
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
-async function withBroker(memory: boolean, fn: (broker: RunningBroker, clients: RawClient[]) => Promise<void>): Promise<void> {
-  const dataDir = memory ? undefined : mkdtempSync(join(tmpdir(), 'kafkalite-concurrent-'));
-  if (dataDir) dirs.push(dataDir);
-  const broker = await startTestBroker(memory ? {} : { memory: false, dataDir });
-  const clients = await Promise.all([1, 2, 3].map(() => RawClient.connect(broker.port)));
-  try {
-    await fn(broker, clients);
-  } finally {
-    for (const c of clients) c.close();
-    await broker.stop();
-  }
+/** A fresh broker of the engine and three connections to it. */
+function withBroker(engine: 'memory' | 'file', fn: (broker: RunningBroker, clients: RawClient[]) => Promise<void>): Promise<void> {
+  return withEngineBroker(engine, async (broker) => {
+    const clients = await Promise.all([1, 2, 3].map(() => RawClient.connect(broker.port)));
+    try {
+      await fn(broker, clients);
+    } finally {
+      for (const c of clients) c.close();
+    }
+  });
 }
 
-for (const memory of [true, false]) {
-  describe(memory ? 'memory engine' : 'file engine', () => {
+for (const engine of ['memory', 'file'] as const) {
+  describe(`${engine} engine`, () => {
     it('concurrent auto-creations of one topic all get the same topic', async () => {
-      await withBroker(memory, async (broker, clients) => {
+      await withBroker(engine, async (broker, clients) => {
         const name = topicName('auto');
         const metadata = (c: RawClient) => c.send(METADATA, 12, { topics: [{ name, topicId: ZERO_UUID }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
         const out = await Promise.all(clients.flatMap((c) => [metadata(c), metadata(c)]));
@@ -48,7 +40,7 @@ for (const memory of [true, false]) {
     });
 
     it('concurrent CreateTopics of one name: one creates it, the others get TOPIC_ALREADY_EXISTS', async () => {
-      await withBroker(memory, async (broker, clients) => {
+      await withBroker(engine, async (broker, clients) => {
         const name = topicName('create');
         const create = (c: RawClient) => c.send(CREATE_TOPICS, 7, { topics: [{ name, numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
         const codes = (await Promise.all(clients.flatMap((c) => [create(c), create(c)]))).map((r) => r.topics[0].errorCode);
@@ -58,7 +50,7 @@ for (const memory of [true, false]) {
     });
 
     it('concurrent CreatePartitions to one count: one adds the partitions, the others get INVALID_PARTITIONS', async () => {
-      await withBroker(memory, async (broker, clients) => {
+      await withBroker(engine, async (broker, clients) => {
         const name = topicName('grow');
         await broker.cluster.createTopic(name, { numPartitions: 2 });
         const grow = (c: RawClient) => c.send(CREATE_PARTITIONS, 3, { topics: [{ name, count: 4, assignments: null }], timeoutMs: 5000, validateOnly: false });

@@ -1,10 +1,25 @@
 // Shared setup for tests with real clients: an in-process kafkalite on a free port and client factories.
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/kafkalite.js';
 
 export async function startTestBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
   return startBroker({ port: 0, memory: true, logLevel: process.env.KAFKALITE_TEST_LOG ?? 'silent', ...opts });
+}
+
+/** Runs `fn` against a broker of its own on one storage engine (the file engine in a temporary directory), then stops it. */
+export async function withEngineBroker(engine: 'memory' | 'file', fn: (broker: RunningBroker) => Promise<void>): Promise<void> {
+  const dataDir = engine === 'file' ? mkdtempSync(join(tmpdir(), 'kafkalite-engine-')) : undefined;
+  const broker = await startTestBroker(dataDir ? { memory: false, dataDir } : {});
+  try {
+    await fn(broker);
+  } finally {
+    await broker.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 export function kafkajs(broker: RunningBroker, extra: Partial<KafkaConfig> = {}): Kafka {

@@ -2,14 +2,11 @@
 // (src/server/connection.ts). That is only safe while the storage engines copy or write the record batches
 // before Produce answers: here frames big enough to span several socket reads go through one connection,
 // pipelined so that later requests land in reused buffers, and every batch must read back byte for byte.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { decodeBatches, encodeBatch } from '../../src/protocol/records/index.js';
 import { RawClient } from '../coordinator/raw-client.js';
-import { kafkajs, startTestBroker, topicName } from '../compat/helpers.js';
+import { kafkajs, topicName, withEngineBroker } from '../compat/helpers.js';
 
 const REQUESTS = 8;
 const RECORDS = 40;
@@ -18,11 +15,6 @@ const VALUE = 5000; // 40 x 5000 B: each frame ~200 KB, several 64 KiB socket re
 function valueOf(req: number, rec: number): Buffer {
   return Buffer.alloc(VALUE, `${req}:${rec}|`);
 }
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 async function check(broker: RunningBroker): Promise<void> {
   const topic = topicName('reuse');
@@ -82,23 +74,7 @@ async function check(broker: RunningBroker): Promise<void> {
 }
 
 describe('reused produce frame buffers', () => {
-  it('memory engine keeps every batch intact', async () => {
-    const broker = await startTestBroker();
-    try {
-      await check(broker);
-    } finally {
-      await broker.stop();
-    }
-  });
+  it('memory engine keeps every batch intact', () => withEngineBroker('memory', check));
 
-  it('file engine keeps every batch intact', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kafkalite-reuse-'));
-    dirs.push(dir);
-    const broker = await startTestBroker({ memory: false, dataDir: dir });
-    try {
-      await check(broker);
-    } finally {
-      await broker.stop();
-    }
-  });
+  it('file engine keeps every batch intact', () => withEngineBroker('file', check));
 });
