@@ -48,6 +48,8 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
     // a time): a batch prepared asynchronously (converted from magic 0/1, recompressed, or its timestamps
     // checked) takes the partition's queue, and so does every batch behind it, even one that needs no work,
     // until the queue is empty again. The common case hands over at once.
+    // A batch refused while it waits for its turn must not count as an unhandled rejection: its task rethrows it.
+    if (prepared instanceof Promise) prepared.catch(() => undefined);
     const handed = prepared instanceof Promise || p.appends.busy
       ? await p.appends.run(async () => handOver(ctx, topic, p, await prepared, acks, transactionalId))
       : handOver(ctx, topic, p, prepared, acks, transactionalId);
