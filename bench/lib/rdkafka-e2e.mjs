@@ -10,12 +10,12 @@ import { ROOT, startTarget } from './procs.mjs';
 import { median } from './raw.mjs';
 
 const DIR = join(ROOT, 'bench', 'rdkafka-e2e');
-const BIN = join(DIR, 'e2e');
+export const PROBE = join(DIR, 'e2e');
 const FETCH_WAIT_MS = 100;
 
 /** Builds the probe on demand; returns null when it is ready, else why it cannot be. */
-function ensureProbe() {
-  if (existsSync(BIN)) return null;
+export function ensureProbe() {
+  if (existsSync(PROBE)) return null;
   if (!existsSync('/usr/include/librdkafka/rdkafka.h')) return 'skipped: librdkafka-dev is missing (apt-get install -y librdkafka-dev build-essential)';
   try {
     execFileSync('make', ['-C', DIR], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -48,7 +48,7 @@ async function once(c, warmup) {
     const load1 = os.loadavg()[0];
     const args = ['-b', broker.bootstrap, '-n', String(c.samples), '-w', String(c.warmup ?? warmup), '-f', String(c.fetchWaitMs)];
     if (c.warmupPauseMs) args.push('-W', c.warmupPauseMs.join(','));
-    const { stdout } = await promisify(execFile)(BIN, args, { timeout: 300000 });
+    const { stdout } = await promisify(execFile)(PROBE, args, { timeout: 300000 });
     return { ...JSON.parse(stdout.trim().split('\n').pop()), load1 };
   } finally {
     await broker.stop();
