@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Bundles the compiled CLI (dist/cli.js, after tsc) and pino into dist/bundle/kafkalite-cli.mjs, which
-// bin/kafkalite runs. Start-up was mostly module loading: ~120 ES modules of kafkalite and pino's CommonJS
-// files at ~0.4 ms each to resolve and load; one file is one compile (docs/performance.md, "Start-up").
+// Bundles the compiled CLI (dist/cli.js) and library entry (dist/index.js, `startBroker`), after tsc, with pino
+// into dist/bundle/kafkalite-cli.mjs, which bin/kafkalite runs, and dist/bundle/index.mjs, the package's export.
+// Loading was mostly module resolution: ~120 ES modules of kafkalite and pino's CommonJS files at ~0.4 ms each;
+// one file is one compile (docs/performance.md, "Start-up", and finding 14 for the library entry).
 // Native packages and pino-pretty stay outside, loaded on first use through createRequire as in src/.
-// The file engine and the control endpoint become chunks of their own, imported only when used.
+// The two entries share their code through chunks; the file engine and the control endpoint become chunks of
+// their own, imported only when used.
 // Not minified: measured no faster to start (V8 pre-parses whitespace cheaply) and stack traces stay readable.
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -15,7 +17,7 @@ const outdir = join(root, 'dist', 'bundle');
 
 const result = await build({
   write: false,
-  entryPoints: { 'kafkalite-cli': join(root, 'dist', 'cli.js') },
+  entryPoints: { 'kafkalite-cli': join(root, 'dist', 'cli.js'), index: join(root, 'dist', 'index.js') },
   outdir,
   bundle: true,
   splitting: true,
@@ -32,9 +34,9 @@ const result = await build({
 });
 
 // Others may start the CLI while this runs (tests, benchmarks): chunks (named by content hash) are written
-// before the entry that imports them, each file replaced by rename, and old chunks removed last.
-const entry = join(outdir, 'kafkalite-cli.mjs');
-const files = [...result.outputFiles].sort((a, b) => (a.path === entry) - (b.path === entry));
+// before the entries that import them, each file replaced by rename, and old chunks removed last.
+const isEntry = (f) => dirname(f.path) === outdir;
+const files = [...result.outputFiles].sort((a, b) => isEntry(a) - isEntry(b));
 for (const f of files) {
   mkdirSync(dirname(f.path), { recursive: true });
   writeFileSync(`${f.path}.tmp`, f.contents);
