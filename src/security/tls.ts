@@ -1,9 +1,10 @@
 // TLS for SSL / SASL_SSL listeners: PEM files from --ssl-cert/--ssl-key/--ssl-ca, or a throwaway CA, server
 // and client certificate made with the openssl binary (--ssl-self-signed, for development), and the
 // ssl.client.auth policy (none | requested | required) with the certificate subject as principal.
-import { execFile } from 'node:child_process';
+import type { execFile as ExecFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isIP } from 'node:net';
@@ -40,7 +41,11 @@ export function parseClientAuth(v: unknown): ClientAuth {
   return s;
 }
 
+// node:child_process (~2 ms to load) only for --ssl-self-signed (docs/performance.md, finding 14).
+const require = createRequire(import.meta.url);
+
 function run(args: string[], cwd: string): Promise<void> {
+  const execFile = (require('node:child_process') as { execFile: typeof ExecFile }).execFile;
   return new Promise((resolve, reject) => {
     execFile('openssl', args, { cwd, timeout: 30_000 }, (err, _out, stderr) => {
       if (err) {

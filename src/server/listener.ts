@@ -1,6 +1,7 @@
 // TCP or TLS listener for one endpoint; each accepted socket becomes a Connection.
 import net from 'node:net';
-import tls from 'node:tls';
+import { createRequire } from 'node:module';
+import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import { Connection, type ConnectionLimits, type FrameHandler } from './connection.js';
 
@@ -22,6 +23,8 @@ export interface ListenerOptions {
 // option, so the accepted socket's handle is adopted by a new Socket that has one: `handle` is the option
 // net.Server itself uses to wrap accepted handles. Where that is unavailable, the socket's 'data' events are used.
 const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
+// node:tls takes ~2-4 ms to load: only a TLS listener loads it (docs/performance.md, finding 14).
+const require = createRequire(import.meta.url);
 
 type Adopted = { socket: net.Socket; attach: (conn: Connection) => void };
 
@@ -64,7 +67,7 @@ export class Listener {
       opts.onConnection?.(conn);
     };
     if (opts.tls) {
-      this.server = tls.createServer(opts.tls, accept);
+      this.server = (require('node:tls') as typeof tls).createServer(opts.tls, accept);
       this.server.on('tlsClientError', (err) => opts.logger.debug({ err: err.message }, 'TLS handshake failed'));
     } else {
       this.server = net.createServer({ pauseOnConnect: true }, accept);

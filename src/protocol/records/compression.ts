@@ -1,7 +1,7 @@
 // Codec dispatch for record batches and legacy wrapper messages, with a bound on decompressed size so that a small
 // malicious payload cannot make the broker allocate gigabytes (a "zip bomb").
 import { promisify } from 'node:util';
-import zlib from 'node:zlib';
+import type zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { RecordError, RecordErrorCode, asRecordError } from './errors.js';
 import { lz4Compress, lz4Decompress } from './lz4.js';
@@ -20,13 +20,24 @@ export const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as co
 /** Default cap on the decompressed size of one batch (or one legacy wrapper message). */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 
-const gzipAsync = promisify(zlib.gzip);
-const gunzipAsync = promisify(zlib.gunzip) as (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>;
+const require = createRequire(import.meta.url);
+// node:zlib (~1.5 ms to load) only once a batch is gzipped (docs/performance.md, finding 14).
+interface Gzip {
+  gzip(buf: Buffer): Promise<Buffer>;
+  gunzip(buf: Buffer, opts: zlib.ZlibOptions): Promise<Buffer>;
+}
+let gzipFns: Gzip | undefined;
+function gzipCodec(): Gzip {
+  if (!gzipFns) {
+    const z = require('node:zlib') as typeof zlib;
+    gzipFns = { gzip: promisify(z.gzip), gunzip: promisify(z.gunzip) as Gzip['gunzip'] };
+  }
+  return gzipFns;
+}
 
 // zstd-napi's high-level decompress() trusts the frame's declared content size (allocating it up front) and has no
 // output limit, so we drive the low-level streaming API ourselves. One context, reset before every use: all calls are
 // synchronous, so nothing can interleave on it.
-const require = createRequire(import.meta.url);
 interface ZstdDCtx {
   decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
   reset(directive: number): void;
@@ -52,7 +63,7 @@ export async function compress(codec: Compression, data: Buffer): Promise<Buffer
       return data;
     case Compression.Gzip:
       try {
-        return await gzipAsync(data);
+        return await gzipCodec().gzip(data);
       } catch (e) {
         throw asRecordError(e, 'gzip compression failed');
       }
@@ -101,7 +112,7 @@ async function gunzip(data: Buffer, maxOutput: number): Promise<Buffer> {
   // zlib's gunzip continues into following gzip members (concatenated streams, as GZIPInputStream does) and
   // stops at trailing bytes that are not a gzip member. maxOutputLength makes zlib abort instead of growing.
   try {
-    return await gunzipAsync(data, { maxOutputLength: Math.max(1, maxOutput) });
+    return await gzipCodec().gunzip(data, { maxOutputLength: Math.max(1, maxOutput) });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge('gzip', maxOutput);
     throw asRecordError(e, 'gzip: corrupt input');
