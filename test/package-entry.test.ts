@@ -1,6 +1,7 @@
 // The package as a dependent imports it: `import { startBroker } from 'kafkalite'` resolves through package.json's
 // "exports" to the bundle (dist/bundle/index.mjs, built by `npm test`'s pretest), not to src/ as the other tests.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as source from '../src/index.js';
@@ -55,4 +56,16 @@ describe("the package's export", () => {
     }
     expect(await exited).toBe(0);
   }, 30000);
+
+  it('leaves out the client halves of the codecs (request encoders, response decoders), which the broker never calls', () => {
+    const dir = join(ROOT, 'dist', 'bundle');
+    const text = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.mjs'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
+    expect(text).toContain('function decodeProduceRequest(');
+    expect(text).toContain('function encodeProduceResponse(');
+    expect(text).not.toContain('function encodeProduceRequest(');
+    expect(text).not.toContain('function decodeFetchResponse(');
+  });
 });

@@ -1,6 +1,6 @@
 // Turns a request frame into a response frame: decode, route to the handler for its API key, encode.
 import type { BrokerNode, Endpoint } from '../cluster/cluster.js';
-import { API_SCHEMAS, decodeRequest, encodeResponse } from '../protocol/messages.js';
+import { SERVER_API_SCHEMAS, decodeRequest, encodeResponse } from '../protocol/messages.js';
 import type { Connection, FrameResult } from '../server/connection.js';
 import { NO_RESPONSE, type HandlerDef, type RequestContext, type Services } from './context.js';
 import { HANDLERS } from './handlers.js';
@@ -30,7 +30,7 @@ function refuseVersion(apiKey: number, correlationId: number, why: string): Fram
 /** The API version ranges this broker implements, as ApiVersions advertises them. */
 export function supportedApis(): SupportedApi[] {
   return HANDLERS.map((h) => {
-    const s = API_SCHEMAS.get(h.apiKey)!;
+    const s = SERVER_API_SCHEMAS.get(h.apiKey)!;
     return { apiKey: h.apiKey, minVersion: h.minVersion ?? s.minVersion, maxVersion: h.maxVersion ?? s.maxVersion };
   }).sort((a, b) => a.apiKey - b.apiKey);
 }

@@ -4,8 +4,7 @@
 import type { RequestContext } from '../broker/context.js';
 import { NO_RESPONSE } from '../broker/context.js';
 import { endpointFor } from '../broker/util.js';
-import { API_SCHEMAS } from '../protocol/messages.js';
-import { Reader, Writer } from '../protocol/primitives.js';
+import { SERVER_API_SCHEMAS } from '../protocol/messages.js';
 
 type Builder = (ctx: RequestContext, req: any, code: number, message: string | null) => unknown;
 
@@ -74,24 +73,10 @@ const BUILDERS: Record<number, Builder> = {
       : { throttleTimeMs: 0, errorCode: code, errorMessage: message, nodeId: -1, host: '', port: -1 },
 };
 
-const topLevelCache = new Map<string, boolean>();
-
-/** Whether the response of apiKey/version has a top-level errorCode (probed by an encode/decode round trip). */
+/** Whether the response of apiKey/version has a top-level errorCode (from the schema, scripts/generate-protocol.mjs). */
 function hasTopLevelError(apiKey: number, version: number): boolean {
-  const k = `${apiKey}/${version}`;
-  let v = topLevelCache.get(k);
-  if (v === undefined) {
-    const api = API_SCHEMAS.get(apiKey)!;
-    try {
-      const w = new Writer(64);
-      api.encodeResponse(w, { errorCode: 4242 }, version);
-      v = api.decodeResponse(new Reader(w.toBuffer()), version)?.errorCode === 4242;
-    } catch {
-      v = false;
-    }
-    topLevelCache.set(k, v);
-  }
-  return v;
+  const range = SERVER_API_SCHEMAS.get(apiKey)?.responseErrorCode;
+  return !!range && version >= range[0] && version <= range[1];
 }
 
 /** The response body answering `req` with error `code`, NO_RESPONSE, or undefined when the API has no place for it. */

@@ -4,7 +4,7 @@
 import type { RequestContext, Services } from '../broker/context.js';
 import { NO_RESPONSE } from '../broker/context.js';
 import { ErrorCode, errorName, type ErrorName } from '../protocol/errors.js';
-import { API_SCHEMAS } from '../protocol/messages.js';
+import { SERVER_API_SCHEMAS } from '../protocol/messages.js';
 import { errorResponse } from './fault-responses.js';
 
 export interface ErrorFault {
@@ -51,11 +51,11 @@ export function resolveApiKey(api: number | string | undefined): number | undefi
   if (api === undefined || api === null) return undefined;
   if (typeof api === 'number' || /^\d+$/.test(String(api))) {
     const key = Number(api);
-    if (!API_SCHEMAS.has(key)) throw new Error(`unknown API key ${api}`);
+    if (!SERVER_API_SCHEMAS.has(key)) throw new Error(`unknown API key ${api}`);
     return key;
   }
   const want = String(api).toLowerCase().replace(/[^a-z]/g, '');
-  for (const s of API_SCHEMAS.values()) if (s.name.toLowerCase() === want) return s.key;
+  for (const s of SERVER_API_SCHEMAS.values()) if (s.name.toLowerCase() === want) return s.key;
   throw new Error(`unknown API "${api}"`);
 }
 
@@ -131,7 +131,7 @@ export class FaultInjector {
     return (async (): Promise<Intercepted> => {
       if (delayMs > 0) await sleep(delayMs);
       if (!outcome) return undefined;
-      const api = API_SCHEMAS.get(key)?.name ?? String(key);
+      const api = SERVER_API_SCHEMAS.get(key)?.name ?? String(key);
       if (outcome.kind === 'close') return { close: `${api} request: connection closed by fault injection` };
       const code = outcome.errorCode!;
       const response = errorResponse(ctx, body, code, outcome.message ?? null);

@@ -1,12 +1,17 @@
 // Request/response framing on top of the generated schemas: header versions, typed decode results.
 // Everything from index.js (the codecs are one module): the per-API files would each be one more module to load.
-import { API_SCHEMAS, decodeRequestHeader, encodeRequestHeader, decodeResponseHeader, encodeResponseHeader, type ApiSchema, type RequestHeader } from './generated/index.js';
+import {
+  API_SCHEMAS, SERVER_API_SCHEMAS, decodeRequestHeader, encodeRequestHeader, decodeResponseHeader, encodeResponseHeader,
+  type ApiSchema, type RequestHeader, type ServerApiSchema,
+} from './generated/index.js';
 import { ProtocolError, Reader, Writer } from './primitives.js';
 
-export { API_SCHEMAS, type ApiSchema };
+// The broker's code uses SERVER_API_SCHEMAS only, so that its bundle can leave out the client halves of the codecs;
+// encodeRequest() and decodeResponse() below (tests, benchmarks) use API_SCHEMAS.
+export { API_SCHEMAS, SERVER_API_SCHEMAS, type ApiSchema, type ServerApiSchema };
 
 export function requestHeaderVersion(apiKey: number, version: number): number {
-  const api = API_SCHEMAS.get(apiKey);
+  const api = SERVER_API_SCHEMAS.get(apiKey);
   if (apiKey === 7 && version === 0) return 0; // ControlledShutdown v0 has no client id
   return api && api.flexibleFrom >= 0 && version >= api.flexibleFrom ? 2 : 1;
 }
@@ -14,12 +19,12 @@ export function requestHeaderVersion(apiKey: number, version: number): number {
 export function responseHeaderVersion(apiKey: number, version: number): number {
   // ApiVersions responses always use header v0, so a client can read the error of an unsupported version.
   if (apiKey === 18) return 0;
-  const api = API_SCHEMAS.get(apiKey);
+  const api = SERVER_API_SCHEMAS.get(apiKey);
   return api && api.flexibleFrom >= 0 && version >= api.flexibleFrom ? 1 : 0;
 }
 
 export type DecodedRequest =
-  | { ok: true; header: RequestHeader; api: ApiSchema; body: any }
+  | { ok: true; header: RequestHeader; api: ServerApiSchema; body: any }
   /** Header readable but the API or version is not one we know: answer UNSUPPORTED_VERSION. */
   | { ok: false; kind: 'unsupported'; apiKey: number; apiVersion: number; correlationId: number; error: string }
   /** Nothing usable: close the connection. */
@@ -31,7 +36,7 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
   const apiKey = frame.readInt16BE(0);
   const apiVersion = frame.readInt16BE(2);
   const correlationId = frame.readInt32BE(4);
-  const api = API_SCHEMAS.get(apiKey);
+  const api = SERVER_API_SCHEMAS.get(apiKey);
   if (!api || apiVersion < api.minVersion || apiVersion > api.maxVersion) {
     return { ok: false, kind: 'unsupported', apiKey, apiVersion, correlationId, error: api ? `${api.name} v${apiVersion} is not supported` : `unknown API key ${apiKey}` };
   }
@@ -67,7 +72,7 @@ export function encodeRequest(apiKey: number, apiVersion: number, correlationId:
 
 /** Encodes a response (header + body) as buffer chunks, the first starting with the 4-byte size. */
 export function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: any): Buffer[] {
-  const api = API_SCHEMAS.get(apiKey)!;
+  const api = SERVER_API_SCHEMAS.get(apiKey)!;
   const w = new Writer(512);
   w.int32(0);
   encodeResponseHeader(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));

@@ -5,6 +5,8 @@ import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync, appendFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { API_SCHEMAS, SERVER_API_SCHEMAS } from '../../src/protocol/generated/index.js';
+import { Reader, Writer } from '../../src/protocol/primitives.js';
 
 const ROOT = join(__dirname, '..', '..');
 const GENERATOR = join(ROOT, 'scripts', 'generate-protocol.mjs');
@@ -45,5 +47,37 @@ describe('generated codec vs schemas', () => {
       expect(r.status, name).toBe(1);
       expect(r.stderr, name).toMatch(msg);
     }
+  });
+});
+
+describe('SERVER_API_SCHEMAS (what the broker uses)', () => {
+  it('agrees with API_SCHEMAS, whose entries add only the client halves', () => {
+    expect([...SERVER_API_SCHEMAS.keys()]).toEqual([...API_SCHEMAS.keys()]);
+    for (const [key, full] of API_SCHEMAS) {
+      const { encodeRequest, decodeResponse, ...server } = full;
+      expect(typeof encodeRequest).toBe('function');
+      expect(typeof decodeResponse).toBe('function');
+      expect(SERVER_API_SCHEMAS.get(key)).toEqual(server);
+    }
+  });
+
+  it('responseErrorCode holds exactly the versions whose response round-trips a top-level errorCode', () => {
+    let withError = 0;
+    for (const api of API_SCHEMAS.values()) {
+      for (let v = api.minVersion; v <= api.maxVersion; v++) {
+        let probed = false;
+        try {
+          const w = new Writer(64);
+          api.encodeResponse(w, { errorCode: 4242 }, v);
+          probed = api.decodeResponse(new Reader(w.toBuffer()), v)?.errorCode === 4242;
+        } catch {
+          probed = false;
+        }
+        const range = api.responseErrorCode;
+        expect(!!range && v >= range[0] && v <= range[1], `${api.name} v${v}`).toBe(probed);
+        if (probed) withError++;
+      }
+    }
+    expect(withError).toBeGreaterThan(100);
   });
 });
