@@ -1,7 +1,7 @@
 // TLS for SSL / SASL_SSL listeners: PEM files from --ssl-cert/--ssl-key/--ssl-ca, or a throwaway CA, server
 // and client certificate made with the openssl binary (--ssl-self-signed, for development), and the
 // ssl.client.auth policy (none | requested | required) with the certificate subject as principal.
-import type { execFile as ExecFile } from 'node:child_process';
+import type childProcess from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -45,7 +45,7 @@ export function parseClientAuth(v: unknown): ClientAuth {
 const require = createRequire(import.meta.url);
 
 function run(args: string[], cwd: string): Promise<void> {
-  const execFile = (require('node:child_process') as { execFile: typeof ExecFile }).execFile;
+  const { execFile } = require('node:child_process') as typeof childProcess;
   return new Promise((resolve, reject) => {
     execFile('openssl', args, { cwd, timeout: 30_000 }, (err, _out, stderr) => {
       if (err) {
