@@ -6,7 +6,8 @@
 import { crc32c } from './crc.js';
 import { Compression, isValidCompression } from './compression.js';
 import { RecordError, RecordErrorCode } from './errors.js';
-import { readInt64, writeInt64 } from './wire.js';
+import { readInt64 } from '../primitives.js';
+import { writeInt64 } from './wire.js';
 
 export const BASE_OFFSET_OFFSET = 0;
 export const LENGTH_OFFSET = 8;

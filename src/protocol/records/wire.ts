@@ -3,8 +3,6 @@
 import { readInt64, writeSafeInt64 } from '../primitives.js';
 import { RecordError } from './errors.js';
 
-export { readInt64 };
-
 export function writeInt64(buf: Buffer, value: number, pos: number): void {
   if (writeSafeInt64(buf, value, pos)) return;
   // Values past 2^53 (e.g. random 63-bit producer ids from some brokers) were already rounded when read as a
