@@ -2,15 +2,13 @@
 // cold-e2e: a fresh broker's end-to-end latency through librdkafka (bench/rdkafka-e2e) with different node flags,
 // one fresh broker per run, the variants interleaved round by round: the A/B of docs/performance.md, finding 13.
 //
-//   node bench/cold-e2e.mjs [--rounds 3] [--target kl-mem|kl-file] [--e2e "-n 3000"] -- "" "--no-opt" "--interrupt-budget=1081344"
+//   node bench/cold-e2e.mjs [--rounds 3] [--target kl-mem|kl-file] [--e2e="-n 3000"] -- "" "--no-opt" "--interrupt-budget=1081344"
 //
 // Each argument after -- is one variant: the node flags it starts the broker with, separated by spaces ("" = none).
-// --e2e passes more arguments to the probe (default: 500 samples after 50, one record every 5-15 ms). Prints each
+// --e2e= passes more arguments to the probe (default: 500 samples after 50, one record every 5-15 ms). Prints each
 // run, then per variant the median of the runs' p50 and p99 and the broker CPU (all threads) from exec to the end.
-import { execFile } from 'node:child_process';
-import { parseArgs, promisify } from 'node:util';
-import { ensureProbe, PROBE } from './lib/rdkafka-e2e.mjs';
-import { schedCpuMs, startTarget } from './lib/procs.mjs';
+import { parseArgs } from 'node:util';
+import { ensureProbe, FETCH_WAIT_MS, once } from './lib/rdkafka-e2e.mjs';
 import { median } from './lib/raw.mjs';
 
 const { values: a, positionals: variants } = parseArgs({
@@ -24,24 +22,18 @@ if (skipped) {
   process.exit(2);
 }
 
+const split = (s) => s.split(' ').filter(Boolean);
 const results = new Map(variants.map((v) => [v, []]));
 for (let round = 0; round < Number(a.rounds); round++) {
   // Alternate the order so that neither variant always runs right after the other's broker.
   for (const v of round % 2 ? [...variants].reverse() : variants) {
-    const broker = await startTarget(a.target, { nodeArgs: v.split(' ').filter(Boolean) });
-    try {
-      const { stdout } = await promisify(execFile)(PROBE, ['-b', broker.bootstrap, ...a.e2e.split(' ').filter(Boolean)], { timeout: 600000 });
-      const r = JSON.parse(stdout.trim().split('\n').pop());
-      const run = { e2e: r.e2e, ack: r.ack, cpuMs: schedCpuMs(broker.pid) };
-      results.get(v).push(run);
-      console.log(`${(v || '(no flags)').padEnd(32)} e2e p50 ${r.e2e.p50} p99 ${r.e2e.p99} max ${r.e2e.max} µs; ack p50 ${r.ack.p50} p99 ${r.ack.p99} µs; broker CPU ${Math.round(run.cpuMs)} ms`);
-    } finally {
-      await broker.stop();
-    }
+    const r = await once({ target: a.target, nodeArgs: split(v), samples: 500, fetchWaitMs: FETCH_WAIT_MS, args: split(a.e2e) }, 50);
+    results.get(v).push(r);
+    console.log(`${(v || '(no flags)').padEnd(32)} e2e p50 ${r.e2e.p50} p99 ${r.e2e.p99} max ${r.e2e.max} µs; ack p50 ${r.ack.p50} p99 ${r.ack.p99} µs; broker CPU ${Math.round(r.brokerCpuMs)} ms`);
   }
 }
 console.log('\nmedians over the runs');
 for (const [v, runs] of results) {
   const m = (f) => Math.round(median(runs.map(f)));
-  console.log(`${(v || '(no flags)').padEnd(32)} e2e p50 ${m((r) => r.e2e.p50)} p99 ${m((r) => r.e2e.p99)} µs; ack p99 ${m((r) => r.ack.p99)} µs; broker CPU ${m((r) => r.cpuMs)} ms`);
+  console.log(`${(v || '(no flags)').padEnd(32)} e2e p50 ${m((r) => r.e2e.p50)} p99 ${m((r) => r.e2e.p99)} µs; ack p99 ${m((r) => r.ack.p99)} µs; broker CPU ${m((r) => r.brokerCpuMs)} ms`);
 }

@@ -6,12 +6,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { promisify } from 'node:util';
-import { ROOT, startTarget } from './procs.mjs';
+import { ROOT, schedCpuMs, startTarget } from './procs.mjs';
 import { median } from './raw.mjs';
 
 const DIR = join(ROOT, 'bench', 'rdkafka-e2e');
 export const PROBE = join(DIR, 'e2e');
-const FETCH_WAIT_MS = 100;
+export const FETCH_WAIT_MS = 100;
 
 /** Builds the probe on demand; returns null when it is ready, else why it cannot be. */
 export function ensureProbe() {
@@ -42,14 +42,19 @@ function cases(targets, samples, warm) {
   return out;
 }
 
-async function once(c, warmup) {
-  const broker = await startTarget(c.target);
+/**
+ * One run of the probe against a fresh broker of `c.target`, started with node flags `c.nodeArgs` (bench/cold-e2e.mjs);
+ * `c.args` adds probe arguments. Also reports the broker's CPU (all threads) from exec to the end of the run.
+ */
+export async function once(c, warmup) {
+  const broker = await startTarget(c.target, { nodeArgs: c.nodeArgs });
   try {
     const load1 = os.loadavg()[0];
     const args = ['-b', broker.bootstrap, '-n', String(c.samples), '-w', String(c.warmup ?? warmup), '-f', String(c.fetchWaitMs)];
     if (c.warmupPauseMs) args.push('-W', c.warmupPauseMs.join(','));
+    args.push(...(c.args ?? []));
     const { stdout } = await promisify(execFile)(PROBE, args, { timeout: 300000 });
-    return { ...JSON.parse(stdout.trim().split('\n').pop()), load1 };
+    return { ...JSON.parse(stdout.trim().split('\n').pop()), load1, brokerCpuMs: schedCpuMs(broker.pid) };
   } finally {
     await broker.stop();
   }
