@@ -9,6 +9,7 @@ import type {
 import type { Input } from '../protocol/primitives.js';
 import { topicOrClusterAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
+import { MAX_PARTITIONS_PER_REQUEST } from './create-topics.js';
 import { toError } from './util.js';
 
 type Out = Input<CreatePartitionsResponseCreatePartitionsTopicResult>;
@@ -20,6 +21,14 @@ export default defineHandler<CreatePartitionsRequest>({
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const reported = new Set<string>();
     const results: Out[] = [];
+    // Kafka's controller writes one record per new partition into a list bounded for the whole request; past it
+    // the request fails as a whole (BoundedListTooLongException, answered as a policy violation).
+    let adding = 0;
+    for (const t of req.topics) adding += Math.max(0, t.count - (ctx.cluster.topics.get(t.name)?.partitions.length ?? t.count));
+    if (adding > MAX_PARTITIONS_PER_REQUEST) {
+      for (const t of req.topics) results.push({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: 'Unable to perform excessively large batch operation.' });
+      return { throttleTimeMs: 0, results };
+    }
     for (const t of req.topics) {
       if (counts.get(t.name)! > 1) {
         if (!reported.has(t.name)) results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });

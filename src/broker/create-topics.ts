@@ -18,6 +18,18 @@ import { toError } from './util.js';
 
 type Out = Input<CreateTopicsResponseCreatableTopicResult>;
 
+/**
+ * Kafka's controller refuses, as a whole, a request that would create more partitions than it writes records in one
+ * batch (ReplicationControlManager.MAX_PARTITIONS_PER_BATCH): it once ran out of memory on such requests, as did we.
+ */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+
+function requestedPartitions(req: CreateTopicsRequest, defaultPartitions: number): number {
+  let n = 0;
+  for (const t of req.topics) n += t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? defaultPartitions : Math.max(0, t.numPartitions);
+  return n;
+}
+
 /** Kafka's checks on a manual assignment that need the request's shape (ReplicationControlManager.createTopic). */
 export function newTopicOptions(t: CreateTopicsRequestCreatableTopic): NewTopicOptions {
   const configs: Record<string, string | null> = {};
@@ -47,6 +59,11 @@ export default defineHandler<CreateTopicsRequest>({
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const topics: Out[] = [];
+    if (requestedPartitions(req, cluster.config.int('num.partitions')) > MAX_PARTITIONS_PER_REQUEST) {
+      // As Kafka's error response for the whole request: every topic named gets the policy violation.
+      for (const t of req.topics) topics.push({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: 'Excessively large number of partitions per request.', topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1 });
+      return { throttleTimeMs: 0, topics };
+    }
     const reported = new Set<string>();
     for (const t of req.topics) {
       if (counts.get(t.name)! > 1) {

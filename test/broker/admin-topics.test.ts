@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { ZERO_UUID } from '../../src/protocol/primitives.js';
-import { startTestBroker, topicName } from '../compat/helpers.js';
+import { kafkajs, startTestBroker, topicName } from '../compat/helpers.js';
 import { RawClient } from '../coordinator/raw-client.js';
 
 const CREATE_TOPICS = 19;
@@ -221,5 +221,25 @@ describe('CreatePartitions', () => {
     expect(dup.results).toMatchObject([{ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' }]);
     expect(dup.results).toHaveLength(1);
     expect(broker.cluster.topics.get(name)!.partitions).toHaveLength(2);
+  });
+
+  it('refuses, as a whole, a request that would add more than 10,000 partitions (Kafka controller limit)', async () => {
+    const a = topicName('cap-a');
+    const b = topicName('cap-b');
+    const many = await create(5, [topic(a, { numPartitions: 9000 }), topic(b, { numPartitions: 1001 })]);
+    expect(many.topics).toMatchObject([a, b].map((name) => ({ name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: 'Excessively large number of partitions per request.' })));
+    expect(broker.cluster.topics.has(a) || broker.cluster.topics.has(b)).toBe(false);
+    // Through a real client: kafkajs reports the policy violation; the same topic with 10,000 is created.
+    const admin = kafkajs(broker).admin();
+    await admin.connect();
+    try {
+      await expect(admin.createTopics({ topics: [{ topic: a, numPartitions: 10_001 }] })).rejects.toMatchObject({ errors: [{ type: 'POLICY_VIOLATION' }] });
+      await create(5, [topic(a, { numPartitions: 1, replicationFactor: 1 })]);
+      await expect(admin.createPartitions({ topicPartitions: [{ topic: a, count: 10_002 }] })).rejects.toMatchObject({ type: 'POLICY_VIOLATION' });
+      expect((await grow(2, [{ name: a, count: 10_001, assignments: null }])).results[0].errorCode).toBe(0);
+      expect(broker.cluster.topics.get(a)!.partitions).toHaveLength(10_001);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });
