@@ -1,10 +1,11 @@
 // Fetch (key 1): serve stored batches as bytes, long-poll until min.bytes arrive or max.wait.ms passes.
 // Fetch sessions are declined (session id 0), which Kafka allows: clients then send full fetches.
 import type { Partition, Topic } from '../cluster/cluster.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { FetchRequest, FetchRequestFetchPartition, FetchResponse, FetchResponsePartitionData } from '../protocol/generated/fetch.js';
 import type { Input } from '../protocol/primitives.js';
 import { downConvert } from '../protocol/records/index.js';
+import type { ReadResult } from '../storage/types.js';
 import { defineHandler, type RequestContext } from './context.js';
 import { leaderError } from './util.js';
 import { chunkedBytes, readInt64 } from '../protocol/primitives.js';
@@ -49,7 +50,14 @@ async function readPartition(ctx: RequestContext, w: Want, isolation: number, bu
   const limit = isolation === 1 ? lso : hw;
   if (offset >= limit) return partResult(index, ErrorCode.NONE, hw, lso, logStart, EMPTY);
   const max = Math.min(w.req.partitionMaxBytes, budget.bytes);
-  const res = await p.log.read(offset, Math.max(max, 0), limit, { reusable: true });
+  let res: ReadResult;
+  try {
+    res = await p.log.read(offset, Math.max(max, 0), limit, { reusable: true });
+  } catch (e) {
+    // The log closed under the read (its topic deleted meanwhile): a per-partition error, as Kafka answers.
+    if (e instanceof KafkaError) return partResult(index, e.code);
+    throw e;
+  }
   // The read's buffers are reused once the response holding its chunks has been written (read-buffers.ts).
   if (res.release) (ctx.afterResponse ??= []).push(res.release);
   let chunks = res.chunks;

@@ -1,6 +1,6 @@
 // ListOffsets (key 2): earliest (-2), latest (-1, the LSO for read_committed), max timestamp (-3),
 // earliest-local (-4), latest-tiered (-5), or the first offset at/after a timestamp.
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponseListOffsetsPartitionResponse } from '../protocol/generated/list-offsets.js';
 import type { Input } from '../protocol/primitives.js';
 import { decodeBatches } from '../protocol/records/index.js';
@@ -71,7 +71,15 @@ export default defineHandler<ListOffsetsRequest>({
             break;
           }
           default: {
-            const found = await exactOffsetForTimestamp(p.log, rp.timestamp);
+            let found: TimestampLookup | null;
+            try {
+              found = await exactOffsetForTimestamp(p.log, rp.timestamp);
+            } catch (e) {
+              // The log closed under the lookup (its topic deleted meanwhile): a per-partition error, as Kafka answers.
+              if (!(e instanceof KafkaError)) throw e;
+              partitions.push({ ...out, errorCode: e.code });
+              continue;
+            }
             if (found && found.offset < latest) ({ offset, timestamp } = found);
           }
         }

@@ -46,6 +46,12 @@ export default defineHandler<MetadataRequest>({
     const all = req.topics === null || (v === 0 && req.topics.length === 0);
     const allowAuto = v < 4 || req.allowAutoTopicCreation;
     const topics: TopicOut[] = [];
+    // v10-11 carry a topic id field but Kafka serves ids only from v12 (and their responses cannot hold a null
+    // name): such a request fails as a whole, each topic answered INVALID_REQUEST as Kafka's error response does.
+    if (!all && v < 12 && req.topics!.some((t) => t.name === null || (t.topicId !== undefined && t.topicId !== ZERO_UUID))) {
+      for (const t of req.topics!) topics.push({ errorCode: ErrorCode.INVALID_REQUEST, name: t.name ?? '', topicId: t.topicId, partitions: [] });
+      return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics, clusterAuthorizedOperations: -2147483648, errorCode: ErrorCode.NONE };
+    }
     if (all) {
       for (const t of cluster.topics.values()) if (ctx.services.acl?.canDescribeTopic?.(ctx, t.name) ?? true) topics.push(describeTopic(ctx, t));
     } else {

@@ -277,11 +277,13 @@ export class Cluster {
     if (!this.config.bool('delete.topic.enable')) throw new KafkaError('TOPIC_DELETION_DISABLED', 'Topic deletion is disabled.');
     this.topics.delete(topic.name);
     this.topicsById.delete(topic.id);
-    for (const p of topic.partitions) {
-      await p.log.close();
+    // Every partition's deletion (which closes its log) is queued with the storage before the first await: a
+    // CreateTopics of the same name right after (test suites delete and re-create topics) then opens its partitions
+    // behind them, in fresh directories, never the logs being closed.
+    await Promise.all(topic.partitions.map(async (p) => {
       await this.storage.deletePartition(topic.id, topic.name, p.index);
       p.wake();
-    }
+    }));
     await this.persist();
     this.logger.info({ topic: topic.name }, 'topic deleted');
   }

@@ -6,6 +6,8 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { kafkajs, startTestBroker, topicName } from '../compat/helpers.js';
 import { RawClient } from '../coordinator/raw-client.js';
 
+const METADATA = 3;
+const ZERO = 'AAAAAAAAAAAAAAAAAAAAAA';
 const API_VERSIONS = 18;
 const DELETE_RECORDS = 21;
 const OFFSET_FOR_LEADER_EPOCH = 23;
@@ -36,6 +38,24 @@ async function topicWithRecords(count: number, configs: Record<string, string> =
   await producer.disconnect();
   return name;
 }
+
+describe('Metadata by topic id', () => {
+  it('v12 answers known and unknown ids; v10-11 (ids not yet served) refuse the request as Kafka does', async () => {
+    const name = topicName('md-id');
+    await c0.send(METADATA, 12, { topics: [{ topicId: ZERO, name }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+    const id = broker.cluster.topics.get(name)!.id;
+    const unknown = 'AAAAAAAAAAAAAAAAAAAAAQ';
+    const v12 = await c0.send(METADATA, 12, { topics: [{ topicId: id, name: null }, { topicId: unknown, name: null }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    expect(v12.topics).toMatchObject([{ errorCode: 0, name, topicId: id }, { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: unknown }]);
+    for (const v of [10, 11]) {
+      const r = await c0.send(METADATA, v, { topics: [{ topicId: id, name: null }, { topicId: ZERO, name }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      expect(r.topics, `v${v}`).toMatchObject([{ errorCode: ErrorCode.INVALID_REQUEST, name: '' }, { errorCode: ErrorCode.INVALID_REQUEST, name }]);
+    }
+    // By name, v10-11 work as before.
+    const byName = await c0.send(METADATA, 11, { topics: [{ topicId: ZERO, name }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    expect(byName.topics).toMatchObject([{ errorCode: 0, name, topicId: id }]);
+  });
+});
 
 describe('ApiVersions', () => {
   it('advertises the admin APIs with their full version ranges', async () => {

@@ -6,11 +6,12 @@ import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { ZERO_UUID } from '../../src/protocol/primitives.js';
-import { topicName, withEngineBroker } from '../compat/helpers.js';
+import { kafkajs, topicName, withEngineBroker } from '../compat/helpers.js';
 import { RawClient } from '../coordinator/raw-client.js';
 
 const METADATA = 3;
 const CREATE_TOPICS = 19;
+const DELETE_TOPICS = 20;
 const CREATE_PARTITIONS = 37;
 
 /** A fresh broker of the engine and three connections to it. */
@@ -58,6 +59,31 @@ for (const engine of ['memory', 'file'] as const) {
         expect(codes.filter((c) => c === ErrorCode.NONE)).toHaveLength(1);
         expect(codes.filter((c) => c === ErrorCode.INVALID_PARTITIONS)).toHaveLength(5);
         expect(broker.cluster.topics.get(name)!.partitions.map((p) => p.index)).toEqual([0, 1, 2, 3]);
+      });
+    });
+
+    it('a topic deleted and re-created at once gets fresh, empty logs that take produces', async () => {
+      await withBroker(engine, async (broker, [c]) => {
+        const name = topicName('again');
+        const producer = kafkajs(broker).producer();
+        await producer.connect();
+        try {
+          await broker.cluster.createTopic(name, { numPartitions: 2 });
+          await producer.send({ topic: name, messages: [{ value: 'old' }, { value: 'old' }] });
+          // Pipelined on one connection: the creation is read while the deletion is still closing the old logs.
+          const [del, create] = await Promise.all([
+            c.send(DELETE_TOPICS, 4, { topicNames: [name], timeoutMs: 5000 }),
+            c.send(CREATE_TOPICS, 7, { topics: [{ name, numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false }),
+          ]);
+          expect(del.responses[0].errorCode).toBe(ErrorCode.NONE);
+          expect(create.topics[0].errorCode).toBe(ErrorCode.NONE);
+          const topic = broker.cluster.topics.get(name)!;
+          expect(topic.partitions.map((p) => p.log.logEndOffset)).toEqual([0, 0]);
+          await producer.send({ topic: name, messages: [{ partition: 0, value: 'new' }, { partition: 1, value: 'new' }] });
+          expect(topic.partitions.map((p) => p.log.logEndOffset)).toEqual([1, 1]);
+        } finally {
+          await producer.disconnect();
+        }
       });
     });
   });

@@ -52,6 +52,11 @@ export class RawClient {
     }
   }
 
+  /** This end's port: the broker logs a connection's remote address with it. */
+  get localPort(): number | undefined {
+    return this.socket.localPort;
+  }
+
   close(): void {
     this.socket.destroy();
   }
@@ -75,6 +80,10 @@ function int32(n: number): Buffer {
 }
 
 export const API = {
+  Produce: 0,
+  Fetch: 1,
+  ListOffsets: 2,
+  Metadata: 3,
   OffsetCommit: 8,
   OffsetFetch: 9,
   FindCoordinator: 10,
@@ -84,6 +93,8 @@ export const API = {
   SyncGroup: 14,
   DescribeGroups: 15,
   ListGroups: 16,
+  CreateTopics: 19,
+  InitProducerId: 22,
   DeleteGroups: 42,
   OffsetDelete: 47,
   ConsumerGroupHeartbeat: 68,

@@ -12,7 +12,7 @@ import { Durability, type FsyncMode } from './durability.js';
 import { fsyncDir, listDir } from './fs-util.js';
 import type { HandleCache, Slots } from './handle-cache.js';
 import { CLEANER_CHECKPOINT, checkTopicId, loadLog, readCleanerCheckpoint, writeCleanerCheckpoint, writeLogStart } from './log-recovery.js';
-import { maxTimestamp, offsetForTimestamp, readLog } from './partition-read.js';
+import { closedLogError, maxTimestamp, offsetForTimestamp, readLog } from './partition-read.js';
 import { retentionPrefix } from './retention.js';
 import { type AppendedBatch, LogSegment, floorSegment } from './segment.js';
 
@@ -116,7 +116,7 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   append(batch: Buffer, meta: AppendMeta): number | Promise<number> {
-    if (this.closed) return Promise.reject(new Error(`log ${this.dir} is closed`));
+    if (this.closed) return Promise.reject(closedLogError(this));
     if (framedSize(batch) !== batch.length) {
       return Promise.reject(new Error('append expects exactly one magic-2 record batch'));
     }

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../src/protocol/errors.js';
 import { FileStorage } from '../../../src/storage/file/index.js';
 import type { PartitionLog } from '../../../src/storage/types.js';
 import { baseOffsetOf, config, lastOffsetOf, makeBatch, tempDir } from './helpers.js';
@@ -89,6 +90,16 @@ describe('FilePartitionLog append/read', () => {
     await expect(log.append(batch.subarray(0, 40), meta)).rejects.toThrow(/magic-2/);
     await expect(log.append(Buffer.concat([batch, batch]), meta)).rejects.toThrow(/magic-2/);
     expect(log.logEndOffset).toBe(0);
+  });
+
+  it('refuses appends, reads and timestamp lookups once closed (its topic deleted under a request) with NOT_LEADER_OR_FOLLOWER', async () => {
+    const log = await storage.openPartition('tid', 't', 3, config());
+    await fill(log, 2);
+    await log.close();
+    const { batch, meta } = makeBatch(1);
+    await expect(log.append(batch, meta)).rejects.toMatchObject({ code: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+    await expect(log.read(0, 1 << 20)).rejects.toMatchObject({ code: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+    await expect(log.offsetForTimestamp(0)).rejects.toMatchObject({ code: ErrorCode.NOT_LEADER_OR_FOLLOWER });
   });
 
   it('finds offsets by timestamp through the time index and tracks the max timestamp', async () => {

@@ -1,0 +1,140 @@
+// Random but plausible requests for every API and version the broker serves: a schema sample (random values),
+// then names, ids and numbers steered towards what exists (the fuzz topics and groups, partitions 0-3, offsets
+// near the log's) so the handlers get past "unknown topic" into their real paths; or a captured client request
+// mutated at random, when it still decodes. Valid record batches, with random producer ids, sequences and flags,
+// replace the sample's random bytes most of the time.
+import { supportedApis } from '../../../src/broker/dispatch.js';
+import { API_SCHEMAS } from '../../../src/protocol/generated/index.js';
+import { decodeRequest } from '../../../src/protocol/messages.js';
+import { Compression, encodeBatch, encodeControlBatch } from '../../../src/protocol/records/index.js';
+import { trafficRequests } from '../../protocol/helpers/frames.js';
+import { mutate } from '../../protocol/helpers/mutate.js';
+import { buildSample, schemas } from '../../protocol/helpers/samples.js';
+
+export interface FuzzRequest {
+  apiKey: number;
+  version: number;
+  body: any;
+  /** How it was made, to reproduce a failure. */
+  origin: string;
+}
+
+/** What the steering draws from: names the broker knows (filled in by the test as it creates them). */
+export interface FuzzWorld {
+  topics: string[];
+  topicIds: string[];
+  groups: string[];
+  transactionalIds: string[];
+  producerIds: number[];
+}
+
+const SASL = new Set([17, 36]); // SaslHandshake/SaslAuthenticate switch a connection's state: sent on their own connections.
+const APIS = supportedApis();
+
+export class RequestFuzzer {
+  private readonly traffic = trafficRequests().filter((f) => APIS.some((a) => a.apiKey === f.apiKey && f.version >= a.minVersion && f.version <= a.maxVersion));
+
+  constructor(private readonly rnd: () => number, private readonly world: FuzzWorld) {}
+
+  private int(lo: number, hi: number): number {
+    return lo + Math.floor(this.rnd() * (hi - lo + 1));
+  }
+  private pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.rnd() * xs.length)];
+  }
+
+  async next(): Promise<FuzzRequest> {
+    if (this.traffic.length > 0 && this.rnd() < 0.25) {
+      const t = this.pick(this.traffic);
+      for (let i = 0; i < 5; i++) {
+        const d = decodeRequest(mutate(t.frame, this.rnd));
+        if (d.ok && APIS.some((a) => a.apiKey === d.header.requestApiKey && d.header.requestApiVersion >= a.minVersion && d.header.requestApiVersion <= a.maxVersion)) {
+          return { apiKey: d.header.requestApiKey, version: d.header.requestApiVersion, body: await this.steer(d.body, ''), origin: `mutated ${t.name}` };
+        }
+      }
+    }
+    // Produce and Fetch, the paths every client lives on, get a fifth of the requests between them.
+    const r = this.rnd();
+    const api = r < 0.1 ? APIS.find((a) => a.apiKey === 0)! : r < 0.2 ? APIS.find((a) => a.apiKey === 1)! : this.pick(APIS);
+    const version = this.int(api.minVersion, api.maxVersion);
+    const name = API_SCHEMAS.get(api.apiKey)!.name;
+    const seed = this.int(0, 2 ** 30);
+    const body = buildSample(schemas().get(name + 'Request')!, version, 'random', seed);
+    return { apiKey: api.apiKey, version, body: await this.steer(body, ''), origin: `${name} v${version} sample seed ${seed}` };
+  }
+
+  static isSasl(apiKey: number): boolean {
+    return SASL.has(apiKey);
+  }
+
+  /** Rewrites, in place, most fields whose name says what they hold. */
+  private async steer(v: any, key: string): Promise<any> {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = await this.steer(v[i], key);
+      return v;
+    }
+    if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
+      for (const k of Object.keys(v)) if (k !== '_unknownTaggedFields') v[k] = await this.steer(v[k], k);
+      return v;
+    }
+    // Keep some wholly random values, but never a wait the round's timeout would take for a hang.
+    if (this.rnd() < 0.15 && key !== 'maxWaitMs') return v;
+    return this.steered(v, key);
+  }
+
+  private async steered(v: any, key: string): Promise<any> {
+    const w = this.world;
+    const k = key.toLowerCase();
+    // Arrays of names ("groups", "topicNames", "transactionalIds") are steered like one name.
+    const one = k.replace(/s$/, '');
+    if (typeof v === 'string' || v === null) {
+      if (one === 'topicid') return w.topicIds.length ? this.pick(w.topicIds) : v;
+      if (one === 'name' || one === 'topic' || one === 'topicname' || one === 'resourcename' || one === 'resourcenamefilter' || one === 'entityname') {
+        return this.pick([...w.topics, ...w.topics, ...w.groups, `fz-new-${this.int(0, 5)}`, v]);
+      }
+      if (one.includes('groupid') || one === 'group' || one === 'key' || one === 'coordinatorkey') return this.pick([...w.groups, ...w.transactionalIds, v]);
+      if (one === 'transactionalid') return this.pick([...w.transactionalIds, v]);
+      if (one === 'protocoltype') return this.pick(['consumer', '', v]);
+      if (one === 'memberid') return this.pick(['', v]);
+      if (one === 'value' || one === 'configvalue') return this.pick(['1', '0', '-1', 'delete', 'compact', 'true', '1000', v]);
+      return v;
+    }
+    if (typeof v === 'number') {
+      if (k.includes('partition') && !k.includes('count') && !k.includes('maxbytes')) return this.pick([0, 0, 0, 1, 2, 3, -1, v]);
+      if (k === 'count' || k === 'numpartitions') return this.pick([1, 2, 4, -1, 0, v]);
+      if (k === 'replicationfactor') return this.pick([1, 2, 3, -1, 0, v]);
+      if (k === 'maxwaitms') return this.pick([0, 10, 100]);
+      if (k.endsWith('timeoutms')) return this.pick([0, 10, 100, 6000, 10000, 45000, v]);
+      if (k === 'acks') return this.pick([-1, 0, 1, v]);
+      if (k.endsWith('maxbytes')) return this.pick([0, 1, 100, 10000, 1048576, v]);
+      if (k.includes('offset') || k === 'timestamp') return this.pick([0, 1, 3, -1, -2, -3, 100, v]);
+      if (k === 'producerid') return this.pick([...w.producerIds, -1, 0, v]);
+      if (k.includes('epoch') || k.includes('generation')) return this.pick([-1, 0, 1, 2, v]);
+      if (k === 'isolationlevel') return this.pick([0, 1, v]);
+      if (k === 'resourcetype' || k === 'resourcetypefilter') return this.pick([2, 3, 4, 1, v]);
+      return v;
+    }
+    if (Buffer.isBuffer(v) && k === 'records') return this.records(v);
+    return v;
+  }
+
+  /** Mostly a valid batch (idempotent, transactional or control, compressed or not); else the sample's bytes. */
+  private async records(v: Buffer): Promise<Buffer | null> {
+    const r = this.rnd();
+    if (r < 0.1) return null;
+    if (r < 0.25) return v;
+    const n = this.int(1, 5);
+    const records = Array.from({ length: n }, (_, i) => ({ key: this.rnd() < 0.5 ? null : Buffer.from(`k${i % 3}`), value: this.rnd() < 0.1 ? null : Buffer.alloc(this.int(0, 300), i) }));
+    const producerId = this.pick([-1, -1, -1, -1, ...this.world.producerIds, this.int(0, 1000)]);
+    const opts = {
+      compression: this.pick([Compression.None, Compression.None, Compression.Gzip, Compression.Snappy, Compression.Lz4, Compression.Zstd]),
+      producerId,
+      producerEpoch: producerId < 0 ? -1 : this.pick([0, 1, -1]),
+      baseSequence: producerId < 0 ? -1 : this.pick([0, 0, 1, 5, -1]),
+      isTransactional: producerId >= 0 && this.rnd() < 0.3,
+      timestampType: this.pick([0, 1] as const),
+    };
+    if (this.rnd() < 0.05) return encodeControlBatch(this.pick(['commit', 'abort'] as const), { producerId: opts.producerId, producerEpoch: opts.producerEpoch });
+    return encodeBatch(records, opts);
+  }
+}

@@ -1,0 +1,148 @@
+// Random requests against a live broker (test/broker/fuzz/requests.ts makes them). Whatever they ask, the broker
+// must answer each with a response the client can decode, or close the connection for a reason Kafka would too;
+// never fail inside a handler, never crash. Afterwards it must still serve a real client, and every partition's
+// log must still read back as valid batches with increasing offsets. `npm run fuzz` runs many more rounds.
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { BrokerOptions, RunningBroker } from '../../src/kafkalite.js';
+import { API_SCHEMAS } from '../../src/protocol/generated/index.js';
+import { API, RawClient } from '../coordinator/raw-client.js';
+import { kafkajs, startTestBroker } from '../compat/helpers.js';
+import { mulberry32 } from '../protocol/helpers/samples.js';
+import { RequestFuzzer, type FuzzRequest, type FuzzWorld } from './fuzz/requests.js';
+import { checkLogs } from './fuzz/log-check.js';
+
+const ROUNDS = Number(process.env.KAFKALITE_FUZZ_ROUNDS ?? 1200);
+const SEED = Number(process.env.KAFKALITE_FUZZ_SEED ?? 1);
+const WORKERS = 4;
+/** A file to append each request's origin to before it is sent: what to replay when the process itself dies. */
+const TRACE = process.env.KAFKALITE_FUZZ_TRACE;
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+/** APIs that may legitimately wait longer than a round's timeout (joins wait for the rest of their group). */
+const MAY_WAIT = new Set<number>([API.JoinGroup, API.SyncGroup]);
+/** Closing reasons Kafka shares: it closes a connection after a failed acks=0 produce, so the client notices. */
+const KAFKA_CLOSES = /acks=0/;
+
+interface Failure { origin: string; what: string }
+interface Stats { outcomes: Map<string, number>; appended: number }
+
+function captureLogger() {
+  const lines: any[] = [];
+  const stream = new Writable({ write(chunk, _enc, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
+  return { logger: pino({ level: 'warn', base: undefined }, stream), lines };
+}
+
+async function setUpWorld(broker: RunningBroker): Promise<FuzzWorld> {
+  const kafka = kafkajs(broker);
+  const admin = kafka.admin();
+  await admin.connect();
+  const rf = broker.brokers.length > 1 ? 3 : 1;
+  await admin.createTopics({ topics: [{ topic: 'fz-a', numPartitions: 3, replicationFactor: rf }, { topic: 'fz-b', numPartitions: 1, replicationFactor: rf, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  for (const topic of ['fz-a', 'fz-b']) await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i % 3}`, value: `v${i}` })) });
+  await producer.disconnect();
+  await admin.setOffsets({ groupId: 'fz-g', topic: 'fz-a', partitions: [{ partition: 0, offset: '2' }] });
+  const md = await admin.fetchTopicMetadata({ topics: ['fz-a', 'fz-b'] });
+  await admin.disconnect();
+  const c = await RawClient.connect(broker.port);
+  const ids = await c.send(API.Metadata, 12, { topics: [{ topicId: ZERO_UUID, name: 'fz-a' }, { topicId: ZERO_UUID, name: 'fz-b' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  const producerIds: number[] = [];
+  for (const transactionalId of [null, 'fz-tx']) {
+    const r = await c.send(API.InitProducerId, 4, { transactionalId, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+    producerIds.push(r.producerId);
+  }
+  c.close();
+  expect(md.topics).toHaveLength(2);
+  return { topics: ['fz-a', 'fz-b'], topicIds: ids.topics.map((t: any) => t.topicId), groups: ['fz-g'], transactionalIds: ['fz-tx'], producerIds };
+}
+
+/** One worker: its own connection and request stream; reconnects after a close or an abandoned wait. */
+async function storm(broker: RunningBroker, worker: number, fuzzer: RequestFuzzer, rounds: number, logs: any[], failures: Failure[], stats: Stats): Promise<void> {
+  const rf = broker.brokers.length > 1 ? 3 : 1;
+  const recreate = [['fz-a', 3], ['fz-b', 1]].map(([name, numPartitions]) => ({ name, numPartitions, replicationFactor: rf, assignments: [], configs: [] }));
+  const ports = broker.brokers.map((b) => Object.values(b.ports)[0]);
+  // Workers spread over the brokers: each leads only some partitions.
+  let port = ports[worker % ports.length];
+  let c = await RawClient.connect(port);
+  for (let i = 0; i < rounds; i++) {
+    // Fuzzed DeleteTopics remove the fuzz topics now and then: bring them back, so produces keep reaching logs.
+    if (i % 50 === 0) await c.send(API.CreateTopics, 5, { topics: recreate, timeoutMs: 1000, validateOnly: false }).catch(() => undefined);
+    const req: FuzzRequest = await fuzzer.next();
+    const name = API_SCHEMAS.get(req.apiKey)!.name;
+    if (TRACE) appendFileSync(TRACE, `${req.origin}\n`);
+    const own = RequestFuzzer.isSasl(req.apiKey) ? await RawClient.connect(port) : c;
+    const acks0 = req.apiKey === API.Produce && req.body.acks === 0;
+    const outcome = await Promise.race([
+      own.send(req.apiKey, req.version, req.body, 'fuzz').then((res) => {
+        if (req.apiKey === API.Produce) stats.appended += res.responses.flatMap((t: any) => t.partitionResponses).filter((p: any) => p.errorCode === 0).length;
+        if (process.env.KAFKALITE_FUZZ_VERBOSE && req.apiKey === API.Produce) process.stderr.write(`P ${JSON.stringify(res.responses.map((t: any) => [t.name, t.partitionResponses.map((p: any) => p.errorCode)]))}\n`);
+        return 'answered';
+      }, (e: Error) => e.message),
+      new Promise<string>((r) => setTimeout(() => r('no answer'), acks0 ? 20 : MAY_WAIT.has(req.apiKey) ? 1000 : 5000)),
+    ]);
+    stats.outcomes.set(`${name} ${outcome}`, (stats.outcomes.get(`${name} ${outcome}`) ?? 0) + 1);
+    if (own !== c) own.close();
+    if (outcome === 'answered' || (outcome === 'no answer' && (acks0 || MAY_WAIT.has(req.apiKey)))) {
+      if (outcome === 'answered' || acks0) continue;
+    } else if (outcome === 'connection closed') {
+      await new Promise((r) => setTimeout(r, 5));
+      const local = own.localPort;
+      const reason = logs.find((l) => l.msg === 'closing connection' && l.remote?.endsWith(`:${local}`))?.reason ?? '(no log line)';
+      if (!(acks0 && KAFKA_CLOSES.test(reason)) && !RequestFuzzer.isSasl(req.apiKey)) failures.push({ origin: req.origin, what: `connection closed: ${reason}` });
+    } else {
+      failures.push({ origin: req.origin, what: outcome });
+    }
+    if (own === c) {
+      c.close();
+      port = ports[(worker + i) % ports.length];
+      c = await RawClient.connect(port);
+    }
+  }
+  c.close();
+}
+
+const setups: [string, () => BrokerOptions, () => void][] = [];
+let dir: string | undefined;
+setups.push(['memory engine', () => ({}), () => {}]);
+setups.push(['file engine', () => ({ memory: false, dataDir: (dir = mkdtempSync(join(tmpdir(), 'kafkalite-fuzz-'))) }), () => dir && rmSync(dir, { recursive: true, force: true })]);
+setups.push(['3 brokers', () => ({ brokers: 3 }), () => {}]);
+
+describe('random requests against a live broker', () => {
+  setups.forEach(([label, options, cleanUp], n) => {
+    it(`${label}: ${ROUNDS} requests over ${WORKERS} connections, every one answered, logs intact`, async () => {
+      const { logger, lines } = captureLogger();
+      const broker = await startTestBroker({ ...options(), logger });
+      try {
+        const world = await setUpWorld(broker);
+        const failures: Failure[] = [];
+        const stats: Stats = { outcomes: new Map(), appended: 0 };
+        await Promise.all(Array.from({ length: WORKERS }, (_, w) => {
+          const fuzzer = new RequestFuzzer(mulberry32(SEED * 1000 + n * 10 + w), world);
+          return storm(broker, w, fuzzer, Math.ceil(ROUNDS / WORKERS), lines, failures, stats);
+        }));
+        if (process.env.KAFKALITE_FUZZ_VERBOSE) process.stderr.write(`${label}: ${stats.appended} partitions appended; ${JSON.stringify([...stats.outcomes].sort())}\n`);
+        const handlerErrors = lines.filter((l) => l.msg === 'request handler failed' || l.msg === 'unexpected error in handler').map((l) => l.err?.stack ?? l.err?.message);
+        expect(handlerErrors, 'handler failures').toEqual([]);
+        expect(failures, 'requests not answered as Kafka would').toEqual([]);
+        // The steering must reach the real paths, not only "unknown topic": some produces were appended.
+        expect(stats.appended).toBeGreaterThan(0);
+
+        // Still serves a real client.
+        const kafka = kafkajs(broker);
+        const producer = kafka.producer();
+        await producer.connect();
+        await producer.send({ topic: 'fz-after', messages: [{ value: 'after' }] });
+        await producer.disconnect();
+        await checkLogs(broker);
+      } finally {
+        await broker.stop();
+        cleanUp();
+      }
+    }, 60_000 + ROUNDS * 20);
+  });
+});
