@@ -26,7 +26,17 @@ export interface FuzzWorld {
   groups: string[];
   transactionalIds: string[];
   producerIds: number[];
+  /** Learned from responses (RequestFuzzer.learn), so later requests can continue what earlier ones began. */
+  memberIds: string[];
+  epochs: number[];
 }
+
+/** Response fields worth feeding back, and the pool each goes to. */
+const LEARN: Record<string, 'memberIds' | 'producerIds' | 'epochs' | 'topicIds'> = {
+  memberId: 'memberIds', leader: 'memberIds', producerId: 'producerIds', topicId: 'topicIds',
+  producerEpoch: 'epochs', generationId: 'epochs', memberEpoch: 'epochs', leaderEpoch: 'epochs',
+};
+const POOL_SIZE = 16;
 
 const SASL = new Set([17, 36]); // SaslHandshake/SaslAuthenticate switch a connection's state: sent on their own connections.
 const APIS = supportedApis();
@@ -63,6 +73,19 @@ export class RequestFuzzer {
     return { apiKey: api.apiKey, version, body: await this.steer(body, ''), origin: `${name} v${version} sample seed ${seed}` };
   }
 
+  /** Adds the member ids, producer ids and epochs a response carries to the world's pools (each kept small). */
+  learn(v: any, key = ''): void {
+    if (Array.isArray(v)) for (const e of v) this.learn(e, key);
+    else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) for (const k of Object.keys(v)) this.learn(v[k], k);
+    else if (LEARN[key] && (typeof v === 'number' ? v >= 0 : typeof v === 'string' && v !== '' && v !== 'AAAAAAAAAAAAAAAAAAAAAA')) {
+      const pool = this.world[LEARN[key]] as (string | number)[];
+      if (!pool.includes(v)) {
+        pool.push(v);
+        if (pool.length > POOL_SIZE) pool.splice(0, 1);
+      }
+    }
+  }
+
   static isSasl(apiKey: number): boolean {
     return SASL.has(apiKey);
   }
@@ -95,7 +118,7 @@ export class RequestFuzzer {
       if (one.includes('groupid') || one === 'group' || one === 'key' || one === 'coordinatorkey') return this.pick([...w.groups, ...w.transactionalIds, v]);
       if (one === 'transactionalid') return this.pick([...w.transactionalIds, v]);
       if (one === 'protocoltype') return this.pick(['consumer', '', v]);
-      if (one === 'memberid') return this.pick(['', v]);
+      if (one === 'memberid') return this.pick(['', ...w.memberIds, v]);
       if (one === 'value' || one === 'configvalue') return this.pick(['1', '0', '-1', 'delete', 'compact', 'true', '1000', v]);
       return v;
     }
@@ -105,11 +128,11 @@ export class RequestFuzzer {
       if (k === 'replicationfactor') return this.pick([1, 2, 3, -1, 0, v]);
       if (k === 'maxwaitms') return this.pick([0, 10, 100]);
       if (k.endsWith('timeoutms')) return this.pick([0, 10, 100, 6000, 10000, 45000, v]);
-      if (k === 'acks') return this.pick([-1, 0, 1, v]);
+      if (k === 'acks') return this.pick([-1, -1, 1, 1, 0, v]);
       if (k.endsWith('maxbytes')) return this.pick([0, 1, 100, 10000, 1048576, v]);
       if (k.includes('offset') || k === 'timestamp') return this.pick([0, 1, 3, -1, -2, -3, 100, v]);
       if (k === 'producerid') return this.pick([...w.producerIds, -1, 0, v]);
-      if (k.includes('epoch') || k.includes('generation')) return this.pick([-1, 0, 1, 2, v]);
+      if (k.includes('epoch') || k.includes('generation')) return this.pick([-1, 0, 1, ...w.epochs, v]);
       if (k === 'isolationlevel') return this.pick([0, 1, v]);
       if (k === 'resourcetype' || k === 'resourcetypefilter') return this.pick([2, 3, 4, 1, v]);
       return v;
