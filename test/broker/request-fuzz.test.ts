@@ -11,6 +11,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { BrokerOptions, RunningBroker } from '../../src/kafkalite.js';
 import { API_SCHEMAS } from '../../src/protocol/generated/index.js';
+import { encodeRequest } from '../../src/protocol/messages.js';
 import { API, RawClient } from '../coordinator/raw-client.js';
 import { kafkajs, startTestBroker } from '../compat/helpers.js';
 import { mulberry32 } from '../protocol/helpers/samples.js';
@@ -21,7 +22,7 @@ import { checkLogs } from './fuzz/log-check.js';
 const ROUNDS = Number(process.env.KAFKALITE_FUZZ_ROUNDS ?? 1200);
 const SEED = Number(process.env.KAFKALITE_FUZZ_SEED ?? 1);
 const WORKERS = 4;
-/** A file to append each request's origin to before it is sent: what to replay when the process itself dies. */
+/** A file to append each request to (origin and frame in hex) before it is sent: what to replay when the process dies. */
 const TRACE = process.env.KAFKALITE_FUZZ_TRACE;
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 /** APIs that may legitimately wait longer than a round's timeout (joins wait for the rest of their group). */
@@ -76,7 +77,7 @@ async function storm(broker: RunningBroker, worker: number, fuzzer: RequestFuzze
     if (i % 50 === 0) await c.send(API.CreateTopics, 5, { topics: recreate, timeoutMs: 1000, validateOnly: false }).catch(() => undefined);
     const req: FuzzRequest = await fuzzer.next();
     const name = API_SCHEMAS.get(req.apiKey)!.name;
-    if (TRACE) appendFileSync(TRACE, `${req.origin}\n`);
+    if (TRACE) appendFileSync(TRACE, `${req.origin} ${encodeRequest(req.apiKey, req.version, 0, 'fuzz', req.body).toString('hex')}\n`);
     const own = RequestFuzzer.isSasl(req.apiKey) ? await RawClient.connect(port) : c;
     const acks0 = req.apiKey === API.Produce && req.body.acks === 0;
     const outcome = await Promise.race([
@@ -113,6 +114,8 @@ let dir: string | undefined;
 setups.push(['memory engine', () => ({}), () => {}]);
 setups.push(['file engine', () => ({ memory: false, dataDir: (dir = mkdtempSync(join(tmpdir(), 'kafkalite-fuzz-'))) }), () => dir && rmSync(dir, { recursive: true, force: true })]);
 setups.push(['3 brokers', () => ({ brokers: 3 }), () => {}]);
+// ACLs checked on every request; fuzzed CreateAcls/DeleteAcls change them (the bystander's names are never steered to).
+setups.push(['ACL authorizer', () => ({ authorizer: true, overrides: { 'allow.everyone.if.no.acl.found': 'true' } }), () => {}]);
 
 describe('random requests against a live broker', () => {
   setups.forEach(([label, options, cleanUp], n) => {

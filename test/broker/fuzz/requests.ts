@@ -119,6 +119,9 @@ export class RequestFuzzer {
       if (one === 'transactionalid') return this.pick([...w.transactionalIds, v]);
       if (one === 'protocoltype') return this.pick(['consumer', '', v]);
       if (one === 'memberid') return this.pick(['', ...w.memberIds, v]);
+      // Only the filters' fields are nullable: a null there comes from the sample itself (v).
+      if (one === 'principal' || one === 'principalfilter') return this.pick(['User:*', 'User:ANONYMOUS', 'User:fuzz', v]);
+      if (one === 'host' || one === 'hostfilter') return this.pick(['*', '127.0.0.1', v]);
       if (one === 'value' || one === 'configvalue') return this.pick(['1', '0', '-1', 'delete', 'compact', 'true', '1000', v]);
       return v;
     }
@@ -135,6 +138,10 @@ export class RequestFuzzer {
       if (k.includes('epoch') || k.includes('generation')) return this.pick([-1, 0, 1, ...w.epochs, v]);
       if (k === 'isolationlevel') return this.pick([0, 1, v]);
       if (k === 'resourcetype' || k === 'resourcetypefilter') return this.pick([2, 3, 4, 1, v]);
+      // ACL bindings: operations READ..IDEMPOTENT_WRITE and ANY/ALL, DENY/ALLOW, LITERAL/PREFIXED/MATCH/ANY.
+      if (k === 'operation') return this.pick([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, v]);
+      if (k === 'permissiontype') return this.pick([1, 2, 3, v]);
+      if (k.includes('patterntype')) return this.pick([1, 3, 4, 2, v]);
       return v;
     }
     if (Buffer.isBuffer(v) && k === 'records') return this.records(v);
