@@ -114,6 +114,24 @@ describe('validateBatch rejects', () => {
     updateCrc(delta);
     expectRecordError(() => validateBatch(delta), /Inconsistent batch offset range/, RecordErrorCode.INVALID_RECORD);
   });
+  it('an uncompressed batch whose declared count does not match its records (Kafka iterates them to check)', async () => {
+    const lie = async (count: number) => {
+      const buf = await encodeBatch(recs);
+      buf.writeInt32BE(count - 1, 23);
+      buf.writeInt32BE(count, 57);
+      updateCrc(buf);
+      return buf;
+    };
+    expect(recs).toHaveLength(3);
+    const few = await lie(2);
+    expectRecordError(() => validateBatch(few), /Incorrect declared batch size, records still remaining in file/, RecordErrorCode.INVALID_RECORD);
+    const many = await lie(4);
+    expectRecordError(() => validateBatch(many), /Incorrect declared batch size, premature EOF reached/, RecordErrorCode.INVALID_RECORD);
+    const long = await encodeBatch(recs);
+    long[61] = 0x7e; // the first record's length: 63 bytes, more than are left
+    updateCrc(long);
+    expectRecordError(() => validateBatch(long), /Invalid record size: expected 63 bytes in record payload/, RecordErrorCode.INVALID_RECORD);
+  });
   it('a producer id without a sequence number', async () => {
     const buf = await encodeBatch(recs, { producerId: 1, producerEpoch: 0, baseSequence: -1 });
     expectRecordError(() => validateBatch(buf), /Invalid sequence number/, RecordErrorCode.INVALID_RECORD);
