@@ -2,10 +2,9 @@
 // unknown ones), then up to three tokens that are valid ones mutated (PLAIN credentials, SCRAM client-first and
 // client-final messages, OAUTHBEARER bearer tokens). The broker must answer each or close that connection - never
 // fail inside a handler or hang - and a proper login must still work afterwards.
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
+import { captureLogger, handlerFailures } from '../broker/fuzz/log-capture.js';
 import { startTestBroker } from '../compat/helpers.js';
 import { mutate } from '../protocol/helpers/mutate.js';
 import { mulberry32 } from '../protocol/helpers/samples.js';
@@ -24,10 +23,9 @@ const TOKENS: Record<string, string[]> = {
 
 describe('random SASL exchanges', () => {
   let broker: RunningBroker;
-  const lines: any[] = [];
+  const { logger, lines } = captureLogger();
   beforeAll(async () => {
-    const stream = new Writable({ write(chunk, _enc, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
-    broker = await startTestBroker({ port: undefined, listeners: 'SASL_PLAINTEXT://127.0.0.1:0', saslUsers: 'test:testtest', logger: pino({ level: 'warn' }, stream) });
+    broker = await startTestBroker({ port: undefined, listeners: 'SASL_PLAINTEXT://127.0.0.1:0', saslUsers: 'test:testtest', logger });
   });
   afterAll(() => broker?.stop());
 
@@ -60,8 +58,7 @@ describe('random SASL exchanges', () => {
         c.close();
       }
     }
-    const failures = lines.filter((l) => l.msg === 'request handler failed' || l.msg === 'unexpected error in handler');
-    expect(failures.map((l) => l.err?.stack ?? l.err?.message)).toEqual([]);
+    expect(handlerFailures(lines)).toEqual([]);
     // Each kind of ending happened: logins (unmutated tokens), refusals and closed connections.
     expect(Object.values(outcomes).every((n) => n > 0), JSON.stringify(outcomes)).toBe(true);
 
