@@ -149,26 +149,27 @@ export function validateBatch(buf: Buffer): BatchHeader {
  * here (Kafka decompresses them to check; kafkalite stores them as sent).
  */
 function checkRecordFraming(buf: Buffer, h: BatchHeader): void {
+  const end = buf.length;
   let pos = RECORD_BATCH_OVERHEAD;
   for (let i = 0; i < h.recordCount; i++) {
-    // The record's length: a zigzag varint of at most 5 bytes.
-    let u = 0;
-    let shift = 0;
-    let b = 0x80;
-    while (b & 0x80) {
-      if (pos >= buf.length) throw new RecordError('Incorrect declared batch size, premature EOF reached', RecordErrorCode.INVALID_RECORD);
+    // The record's length, a zigzag varint of at most 5 bytes. Shifts, not `2 ** shift`: V8 runs that as a
+    // Math.pow call, which made this loop 25x slower.
+    if (pos >= end) throw new RecordError('Incorrect declared batch size, premature EOF reached', RecordErrorCode.INVALID_RECORD);
+    let b = buf[pos++];
+    let u = b & 0x7f;
+    for (let shift = 7; b & 0x80; shift += 7) {
+      if (pos >= end) throw new RecordError('Incorrect declared batch size, premature EOF reached', RecordErrorCode.INVALID_RECORD);
       if (shift > 28) throw new RecordError('Invalid record size: varint longer than 5 bytes', RecordErrorCode.INVALID_RECORD);
       b = buf[pos++];
-      u += (b & 0x7f) * 2 ** shift;
-      shift += 7;
+      u |= (b & 0x7f) << shift;
     }
     const size = (u >>> 1) ^ -(u & 1);
-    if (size < 0 || size > buf.length - pos) {
-      throw new RecordError(`Invalid record size: expected ${size} bytes in record payload, but instead the buffer has only ${buf.length - pos} remaining bytes.`, RecordErrorCode.INVALID_RECORD);
+    if (size < 0 || size > end - pos) {
+      throw new RecordError(`Invalid record size: expected ${size} bytes in record payload, but instead the buffer has only ${end - pos} remaining bytes.`, RecordErrorCode.INVALID_RECORD);
     }
     pos += size;
   }
-  if (pos !== buf.length) throw new RecordError('Incorrect declared batch size, records still remaining in file', RecordErrorCode.INVALID_RECORD);
+  if (pos !== end) throw new RecordError('Incorrect declared batch size, records still remaining in file', RecordErrorCode.INVALID_RECORD);
 }
 
 function needHeader(buf: Buffer, pos: number): void {
