@@ -1,6 +1,6 @@
 // Preparing a produced batch for the log, as Kafka's LogValidator does: old message formats converted to v2,
-// codec rules by request version, record timestamps against message.timestamp.*.max.ms, and the topic's
-// compression.type applied.
+// codec rules by request version, record keys on compacted topics and record timestamps against
+// message.timestamp.*.max.ms, and the topic's compression.type applied.
 import type { Topic } from '../cluster/cluster.js';
 import { KafkaError } from '../protocol/errors.js';
 import { Compression, decodeBatches, detectMagic, encodeBatch, upConvertMessageSet, validateBatch, type BatchHeader } from '../protocol/records/index.js';
@@ -13,28 +13,29 @@ export interface PreparedBatch {
 
 /**
  * Validates a produced record set and makes it what the log stores. The common case (a magic-2 batch, no
- * timestamp bounds, no recompression) is checked synchronously and returned as is; only conversion,
- * recompression or a per-record timestamp check return a promise. Awaiting nothing on that path keeps
+ * timestamp bounds, not compacted, no recompression) is checked synchronously and returned as is; only conversion,
+ * recompression or per-record checks return a promise. Awaiting nothing on that path keeps
  * allocations and microtask turns per produced partition low (docs/performance.md).
  */
-export function prepareBatch(ctx: RequestContext, topic: Topic, records: Buffer): PreparedBatch | Promise<PreparedBatch> {
+export function prepareBatch(ctx: RequestContext, topic: Topic, partition: number, records: Buffer): PreparedBatch | Promise<PreparedBatch> {
   if (records.length < 17) throw new KafkaError('CORRUPT_MESSAGE', 'Record batch is too short');
-  if (detectMagic(records) < 2) return upConvert(ctx, records).then((b) => finish(topic, b));
+  if (detectMagic(records) < 2) return upConvert(ctx, records).then((b) => finish(topic, partition, b));
   const header = validateBatch(records);
   // zstd needs Produce v7+ (KIP-110); older clients cannot have negotiated it.
   if (header.compression === Compression.Zstd && ctx.apiVersion < 7) {
     throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', 'Produce requests below version 7 cannot use zstd compression');
   }
   if (header.isControl) throw new KafkaError('INVALID_RECORD', 'Clients may not produce control batches');
-  return finish(topic, { batch: records, header });
+  return finish(topic, partition, { batch: records, header });
 }
 
-/** The batch as the log stores it: as received, unless timestamp bounds or the topic's codec need work. */
-function finish(topic: Topic, received: PreparedBatch): PreparedBatch | Promise<PreparedBatch> {
+/** The batch as the log stores it: as received, unless per-record checks or the topic's codec need work. */
+function finish(topic: Topic, partition: number, received: PreparedBatch): PreparedBatch | Promise<PreparedBatch> {
   const bounds = timestampBounds(topic, received.header);
+  const compacted = topic.config('cleanup.policy')?.includes('compact') === true;
   const codec = topicCodec(topic, received.header);
-  if (bounds === null && codec === undefined) return received;
-  return checkAndCompress(received, bounds, codec);
+  if (bounds === null && !compacted && codec === undefined) return received;
+  return checkAndCompress(received, bounds !== null || compacted ? { bounds, compacted, where: `${topic.name}-${partition}` } : null, codec);
 }
 
 async function upConvert(ctx: RequestContext, records: Buffer): Promise<PreparedBatch> {
@@ -49,8 +50,8 @@ async function upConvert(ctx: RequestContext, records: Buffer): Promise<Prepared
   return converted;
 }
 
-async function checkAndCompress(received: PreparedBatch, bounds: TimestampBounds | null, codec: Compression | undefined): Promise<PreparedBatch> {
-  if (bounds !== null) await checkTimestamps(received.batch, bounds);
+async function checkAndCompress(received: PreparedBatch, checks: RecordChecks | null, codec: Compression | undefined): Promise<PreparedBatch> {
+  if (checks !== null) await checkRecords(received.batch, checks);
   return codec === undefined ? received : recompress(received, codec);
 }
 
@@ -88,19 +89,36 @@ async function recompress({ batch, header }: PreparedBatch, want: Compression): 
 
 const NO_LIMIT = 9223372036854775807;
 
+interface RecordChecks {
+  bounds: TimestampBounds | null;
+  compacted: boolean;
+  /** topic-partition, as Kafka names it in the key error */
+  where: string;
+}
+
 /**
- * CreateTime topics reject records whose timestamp is too far from the broker's clock
- * (message.timestamp.before/after.max.ms; the deprecated difference.max.ms bounds both). Kafka answers
- * INVALID_TIMESTAMP with the index of every offending record. Called (and records decoded) only when a bound is set.
+ * Kafka's per-record checks (LogValidator.validateRecord), run (and records decoded) only when one applies: a
+ * compacted topic needs a key on every record; a CreateTime topic with message.timestamp.before/after.max.ms (the
+ * deprecated difference.max.ms bounds both) rejects timestamps too far from the broker's clock. Kafka answers with
+ * the index of every offending record: INVALID_TIMESTAMP if any timestamp failed, else INVALID_RECORD.
  */
-async function checkTimestamps(batch: Buffer, { before, after }: TimestampBounds): Promise<void> {
+async function checkRecords(batch: Buffer, { bounds, compacted, where }: RecordChecks): Promise<void> {
   const now = Date.now();
   const [decoded] = await decodeBatches(batch);
-  const bad = decoded.records.flatMap((r, i) => (r.timestamp < now - before || r.timestamp > now + after ? [{ i, ts: r.timestamp }] : []));
-  if (bad.length > 0) throw new TimestampError(bad.map(({ i, ts }) => ({
-    batchIndex: i,
-    batchIndexErrorMessage: `Timestamp ${ts} of message with offset ${i} is out of range. The timestamp should be within [${now - before}, ${now + after}]`,
-  })));
+  const errors: RecordErrorOut[] = [];
+  let timestamps = false;
+  decoded.records.forEach((r, i) => {
+    if (compacted && r.key === null) {
+      errors.push({ batchIndex: i, batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${where}.` });
+    } else if (bounds && (r.timestamp < now - bounds.before || r.timestamp > now + bounds.after)) {
+      timestamps = true;
+      errors.push({ batchIndex: i, batchIndexErrorMessage: `Timestamp ${r.timestamp} of message with offset ${i} is out of range. The timestamp should be within [${now - bounds.before}, ${now + bounds.after}]` });
+    }
+  });
+  if (errors.length === 0) return;
+  if (timestamps) throw new RecordValidationError('INVALID_TIMESTAMP', 'One or more records have been rejected due to invalid timestamp', errors);
+  const shown = errors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${e.batchIndexErrorMessage}')`);
+  throw new RecordValidationError('INVALID_RECORD', `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`, errors);
 }
 
 interface TimestampBounds {
@@ -117,8 +135,14 @@ function timestampBounds(topic: Topic, header: BatchHeader): TimestampBounds | n
   return before >= NO_LIMIT && after >= NO_LIMIT ? null : { before, after };
 }
 
-export class TimestampError extends KafkaError {
-  constructor(readonly recordErrors: { batchIndex: number; batchIndexErrorMessage: string }[]) {
-    super('INVALID_TIMESTAMP', 'One or more records have been rejected due to invalid timestamp');
+interface RecordErrorOut {
+  batchIndex: number;
+  batchIndexErrorMessage: string;
+}
+
+/** Records rejected one by one (Kafka's RecordValidationException): the Produce response lists each. */
+export class RecordValidationError extends KafkaError {
+  constructor(name: 'INVALID_TIMESTAMP' | 'INVALID_RECORD', message: string, readonly recordErrors: RecordErrorOut[]) {
+    super(name, message);
   }
 }

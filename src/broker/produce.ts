@@ -5,7 +5,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ProduceRequest, ProduceResponse, ProduceResponseTopicProduceResponse } from '../protocol/generated/produce.js';
 import type { Input } from '../protocol/primitives.js';
 import { RecordError, setLogAppendTime, type BatchHeader } from '../protocol/records/index.js';
-import { prepareBatch, TimestampError, type PreparedBatch } from './produce-batch.js';
+import { prepareBatch, RecordValidationError, type PreparedBatch } from './produce-batch.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from './context.js';
 import { autoCreate } from './metadata.js';
 import { leaderError, toError } from './util.js';
@@ -43,7 +43,7 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
     if (records.length > maxBytes + 12) {
       throw new KafkaError('MESSAGE_TOO_LARGE', `The record batch size in the append to ${topic.name}-${index} is ${records.length} bytes which exceeds the maximum configured value of ${maxBytes}.`);
     }
-    const prepared = prepareBatch(ctx, topic, records);
+    const prepared = prepareBatch(ctx, topic, index, records);
     // Appends keep the order their requests arrived in, as in Kafka (which handles one request per connection at
     // a time): a batch prepared asynchronously (converted from magic 0/1, recompressed, or its timestamps
     // checked) takes the partition's queue, and so does every batch behind it, even one that needs no work,
@@ -69,7 +69,7 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
     return result(index, ErrorCode.NONE, baseOffset, logAppendTime, p.logStartOffset);
   } catch (e) {
     if (e instanceof RecordError) return result(index, e.errorCode, -1, -1, -1, e.message);
-    if (e instanceof TimestampError) return result(index, e.code, -1, -1, -1, e.message, e.recordErrors);
+    if (e instanceof RecordValidationError) return result(index, e.code, -1, -1, -1, e.message, e.recordErrors);
     const err = toError(e, ctx);
     return result(index, err.errorCode, -1, -1, -1, err.errorMessage ?? null);
   }

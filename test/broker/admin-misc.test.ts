@@ -34,7 +34,7 @@ async function topicWithRecords(count: number, configs: Record<string, string> =
   await broker.cluster.createTopic(name, { assignment: [[0], [1]], configs });
   const producer = kafkajs(broker).producer();
   await producer.connect();
-  for (let i = 0; i < count; i++) await producer.send({ topic: name, messages: [{ value: `v${i}`, partition: 0 }, { value: `v${i}`, partition: 1 }] });
+  for (let i = 0; i < count; i++) await producer.send({ topic: name, messages: [{ key: `k${i}`, value: `v${i}`, partition: 0 }, { key: `k${i}`, value: `v${i}`, partition: 1 }] });
   await producer.disconnect();
   return name;
 }

@@ -2,6 +2,8 @@
 // (admin offsets) and with the group consumer once groups exist.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
+import { encodeBatch } from '../../src/protocol/records/index.js';
+import { RawClient } from '../coordinator/raw-client.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 let broker: RunningBroker;
@@ -104,5 +106,39 @@ describe('message.timestamp.*.max.ms', () => {
     expect((await admin.fetchTopicOffsets(topic))[0].high).toBe('1');
     await producer.disconnect();
     await admin.disconnect();
+  });
+
+  it('rejects records without a key on a compacted topic (INVALID_RECORD with the record indexes), keyed ones pass', async () => {
+    const kafka = kafkajs(broker, { retry: { retries: 0 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = topicName('compact-keys');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await expect(producer.send({ topic, messages: [{ key: 'k', value: 'keyed' }] })).resolves.toBeTruthy();
+      const err = await producer.send({ topic, messages: [{ key: 'k', value: 'a' }, { value: 'no key' }] }).catch((e) => e);
+      expect(err).toMatchObject({ type: 'INVALID_RECORD' });
+      // Nothing of the rejected batch was stored.
+      expect((await admin.fetchTopicOffsets(topic))[0].high).toBe('1');
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+    // The wire answer, as Kafka's LogValidator words it.
+    const c = await RawClient.connect(broker.port);
+    try {
+      const batch = await encodeBatch([{ key: null, value: Buffer.from('x') }, { key: Buffer.from('k'), value: Buffer.from('y') }, { key: null, value: null }]);
+      const res = await c.send(0, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
+      const why = () => `Compacted topic cannot accept message without key in topic partition ${topic}-0.`;
+      expect(res.responses[0].partitionResponses[0]).toMatchObject({
+        errorCode: 87,
+        errorMessage: `One or more records have been rejected due to 2 record errors in total, and only showing the first three errors at most: [RecordError(batchIndex=0, message='${why()}'), RecordError(batchIndex=2, message='${why()}')]`,
+        recordErrors: [{ batchIndex: 0, batchIndexErrorMessage: why() }, { batchIndex: 2, batchIndexErrorMessage: why() }],
+      });
+    } finally {
+      c.close();
+    }
   });
 });

@@ -77,7 +77,7 @@ export class RequestFuzzer {
   learn(v: any, key = ''): void {
     if (Array.isArray(v)) for (const e of v) this.learn(e, key);
     else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) for (const k of Object.keys(v)) this.learn(v[k], k);
-    else if (LEARN[key] && (typeof v === 'number' ? v >= 0 : typeof v === 'string' && v !== '' && v !== 'AAAAAAAAAAAAAAAAAAAAAA')) {
+    else if (Object.hasOwn(LEARN, key) && (typeof v === 'number' ? v >= 0 : typeof v === 'string' && v !== '' && v !== 'AAAAAAAAAAAAAAAAAAAAAA')) {
       const pool = this.world[LEARN[key]] as (string | number)[];
       if (!pool.includes(v)) {
         pool.push(v);
