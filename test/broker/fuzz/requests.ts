@@ -37,6 +37,10 @@ const LEARN: Record<string, 'memberIds' | 'producerIds' | 'epochs' | 'topicIds'>
   producerEpoch: 'epochs', generationId: 'epochs', memberEpoch: 'epochs', leaderEpoch: 'epochs',
 };
 const POOL_SIZE = 16;
+/** Topic and broker configs whose values change what the handlers do. */
+const CONFIG_NAMES = ['cleanup.policy', 'retention.ms', 'retention.bytes', 'segment.bytes', 'max.message.bytes', 'min.insync.replicas',
+  'message.timestamp.type', 'message.timestamp.difference.max.ms', 'compression.type', 'message.format.version', 'log.retention.ms',
+  'unclean.leader.election.enable', 'num.partitions', 'delete.retention.ms'];
 
 const SASL = new Set([17, 36]); // SaslHandshake/SaslAuthenticate switch a connection's state: sent on their own connections.
 const APIS = supportedApis();
@@ -97,7 +101,9 @@ export class RequestFuzzer {
       return v;
     }
     if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
-      for (const k of Object.keys(v)) if (k !== '_unknownTaggedFields') v[k] = await this.steer(v[k], k);
+      // A config entry's "name" is a config name, not a topic (CreateTopics, AlterConfigs, IncrementalAlterConfigs).
+      const inConfigs = key === 'configs';
+      for (const k of Object.keys(v)) if (k !== '_unknownTaggedFields') v[k] = await this.steer(v[k], inConfigs && k === 'name' ? 'configName' : k);
       return v;
     }
     // Keep some wholly random values, but never a wait the round's timeout would take for a hang.
@@ -111,6 +117,7 @@ export class RequestFuzzer {
     // Arrays of names ("groups", "topicNames", "transactionalIds") are steered like one name.
     const one = k.replace(/s$/, '');
     if (typeof v === 'string' || v === null) {
+      if (one === 'configname' || one === 'configurationkey') return this.pick([...CONFIG_NAMES, v]);
       if (one === 'topicid') return w.topicIds.length ? this.pick(w.topicIds) : v;
       if (one === 'name' || one === 'topic' || one === 'topicname' || one === 'resourcename' || one === 'resourcenamefilter' || one === 'entityname') {
         return this.pick([...w.topics, ...w.topics, ...w.groups, `fz-new-${this.int(0, 5)}`, v]);
@@ -126,7 +133,7 @@ export class RequestFuzzer {
       return v;
     }
     if (typeof v === 'number') {
-      if (k.includes('partition') && !k.includes('count') && !k.includes('maxbytes')) return this.pick([0, 0, 0, 1, 2, 3, -1, v]);
+      if (k === 'index' || (k.includes('partition') && !k.includes('count') && !k.includes('maxbytes'))) return this.pick([0, 0, 0, 1, 2, 3, -1, v]);
       if (k === 'count' || k === 'numpartitions') return this.pick([1, 2, 4, -1, 0, v]);
       if (k === 'replicationfactor') return this.pick([1, 2, 3, -1, 0, v]);
       if (k === 'maxwaitms') return this.pick([0, 10, 100]);
