@@ -33,9 +33,12 @@ export function prepareBatch(ctx: RequestContext, topic: Topic, partition: numbe
 function finish(topic: Topic, partition: number, received: PreparedBatch): PreparedBatch | Promise<PreparedBatch> {
   const bounds = timestampBounds(topic, received.header);
   const compacted = topic.config('cleanup.policy')?.includes('compact') === true;
+  // Only the broker may stamp LogAppendTime; Kafka refuses every record of a producer's batch that claims it.
+  const appendTime = received.header.timestampType === 1;
   const codec = topicCodec(topic, received.header);
-  if (bounds === null && !compacted && codec === undefined) return received;
-  return checkAndCompress(received, bounds !== null || compacted ? { bounds, compacted, where: `${topic.name}-${partition}` } : null, codec);
+  if (bounds === null && !compacted && !appendTime && codec === undefined) return received;
+  const checks = bounds !== null || compacted || appendTime ? { bounds, compacted, appendTime, where: `${topic.name}-${partition}` } : null;
+  return checkAndCompress(received, checks, codec);
 }
 
 async function upConvert(ctx: RequestContext, records: Buffer): Promise<PreparedBatch> {
@@ -92,17 +95,19 @@ const NO_LIMIT = 9223372036854775807;
 interface RecordChecks {
   bounds: TimestampBounds | null;
   compacted: boolean;
+  appendTime: boolean;
   /** topic-partition, as Kafka names it in the key error */
   where: string;
 }
 
 /**
  * Kafka's per-record checks (LogValidator.validateRecord), run (and records decoded) only when one applies: a
- * compacted topic needs a key on every record; a CreateTime topic with message.timestamp.before/after.max.ms (the
- * deprecated difference.max.ms bounds both) rejects timestamps too far from the broker's clock. Kafka answers with
+ * compacted topic needs a key on every record; a producer may not set LogAppendTime; a CreateTime topic with
+ * message.timestamp.before/after.max.ms (the deprecated difference.max.ms bounds both) rejects timestamps too far
+ * from the broker's clock. Kafka answers with
  * the index of every offending record: INVALID_TIMESTAMP if any timestamp failed, else INVALID_RECORD.
  */
-async function checkRecords(batch: Buffer, { bounds, compacted, where }: RecordChecks): Promise<void> {
+async function checkRecords(batch: Buffer, { bounds, compacted, appendTime, where }: RecordChecks): Promise<void> {
   const now = Date.now();
   const [decoded] = await decodeBatches(batch);
   const errors: RecordErrorOut[] = [];
@@ -110,6 +115,10 @@ async function checkRecords(batch: Buffer, { bounds, compacted, where }: RecordC
   decoded.records.forEach((r, i) => {
     if (compacted && r.key === null) {
       errors.push({ batchIndex: i, batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${where}.` });
+    } else if (appendTime) {
+      timestamps = true;
+      const described = `DefaultRecord(offset=${r.offset}, timestamp=${r.timestamp}, key=${r.key?.length ?? 0} bytes, value=${r.value?.length ?? 0} bytes)`;
+      errors.push({ batchIndex: i, batchIndexErrorMessage: `Invalid timestamp type in message ${described}. Producer should not set timestamp type to LogAppendTime.` });
     } else if (bounds && (r.timestamp < now - bounds.before || r.timestamp > now + bounds.after)) {
       timestamps = true;
       errors.push({ batchIndex: i, batchIndexErrorMessage: `Timestamp ${r.timestamp} of message with offset ${i} is out of range. The timestamp should be within [${now - bounds.before}, ${now + bounds.after}]` });

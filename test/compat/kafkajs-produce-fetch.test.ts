@@ -141,4 +141,22 @@ describe('message.timestamp.*.max.ms', () => {
       c.close();
     }
   });
+
+  it('refuses a producer batch that claims LogAppendTime (only the broker sets it), with INVALID_TIMESTAMP', async () => {
+    const topic = topicName('append-time');
+    await broker.cluster.createTopic(topic, { numPartitions: 1 });
+    const c = await RawClient.connect(broker.port);
+    try {
+      const batch = await encodeBatch([{ key: Buffer.from('k'), value: Buffer.from('vv'), timestamp: 1000 }], { timestampType: 1 });
+      const res = await c.send(0, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
+      expect(res.responses[0].partitionResponses[0]).toMatchObject({
+        errorCode: 32,
+        errorMessage: 'One or more records have been rejected due to invalid timestamp',
+        recordErrors: [{ batchIndex: 0, batchIndexErrorMessage: expect.stringMatching(/^Invalid timestamp type in message DefaultRecord\(offset=0, timestamp=\d+, key=1 bytes, value=2 bytes\)\. Producer should not set timestamp type to LogAppendTime\.$/) }],
+      });
+      expect(broker.cluster.topics.get(topic)!.partitions[0].log.logEndOffset).toBe(0);
+    } finally {
+      c.close();
+    }
+  });
 });
