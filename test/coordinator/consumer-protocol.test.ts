@@ -107,6 +107,8 @@ describe('ConsumerGroupHeartbeat', () => {
     expect(await bad({ memberId: 'x', memberEpoch: -3, topics: ['x'] })).toBe(ErrorCode.INVALID_REQUEST);
     expect(await bad({ memberId: 'x', memberEpoch: 0, topics: ['x'], assignor: 'sticky' })).toBe(ErrorCode.UNSUPPORTED_ASSIGNOR);
     expect(await bad({ memberId: 'x', memberEpoch: 0, regex: '(' })).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
+    // RE2 (Kafka's regex engine here) has no lookarounds or backreferences.
+    for (const regex of ['topic-(?!x).*', '(t)\\1.*']) expect(await bad({ memberId: 'x', memberEpoch: 0, regex }), regex).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
     expect(await bad({ memberId: 'x', memberEpoch: 3, topics: ['x'] })).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     // v0 lets the coordinator choose the member id.
     const v0 = await hb(topicName('g'), { memberId: '', memberEpoch: 0, topics: ['x'], version: 0 });

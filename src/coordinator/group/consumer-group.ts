@@ -38,12 +38,21 @@ export interface HeartbeatOutput {
   assignment: { topicPartitions: { topicId: string; partitions: number[] }[] } | null;
 }
 
-/** Kafka validates subscription regexes with RE2/J; a JavaScript RegExp matching the whole name is close. */
+/** What RE2 lacks and JavaScript has: lookarounds and backreferences (also what lets a RegExp backtrack without bound). */
+const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
+
+/**
+ * Kafka validates subscription regexes with RE2/J; a JavaScript RegExp matching the whole name is close, once the
+ * constructs RE2 refuses are refused here too. (Nested quantifiers such as `(a+)+` still backtrack in JavaScript.)
+ */
 export function compileTopicRegex(re: string): RegExp {
+  const invalid = (why: string) => new KafkaError('INVALID_REGULAR_EXPRESSION', `SubscribedTopicRegex \`${re}\` is not a valid regular expression: ${why}.`);
+  const unsupported = NOT_RE2.exec(re);
+  if (unsupported) throw invalid(`error parsing regexp: invalid or unsupported Perl syntax: \`${unsupported[0]}\``);
   try {
     return new RegExp(`^(?:${re})$`);
   } catch (e) {
-    throw new KafkaError('INVALID_REGULAR_EXPRESSION', `SubscribedTopicRegex \`${re}\` is not a valid regular expression: ${(e as Error).message}.`);
+    throw invalid((e as Error).message);
   }
 }
 
