@@ -104,8 +104,8 @@ interface RecordChecks {
  * Kafka's per-record checks (LogValidator.validateRecord), run (and records decoded) only when one applies: a
  * compacted topic needs a key on every record; a producer may not set LogAppendTime; a CreateTime topic with
  * message.timestamp.before/after.max.ms (the deprecated difference.max.ms bounds both) rejects timestamps too far
- * from the broker's clock. Kafka answers with
- * the index of every offending record: INVALID_TIMESTAMP if any timestamp failed, else INVALID_RECORD.
+ * from the broker's clock. Kafka answers with the index of every offending record: INVALID_TIMESTAMP if any
+ * timestamp failed, else INVALID_RECORD.
  */
 async function checkRecords(batch: Buffer, { bounds, compacted, appendTime, where }: RecordChecks): Promise<void> {
   const now = Date.now();

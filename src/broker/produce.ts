@@ -45,7 +45,7 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
     }
     const prepared = prepareBatch(ctx, topic, index, records);
     // Appends keep the order their requests arrived in, as in Kafka (which handles one request per connection at
-    // a time): a batch prepared asynchronously (converted from magic 0/1, recompressed, or its timestamps
+    // a time): a batch prepared asynchronously (converted from magic 0/1, recompressed, or its records
     // checked) takes the partition's queue, and so does every batch behind it, even one that needs no work,
     // until the queue is empty again. The common case hands over at once.
     // A batch refused while it waits for its turn must not count as an unhandled rejection: its task rethrows it.
