@@ -6,13 +6,14 @@ import type { RunningBroker } from '../../../src/kafkalite.js';
 import { checkBatchIntegrity, readBatchHeader } from '../../../src/protocol/records/index.js';
 import { API, RawClient } from '../../coordinator/raw-client.js';
 
-export async function checkLogs(broker: RunningBroker): Promise<number> {
+/** Checks every partition; returns each one's [log start, high watermark] by `topic-partition`. */
+export async function checkLogs(broker: RunningBroker): Promise<Map<string, [number, number]>> {
   const clients = new Map<number, RawClient>();
   const client = async (nodeId: number) => {
     if (!clients.has(nodeId)) clients.set(nodeId, await RawClient.connect(Object.values(broker.brokers.find((b) => b.nodeId === nodeId)!.ports)[0]));
     return clients.get(nodeId)!;
   };
-  let batches = 0;
+  const ranges = new Map<string, [number, number]>();
   try {
     const md = await (await client(broker.brokers[0].nodeId)).send(API.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     for (const t of md.topics) {
@@ -30,6 +31,7 @@ export async function checkLogs(broker: RunningBroker): Promise<number> {
         const start = await offsets(-2);
         const end = await offsets(-1);
         expect(start, `${where} log start <= high watermark`).toBeLessThanOrEqual(end);
+        ranges.set(where, [start, end]);
         let next = start;
         while (next < end) {
           const r = await c.send(API.Fetch, 12, {
@@ -55,7 +57,6 @@ export async function checkLogs(broker: RunningBroker): Promise<number> {
               progressed = true;
             }
             pos += h.size;
-            batches++;
           }
           if (!progressed) throw new Error(`${where}: a fetch at ${next} of [${start}, ${end}) returned no whole batch (${records.length} bytes${records.length >= 61 ? `, first batch ${JSON.stringify(readBatchHeader(records, 0))}` : ''})`);
         }
@@ -64,5 +65,5 @@ export async function checkLogs(broker: RunningBroker): Promise<number> {
   } finally {
     for (const c of clients.values()) c.close();
   }
-  return batches;
+  return ranges;
 }
