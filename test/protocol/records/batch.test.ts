@@ -132,6 +132,25 @@ describe('validateBatch rejects', () => {
     updateCrc(long);
     expectRecordError(() => validateBatch(long), /Invalid record size: expected 63 bytes in record payload/, RecordErrorCode.INVALID_RECORD);
   });
+  it("an uncompressed record whose fields disagree with its length, with Kafka's iterator messages", async () => {
+    // One record {key 'a', value '1'}: size 8 | attributes | timestamp delta | offset delta | key 1 'a' | value 1 '1' | 0 headers
+    const base = await encodeBatch([{ key: Buffer.from('a'), value: Buffer.from('1'), timestamp: 1000 }]);
+    expect([...base.subarray(61)]).toEqual([0x10, 0, 0, 0, 0x02, 0x61, 0x02, 0x31, 0x00]);
+    const withRecords = (section: number[]) => {
+      const buf = Buffer.concat([base.subarray(0, 61), Buffer.from(section)]);
+      buf.writeInt32BE(49 + section.length, 8);
+      updateCrc(buf);
+      return buf;
+    };
+    expect(validateBatch(withRecords([0x10, 0, 0, 0, 0x02, 0x61, 0x02, 0x31, 0x00])).recordCount).toBe(1);
+    const cases: [number[], RegExp][] = [
+      [[0x10, 0, 0, 0, 0x7e, 0x61, 0x02, 0x31, 0x00], /^Found invalid record structure$/], // a key longer than the buffer
+      [[0x10, 0, 0, 0, 0x02, 0x61, 0x02, 0x31, 0x01], /^Found invalid number of record headers -1$/],
+      [[0x12, 0, 0, 0, 0x02, 0x61, 0x02, 0x31, 0x00, 0x00], /^Invalid record size: expected to read 9 bytes in record payload, but instead read 8$/],
+      [[0x10, 0, 0, 0, 0x02, 0x61, 0x02, 0x31, 0x02, 0x01, 0x61, 0x00], /^Invalid negative header key size -1$/], // size no longer matches either: the header is read first
+    ];
+    for (const [section, re] of cases) expectRecordError(() => validateBatch(withRecords(section)), re, RecordErrorCode.INVALID_RECORD);
+  });
   it('a producer id without a sequence number', async () => {
     const buf = await encodeBatch(recs, { producerId: 1, producerEpoch: 0, baseSequence: -1 });
     expectRecordError(() => validateBatch(buf), /Invalid sequence number/, RecordErrorCode.INVALID_RECORD);
