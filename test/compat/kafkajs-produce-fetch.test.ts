@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { encodeBatch } from '../../src/protocol/records/index.js';
 import { RawClient } from '../coordinator/raw-client.js';
+import type { Admin, Producer } from 'kafkajs';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 let broker: RunningBroker;
@@ -91,51 +92,50 @@ describe('topic compression.type', () => {
   });
 });
 
-describe('message.timestamp.*.max.ms', () => {
+/** A one-partition topic with `configs`, a kafkajs admin and a producer that does not retry, for `fn`. */
+async function withTopic(prefix: string, configs: Record<string, string>, fn: (c: { topic: string; admin: Admin; producer: Producer }) => Promise<void>): Promise<string> {
+  const kafka = kafkajs(broker, { retry: { retries: 0 } });
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  await Promise.all([admin.connect(), producer.connect()]);
+  const topic = topicName(prefix);
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }] });
+    await fn({ topic, admin, producer });
+  } finally {
+    await Promise.all([producer.disconnect(), admin.disconnect()]);
+  }
+  return topic;
+}
+
+describe("per-record checks on produce, as Kafka's LogValidator", () => {
   it('rejects records too far from the broker clock with INVALID_TIMESTAMP, accepts current ones', async () => {
-    const kafka = kafkajs(broker, { retry: { retries: 0 } });
-    const admin = kafka.admin();
-    await admin.connect();
-    const topic = topicName('tsmax');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'message.timestamp.difference.max.ms', value: '60000' }] }] });
-    const producer = kafka.producer();
-    await producer.connect();
-    await expect(producer.send({ topic, messages: [{ value: 'now' }] })).resolves.toBeTruthy();
-    const old = String(Date.now() - 3_600_000);
-    await expect(producer.send({ topic, messages: [{ value: 'old', timestamp: old }] })).rejects.toThrow(/timestamp/i);
-    expect((await admin.fetchTopicOffsets(topic))[0].high).toBe('1');
-    await producer.disconnect();
-    await admin.disconnect();
+    await withTopic('tsmax', { 'message.timestamp.difference.max.ms': '60000' }, async ({ topic, admin, producer }) => {
+      await expect(producer.send({ topic, messages: [{ value: 'now' }] })).resolves.toBeTruthy();
+      const old = String(Date.now() - 3_600_000);
+      await expect(producer.send({ topic, messages: [{ value: 'old', timestamp: old }] })).rejects.toThrow(/timestamp/i);
+      expect((await admin.fetchTopicOffsets(topic))[0].high).toBe('1');
+    });
   });
 
   it('rejects records without a key on a compacted topic (INVALID_RECORD with the record indexes), keyed ones pass', async () => {
-    const kafka = kafkajs(broker, { retry: { retries: 0 } });
-    const admin = kafka.admin();
-    await admin.connect();
-    const topic = topicName('compact-keys');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
-    const producer = kafka.producer();
-    await producer.connect();
-    try {
+    const topic = await withTopic('compact-keys', { 'cleanup.policy': 'compact' }, async ({ topic, admin, producer }) => {
       await expect(producer.send({ topic, messages: [{ key: 'k', value: 'keyed' }] })).resolves.toBeTruthy();
       const err = await producer.send({ topic, messages: [{ key: 'k', value: 'a' }, { value: 'no key' }] }).catch((e) => e);
       expect(err).toMatchObject({ type: 'INVALID_RECORD' });
       // Nothing of the rejected batch was stored.
       expect((await admin.fetchTopicOffsets(topic))[0].high).toBe('1');
-    } finally {
-      await producer.disconnect();
-      await admin.disconnect();
-    }
+    });
     // The wire answer, as Kafka's LogValidator words it.
     const c = await RawClient.connect(broker.port);
     try {
       const batch = await encodeBatch([{ key: null, value: Buffer.from('x') }, { key: Buffer.from('k'), value: Buffer.from('y') }, { key: null, value: null }]);
       const res = await c.send(0, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
-      const why = () => `Compacted topic cannot accept message without key in topic partition ${topic}-0.`;
+      const why = `Compacted topic cannot accept message without key in topic partition ${topic}-0.`;
       expect(res.responses[0].partitionResponses[0]).toMatchObject({
         errorCode: 87,
-        errorMessage: `One or more records have been rejected due to 2 record errors in total, and only showing the first three errors at most: [RecordError(batchIndex=0, message='${why()}'), RecordError(batchIndex=2, message='${why()}')]`,
-        recordErrors: [{ batchIndex: 0, batchIndexErrorMessage: why() }, { batchIndex: 2, batchIndexErrorMessage: why() }],
+        errorMessage: `One or more records have been rejected due to 2 record errors in total, and only showing the first three errors at most: [RecordError(batchIndex=0, message='${why}'), RecordError(batchIndex=2, message='${why}')]`,
+        recordErrors: [{ batchIndex: 0, batchIndexErrorMessage: why }, { batchIndex: 2, batchIndexErrorMessage: why }],
       });
     } finally {
       c.close();
