@@ -38,7 +38,7 @@ export default defineHandler<DeleteRecordsRequest>({
         }
         try {
           // Compacted-only topics keep their records (Kafka's Partition.deleteRecordsOnLeader).
-          if (!String(topic.config('cleanup.policy')).split(',').map((s) => s.trim()).includes('delete')) {
+          if (!topic.hasCleanupPolicy('delete')) {
             throw new KafkaError('POLICY_VIOLATION', `Records of partition ${t.name}-${p.index} can not be deleted due to the configured policy`);
           }
           const offset = rp.offset === -1 ? p.highWatermark : rp.offset;

@@ -32,13 +32,13 @@ export function prepareBatch(ctx: RequestContext, topic: Topic, partition: numbe
 /** The batch as the log stores it: as received, unless per-record checks or the topic's codec need work. */
 function finish(topic: Topic, partition: number, received: PreparedBatch): PreparedBatch | Promise<PreparedBatch> {
   const bounds = timestampBounds(topic, received.header);
-  const compacted = topic.config('cleanup.policy')?.includes('compact') === true;
+  const compacted = topic.hasCleanupPolicy('compact');
   // Only the broker may stamp LogAppendTime; Kafka refuses every record of a producer's batch that claims it.
   const appendTime = received.header.timestampType === 1;
+  const perRecord = bounds !== null || compacted || appendTime;
   const codec = topicCodec(topic, received.header);
-  if (bounds === null && !compacted && !appendTime && codec === undefined) return received;
-  const checks = bounds !== null || compacted || appendTime ? { bounds, compacted, appendTime, where: `${topic.name}-${partition}` } : null;
-  return checkAndCompress(received, checks, codec);
+  if (!perRecord && codec === undefined) return received;
+  return checkAndCompress(received, perRecord ? { bounds, compacted, appendTime, where: `${topic.name}-${partition}` } : null, codec);
 }
 
 async function upConvert(ctx: RequestContext, records: Buffer): Promise<PreparedBatch> {

@@ -99,6 +99,13 @@ export class Topic {
     }
     return n;
   }
+  /**
+   * Whether cleanup.policy names `policy`. The value is a validated list of `compact` and `delete`, so a substring
+   * test is exact, and it allocates nothing on the produce path.
+   */
+  hasCleanupPolicy(policy: 'compact' | 'delete'): boolean {
+    return this.config('cleanup.policy')?.includes(policy) === true;
+  }
   private checkResolved(): void {
     const version = this.cluster.config.version;
     if (this.resolvedAt === version) return;

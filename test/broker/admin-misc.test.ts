@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { ZERO_UUID } from '../../src/protocol/primitives.js';
 import { kafkajs, startTestBroker, topicName } from '../compat/helpers.js';
 import { RawClient } from '../coordinator/raw-client.js';
 
 const METADATA = 3;
-const ZERO = 'AAAAAAAAAAAAAAAAAAAAAA';
 const API_VERSIONS = 18;
 const DELETE_RECORDS = 21;
 const OFFSET_FOR_LEADER_EPOCH = 23;
@@ -42,17 +42,17 @@ async function topicWithRecords(count: number, configs: Record<string, string> =
 describe('Metadata by topic id', () => {
   it('v12 answers known and unknown ids; v10-11 (ids not yet served) refuse the request as Kafka does', async () => {
     const name = topicName('md-id');
-    await c0.send(METADATA, 12, { topics: [{ topicId: ZERO, name }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+    await c0.send(METADATA, 12, { topics: [{ topicId: ZERO_UUID, name }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
     const id = broker.cluster.topics.get(name)!.id;
     const unknown = 'AAAAAAAAAAAAAAAAAAAAAQ';
     const v12 = await c0.send(METADATA, 12, { topics: [{ topicId: id, name: null }, { topicId: unknown, name: null }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     expect(v12.topics).toMatchObject([{ errorCode: 0, name, topicId: id }, { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: unknown }]);
     for (const v of [10, 11]) {
-      const r = await c0.send(METADATA, v, { topics: [{ topicId: id, name: null }, { topicId: ZERO, name }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      const r = await c0.send(METADATA, v, { topics: [{ topicId: id, name: null }, { topicId: ZERO_UUID, name }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
       expect(r.topics, `v${v}`).toMatchObject([{ errorCode: ErrorCode.INVALID_REQUEST, name: '' }, { errorCode: ErrorCode.INVALID_REQUEST, name }]);
     }
     // By name, v10-11 work as before.
-    const byName = await c0.send(METADATA, 11, { topics: [{ topicId: ZERO, name }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const byName = await c0.send(METADATA, 11, { topics: [{ topicId: ZERO_UUID, name }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     expect(byName.topics).toMatchObject([{ errorCode: 0, name, topicId: id }]);
   });
 });

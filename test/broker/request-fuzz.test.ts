@@ -11,6 +11,7 @@ import type { BrokerOptions, RunningBroker } from '../../src/kafkalite.js';
 import { API_SCHEMAS } from '../../src/protocol/generated/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { encodeRequest } from '../../src/protocol/messages.js';
+import { ZERO_UUID } from '../../src/protocol/primitives.js';
 import { API, RawClient } from '../coordinator/raw-client.js';
 import { kafkajs, startTestBroker } from '../compat/helpers.js';
 import { mulberry32 } from '../protocol/helpers/samples.js';
@@ -24,7 +25,6 @@ const SEED = Number(process.env.KAFKALITE_FUZZ_SEED ?? 1);
 const WORKERS = 4;
 /** A file to append each request to (origin and frame in hex) before it is sent: what to replay when the process dies. */
 const TRACE = process.env.KAFKALITE_FUZZ_TRACE;
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 /** APIs that may legitimately wait longer than a round's timeout (joins wait for the rest of their group). */
 const MAY_WAIT = new Set<number>([API.JoinGroup, API.SyncGroup]);
 /** Closing reasons Kafka shares: it closes a connection after a failed acks=0 produce, so the client notices. */
@@ -36,20 +36,25 @@ const BEFORE_THE_LOG = new Set([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.
 interface Failure { origin: string; what: string }
 interface Stats { outcomes: Map<string, number>; reachedLog: number }
 
+/** The fuzz topics as a CreateTopics v5 request: created at set-up and re-created during the storm. */
+function fuzzTopics(broker: RunningBroker) {
+  const replicationFactor = broker.brokers.length > 1 ? 3 : 1;
+  const topic = (name: string, numPartitions: number, configs: { name: string; value: string }[] = []) => ({ name, numPartitions, replicationFactor, assignments: [], configs });
+  return { topics: [topic('fz-a', 3), topic('fz-b', 1, [{ name: 'cleanup.policy', value: 'compact' }])], timeoutMs: 1000, validateOnly: false };
+}
+
 async function setUpWorld(broker: RunningBroker): Promise<FuzzWorld> {
+  const c = await RawClient.connect(broker.port);
+  expect((await c.send(API.CreateTopics, 5, fuzzTopics(broker))).topics.map((t: any) => t.errorCode)).toEqual([0, 0]);
   const kafka = kafkajs(broker);
-  const admin = kafka.admin();
-  await admin.connect();
-  const rf = broker.brokers.length > 1 ? 3 : 1;
-  await admin.createTopics({ topics: [{ topic: 'fz-a', numPartitions: 3, replicationFactor: rf }, { topic: 'fz-b', numPartitions: 1, replicationFactor: rf, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   for (const topic of ['fz-a', 'fz-b']) await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i % 3}`, value: `v${i}` })) });
   await producer.disconnect();
+  const admin = kafka.admin();
+  await admin.connect();
   await admin.setOffsets({ groupId: 'fz-g', topic: 'fz-a', partitions: [{ partition: 0, offset: '2' }] });
-  const md = await admin.fetchTopicMetadata({ topics: ['fz-a', 'fz-b'] });
   await admin.disconnect();
-  const c = await RawClient.connect(broker.port);
   const ids = await c.send(API.Metadata, 12, { topics: [{ topicId: ZERO_UUID, name: 'fz-a' }, { topicId: ZERO_UUID, name: 'fz-b' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
   const producerIds: number[] = [];
   for (const transactionalId of [null, 'fz-tx']) {
@@ -57,21 +62,19 @@ async function setUpWorld(broker: RunningBroker): Promise<FuzzWorld> {
     producerIds.push(r.producerId);
   }
   c.close();
-  expect(md.topics).toHaveLength(2);
   return { topics: ['fz-a', 'fz-b'], topicIds: ids.topics.map((t: any) => t.topicId), groups: ['fz-g'], transactionalIds: ['fz-tx'], producerIds, memberIds: [], epochs: [] };
 }
 
 /** One worker: its own connection and request stream; reconnects after a close or an abandoned wait. */
 async function storm(broker: RunningBroker, worker: number, fuzzer: RequestFuzzer, rounds: number, logs: any[], failures: Failure[], stats: Stats): Promise<void> {
-  const rf = broker.brokers.length > 1 ? 3 : 1;
-  const recreate = [['fz-a', 3], ['fz-b', 1]].map(([name, numPartitions]) => ({ name, numPartitions, replicationFactor: rf, assignments: [], configs: [] }));
+  const recreate = fuzzTopics(broker);
   const ports = broker.brokers.map((b) => Object.values(b.ports)[0]);
   // Workers spread over the brokers: each leads only some partitions.
   let port = ports[worker % ports.length];
   let c = await RawClient.connect(port);
   for (let i = 0; i < rounds; i++) {
     // Fuzzed DeleteTopics remove the fuzz topics now and then: bring them back, so produces keep reaching logs.
-    if (i % 50 === 0) await c.send(API.CreateTopics, 5, { topics: recreate, timeoutMs: 1000, validateOnly: false }).catch(() => undefined);
+    if (i % 50 === 0) await c.send(API.CreateTopics, 5, recreate).catch(() => undefined);
     const req: FuzzRequest = await fuzzer.next();
     const name = API_SCHEMAS.get(req.apiKey)!.name;
     if (TRACE) appendFileSync(TRACE, `${req.origin} ${encodeRequest(req.apiKey, req.version, 0, 'fuzz', req.body).toString('hex')}\n`);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { encodeBatch } from '../../src/protocol/records/index.js';
-import { RawClient } from '../coordinator/raw-client.js';
+import { API, RawClient } from '../coordinator/raw-client.js';
 import type { Admin, Producer } from 'kafkajs';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
@@ -130,7 +130,7 @@ describe("per-record checks on produce, as Kafka's LogValidator", () => {
     const c = await RawClient.connect(broker.port);
     try {
       const batch = await encodeBatch([{ key: null, value: Buffer.from('x') }, { key: Buffer.from('k'), value: Buffer.from('y') }, { key: null, value: null }]);
-      const res = await c.send(0, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
+      const res = await c.send(API.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
       const why = `Compacted topic cannot accept message without key in topic partition ${topic}-0.`;
       expect(res.responses[0].partitionResponses[0]).toMatchObject({
         errorCode: 87,
@@ -148,7 +148,7 @@ describe("per-record checks on produce, as Kafka's LogValidator", () => {
     const c = await RawClient.connect(broker.port);
     try {
       const batch = await encodeBatch([{ key: Buffer.from('k'), value: Buffer.from('vv'), timestamp: 1000 }], { timestampType: 1 });
-      const res = await c.send(0, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
+      const res = await c.send(API.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
       expect(res.responses[0].partitionResponses[0]).toMatchObject({
         errorCode: 32,
         errorMessage: 'One or more records have been rejected due to invalid timestamp',

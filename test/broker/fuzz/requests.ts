@@ -6,6 +6,7 @@
 import { supportedApis } from '../../../src/broker/dispatch.js';
 import { API_SCHEMAS } from '../../../src/protocol/generated/index.js';
 import { decodeRequest } from '../../../src/protocol/messages.js';
+import { ZERO_UUID } from '../../../src/protocol/primitives.js';
 import { Compression, encodeBatch, encodeControlBatch } from '../../../src/protocol/records/index.js';
 import { trafficRequests } from '../../protocol/helpers/frames.js';
 import { mutate } from '../../protocol/helpers/mutate.js';
@@ -81,7 +82,7 @@ export class RequestFuzzer {
   learn(v: any, key = ''): void {
     if (Array.isArray(v)) for (const e of v) this.learn(e, key);
     else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) for (const k of Object.keys(v)) this.learn(v[k], k);
-    else if (Object.hasOwn(LEARN, key) && (typeof v === 'number' ? v >= 0 : typeof v === 'string' && v !== '' && v !== 'AAAAAAAAAAAAAAAAAAAAAA')) {
+    else if (Object.hasOwn(LEARN, key) && (typeof v === 'number' ? v >= 0 : typeof v === 'string' && v !== '' && v !== ZERO_UUID)) {
       const pool = this.world[LEARN[key]] as (string | number)[];
       if (!pool.includes(v)) {
         pool.push(v);

@@ -2,15 +2,12 @@
 // the InitProducerId/AddPartitionsToTxn steps that open a transaction, and read_committed fetches.
 import { expect } from 'vitest';
 import { encodeBatch } from '../../../src/protocol/records/index.js';
-import type { RawClient } from '../raw-client.js';
+import { API as RAW_API, type RawClient } from '../raw-client.js';
 
 export { newTopic, useRawBroker } from '../raw-broker.js';
 
 export const API = {
-  Produce: 0,
-  Fetch: 1,
-  ListOffsets: 2,
-  InitProducerId: 22,
+  ...RAW_API,
   AddPartitionsToTxn: 24,
   AddOffsetsToTxn: 25,
   EndTxn: 26,
