@@ -3,7 +3,7 @@
 // into dist/bundle/kafkalite-cli.mjs, which bin/kafkalite runs, and dist/bundle/index.mjs, the package's export.
 // Loading was mostly module resolution: ~120 ES modules of kafkalite and pino's CommonJS files at ~0.4 ms each;
 // one file is one compile (docs/performance.md, "Start-up", and finding 14 for the library entry).
-// Native packages and pino-pretty stay outside, loaded on first use through createRequire as in src/.
+// Native packages, pino-pretty and re2js stay outside, loaded on first use through createRequire as in src/.
 // The two entries share their code through chunks; the file engine and the control endpoint become chunks of
 // their own, imported only when used.
 // Not minified: measured no faster to start (V8 pre-parses whitespace cheaply) and stack traces stay readable.
@@ -26,7 +26,7 @@ const result = await build({
   target: 'node20.19',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
-  external: ['pino-pretty', 'snappy', 'lz4-napi', 'zstd-napi', 'zstd-napi/*'],
+  external: ['pino-pretty', 're2js', 'snappy', 'lz4-napi', 'zstd-napi', 'zstd-napi/*'],
   // pino and its dependencies are CommonJS: their require() of Node built-ins needs a real require in ESM.
   banner: { js: "import { createRequire as __klCreateRequire } from 'node:module'; const require = __klCreateRequire(import.meta.url);" },
   legalComments: 'none',

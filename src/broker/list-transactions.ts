@@ -1,6 +1,7 @@
 // ListTransactions (key 66, KIP-664): transactional ids known to the coordinator, filtered by state, producer
-// id, (v1+) running duration and (v2+) a regular expression on the id.
+// id, (v1+) running duration and (v2+) a regular expression on the id (RE2/J, as Kafka).
 import { canTxnId, txnService } from '../coordinator/txn/request-util.js';
+import { compileRe2, type FullMatch } from '../coordinator/regex.js';
 import { TXN_STATES } from '../coordinator/txn/txn-metadata.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { ListTransactionsRequest, ListTransactionsResponse } from '../protocol/generated/list-transactions.js';
@@ -14,10 +15,10 @@ export default defineHandler<ListTransactionsRequest>({
     const known = new Set<string>(TXN_STATES);
     const unknownStateFilters = req.stateFilters.filter((s) => !known.has(s));
     if (!svc) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, unknownStateFilters, transactionStates: [] };
-    let pattern: RegExp | null = null;
+    let pattern: FullMatch | null = null;
     if (ctx.apiVersion >= 2 && req.transactionalIdPattern) {
       try {
-        pattern = new RegExp(`^(?:${req.transactionalIdPattern})$`);
+        pattern = compileRe2(req.transactionalIdPattern);
       } catch {
         return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REGULAR_EXPRESSION, unknownStateFilters, transactionStates: [] };
       }
@@ -30,7 +31,7 @@ export default defineHandler<ListTransactionsRequest>({
       .filter((t) => (states.size === 0 || states.has(t.state)) && (pids.size === 0 || pids.has(t.producerId)))
       // As Kafka: a transaction that never started has start time -1, so it passes any duration filter.
       .filter((t) => t.state !== 'Dead' && (duration < 0 || now - t.startTime > duration))
-      .filter((t) => !pattern || pattern.test(t.transactionalId))
+      .filter((t) => !pattern || pattern.matches(t.transactionalId))
       .filter((t) => canTxnId(ctx, 'DESCRIBE', t.transactionalId))
       .map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.state }));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, unknownStateFilters, transactionStates };

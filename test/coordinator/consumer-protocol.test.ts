@@ -109,11 +109,30 @@ describe('ConsumerGroupHeartbeat', () => {
     expect(await bad({ memberId: 'x', memberEpoch: 0, regex: '(' })).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
     // RE2 (Kafka's regex engine here) has no lookarounds or backreferences.
     for (const regex of ['topic-(?!x).*', '(t)\\1.*']) expect(await bad({ memberId: 'x', memberEpoch: 0, regex }), regex).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
+    const lookahead = await hb(topicName('g'), { memberId: 'x', memberEpoch: 0, regex: 'a(?=b)' });
+    expect(lookahead.errorMessage).toBe('SubscribedTopicRegex `a(?=b)` is not a valid regular expression: error parsing regexp: invalid or unsupported Perl syntax: `(?=`.');
     expect(await bad({ memberId: 'x', memberEpoch: 3, topics: ['x'] })).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     // v0 lets the coordinator choose the member id.
     const v0 = await hb(topicName('g'), { memberId: '', memberEpoch: 0, topics: ['x'], version: 0 });
     expect(v0.errorCode).toBe(0);
     expect(v0.memberId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('regexes are RE2/J: inline flags work, and matching takes linear time', async () => {
+    const t = await broker.cluster.createTopic(topicName('rx-case'), { numPartitions: 1 });
+    // JavaScript's RegExp has no inline flags; RE2/J (and so Kafka) has.
+    const m = await hb(topicName('g'), { memberId: 'ci', memberEpoch: 0, regex: `(?i)${t.name.toUpperCase()}` });
+    expect(m.errorCode).toBe(0);
+    expect(m.assignment.topicPartitions.map((x: any) => x.topicId)).toEqual([t.id]);
+    // Against this name, a backtracking engine tries ~2^40 ways to fit (x+x+)+ before giving up.
+    const evil = await broker.cluster.createTopic(`${'x'.repeat(40)}-${process.pid}`, { numPartitions: 1 });
+    try {
+      const e = await hb(topicName('g'), { memberId: 'evil', memberEpoch: 0, regex: '(x+x+)+y' });
+      expect(e.errorCode).toBe(0);
+      expect(e.assignment.topicPartitions).toEqual([]);
+    } finally {
+      await broker.cluster.deleteTopic(evil);
+    }
   });
 
   it('expires members that stop heartbeating', async () => {

@@ -8,6 +8,7 @@ import { KafkaError } from '../../protocol/errors.js';
 import { ASSIGNORS, type TopicPartitions } from './assignors.js';
 import { ConsumerMember, copyTp, isSubset, reconcile, tpEquals, tpFromList, tpHas, tpToList } from './consumer-member.js';
 import { GroupBase } from './group.js';
+import { compileRe2, type FullMatch } from '../regex.js';
 import { Timers } from './timers.js';
 
 export interface ConsumerEnv {
@@ -38,21 +39,12 @@ export interface HeartbeatOutput {
   assignment: { topicPartitions: { topicId: string; partitions: number[] }[] } | null;
 }
 
-/** What RE2 lacks and JavaScript has: lookarounds and backreferences (also what lets a RegExp backtrack without bound). */
-const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
-
-/**
- * Kafka validates subscription regexes with RE2/J; a JavaScript RegExp matching the whole name is close, once the
- * constructs RE2 refuses are refused here too. (Nested quantifiers such as `(a+)+` still backtrack in JavaScript.)
- */
-export function compileTopicRegex(re: string): RegExp {
-  const invalid = (why: string) => new KafkaError('INVALID_REGULAR_EXPRESSION', `SubscribedTopicRegex \`${re}\` is not a valid regular expression: ${why}.`);
-  const unsupported = NOT_RE2.exec(re);
-  if (unsupported) throw invalid(`error parsing regexp: invalid or unsupported Perl syntax: \`${unsupported[0]}\``);
+/** Kafka compiles subscription regexes with RE2/J and matches whole topic names (coordinator/regex.ts). */
+export function compileTopicRegex(re: string): FullMatch {
   try {
-    return new RegExp(`^(?:${re})$`);
+    return compileRe2(re);
   } catch (e) {
-    throw invalid((e as Error).message);
+    throw new KafkaError('INVALID_REGULAR_EXPRESSION', `SubscribedTopicRegex \`${re}\` is not a valid regular expression: ${(e as Error).message}.`);
   }
 }
 
@@ -99,13 +91,13 @@ export class ConsumerGroup extends GroupBase {
   /** Topic names the members subscribe to (by name or by regex), existing or not. */
   subscribedTopics(): Set<string> {
     const out = new Set<string>();
-    const regexes: RegExp[] = [];
+    const regexes: FullMatch[] = [];
     for (const m of this.members.values()) {
       for (const t of m.subscribedTopicNames) out.add(t);
       if (m.subscribedTopicRegex) regexes.push(compileTopicRegex(m.subscribedTopicRegex));
     }
     if (regexes.length > 0) {
-      for (const t of this.env.cluster.topics.values()) if (!t.internal && regexes.some((r) => r.test(t.name))) out.add(t.name);
+      for (const t of this.env.cluster.topics.values()) if (!t.internal && regexes.some((r) => r.matches(t.name))) out.add(t.name);
     }
     return out;
   }
@@ -117,7 +109,7 @@ export class ConsumerGroup extends GroupBase {
     const ids = new Set<string>();
     const re = m.subscribedTopicRegex ? compileTopicRegex(m.subscribedTopicRegex) : null;
     for (const t of this.env.cluster.topics.values()) {
-      if (m.subscribedTopicNames.includes(t.name) || (re && !t.internal && re.test(t.name))) ids.add(t.id);
+      if (m.subscribedTopicNames.includes(t.name) || (re && !t.internal && re.matches(t.name))) ids.add(t.id);
     }
     return ids;
   }

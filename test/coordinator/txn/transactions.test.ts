@@ -167,6 +167,10 @@ describe('ListTransactions, WriteTxnMarkers', () => {
     const running = await c.send(API.ListTransactions, 1, { stateFilters: ['Ongoing'], producerIdFilters: [a.producerId], durationFilter: 1 });
     expect(running.transactionStates.map((t: any) => t.transactionalId)).toEqual([tid]);
     expect((await c.send(API.ListTransactions, 2, { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: '(' })).errorCode).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
+    // RE2/J, as Kafka: inline flags accepted, lookarounds refused.
+    const caseless = await c.send(API.ListTransactions, 2, { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: '(?i)LIST-.*' });
+    expect(caseless.transactionStates.map((t: any) => t.transactionalId)).toContain(tid);
+    expect((await c.send(API.ListTransactions, 2, { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: '(?!x).*' })).errorCode).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
   });
 
   it('WriteTxnMarkers writes a marker that completes the producer\'s open transaction', async () => {
