@@ -1,9 +1,20 @@
 // Preparing a produced batch for the log, as Kafka's LogValidator does: old message formats converted to v2,
-// codec rules by request version, record keys on compacted topics and record timestamps against
-// message.timestamp.*.max.ms, and the topic's compression.type applied.
+// codec rules by request version, compressed batches decompressed and their records walked, record keys on compacted
+// topics and record timestamps against message.timestamp.*.max.ms, and the topic's compression.type applied.
 import type { Topic } from '../cluster/cluster.js';
 import { KafkaError } from '../protocol/errors.js';
-import { Compression, decodeBatches, detectMagic, encodeBatch, upConvertMessageSet, validateBatch, type BatchHeader } from '../protocol/records/index.js';
+import {
+  Compression,
+  RECORD_BATCH_OVERHEAD,
+  checkCompressedRecords,
+  decodePlainRecords,
+  detectMagic,
+  encodeBatch,
+  upConvertMessageSet,
+  validateBatch,
+  type BatchHeader,
+  type Record as KafkaRecord,
+} from '../protocol/records/index.js';
 import type { RequestContext } from './context.js';
 
 export interface PreparedBatch {
@@ -12,9 +23,9 @@ export interface PreparedBatch {
 }
 
 /**
- * Validates a produced record set and makes it what the log stores. The common case (a magic-2 batch, no
- * timestamp bounds, not compacted, no recompression) is checked synchronously and returned as is; only conversion,
- * recompression or per-record checks return a promise. Awaiting nothing on that path keeps
+ * Validates a produced record set and makes it what the log stores. The common case (an uncompressed magic-2 batch,
+ * no timestamp bounds, not compacted, no recompression) is checked synchronously and returned as is; only
+ * decompression, conversion, recompression or per-record checks return a promise. Awaiting nothing on that path keeps
  * allocations and microtask turns per produced partition low (docs/performance.md).
  */
 export function prepareBatch(ctx: RequestContext, topic: Topic, partition: number, records: Buffer): PreparedBatch | Promise<PreparedBatch> {
@@ -29,7 +40,7 @@ export function prepareBatch(ctx: RequestContext, topic: Topic, partition: numbe
   return finish(topic, partition, { batch: records, header });
 }
 
-/** The batch as the log stores it: as received, unless per-record checks or the topic's codec need work. */
+/** The batch as the log stores it: as received, unless per-record checks or the topic's codec change it. */
 function finish(topic: Topic, partition: number, received: PreparedBatch): PreparedBatch | Promise<PreparedBatch> {
   const bounds = timestampBounds(topic, received.header);
   const compacted = topic.hasCleanupPolicy('compact');
@@ -37,7 +48,7 @@ function finish(topic: Topic, partition: number, received: PreparedBatch): Prepa
   const appendTime = received.header.timestampType === 1;
   const perRecord = bounds !== null || compacted || appendTime;
   const codec = topicCodec(topic, received.header);
-  if (!perRecord && codec === undefined) return received;
+  if (!perRecord && codec === undefined && received.header.compression === Compression.None) return received;
   return checkAndCompress(received, perRecord ? { bounds, compacted, appendTime, where: `${topic.name}-${partition}` } : null, codec);
 }
 
@@ -54,8 +65,13 @@ async function upConvert(ctx: RequestContext, records: Buffer): Promise<Prepared
 }
 
 async function checkAndCompress(received: PreparedBatch, checks: RecordChecks | null, codec: Compression | undefined): Promise<PreparedBatch> {
-  if (checks !== null) await checkRecords(received.batch, checks);
-  return codec === undefined ? received : recompress(received, codec);
+  const { batch, header } = received;
+  // Kafka decompresses every compressed batch it appends, to walk its records (validateBatch walked an uncompressed one).
+  const plain = header.compression === Compression.None ? batch.subarray(RECORD_BATCH_OVERHEAD) : await checkCompressedRecords(batch, header);
+  if (checks === null && codec === undefined) return received;
+  const records = decodePlainRecords(plain, header);
+  if (checks !== null) checkRecords(records, checks);
+  return codec === undefined ? received : recompress(records, header, codec);
 }
 
 const TOPIC_CODECS: Record<string, Compression> = {
@@ -76,9 +92,8 @@ function topicCodec(topic: Topic, header: BatchHeader): Compression | undefined 
  * A topic with `compression.type` other than `producer` stores batches in that codec: Kafka recompresses what
  * arrives differently (keeping records, timestamps, headers and producer fields).
  */
-async function recompress({ batch, header }: PreparedBatch, want: Compression): Promise<PreparedBatch> {
-  const [decoded] = await decodeBatches(batch);
-  const out = await encodeBatch(decoded.records, {
+async function recompress(records: KafkaRecord[], header: BatchHeader, want: Compression): Promise<PreparedBatch> {
+  const out = await encodeBatch(records, {
     compression: want,
     producerId: header.producerId,
     producerEpoch: header.producerEpoch,
@@ -107,12 +122,11 @@ interface RecordChecks {
  * from the broker's clock. Kafka answers with the index of every offending record: INVALID_TIMESTAMP if any
  * timestamp failed, else INVALID_RECORD.
  */
-async function checkRecords(batch: Buffer, { bounds, compacted, appendTime, where }: RecordChecks): Promise<void> {
+function checkRecords(records: KafkaRecord[], { bounds, compacted, appendTime, where }: RecordChecks): void {
   const now = Date.now();
-  const [decoded] = await decodeBatches(batch);
   const errors: RecordErrorOut[] = [];
   let timestamps = false;
-  decoded.records.forEach((r, i) => {
+  records.forEach((r, i) => {
     if (compacted && r.key === null) {
       errors.push({ batchIndex: i, batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${where}.` });
     } else if (appendTime) {

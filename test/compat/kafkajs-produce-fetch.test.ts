@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { encodeBatch } from '../../src/protocol/records/index.js';
 import { API, RawClient } from '../coordinator/raw-client.js';
-import type { Admin, Producer } from 'kafkajs';
+import { CompressionCodecs, CompressionTypes, type Admin, type Producer } from 'kafkajs';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 let broker: RunningBroker;
@@ -139,6 +139,23 @@ describe("per-record checks on produce, as Kafka's LogValidator", () => {
       });
     } finally {
       c.close();
+    }
+  });
+
+  it('decompresses compressed batches to check them: a codec that does not compress is refused with CORRUPT_MESSAGE', async () => {
+    // A client-side codec bug (here: "LZ4" that sends its input as is). Kafka refuses the batch at once instead of
+    // storing what no consumer can read.
+    const lz4 = CompressionCodecs[CompressionTypes.LZ4];
+    CompressionCodecs[CompressionTypes.LZ4] = () => ({ compress: async (encoder: { buffer: Buffer }) => encoder.buffer, decompress: async (b: Buffer) => b });
+    try {
+      await withTopic('bad-codec', {}, async ({ topic, admin, producer }) => {
+        const err = await producer.send({ topic, compression: CompressionTypes.LZ4, messages: [{ key: 'k', value: 'v'.repeat(100) }] }).catch((e) => e);
+        expect(err).toMatchObject({ cause: { type: 'CORRUPT_MESSAGE' } }); // retriable for kafkajs: wrapped once retries ran out
+        await expect(producer.send({ topic, compression: CompressionTypes.GZIP, messages: [{ key: 'k', value: 'gz' }] })).resolves.toBeTruthy();
+        expect((await admin.fetchTopicOffsets(topic))[0].high).toBe('1');
+      });
+    } finally {
+      CompressionCodecs[CompressionTypes.LZ4] = lz4;
     }
   });
 

@@ -6,7 +6,7 @@
 import { crc32c } from './crc.js';
 import { Compression, isValidCompression } from './compression.js';
 import { RecordError, RecordErrorCode } from './errors.js';
-import { checkUncompressedRecords } from './record-check.js';
+import { checkRecordBytes } from './record-check.js';
 import { readInt64 } from '../primitives.js';
 import { writeInt64 } from './wire.js';
 
@@ -139,8 +139,9 @@ export function validateBatch(buf: Buffer): BatchHeader {
   if (!h.isControl && h.producerId >= 0 && h.baseSequence < 0) {
     throw new RecordError(`Invalid sequence number ${h.baseSequence} in record batch with producerId ${h.producerId}`, RecordErrorCode.INVALID_RECORD);
   }
-  // Kafka's record iterator reads every record of an uncompressed batch while validating an append.
-  if (h.compression === Compression.None) checkUncompressedRecords(buf, h);
+  // Kafka's record iterator reads every record of a batch while validating an append (a compressed batch's after
+  // decompressing it: checkCompressedRecords, asynchronous).
+  if (h.compression === Compression.None) checkRecordBytes(buf, RECORD_BATCH_OVERHEAD, h.recordCount);
   return h;
 }
 

@@ -1,12 +1,11 @@
-// The records of an uncompressed magic-2 batch, walked as Kafka's record iterator reads them while validating an
-// append (DefaultRecordBatch's iterator + DefaultRecord.readFrom): exactly the declared count, each record's fields
+// The records of a magic-2 batch (uncompressed, or a compressed one's decompressed records section), walked as Kafka's
+// record iterator reads them while validating an append (DefaultRecordBatch's iterators + DefaultRecord.readFrom,
+// for compressed batches too: Kafka decompresses every one it appends): exactly the declared count, each record's fields
 // consistent with its length, nothing left over. Errors carry Kafka's messages. Nothing is decoded or allocated per
 // record: lengths are read and skipped. Reads past the end give `undefined` (0 in the bit operations below), so
 // bounds are checked once per field group rather than per byte.
-import type { BatchHeader } from './batch.js';
 import { RecordError, RecordErrorCode } from './errors.js';
 
-const RECORDS_OFFSET = 61;
 /** The value of the last varint read (a typed-array slot: cheaper than returning a pair). */
 const VALUE = new Int32Array(1);
 
@@ -29,10 +28,9 @@ function varint(buf: Buffer, pos: number): number {
 const invalid = (message: string) => new RecordError(message, RecordErrorCode.INVALID_RECORD);
 const STRUCTURE = 'Found invalid record structure';
 
-export function checkUncompressedRecords(buf: Buffer, h: BatchHeader): void {
+/** Walks `count` records from `pos` to the end of `buf`, which they must fill exactly. */
+export function checkRecordBytes(buf: Buffer, pos: number, count: number): void {
   const end = buf.length;
-  const count = h.recordCount;
-  let pos = RECORDS_OFFSET;
   for (let i = 0; i < count; i++) {
     if (pos >= end) throw invalid('Incorrect declared batch size, premature EOF reached');
     pos = varint(buf, pos);

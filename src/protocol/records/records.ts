@@ -14,6 +14,7 @@ import {
 import { Compression, DEFAULT_MAX_DECOMPRESSED_BYTES, compress, decompress, isValidCompression } from './compression.js';
 import { crc32c } from './crc.js';
 import { RecordError, RecordErrorCode } from './errors.js';
+import { checkRecordBytes } from './record-check.js';
 import { Reader, Writer, sizeOfVarBytes, sizeOfVarint, sizeOfVarlong } from './wire.js';
 
 export interface RecordHeader {
@@ -106,7 +107,23 @@ export async function decodeBatchRecords(buf: Buffer, pos: number, h: BatchHeade
   const end = pos + h.size;
   if (h.compression === Compression.None) return decodeRecords(new Reader(buf, start, end), h);
   const plain = await decompress(h.compression, buf.subarray(start, end), opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES);
+  return decodePlainRecords(plain, h);
+}
+
+/** The records of a batch from its records section, decompressed already if the batch is compressed. */
+export function decodePlainRecords(plain: Buffer, h: BatchHeader): Record[] {
   return decodeRecords(new Reader(plain), h);
+}
+
+/**
+ * What Kafka checks of a compressed batch it appends, which validateBatch cannot without decompressing: the records
+ * section decompresses (CORRUPT_MESSAGE if not), and its records are walked as an uncompressed batch's are.
+ * Returns the decompressed records section. `batch` is one batch, as validateBatch accepted it.
+ */
+export async function checkCompressedRecords(batch: Buffer, h: BatchHeader): Promise<Buffer> {
+  const plain = await decompress(h.compression, batch.subarray(RECORD_BATCH_OVERHEAD));
+  checkRecordBytes(plain, 0, h.recordCount);
+  return plain;
 }
 
 /**

@@ -4,8 +4,10 @@ import {
   Compression,
   RecordError,
   RecordErrorCode,
+  checkCompressedRecords,
   crc32c,
   decodeBatches,
+  decodePlainRecords,
   detectMagic,
   encodeBatch,
   encodeControlBatch,
@@ -131,6 +133,29 @@ describe('validateBatch rejects', () => {
     long[61] = 0x7e; // the first record's length: 63 bytes, more than are left
     updateCrc(long);
     expectRecordError(() => validateBatch(long), /Invalid record size: expected 63 bytes in record payload/, RecordErrorCode.INVALID_RECORD);
+  });
+  it('a compressed batch: its records are walked after decompressing, and a payload that does not decompress is corrupt', async () => {
+    for (const compression of [Compression.Gzip, Compression.Snappy, Compression.Lz4, Compression.Zstd]) {
+      const lie = async (count: number) => {
+        const buf = await encodeBatch(recs, { compression });
+        buf.writeInt32BE(count - 1, 23);
+        buf.writeInt32BE(count, 57);
+        updateCrc(buf);
+        return buf;
+      };
+      const honest = await lie(3);
+      const plain = await checkCompressedRecords(honest, validateBatch(honest));
+      expect(decodePlainRecords(plain, validateBatch(honest)).map((r) => r.value?.toString() ?? null)).toEqual(['1', '2', null]);
+      for (const [count, re] of [[2, /records still remaining in file/], [4, /premature EOF reached/]] as const) {
+        const buf = await lie(count);
+        const h = validateBatch(buf); // the header alone cannot tell
+        await expect(checkCompressedRecords(buf, h), `codec ${compression}, count ${count}`).rejects.toMatchObject({ errorCode: RecordErrorCode.INVALID_RECORD, message: expect.stringMatching(re) });
+      }
+      const garbage = Buffer.concat([honest.subarray(0, 61), Buffer.from('not compressed at all')]);
+      garbage.writeInt32BE(garbage.length - 12, 8);
+      updateCrc(garbage);
+      await expect(checkCompressedRecords(garbage, validateBatch(garbage)), `codec ${compression}`).rejects.toMatchObject({ errorCode: RecordErrorCode.CORRUPT_MESSAGE });
+    }
   });
   it("an uncompressed record whose fields disagree with its length, with Kafka's iterator messages", async () => {
     // One record {key 'a', value '1'}: size 8 | attributes | timestamp delta | offset delta | key 1 'a' | value 1 '1' | 0 headers
