@@ -2,6 +2,7 @@
 // Each installer adds its objects to `services` by name; handlers look them up there, so a subsystem can
 // be absent (as in early builds) without the handlers that merely consult it breaking.
 import type { Services } from './broker/context.js';
+import { clientQuotasInstaller } from './cluster/client-quotas.js';
 import { faultsInstaller } from './cluster/faults.js';
 import { replicationInstaller } from './cluster/replication.js';
 import { securityInstaller } from './security/index.js';
@@ -21,4 +22,5 @@ export const INSTALLERS: ServiceInstaller[] = [
   securityInstaller,
   groupCoordinatorInstaller,
   transactionsInstaller,
+  clientQuotasInstaller,
 ];

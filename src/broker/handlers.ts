@@ -31,6 +31,8 @@ import describeLogDirs from './describe-log-dirs.js';
 import createPartitions from './create-partitions.js';
 import incrementalAlterConfigs from './incremental-alter-configs.js';
 import describeCluster from './describe-cluster.js';
+import describeClientQuotas from './describe-client-quotas.js';
+import alterClientQuotas from './alter-client-quotas.js';
 import saslHandshake from './sasl-handshake.js';
 import saslAuthenticate from './sasl-authenticate.js';
 import describeAcls from './describe-acls.js';
@@ -95,6 +97,8 @@ export const HANDLERS: HandlerDef[] = [
   createPartitions,
   incrementalAlterConfigs,
   describeCluster,
+  describeClientQuotas,
+  alterClientQuotas,
   // replication / cluster control
   electLeaders,
   alterPartitionReassignments,

@@ -1,6 +1,6 @@
 // @platformatic/kafka 1.x's Admin against kafkalite: it speaks the flexible versions (CreateTopics v7,
 // DeleteTopics v6, DescribeConfigs v4, IncrementalAlterConfigs v1, DescribeLogDirs v4, DeleteRecords v2...).
-import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes, Producer, stringSerializers } from '@platformatic/kafka';
+import { Admin, ClientQuotaEntityTypes, ClientQuotaKeys, ClientQuotaMatchTypes, ConfigResourceTypes, IncrementalAlterConfigOperationTypes, Producer, stringSerializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
@@ -133,5 +133,28 @@ describe('@platformatic/kafka Admin', () => {
     const deleted = await admin.deleteRecords({ topics: [{ name: t, partitions: [{ partition: 0, offset: 3n }] }] });
     expect(deleted).toEqual([{ name: t, partitions: [{ partition: 0, lowWatermark: 3n }] }]);
     expect(broker.cluster.partition(t, 0)!.logStartOffset).toBe(3);
+  });
+
+  it('alters and describes client quotas', async () => {
+    const { USER, CLIENT_ID } = ClientQuotaEntityTypes;
+    const altered = await admin.alterClientQuotas({
+      entries: [
+        { entities: [{ entityType: USER, entityName: 'pk-user' }], ops: [{ key: ClientQuotaKeys.PRODUCER_BYTE_RATE, value: 1048576, remove: false }] },
+        { entities: [{ entityType: USER, entityName: 'pk-user' }, { entityType: CLIENT_ID, entityName: null }], ops: [{ key: ClientQuotaKeys.REQUEST_PERCENTAGE, value: 25, remove: false }] },
+      ],
+    });
+    expect(altered.map((e) => e.errorCode)).toEqual([0, 0]);
+    const described = await admin.describeClientQuotas({ components: [{ entityType: USER, matchType: ClientQuotaMatchTypes.EXACT, match: 'pk-user' }] });
+    expect(described.map((e) => ({ entity: e.entity, values: e.values }))).toEqual([
+      { entity: [{ entityType: USER, entityName: 'pk-user' }], values: [{ key: 'producer_byte_rate', value: 1048576 }] },
+      { entity: [{ entityType: USER, entityName: 'pk-user' }, { entityType: CLIENT_ID, entityName: null }], values: [{ key: 'request_percentage', value: 25 }] },
+    ]);
+    const strictDefault = await admin.describeClientQuotas({ components: [{ entityType: CLIENT_ID, matchType: ClientQuotaMatchTypes.DEFAULT }], strict: true });
+    expect(strictDefault).toEqual([]);
+    const bad = await admin.alterClientQuotas({ entries: [{ entities: [{ entityType: USER, entityName: 'pk-user' }], ops: [{ key: ClientQuotaKeys.CONSUMER_BYTE_RATE, value: 0.5, remove: false }] }] }).catch((e) => e);
+    expect(apiCodes(bad)).toEqual([ErrorCode.INVALID_REQUEST]); // consumer_byte_rate is a whole number of bytes
+    await admin.alterClientQuotas({ entries: [{ entities: [{ entityType: USER, entityName: 'pk-user' }], ops: [{ key: ClientQuotaKeys.PRODUCER_BYTE_RATE, remove: true }] }] });
+    const after = await admin.describeClientQuotas({ components: [{ entityType: USER, matchType: ClientQuotaMatchTypes.EXACT, match: 'pk-user' }], strict: true });
+    expect(after).toEqual([]);
   });
 });
