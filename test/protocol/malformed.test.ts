@@ -117,3 +117,12 @@ describe('frames shorter than a header or with unknown api keys', () => {
     expect(decodeRequest(Buffer.from([0, 18, 0xff, 0xff, 0, 0, 0, 9]))).toMatchObject({ ok: false, kind: 'unsupported', apiVersion: -1 });
   });
 });
+
+describe('bytes after the body', () => {
+  it("are ignored, as Kafka's parser ignores them: librdkafka's all-topics Metadata v13", () => {
+    // librdkafka 2.15.1, metadata for all topics: a 4-byte placeholder (00 00 00 00) where the compact array count
+    // belongs; Kafka reads its first byte (null: all topics) and the next three as the booleans and tagged fields.
+    const frame = Buffer.from('0003000d00000004000772646b61666b610000000000010000', 'hex');
+    expect(decodeRequest(frame)).toMatchObject({ ok: true, body: { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false } });
+  });
+});
