@@ -116,6 +116,22 @@ describe.skipIf(!installed)('@confluentinc/kafka-javascript (librdkafka 2.15)', 
     await expect.poll(() => [...group.members.values()].filter((m: any) => m.assigned.size > 0).length, { timeout: 10000 }).toBe(2);
   });
 
+  it('a KIP-848 regex subscription is resolved by the broker (RE2/J, as Kafka)', async () => {
+    const stamp = topicName('rx');
+    const topics = [`RX-A-${stamp}`, `rx-b-${stamp}`, `other-${stamp}`];
+    const admin = await connected(kafka.admin());
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 1 })) });
+    const producer = await connected(kafka.producer());
+    for (const topic of topics) await producer.send({ topic, messages: [{ value: topic }] });
+    const groupId = topicName('ck-rx-g');
+    const consumer = await connected(kafka.consumer({ 'group.protocol': 'consumer', kafkaJS: { groupId, fromBeginning: true } }));
+    await consumer.subscribe({ topics: [new RegExp(`^[rR][xX]-.*-${stamp}$`)] });
+    expect((await consumeN(consumer, 2)).sort()).toEqual([`undefined=RX-A-${stamp}`, `undefined=rx-b-${stamp}`]);
+    // librdkafka sent the pattern itself: the broker matched it against the topics.
+    const [member] = broker.services.groups.groups.get(groupId).members.values();
+    expect(member.subscribedTopicRegex).toContain(stamp);
+  });
+
   it('transactions: an aborted send is not read by a read_committed consumer, a committed one is', async () => {
     const topic = topicName('ck-txn');
     const producer = await connected(kafka.producer({ kafkaJS: { transactionalId: topicName('ck-tid'), idempotent: true, maxInFlightRequests: 1 } }));
