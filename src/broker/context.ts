@@ -21,6 +21,8 @@ export interface RequestContext {
   header: RequestHeader;
   apiVersion: number;
   logger: Logger;
+  /** Size of the request frame (header and body): what a produce byte-rate quota counts. */
+  requestBytes?: number;
   /** Called once the response has been written to the socket (e.g. to reuse read buffers it referenced). */
   afterResponse?: (() => void)[];
 }

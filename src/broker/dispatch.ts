@@ -61,7 +61,7 @@ export function createDispatcher(services: Services, broker: BrokerNode, endpoin
     if (logger.isLevelEnabled('debug')) {
       logger.debug({ conn: conn.id, api: d.api.name, v: version, corr: header.correlationId, client: header.clientId }, 'request');
     }
-    const ctx: RequestContext = { services, cluster: services.cluster, broker, endpoint, conn, header, apiVersion: version, logger };
+    const ctx: RequestContext = { services, cluster: services.cluster, broker, endpoint, conn, header, apiVersion: version, logger, requestBytes: frame.length };
     // Fault injection (src/cluster/faults.ts): undefined, synchronously, unless a fault applies.
     const fault = services.faults?.intercept(ctx, body);
     if (fault) {

@@ -7,6 +7,7 @@ import type { Input } from '../protocol/primitives.js';
 import { downConvert } from '../protocol/records/index.js';
 import type { ReadResult } from '../storage/types.js';
 import { defineHandler, type RequestContext } from './context.js';
+import { fetchByteLimit, throttleByteRate, unrecordByteRate } from './quota-throttle.js';
 import { leaderError } from './util.js';
 import { chunkedBytes, readInt64 } from '../protocol/primitives.js';
 
@@ -101,7 +102,7 @@ export default defineHandler<FetchRequest>({
       const topic = v >= 13 ? cluster.topicsById.get(t.topicId) : cluster.topics.get(t.topic);
       for (const pr of t.partitions) wants.push({ topic, name: t.topic, topicId: t.topicId, req: pr });
     }
-    const maxBytes = v >= 3 ? req.maxBytes : 0x7fffffff;
+    const maxBytes = Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, fetchByteLimit(ctx));
     const isolation = v >= 4 ? req.isolationLevel : 0;
     const authorized = (w: Want) => !w.topic || !ctx.services.acl?.canReadTopic || ctx.services.acl.canReadTopic(ctx, w.topic.name);
 
@@ -125,6 +126,13 @@ export default defineHandler<FetchRequest>({
       result = await collect();
     }
 
+    // Over its consumer_byte_rate quota, the client gets no records this time, only how long to back off (Kafka).
+    const throttled = throttleByteRate(ctx, 'consumer_byte_rate', result.total);
+    const throttleTimeMs = typeof throttled === 'number' ? throttled : await throttled;
+    if (throttleTimeMs > 0) {
+      unrecordByteRate(ctx, 'consumer_byte_rate', result.total);
+      return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [] };
+    }
     const responses: NonNullable<Input<FetchResponse>['responses']> = [];
     let i = 0;
     for (const t of req.topics) {
@@ -132,7 +140,7 @@ export default defineHandler<FetchRequest>({
       i += t.partitions.length;
       responses.push({ topic: t.topic, topicId: t.topicId, partitions });
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+    return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses };
   },
 });
 

@@ -6,6 +6,7 @@ import type { ProduceRequest, ProduceResponse, ProduceResponseTopicProduceRespon
 import type { Input } from '../protocol/primitives.js';
 import { RecordError, setLogAppendTime, type BatchHeader } from '../protocol/records/index.js';
 import { prepareBatch, RecordValidationError, type PreparedBatch } from './produce-batch.js';
+import { throttleByteRate } from './quota-throttle.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from './context.js';
 import { autoCreate } from './metadata.js';
 import { leaderError, toError } from './util.js';
@@ -130,7 +131,9 @@ export default defineHandler<ProduceRequest>({
     }
     const responses: Input<ProduceResponseTopicProduceResponse>[] = [];
     for (const t of topics) responses.push({ name: t.name, topicId: t.topicId, partitionResponses: await Promise.all(t.results) });
+    const throttled = throttleByteRate(ctx, 'producer_byte_rate', ctx.requestBytes ?? 0);
+    const throttleTimeMs = typeof throttled === 'number' ? throttled : await throttled;
     if (acks === 0) return NO_RESPONSE;
-    return { responses, throttleTimeMs: 0 };
+    return { responses, throttleTimeMs };
   },
 });

@@ -1,13 +1,14 @@
 // Client quotas (KIP-546: DescribeClientQuotas, AlterClientQuotas). An entity is a user, a client id, both, or an
 // IP, each by name or as the default (a null name); each has quota values (producer_byte_rate, ...). Validation,
 // matching and messages follow Kafka's ClientQuotaControlManager; the values are kept with the cluster's metadata.
-// They are stored and described, not enforced: no request is throttled by them.
+// producer_byte_rate and consumer_byte_rate are enforced (quota-rates.ts); the other keys are stored and described.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Services } from '../broker/context.js';
 import { KafkaError } from '../protocol/errors.js';
 import type { ServiceInstaller } from '../services.js';
 import type { Storage } from '../storage/types.js';
+import { ByteRateQuotas } from './quota-rates.js';
 
 export const USER = 'user';
 export const CLIENT_ID = 'client-id';
@@ -59,8 +60,20 @@ const describeEntity = (e: QuotaEntity) => `ClientQuotaEntity(entries=${`{${e.ma
 
 export class ClientQuotas {
   private readonly entities = new Map<string, Stored>();
+  /** Bumped by every change, so enforcement (quota-rates.ts) knows when to look again. */
+  version = 0;
 
   constructor(private readonly storage: Storage) {}
+
+  /** The value of `key` set for exactly this entity (normalized, see normalizeEntity), if any. */
+  value(entity: QuotaEntity, key: string): number | undefined {
+    return this.entities.get(entityKey(entity))?.values[key];
+  }
+
+  anySet(key: string): boolean {
+    for (const s of this.entities.values()) if (key in s.values) return true;
+    return false;
+  }
 
   async load(): Promise<void> {
     for (const s of (await this.storage.loadMeta<Stored[]>('client-quotas')) ?? []) this.entities.set(entityKey(s.entity), s);
@@ -107,6 +120,7 @@ export class ClientQuotas {
         if (Object.keys(stored.values).length === 0) this.entities.delete(key);
         else this.entities.set(key, stored);
       }
+      this.version++;
       await this.storage.saveMeta('client-quotas', [...this.entities.values()]);
     }
     return [...results.values()];
@@ -169,8 +183,13 @@ function checkValue(keys: Record<string, KeyType>, key: string, value: number): 
 export const clientQuotasInstaller: ServiceInstaller = {
   name: 'client-quotas',
   async install(services: Services) {
-    const quotas = new ClientQuotas(services.cluster.storage);
+    const { cluster } = services;
+    const quotas = new ClientQuotas(cluster.storage);
     await quotas.load();
     services.quotas = quotas;
+    services.byteRates = new ByteRateQuotas(quotas, () => ({
+      windows: cluster.config.int('quota.window.num'),
+      windowMs: cluster.config.int('quota.window.size.seconds') * 1000,
+    }));
   },
 };

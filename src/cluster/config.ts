@@ -122,6 +122,9 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'replica.lag.time.max.ms': { type: 'long', default: '30000' },
   // Kafka's default is GSSAPI, which kafkalite does not implement; all the mechanisms it does are enabled.
   'sasl.enabled.mechanisms': { type: 'list', default: 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER' },
+  // Client quota rates are measured over quota.window.num samples of quota.window.size.seconds (Kafka's defaults).
+  'quota.window.num': { type: 'int', default: '11', min: 1 },
+  'quota.window.size.seconds': { type: 'int', default: '1', min: 1 },
   'socket.request.max.bytes': { type: 'int', default: '104857600' },
   'ssl.client.auth': { type: 'string', default: 'none', valid: ['required', 'requested', 'none'] },
   'super.users': { type: 'string', default: null },

@@ -58,6 +58,9 @@ export class Connection {
   private pooledFrame: Buffer | null = null;
   private closed = false;
   private pausedForDrain = false;
+  /** Reads resume after this time (Date.now() ms): a client throttled by its quota (KIP-219). */
+  private mutedUntil = 0;
+  private muteTimer: NodeJS.Timeout | undefined;
 
   /**
    * `externalInput`: the socket reads into a shared buffer and its owner passes each read to feed() (see
@@ -75,6 +78,7 @@ export class Connection {
     socket.on('error', (err) => this.logger.debug({ conn: this.id, err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.closed = true;
+      clearTimeout(this.muteTimer);
       this.onClose?.();
     });
     socket.on('drain', () => {
@@ -236,11 +240,24 @@ export class Connection {
     if (this.queue.length === 0) this.onIdle?.();
   }
 
+  /** Reads no further requests for `ms`, as Kafka mutes a throttled client's channel once its response is sent. */
+  mute(ms: number): void {
+    const until = Date.now() + ms;
+    if (until <= this.mutedUntil || this.closed) return;
+    this.mutedUntil = until;
+    this.socket.pause();
+    clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      this.mutedUntil = 0;
+      this.maybeResume();
+    }, ms);
+  }
+
   private maybePause(): void {
     if (this.pausedForDrain || this.queue.length >= this.limits.maxInFlight) this.socket.pause();
   }
 
   private maybeResume(): void {
-    if (!this.pausedForDrain && !this.draining && this.queue.length < this.limits.maxInFlight && !this.closed) this.socket.resume();
+    if (!this.pausedForDrain && !this.draining && this.mutedUntil === 0 && this.queue.length < this.limits.maxInFlight && !this.closed) this.socket.resume();
   }
 }

@@ -1,0 +1,39 @@
+// Byte-rate quotas applied to Produce and Fetch (src/cluster/quota-rates.ts decides how long to throttle). Since
+// KIP-219 (Produce v6, Fetch v8) the response goes out at once with throttleTimeMs and the connection reads no more
+// requests until that time has passed; older clients do not know to back off, so, as Kafka does, their response
+// itself is delayed. Synchronous (no await on the request path) unless a response must wait.
+import type { ByteRateKey, ByteRateQuotas } from '../cluster/quota-rates.js';
+import { principalOf } from '../security/acl.js';
+import type { RequestContext } from './context.js';
+
+const KIP_219_VERSION: Record<ByteRateKey, number> = { producer_byte_rate: 6, consumer_byte_rate: 8 };
+
+/** The quota's user and client id of a request: the principal's name (ANONYMOUS without SASL or TLS) and client.id. */
+function client(ctx: RequestContext): [string, string] {
+  const principal = principalOf(ctx);
+  return [principal.slice(principal.indexOf(':') + 1), ctx.header.clientId ?? ''];
+}
+
+/** Records `bytes` against the client's quota; returns the throttle time (ms), having muted or delayed as Kafka does. */
+export function throttleByteRate(ctx: RequestContext, key: ByteRateKey, bytes: number): number | Promise<number> {
+  const rates = ctx.services.byteRates as ByteRateQuotas | undefined;
+  if (!rates?.enforces(key)) return 0;
+  const ms = rates.record(key, ...client(ctx), bytes);
+  if (ms <= 0) return 0;
+  if (ctx.apiVersion >= KIP_219_VERSION[key]) {
+    ctx.conn.mute(ms);
+    return ms;
+  }
+  return new Promise((resolve) => setTimeout(() => resolve(ms), ms));
+}
+
+/** Takes back bytes recorded for a response that is not sent (a throttled Fetch answers without records). */
+export function unrecordByteRate(ctx: RequestContext, key: ByteRateKey, bytes: number): void {
+  (ctx.services.byteRates as ByteRateQuotas | undefined)?.unrecord(key, ...client(ctx), bytes);
+}
+
+/** Fetch max_bytes for a client under a consumer_byte_rate quota (Kafka's getMaxValueInQuotaWindow); Infinity if none. */
+export function fetchByteLimit(ctx: RequestContext): number {
+  const rates = ctx.services.byteRates as ByteRateQuotas | undefined;
+  return rates?.enforces('consumer_byte_rate') ? rates.maxBytesInWindow('consumer_byte_rate', ...client(ctx)) : Infinity;
+}
