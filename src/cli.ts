@@ -1,4 +1,5 @@
 // The kafkalite command: flags (each also as KAFKALITE_<NAME> env var), start, one line with the bootstrap address.
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startBroker, type BrokerOptions } from './kafkalite.js';
 import { createLogger } from './logger.js';
@@ -45,6 +46,7 @@ export const FLAGS: Record<string, Flag> = {
   'super-users': { type: 'string', help: 'super.users, e.g. User:admin;User:CN=client,O=kafkalite' },
   'control-port': { type: 'string', help: 'HTTP fault-injection endpoint on 127.0.0.1 (0 = free port; off by default)' },
   help: { type: 'boolean', help: 'show this help' },
+  version: { type: 'boolean', help: 'print the version of kafkalite and of the Kafka protocol it speaks' },
 };
 
 export class UsageError extends Error {}
@@ -61,6 +63,17 @@ function usage(): string {
   return lines.join('\n');
 }
 
+/** The version in kafkalite's package.json, found upwards from this module (dist/cli.js or dist/bundle/). */
+function packageVersion(): string {
+  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
+    const file = new URL('package.json', dir);
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'kafkalite') return pkg.version ?? 'unknown';
+  }
+  return 'unknown';
+}
+
 function envName(flag: string): string {
   return 'KAFKALITE_' + flag.toUpperCase().replace(/-/g, '_');
 }
@@ -71,7 +84,7 @@ function int(name: string, v: string, min = 0): number {
 }
 
 /** Parses argv + env into broker options. Throws UsageError for bad input. */
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): { help: boolean; opts: BrokerOptions } {
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): { help: boolean; version?: boolean; opts: BrokerOptions } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -86,11 +99,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   const v: Record<string, any> = {};
   for (const [name, f] of Object.entries(FLAGS)) {
     const given = (parsed.values as any)[name];
-    const fromEnv = env[envName(name)];
+    // --help and --version are commands, not settings: a KAFKALITE_VERSION in the environment must not stop a start.
+    const fromEnv = name === 'help' || name === 'version' ? undefined : env[envName(name)];
     if (given !== undefined) v[name] = given;
     else if (fromEnv !== undefined) v[name] = f.type === 'boolean' ? /^(1|true|yes)$/i.test(fromEnv) : f.multiple ? fromEnv.split(/\s+/).filter(Boolean) : fromEnv;
   }
   if (v.help) return { help: true, opts: {} };
+  if (v.version) return { help: false, version: true, opts: {} };
   const preset = v.preset ? PRESETS[v.preset] : undefined;
   if (v.preset && !preset) throw new UsageError(`unknown preset "${v.preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
   const overrides: Record<string, string> = { ...(preset?.overrides ?? {}) };
@@ -155,6 +170,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   }
   if (parsed.help) {
     process.stdout.write(usage() + '\n');
+    return;
+  }
+  if (parsed.version) {
+    process.stdout.write(`kafkalite ${packageVersion()} (Kafka ${EMULATED[0]} protocol and configs)\n`);
     return;
   }
   const logger = createLogger(parsed.opts.logLevel);

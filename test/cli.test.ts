@@ -63,6 +63,12 @@ describe('kafkalite CLI', () => {
     expect(r2.stderr).toMatch(/--port must be an integer/);
   });
 
+  it('--version prints the package version', () => {
+    const r = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`kafkalite ${require('../package.json').version} (Kafka 4.1 protocol and configs)\n`);
+  });
+
   it('--help lists the flags', () => {
     const r = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
