@@ -25,12 +25,15 @@ export interface AbortedTxnSource {
   abortedTransactions(p: Partition, from: number, to: number): { producerId: number; firstOffset: number }[];
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * One shape for every partition result. Built with object spreads (`{ ...base, errorCode }`), this was the
  * costliest step of answering a woken Fetch of one partition: V8 clones through a slow path when properties follow
- * the spread.
+ * the spread. Records are never null, errors included: Kafka sends an empty record set (MemoryRecords.EMPTY), and
+ * librdkafka 2.x refuses a null one as a protocol error ("invalid MessageSetSize -1").
  */
-function partResult(index: number, errorCode: number, hw = -1, lso = -1, logStart = -1, records: Buffer | null = null, aborted: PartOut['abortedTransactions'] = null): PartOut {
+function partResult(index: number, errorCode: number, hw = -1, lso = -1, logStart = -1, records: Buffer = EMPTY, aborted: PartOut['abortedTransactions'] = null): PartOut {
   return { partitionIndex: index, errorCode, highWatermark: hw, lastStableOffset: lso, logStartOffset: logStart, records, abortedTransactions: aborted, preferredReadReplica: -1 };
 }
 
@@ -87,7 +90,6 @@ function lastOffsetOf(chunks: Buffer[]): number {
   return readInt64(last, 0) + last.readInt32BE(23);
 }
 
-const EMPTY = Buffer.alloc(0);
 
 export default defineHandler<FetchRequest>({
   apiKey: 1,

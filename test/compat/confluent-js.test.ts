@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { clientPath } from './clients/run.js';
-import { startTestBroker, topicName } from './helpers.js';
+import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 const dir = clientPath('confluent-js');
 const installed = existsSync(join(dir, 'node_modules/@confluentinc/kafka-javascript/package.json'));
@@ -130,6 +130,21 @@ describe.skipIf(!installed)('@confluentinc/kafka-javascript (librdkafka 2.15)', 
     // librdkafka sent the pattern itself: the broker matched it against the topics.
     const [member] = broker.services.groups.groups.get(groupId).members.values();
     expect(member.subscribedTopicRegex).toContain(stamp);
+  });
+
+  it('a committed offset past the log end is reset (auto.offset.reset) on OFFSET_OUT_OF_RANGE', async () => {
+    const topic = topicName('ck-oor');
+    const groupId = topicName('ck-oor-g');
+    await broker.cluster.createTopic(topic, { numPartitions: 1 });
+    const producer = await connected(kafka.producer());
+    await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+    const admin = kafkajs(broker).admin();
+    await admin.connect();
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '100' }] });
+    await admin.disconnect();
+    const consumer = await connected(kafka.consumer({ kafkaJS: { groupId, fromBeginning: true } }));
+    await consumer.subscribe({ topics: [topic] });
+    expect(await consumeN(consumer, 5)).toEqual(['k0=v0', 'k1=v1', 'k2=v2', 'k3=v3', 'k4=v4']);
   });
 
   it('transactions: an aborted send is not read by a read_committed consumer, a committed one is', async () => {
