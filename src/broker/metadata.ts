@@ -9,7 +9,8 @@ import { endpointFor, toError } from './util.js';
 
 type TopicOut = Input<MetadataResponseMetadataResponseTopic>;
 
-export function describeTopic(ctx: RequestContext, t: Topic): TopicOut {
+/** One topic's metadata; its authorized operations only when the request asks (INT_MIN otherwise, as Kafka). */
+export function describeTopic(ctx: RequestContext, t: Topic, includeOperations = false): TopicOut {
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
@@ -27,7 +28,7 @@ export function describeTopic(ctx: RequestContext, t: Topic): TopicOut {
         offlineReplicas: p.replicas.filter((r) => !ctx.cluster.broker(r)?.alive),
       };
     }),
-    topicAuthorizedOperations: ctx.services.acl?.topicOperations?.(ctx, t.name) ?? -2147483648,
+    topicAuthorizedOperations: includeOperations ? (ctx.services.acl?.topicOperations?.(ctx, t.name) ?? -2147483648) : -2147483648,
   };
 }
 
@@ -45,6 +46,7 @@ export default defineHandler<MetadataRequest>({
     // v0: an empty list means all topics; v1+: null means all, empty means none.
     const all = req.topics === null || (v === 0 && req.topics.length === 0);
     const allowAuto = v < 4 || req.allowAutoTopicCreation;
+    const withOps = v >= 8 && req.includeTopicAuthorizedOperations;
     const topics: TopicOut[] = [];
     // v10-11 carry a topic id field but Kafka serves ids only from v12 (and their responses cannot hold a null
     // name): such a request fails as a whole, each topic answered INVALID_REQUEST as Kafka's error response does.
@@ -53,12 +55,12 @@ export default defineHandler<MetadataRequest>({
       return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics, clusterAuthorizedOperations: -2147483648, errorCode: ErrorCode.NONE };
     }
     if (all) {
-      for (const t of cluster.topics.values()) if (ctx.services.acl?.canDescribeTopic?.(ctx, t.name) ?? true) topics.push(describeTopic(ctx, t));
+      for (const t of cluster.topics.values()) if (ctx.services.acl?.canDescribeTopic?.(ctx, t.name) ?? true) topics.push(describeTopic(ctx, t, withOps));
     } else {
       for (const rt of req.topics!) {
         if (rt.name === null) {
           const t = cluster.topicsById.get(rt.topicId);
-          topics.push(t ? describeTopic(ctx, t) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: [] });
+          topics.push(t ? describeTopic(ctx, t, withOps) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: [] });
           continue;
         }
         let t = cluster.topics.get(rt.name);
@@ -75,7 +77,7 @@ export default defineHandler<MetadataRequest>({
           topics.push({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name: rt.name, partitions: [] });
           continue;
         }
-        topics.push(t ? describeTopic(ctx, t) : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: rt.name, partitions: [] });
+        topics.push(t ? describeTopic(ctx, t, withOps) : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: rt.name, partitions: [] });
       }
     }
     return {

@@ -63,6 +63,10 @@ describe.skipIf(!installed)('@confluentinc/kafka-javascript (librdkafka 2.15)', 
     expect(meta.topicId.toString()).toBeTruthy();
     expect(meta.partitions.map((p: any) => [p.partitionId, p.leader, p.isr]).sort()).toEqual([[0, 0, [0]], [1, 0, [0]], [2, 0, [0]]]);
     expect((await admin.fetchTopicOffsets(topic)).map((p: any) => p.high)).toEqual(['0', '0', '0']);
+    // Authorized operations only when asked for (Kafka leaves them out otherwise, and librdkafka checks).
+    expect(meta.authorizedOperations ?? []).toEqual([]);
+    const [withOps] = await admin.fetchTopicMetadata({ topics: [topic], includeAuthorizedOperations: true });
+    expect(withOps.authorizedOperations).toEqual(expect.arrayContaining([ck.AclOperationTypes.READ, ck.AclOperationTypes.WRITE, ck.AclOperationTypes.DESCRIBE]));
     await admin.deleteTopics({ topics: [topic] });
     expect(await admin.listTopics()).not.toContain(topic);
   });
