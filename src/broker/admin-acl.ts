@@ -14,6 +14,11 @@ export function clusterAllowed(ctx: RequestContext, op: OpName): boolean {
   return !acl?.canCluster || acl.canCluster(ctx, op);
 }
 
+export function groupAllowed(ctx: RequestContext, op: OpName, groupId: string): boolean {
+  const acl = ctx.services.acl;
+  return !acl?.canGroup || acl.canGroup(ctx, op, groupId);
+}
+
 /** An operation on a topic allowed through the cluster resource or the topic itself (CreateTopics, DeleteTopics...). */
 export function topicOrClusterAllowed(ctx: RequestContext, op: OpName, topic: string): boolean {
   return clusterAllowed(ctx, op) || topicAllowed(ctx, op, topic);

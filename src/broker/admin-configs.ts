@@ -5,9 +5,10 @@ import { resolve } from 'node:path';
 import type { Cluster, Topic } from '../cluster/cluster.js';
 import { validateTopicName } from '../cluster/cluster.js';
 import { CONFIG_TYPE_CODE, brokerSynonyms, isDynamicBrokerConfig, validateConfig } from '../cluster/config.js';
+import { GROUP_CONFIGS } from '../cluster/group-configs.js';
 import { KafkaError } from '../protocol/errors.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { clusterAllowed, topicAllowed } from './admin-acl.js';
+import { clusterAllowed, groupAllowed, topicAllowed } from './admin-acl.js';
 import type { RequestContext } from './context.js';
 import { toError } from './util.js';
 
@@ -27,6 +28,8 @@ export const SOURCE = {
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
   DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+  CLIENT_METRICS_CONFIG: 7,
+  GROUP_CONFIG: 8,
 } as const;
 
 export interface Synonym {
@@ -116,6 +119,29 @@ export function topicConfigEntries(ctx: RequestContext, overrides: ReadonlyMap<s
       synonyms,
       configType: CONFIG_TYPE_CODE[def.type],
       documentation: includeDocumentation ? (def.doc ?? null) : null,
+    };
+  });
+}
+
+/**
+ * A group's configs as Kafka's ConfigHelper describes them: every group config, its override (GROUP_CONFIG) or the
+ * value it takes from the broker (DEFAULT_CONFIG: Kafka names no broker synonym for them).
+ */
+export function groupConfigEntries(ctx: RequestContext, groupId: string, includeDocumentation = false): ConfigEntry[] {
+  if (groupId === '') throw new KafkaError('INVALID_REQUEST', 'Group name must not be empty');
+  const configs = ctx.cluster.groupConfigs;
+  const overrides = configs.overrides(groupId);
+  return Object.keys(GROUP_CONFIGS).sort().map((name) => {
+    const own = overrides.get(name);
+    return {
+      name,
+      value: own ?? configs.brokerValue(name),
+      source: own === undefined ? SOURCE.DEFAULT_CONFIG : SOURCE.GROUP_CONFIG,
+      readOnly: false,
+      isSensitive: false,
+      synonyms: own === undefined ? [] : [{ name, value: own, source: SOURCE.GROUP_CONFIG }],
+      configType: CONFIG_TYPE_CODE[GROUP_CONFIGS[name].type],
+      documentation: includeDocumentation ? (GROUP_CONFIGS[name].doc ?? null) : null,
     };
   });
 }
@@ -243,6 +269,10 @@ export async function alterEachResource<R extends AlterResource>(
     }
     if ((r.resourceType === RESOURCE.BROKER || r.resourceType === RESOURCE.BROKER_LOGGER) && !clusterAllowed(ctx, 'ALTER_CONFIGS')) {
       responses.push({ ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null });
+      continue;
+    }
+    if (r.resourceType === RESOURCE.GROUP && !groupAllowed(ctx, 'ALTER_CONFIGS', r.resourceName)) {
+      responses.push({ ...base, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null });
       continue;
     }
     try {

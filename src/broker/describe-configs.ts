@@ -1,4 +1,4 @@
-// DescribeConfigs (key 32): topic and broker configs with value, source, synonyms (v1+), documentation and
+// DescribeConfigs (key 32): topic, broker and group configs with value, source, synonyms (v1+), documentation and
 // type (v3+), as Kafka's ConfigHelper. v0 has no source, only isDefault.
 import { validateTopicName } from '../cluster/cluster.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
@@ -9,8 +9,8 @@ import type {
   DescribeConfigsResponseDescribeConfigsResult,
 } from '../protocol/generated/describe-configs.js';
 import type { Input } from '../protocol/primitives.js';
-import { RESOURCE, SOURCE, brokerConfigEntries, brokerResourceId, resourceTypeName, topicConfigEntries, type ConfigEntry } from './admin-configs.js';
-import { clusterAllowed, topicAllowed } from './admin-acl.js';
+import { RESOURCE, SOURCE, brokerConfigEntries, brokerResourceId, groupConfigEntries, resourceTypeName, topicConfigEntries, type ConfigEntry } from './admin-configs.js';
+import { clusterAllowed, groupAllowed, topicAllowed } from './admin-acl.js';
 import { defineHandler, type RequestContext } from './context.js';
 import { toError } from './util.js';
 
@@ -26,6 +26,8 @@ function entriesFor(ctx: RequestContext, type: number, name: string, includeDocu
     }
     case RESOURCE.BROKER:
       return brokerConfigEntries(ctx, brokerResourceId(ctx, name, true), includeDocumentation);
+    case RESOURCE.GROUP:
+      return groupConfigEntries(ctx, name, includeDocumentation);
     case RESOURCE.BROKER_LOGGER:
       if (name === '') throw new KafkaError('INVALID_REQUEST', 'Broker id must not be empty');
       if (!/^-?\d+$/.test(name)) throw new KafkaError('INVALID_REQUEST', `Broker id must be an integer, but it is: ${name}`);
@@ -48,6 +50,9 @@ export default defineHandler<DescribeConfigsRequest>({
       }
       if ((r.resourceType === RESOURCE.BROKER || r.resourceType === RESOURCE.BROKER_LOGGER) && !clusterAllowed(ctx, 'DESCRIBE_CONFIGS')) {
         return { ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', configs: [] };
+      }
+      if (r.resourceType === RESOURCE.GROUP && !groupAllowed(ctx, 'DESCRIBE_CONFIGS', r.resourceName)) {
+        return { ...base, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: 'Group authorization failed.', configs: [] };
       }
       try {
         const all = entriesFor(ctx, r.resourceType, r.resourceName, v >= 3 && req.includeDocumentation);

@@ -1,6 +1,7 @@
 // IncrementalAlterConfigs (key 44): SET / DELETE / APPEND / SUBTRACT on single configs of a topic or of a
-// broker's dynamic configs, leaving the others alone (Kafka's ConfigurationControlManager.incrementalAlterConfig).
+// broker's dynamic configs or of a group's configs, leaving the others alone (Kafka's ConfigurationControlManager.incrementalAlterConfig).
 import type { ConfigDef } from '../cluster/config.js';
+import { GROUP_CONFIGS } from '../cluster/group-configs.js';
 import { KafkaError } from '../protocol/errors.js';
 import type {
   IncrementalAlterConfigsRequest,
@@ -89,6 +90,14 @@ export default defineHandler<IncrementalAlterConfigsRequest>({
           const touched = new Map([...next].filter(([k]) => r.configs.some((c) => c.name === k)));
           validateBrokerOverrides(ctx.cluster, touched);
           if (!req.validateOnly) await ctx.cluster.setBrokerConfigs(nodeId, next);
+          break;
+        }
+        case RESOURCE.GROUP: {
+          if (r.resourceName === '') throw new KafkaError('INVALID_REQUEST', 'Group name must not be empty');
+          const groups = ctx.cluster.groupConfigs;
+          const next = applyOps(groups.overrides(r.resourceName), r.configs, GROUP_CONFIGS, (n) => (n in GROUP_CONFIGS ? groups.brokerValue(n) : null));
+          groups.validate(next);
+          if (!req.validateOnly) await groups.set(r.resourceName, next);
           break;
         }
         case RESOURCE.BROKER_LOGGER: {

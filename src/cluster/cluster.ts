@@ -2,6 +2,7 @@
 // Handlers read and change it; topics and their configs are persisted through the storage interface.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { GroupConfigs } from './group-configs.js';
 import { KafkaError } from '../protocol/errors.js';
 import type { PartitionLog, Storage } from '../storage/types.js';
 import { BrokerConfig, validateConfig } from './config.js';
@@ -84,6 +85,8 @@ export class Cluster {
   readonly logger: Logger;
   readonly topics = new Map<string, Topic>();
   readonly topicsById = new Map<string, Topic>();
+  /** Per-group overrides of the group.* broker configs (ConfigResource type GROUP). */
+  readonly groupConfigs: GroupConfigs;
   /** Topics whose partitions are being opened: a second creation of the same name must not start meanwhile. */
   private readonly creating = new Map<string, Promise<Topic>>();
   /** Set by the transaction coordinator so partitions report a last stable offset below open transactions. */
@@ -97,6 +100,7 @@ export class Cluster {
     this.config = opts.config;
     this.storage = opts.storage;
     this.logger = opts.logger;
+    this.groupConfigs = new GroupConfigs(this.storage, this.config);
   }
 
   get controllerId(): number {
@@ -110,6 +114,7 @@ export class Cluster {
   }
 
   async load(): Promise<void> {
+    await this.groupConfigs.load();
     const dyn = await this.storage.loadMeta<PersistedBrokerConfigs>('broker-configs');
     this.config.setDynamic(null, new Map(Object.entries(dyn?.default ?? {})));
     for (const [id, m] of Object.entries(dyn?.brokers ?? {})) this.config.setDynamic(Number(id), new Map(Object.entries(m)));

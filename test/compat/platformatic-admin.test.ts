@@ -157,4 +157,21 @@ describe('@platformatic/kafka Admin', () => {
     const after = await admin.describeClientQuotas({ components: [{ entityType: USER, matchType: ClientQuotaMatchTypes.EXACT, match: 'pk-user' }], strict: true });
     expect(after).toEqual([]);
   });
+
+  it('sets and describes group configs (ConfigResource GROUP), validated as Kafka', async () => {
+    const group = topicName('pk-group-cfg');
+    await admin.incrementalAlterConfigs({
+      resources: [{ resourceType: ConfigResourceTypes.GROUP, resourceName: group, configs: [
+        { name: 'consumer.session.timeout.ms', configOperation: IncrementalAlterConfigOperationTypes.SET, value: '50000' },
+        { name: 'consumer.heartbeat.interval.ms', configOperation: IncrementalAlterConfigOperationTypes.SET, value: '6000' },
+      ] }],
+    });
+    const [described] = await admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.GROUP, resourceName: group }] });
+    const byName = Object.fromEntries(described.configs.map((c) => [c.name, [c.value, c.configSource]]));
+    expect(byName).toMatchObject({ 'consumer.session.timeout.ms': ['50000', 8], 'consumer.heartbeat.interval.ms': ['6000', 8], 'share.auto.offset.reset': ['latest', 5] });
+    const outOfRange = await admin.incrementalAlterConfigs({
+      resources: [{ resourceType: ConfigResourceTypes.GROUP, resourceName: group, configs: [{ name: 'consumer.session.timeout.ms', configOperation: IncrementalAlterConfigOperationTypes.SET, value: '1000' }] }],
+    }).catch((e) => e);
+    expect(apiCodes(outOfRange)).toEqual([ErrorCode.INVALID_CONFIG]);
+  });
 });

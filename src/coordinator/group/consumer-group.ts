@@ -251,7 +251,7 @@ export class ConsumerGroup extends GroupBase {
     return {
       memberId: m.memberId,
       memberEpoch: m.memberEpoch,
-      heartbeatIntervalMs: this.config.int('group.consumer.heartbeat.interval.ms'),
+      heartbeatIntervalMs: this.env.cluster.groupConfigs.int(this.groupId, 'consumer.heartbeat.interval.ms'),
       assignment: send ? { topicPartitions: tpToList(m.assigned) } : null,
     };
   }
@@ -284,7 +284,7 @@ export class ConsumerGroup extends GroupBase {
 
   private scheduleSession(m: ConsumerMember): void {
     const id = m.memberId;
-    this.timers.schedule(sessionKey(id), this.config.int('group.consumer.session.timeout.ms'), () => this.fence(id, 'session expired'));
+    this.timers.schedule(sessionKey(id), this.env.cluster.groupConfigs.int(this.groupId, 'consumer.session.timeout.ms'), () => this.fence(id, 'session expired'));
   }
 
   private fence(memberId: string, why: string): void {

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs librdkafka 2.15.1's own integration tests (tests/0nnn-*.c, shipped inside @confluentinc/kafka-javascript) against
+# a kafkalite cluster shaped like the suite's default scenario: 3 brokers, num.partitions=4, replication factor 3,
+# auto-created topics, an authorizer that allows everyone (the admin tests create ACLs), and Kafka's own
+# group.initial.rebalance.delay.ms of 3 s (kafkalite's default is 0; the group tests expect their consumers to join
+# the first generation together).
+#   scripts/librdkafka-suite.sh [test numbers or name parts, e.g. 0034 0118 ...]   (default: every non-local test)
+# Needs scripts/install-confluent-js.sh first (its librdkafka build). Each test runs in its own test-runner process
+# in quick mode (-Q), without the socket-emulation tests (-E); LIBRDKAFKA_SUITE_JOBS (default 3) at a time,
+# LIBRDKAFKA_SUITE_TIMEOUT seconds each (default 300). TEST_CONSUMER_GROUP_PROTOCOL=consumer runs the consumer tests
+# with KIP-848 groups. Results: .tmp/librdkafka-suite/{summary.txt,<test>.log}. Not part of npm test (~15-30 min).
+# Tests that shell out to Kafka's own CLI tools (kafka-topics.sh, kafka-configs.sh) fail here for want of them.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+rdk=$here/test/compat/clients/confluent-js/node_modules/@confluentinc/kafka-javascript/deps/librdkafka
+[[ -d $rdk/tests ]] || { echo "librdkafka sources not found: run scripts/install-confluent-js.sh first" >&2; exit 1; }
+out=$here/.tmp/librdkafka-suite
+mkdir -p "$out"
+if [[ ! -x $rdk/tests/test-runner ]]; then
+  echo "building librdkafka's test-runner..." >&2
+  make -C "$rdk/tests" test-runner -j2 >"$out/build.log" 2>&1 || { tail -20 "$out/build.log" >&2; exit 1; }
+fi
+[[ -f $here/dist/bundle/kafkalite-cli.mjs ]] || (cd "$here" && npm run build >/dev/null)
+
+port=${LIBRDKAFKA_SUITE_PORT:-19700}
+node "$here/bin/kafkalite" --memory --port "$port" --brokers 3 --num-partitions 4 --default-replication-factor 3 \
+  --authorizer --override allow.everyone.if.no.acl.found=true --override group.initial.rebalance.delay.ms=3000 --log-level warn >"$out/kafkalite.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+for _ in $(seq 1 100); do grep -q 'kafkalite ready' "$out/kafkalite.log" && break; sleep 0.1; done
+grep -q 'kafkalite ready' "$out/kafkalite.log" || { cat "$out/kafkalite.log" >&2; exit 1; }
+printf 'bootstrap.servers=127.0.0.1:%s\n' "$port" >"$out/test.conf"
+
+if [[ $# -gt 0 ]]; then tests=("$@"); else
+  # Every test the runner lists, less those that need no broker (-L would skip them anyway).
+  mapfile -t tests < <(cd "$rdk/tests" && ls [08]*-*.c [08]*-*.cpp | sed -E 's/^([0-9]{4}).*/\1/' | sort -u)
+fi
+run_one() {
+  local t=$1 out=$2 rdk=$3
+  (cd "$rdk/tests" && LD_LIBRARY_PATH=../src:../src-cpp RDKAFKA_TEST_CONF="$out/test.conf" TEST_KAFKA_VERSION=4.1.0 TESTS=$t \
+    timeout "${LIBRDKAFKA_SUITE_TIMEOUT:-300}" ./test-runner -Q -E -L -p1 >"$out/$t.log" 2>&1)
+  local rc=$?
+  # The runner's summary table: one row per test (and sub-test runs), PASSED / FAILED / SKIPPED.
+  local rows; rows=$(sed 's/\x1b\[[0-9;]*m//g' "$out/$t.log" | grep -a -E "^\| ${t}")
+  if [[ $rc -ne 0 ]] || grep -q 'FAILED' <<<"$rows"; then
+    echo "FAIL $t $(sed 's/\x1b\[[0-9;]*m//g' "$out/$t.log" | grep -a -m1 -E 'Test assertion failed|^### Test' | cut -c1-160)"
+  elif grep -q 'PASSED' <<<"$rows"; then echo "PASS $t"
+  else echo "SKIP $t $(grep -m1 -o 'SKIPPED.*' <<<"$rows" | cut -c1-120)"; fi
+}
+export -f run_one
+printf '%s\n' "${tests[@]}" | xargs -P "${LIBRDKAFKA_SUITE_JOBS:-3}" -I{} bash -c 'run_one "$@"' _ {} "$out" "$rdk" | sort -k2 | tee "$out/summary.txt"
+echo "librdkafka suite: $(grep -c '^PASS' "$out/summary.txt") passed, $(grep -c '^FAIL' "$out/summary.txt") failed, $(grep -c '^SKIP' "$out/summary.txt") skipped (logs in $out)"

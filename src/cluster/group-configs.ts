@@ -1,0 +1,93 @@
+// Group configs (KIP-848: ConfigResource type GROUP in DescribeConfigs / AlterConfigs / IncrementalAlterConfigs):
+// per group id, overrides of the broker's group.consumer.* (and group.share.*, group.streams.*) settings, validated
+// as Kafka's GroupConfig does and kept with the cluster's metadata. A group need not exist to have them. Only the
+// consumer.* ones change behaviour here (kafkalite has no share or streams groups); the others are stored and
+// described.
+import { KafkaError } from '../protocol/errors.js';
+import type { Storage } from '../storage/types.js';
+import { validateConfig, type BrokerConfig, type ConfigDef } from './config.js';
+
+interface GroupConfigDef extends ConfigDef {
+  /** The broker config that is this config's default (its synonym in DescribeConfigs), if it has one. */
+  broker?: string;
+  /** Broker configs bounding the value (Kafka's GroupConfig.validateValues); null: no lower bound but `min`. */
+  range?: [min: string | null, max: string];
+}
+
+const timeout = (kind: string, what: 'session.timeout' | 'heartbeat.interval'): GroupConfigDef => ({
+  type: 'int',
+  default: what === 'session.timeout' ? '45000' : '5000',
+  min: 1,
+  broker: `group.${kind}.${what}.ms`,
+  range: [`group.${kind}.min.${what}.ms`, `group.${kind}.max.${what}.ms`],
+});
+
+export const GROUP_CONFIGS: Record<string, GroupConfigDef> = {
+  'consumer.heartbeat.interval.ms': timeout('consumer', 'heartbeat.interval'),
+  'consumer.session.timeout.ms': timeout('consumer', 'session.timeout'),
+  'share.auto.offset.reset': { type: 'string', default: 'latest', valid: ['latest', 'earliest'] },
+  'share.heartbeat.interval.ms': timeout('share', 'heartbeat.interval'),
+  'share.isolation.level': { type: 'string', default: 'read_uncommitted', valid: ['read_committed', 'read_uncommitted'] },
+  'share.record.lock.duration.ms': {
+    type: 'int', default: '30000', min: 1000, broker: 'group.share.record.lock.duration.ms',
+    range: ['group.share.min.record.lock.duration.ms', 'group.share.max.record.lock.duration.ms'],
+  },
+  'share.session.timeout.ms': timeout('share', 'session.timeout'),
+  'streams.heartbeat.interval.ms': timeout('streams', 'heartbeat.interval'),
+  'streams.num.standby.replicas': { type: 'int', default: '0', min: 0, broker: 'group.streams.num.standby.replicas', range: [null, 'group.streams.max.standby.replicas'] },
+  'streams.session.timeout.ms': timeout('streams', 'session.timeout'),
+};
+
+export class GroupConfigs {
+  private readonly byGroup = new Map<string, Map<string, string>>();
+
+  constructor(private readonly storage: Storage, private readonly config: BrokerConfig) {}
+
+  async load(): Promise<void> {
+    const saved = (await this.storage.loadMeta<Record<string, Record<string, string>>>('group-configs')) ?? {};
+    for (const [group, m] of Object.entries(saved)) this.byGroup.set(group, new Map(Object.entries(m)));
+  }
+
+  overrides(groupId: string): ReadonlyMap<string, string> {
+    return this.byGroup.get(groupId) ?? new Map();
+  }
+
+  /** The group's value of a config: its override, else the broker config it defaults to. */
+  int(groupId: string, name: string): number {
+    return Number(this.byGroup.get(groupId)?.get(name) ?? this.brokerValue(name));
+  }
+
+  /** The broker-level value a group config falls back to (its own default where the broker has no such config). */
+  brokerValue(name: string): string | null {
+    const def = GROUP_CONFIGS[name];
+    return def.broker ? this.config.get(def.broker) : def.default;
+  }
+
+  /** Kafka's GroupConfig.validate: known names, parsable values, within the broker's bounds, session > heartbeat. */
+  validate(next: ReadonlyMap<string, string>): void {
+    for (const [name, value] of next) {
+      if (!(name in GROUP_CONFIGS)) throw new KafkaError('INVALID_CONFIG', `Unknown group config name: ${name}`);
+      validateConfig(GROUP_CONFIGS, name, value);
+    }
+    const value = (name: string) => Number(next.get(name) ?? this.brokerValue(name));
+    for (const [name, def] of Object.entries(GROUP_CONFIGS)) {
+      if (!def.range) continue;
+      const [min, max] = def.range;
+      if (min !== null && value(name) < this.config.int(min)) throw new KafkaError('INVALID_CONFIG', `${name} must be greater than or equal to ${min}`);
+      if (value(name) > this.config.int(max)) throw new KafkaError('INVALID_CONFIG', `${name} must be less than or equal to ${max}`);
+    }
+    for (const kind of ['consumer', 'share', 'streams']) {
+      if (value(`${kind}.session.timeout.ms`) <= value(`${kind}.heartbeat.interval.ms`)) {
+        throw new KafkaError('INVALID_CONFIG', `${kind}.session.timeout.ms must be greater than ${kind}.heartbeat.interval.ms`);
+      }
+    }
+  }
+
+  async set(groupId: string, next: ReadonlyMap<string, string>): Promise<void> {
+    if (next.size === 0) this.byGroup.delete(groupId);
+    else this.byGroup.set(groupId, new Map(next));
+    const out: Record<string, Record<string, string>> = {};
+    for (const [group, m] of this.byGroup) out[group] = Object.fromEntries(m);
+    await this.storage.saveMeta('group-configs', out);
+  }
+}
