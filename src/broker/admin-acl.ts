@@ -23,3 +23,10 @@ export function groupAllowed(ctx: RequestContext, op: OpName, groupId: string): 
 export function topicOrClusterAllowed(ctx: RequestContext, op: OpName, topic: string): boolean {
   return clusterAllowed(ctx, op) || topicAllowed(ctx, op, topic);
 }
+
+/**
+ * Operations a principal may perform on the cluster when no authorizer decides otherwise: Kafka's
+ * supported cluster operations (CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS,
+ * IDEMPOTENT_WRITE) as a bit field of AclOperation codes.
+ */
+export const ALL_CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((m, op) => m | (1 << op), 0);

@@ -3,17 +3,12 @@
 import { ErrorCode } from '../protocol/errors.js';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../protocol/generated/describe-cluster.js';
 import type { Input } from '../protocol/primitives.js';
+import { ALL_CLUSTER_OPERATIONS } from './admin-acl.js';
 import { defineHandler } from './context.js';
 import { endpointFor } from './util.js';
 
 const ENDPOINT_TYPE_NAME: Record<number, string> = { 1: 'BROKER', 2: 'CONTROLLER' };
 
-/**
- * Operations a principal may perform on the cluster when no authorizer decides otherwise: Kafka's
- * supported cluster operations (CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS,
- * IDEMPOTENT_WRITE) as a bit field of AclOperation codes.
- */
-export const ALL_CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((m, op) => m | (1 << op), 0);
 
 export default defineHandler<DescribeClusterRequest>({
   apiKey: 60,

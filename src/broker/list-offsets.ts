@@ -11,23 +11,37 @@ import { leaderError } from './util.js';
 type PartOut = Input<ListOffsetsResponseListOffsetsPartitionResponse>;
 
 /**
- * The engines find the first batch whose max timestamp reaches `ts`; Kafka answers with the first record in it
- * that does, so the batch is decoded here (one batch, only for by-timestamp lookups).
+ * The first record of the batch holding `offset` that `match`es, decoded here (one batch, only for timestamp
+ * lookups): the engines index batches, Kafka answers with records. Null when none matches or the batch is unreadable.
  */
-async function exactOffsetForTimestamp(log: PartitionLog, ts: number): Promise<TimestampLookup | null> {
-  const found = await log.offsetForTimestamp(ts);
-  if (!found) return null;
-  const { chunks } = await log.read(found.offset, 1);
-  if (chunks.length === 0) return found;
+async function recordInBatch(log: PartitionLog, offset: number, match: (r: { offset: number; timestamp: number }) => boolean): Promise<TimestampLookup | null> {
+  const { chunks } = await log.read(offset, 1);
+  if (chunks.length === 0) return null;
   try {
     for (const batch of await decodeBatches(chunks[0])) {
-      if (batch.header.timestampType === 1) return found; // LogAppendTime: every record has the batch time
-      for (const r of batch.records) if (r.offset >= found.offset && r.timestamp >= ts) return { offset: r.offset, timestamp: r.timestamp };
+      for (const r of batch.records) if (match(r)) return { offset: r.offset, timestamp: r.timestamp };
     }
   } catch {
     // An unreadable batch still has a usable batch-level answer.
   }
-  return found;
+  return null;
+}
+
+/** The first record whose timestamp reaches `ts`: the engines find its batch (first with a max timestamp >= ts). */
+async function exactOffsetForTimestamp(log: PartitionLog, ts: number): Promise<TimestampLookup | null> {
+  const found = await log.offsetForTimestamp(ts);
+  if (!found) return null;
+  return (await recordInBatch(log, found.offset, (r) => r.offset >= found.offset && r.timestamp >= ts)) ?? found;
+}
+
+/**
+ * The record with the largest timestamp (the first such): the engines know its batch, Kafka 3.8+ (KAFKA-16310)
+ * answers with the record's own offset, not the batch's last.
+ */
+async function offsetOfMaxTimestamp(log: PartitionLog): Promise<TimestampLookup | null> {
+  const max = log.maxTimestamp();
+  if (!max) return null;
+  return (await recordInBatch(log, max.offset, (r) => r.offset >= log.logStartOffset && r.timestamp === max.timestamp)) ?? max;
 }
 
 export default defineHandler<ListOffsetsRequest>({
@@ -65,15 +79,10 @@ export default defineHandler<ListOffsetsRequest>({
         switch (rp.timestamp) {
           case -1: case -5: offset = latest; break;
           case -2: case -4: offset = p.logStartOffset; break;
-          case -3: {
-            const m = p.log.maxTimestamp();
-            if (m) ({ offset, timestamp } = m);
-            break;
-          }
           default: {
             let found: TimestampLookup | null;
             try {
-              found = await exactOffsetForTimestamp(p.log, rp.timestamp);
+              found = rp.timestamp === -3 ? await offsetOfMaxTimestamp(p.log) : await exactOffsetForTimestamp(p.log, rp.timestamp);
             } catch (e) {
               // The log closed under the lookup (its topic deleted meanwhile): a per-partition error, as Kafka answers.
               if (!(e instanceof KafkaError)) throw e;

@@ -4,6 +4,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic } from '../protocol/generated/metadata.js';
 import type { Input } from '../protocol/primitives.js';
 import { ZERO_UUID } from '../protocol/primitives.js';
+import { ALL_CLUSTER_OPERATIONS } from './admin-acl.js';
 import { defineHandler, type RequestContext } from './context.js';
 import { endpointFor, toError } from './util.js';
 
@@ -89,7 +90,11 @@ export default defineHandler<MetadataRequest>({
       clusterId: cluster.clusterId,
       controllerId: cluster.controllerId,
       topics,
-      clusterAuthorizedOperations: -2147483648,
+      // v8-10 can ask for the cluster's operations too (librdkafka's DescribeCluster does; later versions have
+      // DescribeCluster for it).
+      clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations
+        ? (ctx.services.acl?.clusterOperations?.(ctx) ?? ALL_CLUSTER_OPERATIONS)
+        : -2147483648,
       errorCode: ErrorCode.NONE,
     };
   },

@@ -25,10 +25,11 @@ const WILDCARD = '*';
 const WILDCARD_PRINCIPAL = 'User:*';
 
 // Operations Kafka reports in authorized-operations bitfields, per resource type (AclEntry.supportedOperations).
+// Groups have had configs since Kafka 4.0 (DESCRIBE_CONFIGS, ALTER_CONFIGS): Kafka 2.4 emulation reports the 3 older.
 const SUPPORTED_OPS: Record<number, number[]> = {
   [ResourceType.TOPIC]: [3, 4, 5, 6, 7, 8, 10, 11],
-  [ResourceType.GROUP]: [3, 6, 8],
-  [ResourceType.CLUSTER]: [5, 9, 10, 11, 7, 12, 8, 13, 14],
+  [ResourceType.GROUP]: [3, 6, 8, 10, 11],
+  [ResourceType.CLUSTER]: [5, 9, 10, 11, 7, 12, 8],
   [ResourceType.TRANSACTIONAL_ID]: [8, 4],
   [ResourceType.DELEGATION_TOKEN]: [8],
   [ResourceType.USER]: [13, 14],
@@ -179,7 +180,9 @@ export class Authorizer {
   /** Bitfield of the operations allowed on a resource, as in Metadata / DescribeGroups / DescribeCluster. */
   authorizedOperations(principal: string, host: string, resourceType: number, name: string): number {
     let bits = 0;
-    for (const op of SUPPORTED_OPS[resourceType] ?? []) if (this.authorize(principal, host, op, resourceType, name)) bits |= 1 << op;
+    let ops = SUPPORTED_OPS[resourceType] ?? [];
+    if (resourceType === ResourceType.GROUP && this.cluster.config.get('kafkalite.emulate.version') === '2.4') ops = ops.slice(0, 3);
+    for (const op of ops) if (this.authorize(principal, host, op, resourceType, name)) bits |= 1 << op;
     return bits;
   }
 

@@ -151,6 +151,24 @@ describe.skipIf(!installed)('@confluentinc/kafka-javascript (librdkafka 2.15)', 
     expect(await consumeN(consumer, 5)).toEqual(['k0=v0', 'k1=v1', 'k2=v2', 'k3=v3', 'k4=v4']);
   });
 
+  it('ListOffsets MAX_TIMESTAMP answers the offset of the record with the largest timestamp, not its batch end', async () => {
+    const topic = topicName('ck-maxts');
+    await broker.cluster.createTopic(topic, { numPartitions: 1 });
+    const producer = await connected(kafka.producer({ 'linger.ms': 50 }));
+    // One batch: offsets 0, 1, 2 with timestamps +100, +400, +250 (librdkafka's own test 0081).
+    await producer.send({ topic, messages: [100, 400, 250].map((d) => ({ value: `t${d}`, timestamp: String(10_000_000 + d) })) });
+    expect(broker.cluster.topics.get(topic)!.partitions[0].log.logEndOffset).toBe(3);
+    const raw = ck.AdminClient.create({ 'bootstrap.servers': broker.bootstrap, log_level: 0 });
+    try {
+      const listed: any[] = await new Promise((resolve, reject) => {
+        raw.listOffsets([{ topic, partition: 0, offset: ck.OffsetSpec.MAX_TIMESTAMP }], {}, (err: any, res: any) => (err ? reject(err) : resolve(res)));
+      });
+      expect(listed[0]).toMatchObject({ offset: 1, timestamp: 10_000_400 });
+    } finally {
+      raw.disconnect();
+    }
+  });
+
   it('transactions: an aborted send is not read by a read_committed consumer, a committed one is', async () => {
     const topic = topicName('ck-txn');
     const producer = await connected(kafka.producer({ kafkaJS: { transactionalId: topicName('ck-tid'), idempotent: true, maxInFlightRequests: 1 } }));
