@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs librdkafka 2.15.1's own integration tests (tests/0nnn-*.c, shipped inside @confluentinc/kafka-javascript) against
-# a kafkalite cluster shaped like the suite's default scenario: 3 brokers, num.partitions=4, replication factor 3,
+# a kafkalite cluster shaped like the suite's default scenario (file engine, so that compaction runs: 0077): 3 brokers,
+# num.partitions=4, replication factor 3,
 # auto-created topics, an authorizer that allows everyone (the admin tests create ACLs), and Kafka's own
 # group.initial.rebalance.delay.ms of 3 s (kafkalite's default is 0; the group tests expect their consumers to join
 # the first generation together).
@@ -9,7 +10,8 @@
 # in quick mode (-Q), without the socket-emulation tests (-E); LIBRDKAFKA_SUITE_JOBS (default 3) at a time,
 # LIBRDKAFKA_SUITE_TIMEOUT seconds each (default 300). TEST_CONSUMER_GROUP_PROTOCOL=consumer runs the consumer tests
 # with KIP-848 groups. Results: .tmp/librdkafka-suite/{summary.txt,<test>.log}. Not part of npm test (~15-30 min).
-# Tests that shell out to Kafka's own CLI tools (kafka-topics.sh, kafka-configs.sh) fail here for want of them.
+# The tests that shell out to Kafka's command-line tools get stand-ins (scripts/librdkafka-suite-kafka-bin/: the
+# kafka-topics.sh --create and kafka-acls.sh --add they use, done with kafkajs's admin client).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 rdk=$here/test/compat/clients/confluent-js/node_modules/@confluentinc/kafka-javascript/deps/librdkafka
@@ -23,14 +25,16 @@ fi
 [[ -f $here/dist/bundle/kafkalite-cli.mjs ]] || (cd "$here" && npm run build >/dev/null)
 
 port=${LIBRDKAFKA_SUITE_PORT:-19700}
-node "$here/bin/kafkalite" --memory --port "$port" --brokers 3 --num-partitions 4 --default-replication-factor 3 \
+rm -rf "$out/data"
+node "$here/bin/kafkalite" --data-dir "$out/data" --fsync never --port "$port" --brokers 3 --num-partitions 4 --default-replication-factor 3 \
+  --override log.cleaner.backoff.ms=1000 \
   --authorizer --override allow.everyone.if.no.acl.found=true --override group.initial.rebalance.delay.ms=3000 --log-level warn >"$out/kafkalite.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
 for _ in $(seq 1 100); do grep -q 'kafkalite ready' "$out/kafkalite.log" && break; sleep 0.1; done
 grep -q 'kafkalite ready' "$out/kafkalite.log" || { cat "$out/kafkalite.log" >&2; exit 1; }
 # Whole-test time limits x3: 0081_admin alone runs ~3 min of sub-tests (consumer groups waiting out the 3 s delay).
-printf 'bootstrap.servers=127.0.0.1:%s\ntest.timeout.multiplier=3\n' "$port" >"$out/test.conf"
+printf 'bootstrap.servers=127.0.0.1:%s\ntest.timeout.multiplier=3\n' "$port" >"$out/test-$port.conf"
 
 if [[ $# -gt 0 ]]; then tests=("$@"); else
   # The 0nnn series, which librdkafka's CI runs against a cluster (8nnn are manual, long-running tests).
@@ -38,7 +42,8 @@ if [[ $# -gt 0 ]]; then tests=("$@"); else
 fi
 run_one() {
   local t=$1 out=$2 rdk=$3
-  (cd "$rdk/tests" && LD_LIBRARY_PATH=../src:../src-cpp RDKAFKA_TEST_CONF="$out/test.conf" TEST_KAFKA_VERSION=4.1.0 TESTS=$t \
+  (cd "$rdk/tests" && LD_LIBRARY_PATH=../src:../src-cpp RDKAFKA_TEST_CONF="$out/test-$port.conf" TEST_KAFKA_VERSION=4.1.0 TESTS=$t \
+    KAFKA_PATH="$here/scripts/librdkafka-suite-kafka-bin" BROKERS="127.0.0.1:$port" \
     timeout "${LIBRDKAFKA_SUITE_TIMEOUT:-300}" ./test-runner -Q -E -L -p1 >"$out/$t.log" 2>&1)
   local rc=$?
   # The runner's summary table: one row per test (and sub-test runs), PASSED / FAILED / SKIPPED.
@@ -49,5 +54,6 @@ run_one() {
   else echo "SKIP $t $(grep -m1 -o 'SKIPPED.*' <<<"$rows" | cut -c1-120)"; fi
 }
 export -f run_one
+export here port
 printf '%s\n' "${tests[@]}" | xargs -P "${LIBRDKAFKA_SUITE_JOBS:-3}" -I{} bash -c 'run_one "$@"' _ {} "$out" "$rdk" | sort -k2 | tee "$out/summary.txt"
 echo "librdkafka suite: $(grep -c '^PASS' "$out/summary.txt") passed, $(grep -c '^FAIL' "$out/summary.txt") failed, $(grep -c '^SKIP' "$out/summary.txt") skipped (logs in $out)"

@@ -1,0 +1,67 @@
+// Stand-ins for the two Kafka command-line tools librdkafka's tests shell out to ($KAFKA_PATH/bin/kafka-topics.sh
+// --create and kafka-acls.sh --add / --remove --force), done through kafkajs's admin client against the cluster under test. Only the
+// options those tests use are understood; anything else fails loudly.
+import { parseArgs } from 'node:util';
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../../package.json', import.meta.url));
+const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = require('kafkajs');
+const [tool, ...argv] = process.argv.slice(2);
+const fail = (msg) => {
+  process.stderr.write(`${tool}: ${msg}\n`);
+  process.exit(1);
+};
+const options = {
+  'bootstrap-server': { type: 'string' },
+  create: { type: 'boolean' },
+  add: { type: 'boolean' },
+  remove: { type: 'boolean' },
+  force: { type: 'boolean' },
+  topic: { type: 'string' },
+  partitions: { type: 'string' },
+  'replication-factor': { type: 'string' },
+  config: { type: 'string', multiple: true },
+  'allow-principal': { type: 'string' },
+  'deny-principal': { type: 'string' },
+  'allow-host': { type: 'string' },
+  'deny-host': { type: 'string' },
+  operation: { type: 'string' },
+};
+let values;
+try {
+  ({ values } = parseArgs({ args: argv, options, strict: true }));
+} catch (e) {
+  fail(e.message);
+}
+const brokers = values['bootstrap-server'];
+if (!brokers) fail('--bootstrap-server is required');
+const admin = new Kafka({ clientId: tool, brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+await admin.connect();
+try {
+  if (tool === 'kafka-topics' && values.create && values.topic) {
+    const configEntries = (values.config ?? []).map((kv) => ({ name: kv.slice(0, kv.indexOf('=')), value: kv.slice(kv.indexOf('=') + 1) }));
+    const ok = await admin.createTopics({
+      topics: [{ topic: values.topic, numPartitions: Number(values.partitions ?? -1), replicationFactor: Number(values['replication-factor'] ?? -1), configEntries }],
+    });
+    if (!ok) fail(`topic ${values.topic} already exists`);
+  } else if (tool === 'kafka-acls' && (values.add || values.remove) && values.topic) {
+    const allow = values['allow-principal'] !== undefined;
+    const operation = AclOperationTypes[(values.operation ?? '').toUpperCase()];
+    if (operation === undefined) fail(`unknown operation ${values.operation}`);
+    const acl = {
+      resourceType: AclResourceTypes.TOPIC,
+      resourceName: values.topic,
+      resourcePatternType: ResourcePatternTypes.LITERAL,
+      principal: allow ? values['allow-principal'] : values['deny-principal'],
+      host: (allow ? values['allow-host'] : values['deny-host']) ?? '*',
+      operation,
+      permissionType: allow ? AclPermissionTypes.ALLOW : AclPermissionTypes.DENY,
+    };
+    if (values.add) await admin.createAcls({ acl: [acl] });
+    else await admin.deleteAcls({ filters: [acl] });
+  } else {
+    fail(`unsupported command: ${argv.join(' ')}`);
+  }
+} finally {
+  await admin.disconnect();
+}
