@@ -90,7 +90,6 @@ function lastOffsetOf(chunks: Buffer[]): number {
   return readInt64(last, 0) + last.readInt32BE(23);
 }
 
-
 export default defineHandler<FetchRequest>({
   apiKey: 1,
   async handle(ctx, req): Promise<Input<FetchResponse>> {

@@ -3,10 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { startTestBroker } from '../compat/helpers.js';
+import { startTestBroker, withBrokerAndRawClient } from '../compat/helpers.js';
 import { RawClient } from '../coordinator/raw-client.js';
 
 const DESCRIBE = 48;
@@ -16,14 +16,7 @@ const entity = (e: Entity) => e.map(([entityType, entityName]) => ({ entityType,
 
 let broker: RunningBroker;
 let c: RawClient;
-beforeAll(async () => {
-  broker = await startTestBroker();
-  c = await RawClient.connect(broker.port);
-});
-afterAll(async () => {
-  c?.close();
-  await broker?.stop();
-});
+withBrokerAndRawClient((b, rc) => ((broker = b), (c = rc)));
 
 function alter(client: RawClient, entries: { entity: Entity; ops: { key: string; value?: number; remove?: boolean }[] }[], validateOnly = false) {
   return client.send(ALTER, 1, {

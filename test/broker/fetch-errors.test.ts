@@ -1,22 +1,15 @@
 // A Fetch partition answered with an error still carries an empty record set, never a null one: Kafka sends
 // MemoryRecords.EMPTY, and librdkafka 2.x treats a null record set as a protocol error (its consumer then never saw
 // OFFSET_OUT_OF_RANGE, so auto.offset.reset never ran).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { startTestBroker, topicName } from '../compat/helpers.js';
+import { topicName, withBrokerAndRawClient } from '../compat/helpers.js';
 import { API, RawClient } from '../coordinator/raw-client.js';
 
 let broker: RunningBroker;
 let c: RawClient;
-beforeAll(async () => {
-  broker = await startTestBroker();
-  c = await RawClient.connect(broker.port);
-});
-afterAll(async () => {
-  c?.close();
-  await broker?.stop();
-});
+withBrokerAndRawClient((b, rc) => ((broker = b), (c = rc)));
 
 describe('Fetch partitions with errors', () => {
   it('have an empty record set, not a null one, in every version', async () => {

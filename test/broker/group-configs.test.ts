@@ -1,9 +1,9 @@
 // Group configs (ConfigResource type GROUP, KIP-848) on the wire: Kafka's validation messages, describe with sources,
 // and their effect: a KIP-848 group's members get the group's heartbeat interval, and its session timeout applies.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { startTestBroker, topicName } from '../compat/helpers.js';
+import { topicName, withBrokerAndRawClient } from '../compat/helpers.js';
 import { API, RawClient } from '../coordinator/raw-client.js';
 
 const DESCRIBE_CONFIGS = 32;
@@ -11,14 +11,7 @@ const INCREMENTAL_ALTER_CONFIGS = 44;
 const GROUP = 32;
 let broker: RunningBroker;
 let c: RawClient;
-beforeAll(async () => {
-  broker = await startTestBroker();
-  c = await RawClient.connect(broker.port);
-});
-afterAll(async () => {
-  c?.close();
-  await broker?.stop();
-});
+withBrokerAndRawClient((b, rc) => ((broker = b), (c = rc)));
 
 async function alter(group: string, configs: [string, string | null, number?][], validateOnly = false) {
   const res = await c.send(INCREMENTAL_ALTER_CONFIGS, 1, {

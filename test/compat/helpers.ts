@@ -4,10 +4,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { afterAll, beforeAll } from 'vitest';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/kafkalite.js';
+import { RawClient } from '../coordinator/raw-client.js';
 
 export async function startTestBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
   return startBroker({ port: 0, memory: true, logLevel: process.env.KAFKALITE_TEST_LOG ?? 'silent', ...opts });
+}
+
+/** A broker of the test file's own and a raw connection to it, made before its tests and closed after them. */
+export function withBrokerAndRawClient(set: (broker: RunningBroker, c: RawClient) => void, opts: BrokerOptions = {}): void {
+  let broker: RunningBroker | undefined;
+  let c: RawClient | undefined;
+  beforeAll(async () => {
+    broker = await startTestBroker(opts);
+    c = await RawClient.connect(broker.port);
+    set(broker, c);
+  });
+  afterAll(async () => {
+    c?.close();
+    await broker?.stop();
+  });
 }
 
 /** Runs `fn` against a broker of its own on one storage engine (the file engine in a temporary directory), then stops it. */
