@@ -9,7 +9,6 @@ import { endpointFor } from './util.js';
 
 const ENDPOINT_TYPE_NAME: Record<number, string> = { 1: 'BROKER', 2: 'CONTROLLER' };
 
-
 export default defineHandler<DescribeClusterRequest>({
   apiKey: 60,
   handle(ctx, req): Input<DescribeClusterResponse> {

@@ -54,6 +54,8 @@ export function normalizeEntity(components: { entityType: string; entityName: st
   return [...m].sort(([a], [b]) => rank(a) - rank(b));
 }
 const rank = (type: string) => (ENTITY_TYPES.indexOf(type) + 4) % 4; // unknown types first: they fail validation
+/** An entity as the Describe/AlterClientQuotas responses carry it. */
+export const entityToWire = (e: QuotaEntity) => e.map(([entityType, entityName]) => ({ entityType, entityName }));
 const entityKey = (e: QuotaEntity) => JSON.stringify(e);
 /** As Kafka prints a ClientQuotaEntity in its messages. */
 const describeEntity = (e: QuotaEntity) => `ClientQuotaEntity(entries=${`{${e.map(([t, n]) => `${t}=${n}`).join(', ')}}`})`;
@@ -65,9 +67,27 @@ export class ClientQuotas {
 
   constructor(private readonly storage: Storage) {}
 
-  /** The value of `key` set for exactly this entity (normalized, see normalizeEntity), if any. */
-  value(entity: QuotaEntity, key: string): number | undefined {
-    return this.entities.get(entityKey(entity))?.values[key];
+  /**
+   * The quota `key` that applies to a client, by Kafka's precedence (DefaultQuotaCallback), most specific first, and
+   * who shares it: a user-wide or client-wide quota is shared by the clients it covers (its user / client id is then
+   * ''), a default one applies to each user / client id on its own.
+   */
+  applicable(key: string, user: string, clientId: string): { bound: number; user: string; clientId: string } | null {
+    const order: [QuotaEntity, string, string][] = [
+      [[[USER, user], [CLIENT_ID, clientId]], user, clientId],
+      [[[USER, user], [CLIENT_ID, null]], user, clientId],
+      [[[USER, user]], user, ''],
+      [[[USER, null], [CLIENT_ID, clientId]], user, clientId],
+      [[[USER, null], [CLIENT_ID, null]], user, clientId],
+      [[[USER, null]], user, ''],
+      [[[CLIENT_ID, clientId]], '', clientId],
+      [[[CLIENT_ID, null]], '', clientId],
+    ];
+    for (const [entity, u, c] of order) {
+      const bound = this.entities.get(entityKey(entity))?.values[key];
+      if (bound !== undefined) return { bound, user: u, clientId: c };
+    }
+    return null;
   }
 
   anySet(key: string): boolean {

@@ -1,13 +1,9 @@
 // Enforcing the byte-rate client quotas (producer_byte_rate, consumer_byte_rate) as Kafka's ClientQuotaManager does:
-// which quota applies to a (user, client id) and who shares it (DefaultQuotaCallback's precedence), the rate over
+// for the quota that applies to a (user, client id) (ClientQuotas.applicable), the rate over
 // quota.window.num samples of quota.window.size.seconds (Kafka's SampledStat + Rate), and the throttle time of a
 // violation, (rate - quota) / quota x window (QuotaUtils.throttleTime). request_percentage, controller_mutation_rate
 // and connection_creation_rate are stored (client-quotas.ts) but not enforced.
-import type { ClientQuotas, QuotaEntity } from './client-quotas.js';
-
-// client-quotas.ts's entity types (not imported: that module installs this one).
-const USER = 'user';
-const CLIENT_ID = 'client-id';
+import type { ClientQuotas } from './client-quotas.js';
 
 export type ByteRateKey = 'producer_byte_rate' | 'consumer_byte_rate';
 
@@ -82,7 +78,7 @@ export class ByteRateQuotas {
    */
   maxBytesInWindow(key: ByteRateKey, user: string, clientId: string): number {
     if (!this.enforces(key)) return Infinity;
-    const applied = this.resolve(key, user, clientId);
+    const applied = this.quotas.applicable(key, user, clientId);
     if (!applied) return Infinity;
     const { windows, windowMs } = this.config();
     return applied.bound * (windows - 1) * (windowMs / 1000);
@@ -96,7 +92,7 @@ export class ByteRateQuotas {
 
   private sensor(key: ByteRateKey, user: string, clientId: string, now: number): { sensor: RateSensor; bound: number } | null {
     if (!this.enforces(key)) return null;
-    const applied = this.resolve(key, user, clientId);
+    const applied = this.quotas.applicable(key, user, clientId);
     if (!applied) return null;
     const id = `${key}\u0000${applied.user}\u0000${applied.clientId}`;
     let sensor = this.sensors.get(id);
@@ -113,27 +109,5 @@ export class ByteRateQuotas {
     this.sensors.clear();
     this.active.clear();
     for (const key of ['producer_byte_rate', 'consumer_byte_rate'] as const) if (this.quotas.anySet(key)) this.active.add(key);
-  }
-
-  /**
-   * Kafka's precedence, most specific first; a user-wide or client-wide quota is shared by the clients it covers
-   * (the sensor's user / client id is then ''), a default one applies to each user / client id on its own.
-   */
-  private resolve(key: ByteRateKey, user: string, clientId: string): { bound: number; user: string; clientId: string } | null {
-    const order: [QuotaEntity, string, string][] = [
-      [[[USER, user], [CLIENT_ID, clientId]], user, clientId],
-      [[[USER, user], [CLIENT_ID, null]], user, clientId],
-      [[[USER, user]], user, ''],
-      [[[USER, null], [CLIENT_ID, clientId]], user, clientId],
-      [[[USER, null], [CLIENT_ID, null]], user, clientId],
-      [[[USER, null]], user, ''],
-      [[[CLIENT_ID, clientId]], '', clientId],
-      [[[CLIENT_ID, null]], '', clientId],
-    ];
-    for (const [entity, u, c] of order) {
-      const bound = this.quotas.value(entity, key);
-      if (bound !== undefined) return { bound, user: u, clientId: c };
-    }
-    return null;
   }
 }
