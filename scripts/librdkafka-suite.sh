@@ -9,7 +9,8 @@
 # Needs scripts/install-confluent-js.sh first (its librdkafka build). Each test runs in its own test-runner process
 # in quick mode (-Q), without the socket-emulation tests (-E); LIBRDKAFKA_SUITE_JOBS (default 3) at a time,
 # LIBRDKAFKA_SUITE_TIMEOUT seconds each (default 300). TEST_CONSUMER_GROUP_PROTOCOL=consumer runs the consumer tests
-# with KIP-848 groups. Results: .tmp/librdkafka-suite/{summary.txt,<test>.log}; about 6 minutes on 2 cores.
+# with KIP-848 groups. Results: .tmp/librdkafka-suite/{summary.txt,<test>.log} (.tmp/librdkafka-suite-consumer/ for
+# KIP-848); about 6 minutes on 2 cores.
 # LIBRDKAFKA_SUITE_PORT (default 19700) and LIBRDKAFKA_SUITE_LOG_LEVEL (default warn) set the broker's port and log level.
 # The tests that shell out to Kafka's command-line tools get stand-ins (scripts/librdkafka-suite-kafka-bin/: the
 # kafka-topics.sh --create and kafka-acls.sh --add they use, done with kafkajs's admin client).
@@ -17,7 +18,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 rdk=$here/test/compat/clients/confluent-js/node_modules/@confluentinc/kafka-javascript/deps/librdkafka
 [[ -d $rdk/tests ]] || { echo "librdkafka sources not found: run scripts/install-confluent-js.sh first" >&2; exit 1; }
-out=$here/.tmp/librdkafka-suite
+out=$here/.tmp/librdkafka-suite${TEST_CONSUMER_GROUP_PROTOCOL:+-$TEST_CONSUMER_GROUP_PROTOCOL}
 mkdir -p "$out"
 if [[ ! -x $rdk/tests/test-runner ]]; then
   echo "building librdkafka's test-runner..." >&2

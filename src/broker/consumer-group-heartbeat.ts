@@ -6,6 +6,7 @@ import { clientHost, coordinatorCheck, GROUP_READ, groupAllowed, groupService } 
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from '../protocol/generated/consumer-group-heartbeat.js';
 import type { Input } from '../protocol/primitives.js';
+import { topicAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
 import { toError } from './util.js';
 
@@ -37,6 +38,9 @@ export default defineHandler<ConsumerGroupHeartbeatRequest>({
     const fail = (errorCode: number, errorMessage: string | null = null): Input<ConsumerGroupHeartbeatResponse> =>
       ({ throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
     if (!groupAllowed(ctx, GROUP_READ, req.groupId)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    // Kafka refuses the whole heartbeat when one subscribed name may not be described (KafkaApis), so a
+    // member never gets an assignment it cannot use.
+    if (req.subscribedTopicNames?.some((t) => !topicAllowed(ctx, 'DESCRIBE', t))) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     const err = coordinatorCheck(ctx, req.groupId);
     if (err) return fail(err);
     const assignors = (ctx.cluster.config.get('group.consumer.assignors') ?? 'uniform,range').split(',').map((s) => s.trim()).filter(Boolean);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { topicName } from '../compat/helpers.js';
+import { startTestBroker, topicName } from '../compat/helpers.js';
 import { newTopic, useRawBroker } from './raw-broker.js';
 import { API, RawClient, subscription } from './raw-client.js';
 
@@ -205,5 +205,23 @@ describe('consumer groups and the other group APIs', () => {
     await hb(simple, { memberId: 'u', memberEpoch: -1 });
     const down = await c.send(API.JoinGroup, 3, { groupId: simple, sessionTimeoutMs: 10000, rebalanceTimeoutMs: 1000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription([topic]) }] });
     expect(down.errorCode).toBe(0);
+  });
+
+  it('refuses the whole heartbeat when a subscribed topic may not be described (Kafka KafkaApis)', async () => {
+    const secured = await startTestBroker({ authorizer: true, overrides: { 'allow.everyone.if.no.acl.found': 'true' } });
+    const sc = await RawClient.connect(secured.port);
+    try {
+      const open = await newTopic(secured, 'open');
+      const denied = await newTopic(secured, 'denied');
+      // DENY ALL on the topic for everyone (resource TOPIC, pattern LITERAL).
+      await secured.services.acl.create([{ resourceType: 2, resourceName: denied, patternType: 3, principal: 'User:*', host: '*', operation: 2, permissionType: 2 }]);
+      const send = (topics: string[]) =>
+        sc.send(API.ConsumerGroupHeartbeat, 1, { groupId: topicName('g'), memberId: 'm', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 5000, subscribedTopicNames: topics, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [] });
+      expect((await send([open, denied])).errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      expect((await send([open])).errorCode).toBe(ErrorCode.NONE);
+    } finally {
+      sc.close();
+      await secured.stop();
+    }
   });
 });
