@@ -37,6 +37,8 @@ for _ in $(seq 1 100); do grep -q 'kafkalite ready' "$out/kafkalite.log" && brea
 grep -q 'kafkalite ready' "$out/kafkalite.log" || { cat "$out/kafkalite.log" >&2; exit 1; }
 # Whole-test time limits x3: 0081_admin alone runs ~3 min of sub-tests (consumer groups waiting out the 3 s delay).
 printf 'bootstrap.servers=127.0.0.1:%s\ntest.timeout.multiplier=3\n' "$port" >"$out/test-$port.conf"
+# LIBRDKAFKA_SUITE_CONF adds lines to the clients' configuration, e.g. 'debug=metadata,cgrp' to see what they do.
+[[ -n ${LIBRDKAFKA_SUITE_CONF:-} ]] && printf '%s\n' "$LIBRDKAFKA_SUITE_CONF" >>"$out/test-$port.conf"
 
 if [[ $# -gt 0 ]]; then tests=("$@"); else
   # The 0nnn series, which librdkafka's CI runs against a cluster (8nnn are manual, long-running tests).

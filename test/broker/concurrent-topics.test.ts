@@ -40,6 +40,24 @@ for (const engine of ['memory', 'file'] as const) {
       });
     });
 
+    it('a Metadata request answers from one view of the topics: one deleted while another is auto-created is not created again', async () => {
+      await withBroker(engine, async (broker, [c]) => {
+        const [missing, other] = [topicName('missing'), topicName('other')];
+        const deleted = await broker.cluster.createTopic(other, { numPartitions: 1 });
+        // The deletion lands while the request waits for the creation of `missing` (deterministically, from inside it).
+        const create = broker.cluster.createTopic.bind(broker.cluster);
+        broker.cluster.createTopic = async (name, opts) => {
+          if (name === missing) await broker.cluster.deleteTopic(deleted);
+          return create(name, opts);
+        };
+        const r = await c.send(METADATA, 12, { topics: [{ name: missing, topicId: ZERO_UUID }, { name: other, topicId: ZERO_UUID }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+        expect(r.topics.map((t: any) => t.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+        expect(r.topics[1].topicId).toBe(deleted.id); // as it was when the request arrived
+        expect(broker.cluster.topics.has(missing)).toBe(true);
+        expect(broker.cluster.topics.has(other)).toBe(false);
+      });
+    });
+
     it('concurrent CreateTopics of one name: one creates it, the others get TOPIC_ALREADY_EXISTS', async () => {
       await withBroker(engine, async (broker, clients) => {
         const name = topicName('create');
