@@ -46,9 +46,9 @@ if [[ $# -gt 0 ]]; then tests=("$@"); else
 fi
 run_one() {
   local t=$1 out=$2 rdk=$3
-  (cd "$rdk/tests" && LD_LIBRARY_PATH=../src:../src-cpp RDKAFKA_TEST_CONF="$out/test-$port.conf" TEST_KAFKA_VERSION=4.1.0 TESTS=$t \
+  (cd "$rdk/tests" && LD_LIBRARY_PATH=../src:../src-cpp RDKAFKA_TEST_CONF="$out/test-$port.conf" TEST_KAFKA_VERSION=${LIBRDKAFKA_SUITE_KAFKA_VERSION:-4.1.0} TESTS=$t \
     KAFKA_PATH="$here/scripts/librdkafka-suite-kafka-bin" BROKERS="127.0.0.1:$port" \
-    timeout "${LIBRDKAFKA_SUITE_TIMEOUT:-300}" ./test-runner -Q -E -L -p1 >"$out/$t.log" 2>&1)
+    timeout "${LIBRDKAFKA_SUITE_TIMEOUT:-300}" ./test-runner ${LIBRDKAFKA_SUITE_QUICK-"-Q"} -E -L -p1 >"$out/$t.log" 2>&1)
   local rc=$?
   # The runner's summary table: one row per test (and sub-test runs), PASSED / FAILED / SKIPPED.
   local rows; rows=$(sed 's/\x1b\[[0-9;]*m//g' "$out/$t.log" | grep -a -E "^\| ${t}")

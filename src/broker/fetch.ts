@@ -149,7 +149,7 @@ export default defineHandler<FetchRequest>({
  * Resolves when any of the partitions gets new data (Partition.wake(), after the Produce has answered) or after
  * `ms`. A second wake-up (another partition) finds nothing left to do: every step below is idempotent.
  */
-function waitForData(parts: Partition[], ms: number): Promise<void> {
+export function waitForData(parts: Partition[], ms: number): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

@@ -49,6 +49,10 @@ import txnOffsetCommit from './txn-offset-commit.js';
 import describeProducers from './describe-producers.js';
 import describeTransactions from './describe-transactions.js';
 import listTransactions from './list-transactions.js';
+import shareGroupHeartbeat from './share-group-heartbeat.js';
+import shareGroupDescribe from './share-group-describe.js';
+import shareFetch from './share-fetch.js';
+import shareAcknowledge from './share-acknowledge.js';
 
 export const HANDLERS: HandlerDef[] = [
   produce,
@@ -105,4 +109,9 @@ export const HANDLERS: HandlerDef[] = [
   listPartitionReassignments,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
+  // share groups (KIP-932)
+  shareGroupHeartbeat,
+  shareGroupDescribe,
+  shareFetch,
+  shareAcknowledge,
 ];

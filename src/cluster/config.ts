@@ -81,7 +81,14 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'group.consumer.min.heartbeat.interval.ms': { type: 'int', default: '5000' },
   'group.consumer.min.session.timeout.ms': { type: 'int', default: '45000' },
   'group.consumer.session.timeout.ms': { type: 'int', default: '45000' },
-  // Share and streams groups do not exist here; these bound and default their group configs (group-configs.ts).
+  // Share groups (KIP-932, src/coordinator/share/). Kafka 4.1 ships them disabled (share.version feature), 4.2 enabled;
+  // kafkalite follows 4.2. group.share.enable=false refuses the share APIs with UNSUPPORTED_VERSION, as 4.1 does.
+  'group.share.enable': { type: 'boolean', default: 'true' },
+  'group.share.assignors': { type: 'list', default: 'simple' },
+  'group.share.delivery.count.limit': { type: 'int', default: '5' },
+  'group.share.max.share.sessions': { type: 'int', default: '2000' },
+  'group.share.max.size': { type: 'int', default: '200' },
+  'group.share.partition.max.record.locks': { type: 'int', default: '2000' },
   'group.share.heartbeat.interval.ms': { type: 'int', default: '5000' },
   'group.share.max.heartbeat.interval.ms': { type: 'int', default: '15000' },
   'group.share.max.record.lock.duration.ms': { type: 'int', default: '60000' },
@@ -91,6 +98,7 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'group.share.min.session.timeout.ms': { type: 'int', default: '45000' },
   'group.share.record.lock.duration.ms': { type: 'int', default: '30000' },
   'group.share.session.timeout.ms': { type: 'int', default: '45000' },
+  // Streams groups do not exist here; these bound and default their group configs (group-configs.ts).
   'group.streams.heartbeat.interval.ms': { type: 'int', default: '5000' },
   'group.streams.max.heartbeat.interval.ms': { type: 'int', default: '15000' },
   'group.streams.max.session.timeout.ms': { type: 'int', default: '60000' },

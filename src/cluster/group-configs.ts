@@ -1,8 +1,7 @@
 // Group configs (KIP-848: ConfigResource type GROUP in DescribeConfigs / AlterConfigs / IncrementalAlterConfigs):
 // per group id, overrides of the broker's group.consumer.* (and group.share.*, group.streams.*) settings, validated
-// as Kafka's GroupConfig does and kept with the cluster's metadata. A group need not exist to have them. Only the
-// consumer.* ones change behaviour here (kafkalite has no share or streams groups); the others are stored and
-// described.
+// as Kafka's GroupConfig does and kept with the cluster's metadata. A group need not exist to have them. The
+// consumer.* and share.* ones change behaviour here (kafkalite has no streams groups: those are stored and described).
 import { KafkaError } from '../protocol/errors.js';
 import type { Storage } from '../storage/types.js';
 import { validateConfig, type BrokerConfig, type ConfigDef } from './config.js';
@@ -53,8 +52,12 @@ export class GroupConfigs {
   }
 
   /** The group's value of a config: its override, else the broker config it defaults to. */
+  value(groupId: string, name: string): string {
+    return this.byGroup.get(groupId)?.get(name) ?? this.brokerValue(name) ?? '';
+  }
+
   int(groupId: string, name: string): number {
-    return Number(this.byGroup.get(groupId)?.get(name) ?? this.brokerValue(name));
+    return Number(this.value(groupId, name));
   }
 
   /** The broker-level value a group config falls back to (its own default where the broker has no such config). */

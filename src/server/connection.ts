@@ -80,6 +80,7 @@ export class Connection {
       this.closed = true;
       clearTimeout(this.muteTimer);
       this.onClose?.();
+      for (const fn of this.closeListeners) fn();
     });
     socket.on('drain', () => {
       this.pausedForDrain = false;
@@ -88,6 +89,12 @@ export class Connection {
   }
 
   onClose?: () => void;
+  private readonly closeListeners: (() => void)[] = [];
+
+  /** Runs `fn` when the connection is gone (state tied to it, such as share sessions, ends with it). */
+  onClosed(fn: () => void): void {
+    this.closeListeners.push(fn);
+  }
 
   get remote(): string {
     return `${this.socket.remoteAddress}:${this.socket.remotePort}`;

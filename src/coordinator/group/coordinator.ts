@@ -13,6 +13,9 @@ import type { MetaJournal } from '../../storage/types.js';
 import { GroupJournalWriter, groupMeta, replayGroups, type GroupRecord } from './group-journal.js';
 import { META_NAME, offsetRows, restoreClassic, restoreConsumer, restoreOffsets, type PersistedDoc, type PersistedGroup } from './persistence.js';
 import { partitionForKey } from './timers.js';
+import { ShareGroup, type ShareEnv } from '../share/share-group.js';
+import { ShareSessions } from '../share/share-sessions.js';
+import { ShareState } from '../share/share-state.js';
 
 export const KEY_TYPE_GROUP = 0;
 export const KEY_TYPE_TRANSACTION = 1;
@@ -28,6 +31,10 @@ export class GroupCoordinator {
   readonly logger: Logger;
   readonly env: GroupEnv;
   readonly consumerEnv: ConsumerEnv;
+  readonly shareEnv: ShareEnv;
+  /** Share groups' records (share-partitions) and the brokers' share sessions (KIP-932). */
+  readonly shareState: ShareState;
+  readonly shareSessions: ShareSessions;
   private journal?: MetaJournal<GroupRecord>;
   private readonly journalWriter = new GroupJournalWriter();
   /** Groups to journal at the next write; `all` after a change not tied to one group (deletes, expiry). */
@@ -50,6 +57,21 @@ export class GroupCoordinator {
       newMemberId: (prefix) => `${prefix}-${randomUUID()}`,
     };
     this.consumerEnv = { cluster, logger: this.logger, persist: (g) => void this.persist(g).catch(() => undefined) };
+    const shareState = (this.shareState = new ShareState(cluster, this.logger));
+    this.shareEnv = {
+      cluster,
+      logger: this.logger,
+      assigned: (groupId, assignment) => {
+        for (const [topicId, partitions] of assignment) {
+          const t = cluster.topicsById.get(topicId);
+          if (t) for (const p of partitions) shareState.init(groupId, t, p);
+        }
+      },
+    };
+    // A share session that ends gives back what its member still holds on the session's partitions.
+    this.shareSessions = new ShareSessions((s) => {
+      for (const sp of s.partitions.values()) shareState.get(s.groupId, sp.topicId, sp.partition)?.releaseMember(s.memberId);
+    });
   }
 
   // ---- coordinator placement ---------------------------------------------------------------------------
@@ -90,7 +112,7 @@ export class GroupCoordinator {
   classicGroup(groupId: string, create: boolean, notClassic: ErrorName = 'GROUP_ID_NOT_FOUND'): ClassicGroup | undefined {
     let g = this.group(groupId);
     if (g && g.type !== 'classic') {
-      if (!create || !g.isEmpty()) throw new KafkaError(notClassic, `Group ${groupId} is not a classic group.`);
+      if (!create || !g.isEmpty() || g.type === 'share') throw new KafkaError(notClassic, `Group ${groupId} is not a classic group.`);
       g = this.replaceGroup(g, new ClassicGroup(groupId, this.env));
     }
     if (!g && create) {
@@ -107,7 +129,7 @@ export class GroupCoordinator {
   consumerGroup(groupId: string, create: boolean): ConsumerGroup {
     let g = this.group(groupId);
     if (g && g.type !== 'consumer') {
-      if (!g.isEmpty()) throw new KafkaError('GROUP_ID_NOT_FOUND', `Group ${groupId} is not a consumer group.`);
+      if (!g.isEmpty() || g.type === 'share') throw new KafkaError('GROUP_ID_NOT_FOUND', `Group ${groupId} is not a consumer group.`);
       if (!create) throw new KafkaError('GROUP_ID_NOT_FOUND', `Consumer group ${groupId} not found.`);
       g = this.replaceGroup(g, new ConsumerGroup(groupId, this.consumerEnv));
     }
@@ -117,6 +139,18 @@ export class GroupCoordinator {
       this.groups.set(groupId, g);
     }
     return g as ConsumerGroup;
+  }
+
+  /** The share group `groupId`, created when asked. Kafka never converts between share and other groups. */
+  shareGroup(groupId: string, create: boolean): ShareGroup {
+    const g = this.group(groupId);
+    if (g && g.type !== 'share') throw new KafkaError('GROUP_ID_NOT_FOUND', `Group ${groupId} is not a share group.`);
+    if (g) return g as ShareGroup;
+    if (!create) throw new KafkaError('GROUP_ID_NOT_FOUND', `Share group ${groupId} not found.`);
+    const fresh = new ShareGroup(groupId, this.shareEnv);
+    this.groups.set(groupId, fresh);
+    void this.persist(fresh).catch(() => undefined);
+    return fresh;
   }
 
   /** Swaps a group for one of another type, carrying its offsets over (empty-group protocol conversion). */
@@ -193,7 +227,11 @@ export class GroupCoordinator {
 
   removeGroup(g: GroupBase): void {
     g.shutdown();
-    if (g instanceof ClassicGroup || g instanceof ConsumerGroup) g.markDead();
+    if (g instanceof ClassicGroup || g instanceof ConsumerGroup || g instanceof ShareGroup) g.markDead();
+    if (g instanceof ShareGroup) {
+      this.shareSessions.dropGroup(g.groupId);
+      this.shareState.delete(g.groupId);
+    }
     if (this.groups.get(g.groupId) === g) this.groups.delete(g.groupId);
     this.logger.info({ group: g.groupId }, 'group deleted');
   }
@@ -205,7 +243,8 @@ export class GroupCoordinator {
     for (const g of [...this.groups.values()]) {
       if (g.expireOffsets(now, retentionMs) > 0) changed = true;
       // A classic group whose only members are still answering MEMBER_ID_REQUIRED is about to be used.
-      if (g.isEmpty() && !g.hasOffsets() && !(g instanceof ClassicGroup && g.pendingMembers.size > 0)) {
+      // A share group keeps its records' state instead of offsets: it stays until deleted.
+      if (g.isEmpty() && !g.hasOffsets() && !(g instanceof ClassicGroup && g.pendingMembers.size > 0) && !(g instanceof ShareGroup)) {
         this.removeGroup(g);
         changed = true;
       }
@@ -216,6 +255,7 @@ export class GroupCoordinator {
   // ---- persistence ---------------------------------------------------------------------------------------
 
   async load(): Promise<void> {
+    await this.shareState.load();
     const { contents, journal } = await this.cluster.storage.openJournal<PersistedDoc, GroupRecord>(META_NAME, () => this.snapshot());
     for (const p of replayGroups(contents.snapshot, contents.records)) {
       let g: GroupBase | undefined;
@@ -227,6 +267,8 @@ export class GroupCoordinator {
         const cg = new ConsumerGroup(p.groupId, this.consumerEnv);
         if (p.consumer) restoreConsumer(cg, p.consumer);
         g = cg;
+      } else if (p.type === 'share') {
+        g = new ShareGroup(p.groupId, this.shareEnv);
       }
       if (!g) continue;
       g.stateTimestamp = p.stateTimestamp;
@@ -278,6 +320,7 @@ export class GroupCoordinator {
     this.stopped = true;
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     await this.persist().catch(() => undefined);
+    await this.shareState.stop();
     for (const g of this.groups.values()) g.shutdown();
   }
 }

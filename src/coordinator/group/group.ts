@@ -11,7 +11,7 @@ export interface OffsetAndMetadata {
   expireTimestamp?: number;
 }
 
-export type GroupType = 'classic' | 'consumer';
+export type GroupType = 'classic' | 'consumer' | 'share';
 
 export abstract class GroupBase {
   /** topic -> partition -> committed offset. */

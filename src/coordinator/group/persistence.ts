@@ -26,7 +26,8 @@ export interface PersistedMember {
 
 export interface PersistedGroup {
   groupId: string;
-  type: 'classic' | 'consumer';
+  /** Share groups keep only their existence here; their members rejoin after a restart, their records' state is share-state's. */
+  type: 'classic' | 'consumer' | 'share';
   stateTimestamp: number;
   offsets: OffsetRow[];
   classic?: {

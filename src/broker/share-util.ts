@@ -1,0 +1,69 @@
+// What ShareFetch and ShareAcknowledge share (KIP-932): the on/off switch, the share session a request continues,
+// applying a partition's acknowledgements, and the leader hints sent with NOT_LEADER_OR_FOLLOWER.
+import { groupService } from '../coordinator/group/request-util.js';
+import { AckError } from '../coordinator/share/share-partition.js';
+import type { ShareSession } from '../coordinator/share/share-sessions.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { RequestContext } from './context.js';
+import { endpointFor, leaderError } from './util.js';
+
+/** Kafka 4.2 enables share groups by default (4.1 behind the share.version feature): group.share.enable here. */
+export function shareGroupsEnabled(ctx: RequestContext): boolean {
+  return ctx.cluster.config.bool('group.share.enable');
+}
+
+export function shareServices(ctx: RequestContext) {
+  const g = groupService(ctx)!;
+  return { groups: g, state: g.shareState, sessions: g.shareSessions };
+}
+
+/** INVALID_REQUEST for a request without a group or member id (Kafka's ShareFetch/ShareAcknowledge checks). */
+export function checkIds(groupId: string | null, memberId: string | null): void {
+  if (!groupId) throw new KafkaError('INVALID_REQUEST', 'Group id must be set.');
+  if (!memberId) throw new KafkaError('INVALID_REQUEST', 'Member id must be set.');
+}
+
+/** The session a ShareFetch / ShareAcknowledge continues (not for ShareFetch's epoch 0, which opens one). */
+export function continuedSession(ctx: RequestContext, groupId: string, memberId: string, epoch: number): ShareSession {
+  return shareServices(ctx).sessions.current(ctx.broker.nodeId, groupId, memberId, epoch);
+}
+
+export interface LeaderHint {
+  errorCode: number;
+  currentLeader: { leaderId: number; leaderEpoch: number };
+}
+
+const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
+
+/** NONE for a partition this broker leads; otherwise the error and who leads it (clients move their session there). */
+export function leaderHint(ctx: RequestContext, topicId: string, partition: number, endpoints: Map<number, { nodeId: number; host: string; port: number; rack: string | null }>): LeaderHint {
+  const t = ctx.cluster.topicsById.get(topicId);
+  const p = t?.partitions[partition];
+  if (!t) return { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, currentLeader: NO_LEADER };
+  if (!p) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, currentLeader: NO_LEADER };
+  const errorCode = leaderError(ctx, p);
+  if (errorCode === ErrorCode.NONE) return { errorCode, currentLeader: NO_LEADER };
+  const leader = ctx.cluster.broker(p.leader);
+  const e = leader && endpointFor(leader, ctx.endpoint);
+  if (leader && e) endpoints.set(leader.nodeId, { nodeId: leader.nodeId, host: e.advertisedHost, port: e.advertisedPort, rack: leader.rack });
+  return { errorCode, currentLeader: { leaderId: p.leader, leaderEpoch: p.leaderEpoch } };
+}
+
+/** Applies one partition's acknowledgements; the error code and message for the response. */
+export function acknowledgePartition(
+  ctx: RequestContext,
+  s: ShareSession,
+  topicId: string,
+  partition: number,
+  batches: { firstOffset: number; lastOffset: number; acknowledgeTypes: number[] }[],
+): { errorCode: number; errorMessage: string | null } {
+  const sp = shareServices(ctx).state.get(s.groupId, topicId, partition);
+  if (!sp) return { errorCode: ErrorCode.INVALID_RECORD_STATE, errorMessage: 'Batch record not found. The request batch offsets are not found in the cache.' };
+  try {
+    sp.acknowledge(s.memberId, batches);
+    return { errorCode: ErrorCode.NONE, errorMessage: null };
+  } catch (e) {
+    if (e instanceof AckError) return { errorCode: ErrorCode[e.code], errorMessage: e.message };
+    throw e;
+  }
+}

@@ -1,0 +1,108 @@
+// Every share-partition of the cluster (Kafka's SharePartitionManager and share coordinator in one): created when a
+// share group first needs the partition, from the group's share.auto.offset.reset, and kept in the metadata store
+// ("share-state") so a restart resumes where the group was. Acquired records come back as available after a
+// restart: their locks do not survive it (Kafka persists them the same way).
+import type { Logger } from 'pino';
+import type { Cluster, Topic } from '../../cluster/cluster.js';
+import { SharePartition, type SharePartitionEnv } from './share-partition.js';
+
+interface Persisted {
+  version: 1;
+  partitions: { groupId: string; topicId: string; partition: number; startOffset: number; nextOffset: number; records: [number, number, number][] }[];
+}
+
+const META_NAME = 'share-state';
+const key = (groupId: string, topicId: string, partition: number) => `${groupId}\0${topicId}\0${partition}`;
+
+export class ShareState {
+  private readonly parts = new Map<string, SharePartition>();
+  private saveTimer?: NodeJS.Timeout;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly logger: Logger,
+  ) {}
+
+  get(groupId: string, topicId: string, partition: number): SharePartition | undefined {
+    return this.parts.get(key(groupId, topicId, partition));
+  }
+
+  /** The share-partition, started where share.auto.offset.reset says when the group first uses it. */
+  init(groupId: string, topic: Topic, partition: number): SharePartition {
+    const k = key(groupId, topic.id, partition);
+    let sp = this.parts.get(k);
+    if (!sp) {
+      const p = topic.partitions[partition];
+      const start = this.cluster.groupConfigs.value(groupId, 'share.auto.offset.reset') === 'earliest' ? p.logStartOffset : p.highWatermark;
+      sp = new SharePartition(groupId, topic.id, partition, start, this.env(groupId, topic.id, partition));
+      this.parts.set(k, sp);
+      this.changed();
+    }
+    return sp;
+  }
+
+  ofGroup(groupId: string): SharePartition[] {
+    return [...this.parts.values()].filter((sp) => sp.groupId === groupId);
+  }
+
+  /** Forgets a group's share-partitions (DeleteGroups), or those of some topics (DeleteShareGroupOffsets). */
+  delete(groupId: string, topicIds?: Set<string>): void {
+    for (const [k, sp] of this.parts) {
+      if (sp.groupId !== groupId || (topicIds && !topicIds.has(sp.topicId))) continue;
+      sp.close();
+      this.parts.delete(k);
+    }
+    this.changed();
+  }
+
+  private env(groupId: string, topicId: string, partition: number): SharePartitionEnv {
+    const config = this.cluster.config;
+    return {
+      deliveryLimit: () => config.int('group.share.delivery.count.limit'),
+      lockDurationMs: () => this.cluster.groupConfigs.int(groupId, 'share.record.lock.duration.ms'),
+      maxInFlight: () => config.int('group.share.partition.max.record.locks'),
+      released: () => this.cluster.topicsById.get(topicId)?.partitions[partition]?.wake(),
+      changed: () => this.changed(),
+    };
+  }
+
+  // ---- persistence -------------------------------------------------------------------------------------
+
+  async load(): Promise<void> {
+    const doc = await this.cluster.storage.loadMeta<Persisted>(META_NAME);
+    for (const p of doc?.partitions ?? []) {
+      const sp = new SharePartition(p.groupId, p.topicId, p.partition, p.startOffset, this.env(p.groupId, p.topicId, p.partition), p.nextOffset);
+      sp.restore(p.records);
+      this.parts.set(key(p.groupId, p.topicId, p.partition), sp);
+    }
+  }
+
+  /** Writes the state soon: acknowledgements come in bursts, one write covers a burst. */
+  private changed(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.save();
+    }, 50);
+    this.saveTimer.unref?.();
+  }
+
+  private save(): Promise<void> {
+    const doc: Persisted = {
+      version: 1,
+      partitions: [...this.parts.values()].map((sp) => ({
+        groupId: sp.groupId, topicId: sp.topicId, partition: sp.partition, startOffset: sp.startOffset, nextOffset: sp.nextOffset, records: sp.snapshot(),
+      })),
+    };
+    this.saving = this.saving.then(() => this.cluster.storage.saveMeta(META_NAME, doc)).catch((err) => this.logger.error({ err }, 'failed to persist share-group state'));
+    return this.saving;
+  }
+
+  async stop(): Promise<void> {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    for (const sp of this.parts.values()) sp.close();
+    await this.save();
+  }
+}
