@@ -4,7 +4,8 @@
 # num.partitions=4, replication factor 3,
 # auto-created topics, an authorizer that allows everyone (the admin tests create ACLs), and Kafka's own
 # group.initial.rebalance.delay.ms of 3 s (kafkalite's default is 0; the group tests expect their consumers to join
-# the first generation together).
+# the first generation together), and the 1 s minimum share-group lock duration its cluster tool sets for 4.2
+# (tests/cluster_testing.py; the share consumer tests shorten locks to see records redelivered).
 #   scripts/librdkafka-suite.sh [test numbers or name parts, e.g. 0034 0118 ...]   (default: the 0nnn tests)
 # Needs scripts/install-confluent-js.sh first (its librdkafka build). Each test runs in its own test-runner process
 # in quick mode (-Q), without the socket-emulation tests (-E); LIBRDKAFKA_SUITE_JOBS (default 3) at a time,
@@ -29,7 +30,7 @@ fi
 port=${LIBRDKAFKA_SUITE_PORT:-19700}
 rm -rf "$out/data"
 node "$here/bin/kafkalite" --data-dir "$out/data" --fsync never --port "$port" --brokers 3 --num-partitions 4 --default-replication-factor 3 \
-  --override log.cleaner.backoff.ms=1000 \
+  --override log.cleaner.backoff.ms=1000 --override group.share.min.record.lock.duration.ms=1000 \
   --authorizer --override allow.everyone.if.no.acl.found=true --override group.initial.rebalance.delay.ms=3000 --log-level "${LIBRDKAFKA_SUITE_LOG_LEVEL:-warn}" >"$out/kafkalite.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT

@@ -99,4 +99,8 @@ export const API = {
   OffsetDelete: 47,
   ConsumerGroupHeartbeat: 68,
   ConsumerGroupDescribe: 69,
+  ShareGroupHeartbeat: 76,
+  ShareGroupDescribe: 77,
+  ShareFetch: 78,
+  ShareAcknowledge: 79,
 } as const;
