@@ -71,7 +71,7 @@ describe('ShareGroupHeartbeat', () => {
     for (const [i, m] of ['a', 'b', 'c'].entries()) await hb(group, m, epochs[i]);
     const d = await c.send(API.ShareGroupDescribe, 1, { groupIds: [group], includeAuthorizedOperations: false });
     const got = d.groups[0].members.map((m: any) => parts(m));
-    expect(got.map((p) => p.length)).toEqual([1, 1, 1]);
+    expect(got.map((p: number[]) => p.length)).toEqual([1, 1, 1]);
     expect(new Set(got.flat())).toEqual(new Set([0, 1]));
   });
 
