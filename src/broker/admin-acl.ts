@@ -2,7 +2,7 @@
 // authorizer is installed (services.acl absent or disabled).
 import type { RequestContext } from './context.js';
 
-type OpName = 'CREATE' | 'DELETE' | 'ALTER' | 'DESCRIBE' | 'DESCRIBE_CONFIGS' | 'ALTER_CONFIGS' | 'CLUSTER_ACTION';
+type OpName = 'READ' | 'WRITE' | 'CREATE' | 'DELETE' | 'ALTER' | 'DESCRIBE' | 'DESCRIBE_CONFIGS' | 'ALTER_CONFIGS' | 'CLUSTER_ACTION';
 
 export function topicAllowed(ctx: RequestContext, op: OpName, topic: string): boolean {
   const acl = ctx.services.acl;

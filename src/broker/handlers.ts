@@ -53,6 +53,9 @@ import shareGroupHeartbeat from './share-group-heartbeat.js';
 import shareGroupDescribe from './share-group-describe.js';
 import shareFetch from './share-fetch.js';
 import shareAcknowledge from './share-acknowledge.js';
+import describeShareGroupOffsets from './describe-share-group-offsets.js';
+import alterShareGroupOffsets from './alter-share-group-offsets.js';
+import deleteShareGroupOffsets from './delete-share-group-offsets.js';
 
 export const HANDLERS: HandlerDef[] = [
   produce,
@@ -114,4 +117,7 @@ export const HANDLERS: HandlerDef[] = [
   shareGroupDescribe,
   shareFetch,
   shareAcknowledge,
+  describeShareGroupOffsets,
+  alterShareGroupOffsets,
+  deleteShareGroupOffsets,
 ];

@@ -1,9 +1,10 @@
 // What ShareFetch and ShareAcknowledge share (KIP-932): the on/off switch, the share session a request continues,
 // applying a partition's acknowledgements, and the leader hints sent with NOT_LEADER_OR_FOLLOWER.
-import { groupService } from '../coordinator/group/request-util.js';
+import { coordinatorCheck, groupAllowed, groupService } from '../coordinator/group/request-util.js';
+import { ShareGroup } from '../coordinator/share/share-group.js';
 import { AckError } from '../coordinator/share/share-partition.js';
 import type { ShareSession } from '../coordinator/share/share-sessions.js';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, errorName, KafkaError, type ErrorName } from '../protocol/errors.js';
 import type { RequestContext } from './context.js';
 import { endpointFor, leaderError } from './util.js';
 
@@ -21,6 +22,22 @@ export function shareServices(ctx: RequestContext) {
 export function checkIds(groupId: string | null, memberId: string | null): void {
   if (!groupId) throw new KafkaError('INVALID_REQUEST', 'Group id must be set.');
   if (!memberId) throw new KafkaError('INVALID_REQUEST', 'Member id must be set.');
+}
+
+/**
+ * The share group an admin request (Describe/Alter/DeleteShareGroupOffsets) names, after Kafka's checks in order:
+ * switched on, authorized (`op`), coordinated here, an id, a share group (created when `create`).
+ */
+export function adminShareGroup(ctx: RequestContext, groupId: string, op: number, create = false): ShareGroup {
+  if (!shareGroupsEnabled(ctx)) throw new KafkaError('UNSUPPORTED_VERSION', 'Share groups are not enabled (group.share.enable).');
+  if (!groupAllowed(ctx, op, groupId)) throw new KafkaError('GROUP_AUTHORIZATION_FAILED');
+  const err = coordinatorCheck(ctx, groupId);
+  if (err) throw new KafkaError(errorName(err) as ErrorName);
+  if (!groupId) throw new KafkaError('INVALID_GROUP_ID', 'The group id must not be empty.');
+  const g = groupService(ctx)!.group(groupId);
+  if (!g && create) return groupService(ctx)!.shareGroup(groupId, true);
+  if (!(g instanceof ShareGroup)) throw new KafkaError('GROUP_ID_NOT_FOUND', g ? `Group ${groupId} is not a share group.` : `Group ${groupId} not found.`);
+  return g;
 }
 
 /** The session a ShareFetch / ShareAcknowledge continues (not for ShareFetch's epoch 0, which opens one). */

@@ -25,6 +25,7 @@ const shareFetch = (group: string, memberId: string, f: Fetch, via = c) =>
     topics: f.topicId ? [{ topicId: f.topicId, partitions: [{ partitionIndex: 0, partitionMaxBytes: 0, acknowledgementBatches: f.acks ?? [] }] }] : [],
     forgottenTopicsData: [],
   });
+const [DESCRIBE_OFFSETS, ALTER_OFFSETS, DELETE_OFFSETS] = [90, 91, 92];
 const acquired = (r: any) => r.responses.flatMap((t: any) => t.partitions.flatMap((p: any) => p.acquiredRecords));
 
 async function produce(topic: string, n: number): Promise<void> {
@@ -138,6 +139,28 @@ describe('ShareFetch and ShareAcknowledge', () => {
     await new Promise((r) => setTimeout(r, 50));
     b.close();
     expect(acquired(await waiting)).toEqual([{ firstOffset: 3, lastOffset: 4, deliveryCount: 1 }]);
+  });
+
+  it('describes, alters and deletes share-partition start offsets while the group is empty (Kafka\'s admin APIs)', async () => {
+    const topic = await newTopic(broker, 'so', 2);
+    const t = broker.cluster.topics.get(topic)!;
+    const group = topicName('sg');
+    await produce(topic, 6);
+    await hb(group, 'a', 0, [topic]); // latest: the share-partitions start at each partition's end
+    const describe = async () => (await c.send(DESCRIBE_OFFSETS, 0, { groups: [{ groupId: group, topics: [{ topicName: topic, partitions: [0, 1] }] }] })).groups[0];
+    const ends = t.partitions.map((p) => p.highWatermark);
+    expect((await describe()).topics[0]).toMatchObject({ topicId: t.id, partitions: [{ partitionIndex: 0, startOffset: ends[0], errorCode: 0 }, { partitionIndex: 1, startOffset: ends[1], errorCode: 0 }] });
+    const alter = (startOffset: number) => c.send(ALTER_OFFSETS, 0, { groupId: group, topics: [{ topicName: topic, partitions: [{ partitionIndex: 0, startOffset }] }] });
+    expect((await alter(0)).errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
+    await hb(group, 'a', -1);
+    expect((await alter(99)).responses[0].partitions[0].errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect((await alter(0)).responses[0].partitions[0].errorCode).toBe(0);
+    expect((await describe()).topics[0].partitions[0].startOffset).toBe(0);
+    const del = await c.send(DELETE_OFFSETS, 0, { groupId: group, topics: [{ topicName: topic }, { topicName: 'no-such-topic' }] });
+    expect(del.responses.map((r: any) => r.errorCode)).toEqual([0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+    expect((await describe()).topics[0].partitions.map((p: any) => p.startOffset)).toEqual([-1, -1]);
+    const missing = await c.send(DESCRIBE_OFFSETS, 0, { groups: [{ groupId: topicName('none'), topics: null }] });
+    expect(missing.groups[0].errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
   });
 
   it('answers UNSUPPORTED_VERSION when share groups are disabled (group.share.enable=false, as Kafka 4.1 by default)', async () => {
