@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { kafkajs, startTestBroker, topicName } from '../compat/helpers.js';
-import { newTopic, useRawBroker } from './raw-broker.js';
+import { DiskBroker, newTopic, useRawBroker } from './raw-broker.js';
 import { API, RawClient } from './raw-client.js';
 
 let broker: RunningBroker;
@@ -161,6 +161,27 @@ describe('ShareFetch and ShareAcknowledge', () => {
     expect((await describe()).topics[0].partitions.map((p: any) => p.startOffset)).toEqual([-1, -1]);
     const missing = await c.send(DESCRIBE_OFFSETS, 0, { groups: [{ groupId: topicName('none'), topics: null }] });
     expect(missing.groups[0].errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+  });
+
+  it('keeps share-partition state across a restart; records held when it stopped are delivered again', async () => {
+    const d = await DiskBroker.create('never');
+    const topic = topicName('sr');
+    const t = await d.broker.cluster.createTopic(topic, { numPartitions: 1 });
+    const group = topicName('sg');
+    await d.broker.cluster.groupConfigs.set(group, new Map([['share.auto.offset.reset', 'earliest']]));
+    const p = kafkajs(d.broker).producer();
+    await p.connect();
+    await p.send({ topic, messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });
+    await p.disconnect();
+    await hb(group, 'm', 0, [topic], d.c);
+    expect(acquired(await shareFetch(group, 'm', { epoch: 0, topicId: t.id }, d.c))).toEqual([{ firstOffset: 0, lastOffset: 2, deliveryCount: 1 }]);
+    await d.c.send(API.ShareAcknowledge, 1, { groupId: group, memberId: 'm', shareSessionEpoch: 1, topics: [{ topicId: t.id, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: 0, lastOffset: 0, acknowledgeTypes: [1] }] }] }] });
+    await d.restart();
+    const lg = await d.c.send(API.ListGroups, 5, { statesFilter: [], typesFilter: ['share'] });
+    expect(lg.groups.map((g: any) => g.groupId)).toContain(group);
+    await hb(group, 'm2', 0, [topic], d.c);
+    // Offset 0 stays acknowledged; 1-2 come back, not counted as delivered twice (m's session ended with its connection).
+    expect(acquired(await shareFetch(group, 'm2', { epoch: 0, topicId: t.id }, d.c))).toEqual([{ firstOffset: 1, lastOffset: 2, deliveryCount: 1 }]);
   });
 
   it('answers UNSUPPORTED_VERSION when share groups are disabled (group.share.enable=false, as Kafka 4.1 by default)', async () => {

@@ -89,6 +89,12 @@ export class ShareState {
   }
 
   private save(): Promise<void> {
+    // State of deleted topics goes with them (a topic of the same name later has another id).
+    for (const [k, sp] of this.parts) {
+      if (this.cluster.topicsById.has(sp.topicId)) continue;
+      sp.close();
+      this.parts.delete(k);
+    }
     const doc: Persisted = {
       version: 1,
       partitions: [...this.parts.values()].map((sp) => ({
