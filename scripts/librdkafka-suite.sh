@@ -12,14 +12,25 @@
 # LIBRDKAFKA_SUITE_TIMEOUT seconds each (default 300). TEST_CONSUMER_GROUP_PROTOCOL=consumer runs the consumer tests
 # with KIP-848 groups. Results: .tmp/librdkafka-suite/{summary.txt,<test>.log} (.tmp/librdkafka-suite-consumer/ for
 # KIP-848); about 6 minutes on 2 cores.
-# LIBRDKAFKA_SUITE_PORT (default 19700) and LIBRDKAFKA_SUITE_LOG_LEVEL (default warn) set the broker's port and log level.
+# LIBRDKAFKA_SUITE_PORT (default 19700) and LIBRDKAFKA_SUITE_LOG_LEVEL (default warn) set the broker's port and log level,
+# LIBRDKAFKA_SUITE_KAFKA_VERSION the Kafka version the tests assume (default 4.1.0), LIBRDKAFKA_SUITE_QUICK the quick-mode
+# flag (default -Q; empty runs every sub-test). `--share` first: the share consumer tests (see below).
 # The tests that shell out to Kafka's command-line tools get stand-ins (scripts/librdkafka-suite-kafka-bin/: the
 # kafka-topics.sh --create and kafka-acls.sh --add they use, done with kafkajs's admin client).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 rdk=$here/test/compat/clients/confluent-js/node_modules/@confluentinc/kafka-javascript/deps/librdkafka
 [[ -d $rdk/tests ]] || { echo "librdkafka sources not found: run scripts/install-confluent-js.sh first" >&2; exit 1; }
-out=$here/.tmp/librdkafka-suite${TEST_CONSUMER_GROUP_PROTOCOL:+-$TEST_CONSUMER_GROUP_PROTOCOL}
+suffix=${TEST_CONSUMER_GROUP_PROTOCOL:+-$TEST_CONSUMER_GROUP_PROTOCOL}
+# --share: the share consumer tests (KIP-932, 01nn-share_*). They are gated on Kafka 4.2 and are all sub-tests the
+# quick mode skips, so they run as against 4.2 and in full (about 10 minutes, 3 at a time).
+share=no
+if [[ ${1:-} == --share ]]; then
+  shift
+  share=yes suffix=-share
+  export LIBRDKAFKA_SUITE_KAFKA_VERSION=${LIBRDKAFKA_SUITE_KAFKA_VERSION:-4.2.0} LIBRDKAFKA_SUITE_QUICK=${LIBRDKAFKA_SUITE_QUICK-}
+fi
+out=$here/.tmp/librdkafka-suite$suffix
 mkdir -p "$out"
 if [[ ! -x $rdk/tests/test-runner ]]; then
   echo "building librdkafka's test-runner..." >&2
@@ -41,7 +52,9 @@ printf 'bootstrap.servers=127.0.0.1:%s\ntest.timeout.multiplier=3\n' "$port" >"$
 # LIBRDKAFKA_SUITE_CONF adds lines to the clients' configuration, e.g. 'debug=metadata,cgrp' to see what they do.
 [[ -n ${LIBRDKAFKA_SUITE_CONF:-} ]] && printf '%s\n' "$LIBRDKAFKA_SUITE_CONF" >>"$out/test-$port.conf"
 
-if [[ $# -gt 0 ]]; then tests=("$@"); else
+if [[ $# -gt 0 ]]; then tests=("$@")
+elif [[ $share == yes ]]; then mapfile -t tests < <(cd "$rdk/tests" && ls 01*-share_*.c | grep -v _mock | sed -E 's/^([0-9]{4}).*/\1/' | sort -u)
+else
   # The 0nnn series, which librdkafka's CI runs against a cluster (8nnn are manual, long-running tests).
   mapfile -t tests < <(cd "$rdk/tests" && ls 0*-*.c 0*-*.cpp | sed -E 's/^([0-9]{4}).*/\1/' | sort -u)
 fi

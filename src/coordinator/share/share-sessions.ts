@@ -18,6 +18,8 @@ export interface ShareSession {
   readonly memberId: string;
   epoch: number;
   readonly partitions: Map<string, SessionPartition>;
+  /** The connection that opened it: the session ends with it. */
+  readonly conn: Connection;
 }
 
 const sessionKey = (nodeId: number, groupId: string, memberId: string) => `${nodeId}\0${groupId}\0${memberId}`;
@@ -25,6 +27,8 @@ export const partitionKey = (topicId: string, partition: number) => `${topicId}:
 
 export class ShareSessions {
   private readonly sessions = new Map<string, ShareSession>();
+  /** Keys of the sessions each connection opened (one close listener per connection, however often it reopens). */
+  private readonly byConnection = new WeakMap<Connection, Set<string>>();
 
   /** `release` is called with a session that ended (closed, or its connection gone). */
   constructor(private readonly release: (s: ShareSession) => void) {}
@@ -46,11 +50,19 @@ export class ShareSessions {
     // A replaced session is dropped without releasing its records: they stay the member's until acknowledged or
     // their locks expire (Kafka's ShareSessionCache does the same).
     if (!this.sessions.delete(k) && this.sessions.size >= limit) throw new KafkaError('SHARE_SESSION_LIMIT_REACHED', 'The limit of share sessions has been reached.');
-    const s: ShareSession = { groupId, memberId, epoch: 1, partitions: new Map() };
+    const s: ShareSession = { groupId, memberId, epoch: 1, partitions: new Map(), conn };
     this.sessions.set(k, s);
-    conn.onClosed(() => {
-      if (this.sessions.get(k) === s) this.end(k, s);
-    });
+    let keys = this.byConnection.get(conn);
+    if (!keys) {
+      this.byConnection.set(conn, (keys = new Set()));
+      conn.onClosed(() => {
+        for (const key of keys!) {
+          const open = this.sessions.get(key);
+          if (open?.conn === conn) this.end(key, open);
+        }
+      });
+    }
+    keys.add(k);
     return s;
   }
 
