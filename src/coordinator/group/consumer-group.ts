@@ -7,7 +7,7 @@ import type { Cluster } from '../../cluster/cluster.js';
 import { KafkaError } from '../../protocol/errors.js';
 import { ASSIGNORS, type TopicPartitions } from './assignors.js';
 import { ConsumerMember, copyTp, isSubset, reconcile, tpEquals, tpFromList, tpHas, tpToList } from './consumer-member.js';
-import { GroupBase } from './group.js';
+import { ModernGroup, type GroupBase } from './group.js';
 import { compileRe2, type FullMatch } from '../regex.js';
 import { Timers } from './timers.js';
 
@@ -51,20 +51,15 @@ export function compileTopicRegex(re: string): FullMatch {
 const sessionKey = (id: string) => `session:${id}`;
 const revokeKey = (id: string) => `revoke:${id}`;
 
-export class ConsumerGroup extends GroupBase {
+export class ConsumerGroup extends ModernGroup {
   readonly type = 'consumer' as const;
-  groupEpoch = 0;
-  assignmentEpoch = 0;
   readonly members = new Map<string, ConsumerMember>();
   readonly staticMembers = new Map<string, string>();
   target = new Map<string, TopicPartitions>();
-  /** Subscribed topics with their ids and partition counts when the target was last computed. */
-  subscriptionHash = '';
   readonly timers = new Timers();
-  private dead = false;
 
   constructor(groupId: string, private readonly env: ConsumerEnv) {
-    super(groupId);
+    super(groupId, env.cluster);
   }
 
   private get config() {
@@ -81,12 +76,6 @@ export class ConsumerGroup extends GroupBase {
   listedProtocolType(): string {
     return 'consumer';
   }
-  isEmpty(): boolean {
-    return this.members.size === 0;
-  }
-  isDead(): boolean {
-    return this.dead;
-  }
 
   /** Topic names the members subscribe to (by name or by regex), existing or not. */
   subscribedTopics(): Set<string> {
@@ -101,9 +90,6 @@ export class ConsumerGroup extends GroupBase {
     }
     return out;
   }
-  isSubscribedToTopic(topic: string): boolean {
-    return this.subscribedTopics().has(topic);
-  }
 
   private memberTopicIds(m: ConsumerMember): Set<string> {
     const ids = new Set<string>();
@@ -112,15 +98,6 @@ export class ConsumerGroup extends GroupBase {
       if (m.subscribedTopicNames.includes(t.name) || (re && !t.internal && re.matches(t.name))) ids.add(t.id);
     }
     return ids;
-  }
-
-  private metadataHash(): string {
-    const parts: string[] = [];
-    for (const name of [...this.subscribedTopics()].sort()) {
-      const t = this.env.cluster.topics.get(name);
-      if (t) parts.push(`${name}:${t.id}:${t.partitions.length}`);
-    }
-    return parts.join(',');
   }
 
   /** The assignor most members ask for, else the first of group.consumer.assignors (Kafka's default). */
@@ -133,7 +110,7 @@ export class ConsumerGroup extends GroupBase {
     return best || (this.config.get('group.consumer.assignors') ?? 'uniform').split(',')[0].trim();
   }
 
-  private computeTarget(): void {
+  protected computeTarget(): void {
     const partitionCounts = new Map<string, number>();
     const members = [...this.members.values()].map((m) => {
       const topics = this.memberTopicIds(m);
@@ -223,16 +200,7 @@ export class ConsumerGroup extends GroupBase {
     m.clientId = r.clientId;
     m.clientHost = r.clientHost;
 
-    const hash = this.metadataHash();
-    if (hash !== this.subscriptionHash) {
-      this.subscriptionHash = hash;
-      bump = true;
-    }
-    if (bump) {
-      this.groupEpoch++;
-      this.stateTimestamp = Date.now();
-    }
-    if (this.assignmentEpoch < this.groupEpoch) this.computeTarget();
+    bump = this.advanceEpoch(bump);
 
     const owned = r.topicPartitions !== null ? tpFromList(r.topicPartitions) : null;
     const before = copyTp(m.assigned);
@@ -301,8 +269,7 @@ export class ConsumerGroup extends GroupBase {
     this.target.delete(memberId);
     this.timers.cancel(sessionKey(memberId));
     this.timers.cancel(revokeKey(memberId));
-    this.groupEpoch++;
-    this.stateTimestamp = Date.now();
+    this.bumpEpoch();
     this.env.logger.debug({ group: this.groupId, member: memberId, why, epoch: this.groupEpoch }, 'member removed');
     this.env.persist(this);
   }
@@ -359,10 +326,5 @@ export class ConsumerGroup extends GroupBase {
 
   shutdown(): void {
     this.timers.cancelAll();
-  }
-
-  markDead(): void {
-    this.shutdown();
-    this.dead = true;
   }
 }

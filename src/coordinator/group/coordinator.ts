@@ -8,7 +8,7 @@ import type { BrokerNode, Cluster } from '../../cluster/cluster.js';
 import { ErrorCode, KafkaError, type ErrorName } from '../../protocol/errors.js';
 import { ClassicGroup, type GroupEnv } from './classic-group.js';
 import { ConsumerGroup, type ConsumerEnv } from './consumer-group.js';
-import type { GroupBase, OffsetAndMetadata } from './group.js';
+import { ModernGroup, type GroupBase, type OffsetAndMetadata } from './group.js';
 import type { MetaJournal } from '../../storage/types.js';
 import { GroupJournalWriter, groupMeta, replayGroups, type GroupRecord } from './group-journal.js';
 import { META_NAME, offsetRows, restoreClassic, restoreConsumer, restoreOffsets, type PersistedDoc, type PersistedGroup } from './persistence.js';
@@ -227,7 +227,7 @@ export class GroupCoordinator {
 
   removeGroup(g: GroupBase): void {
     g.shutdown();
-    if (g instanceof ClassicGroup || g instanceof ConsumerGroup || g instanceof ShareGroup) g.markDead();
+    if (g instanceof ClassicGroup || g instanceof ModernGroup) g.markDead();
     if (g instanceof ShareGroup) {
       this.shareSessions.dropGroup(g.groupId);
       this.shareState.delete(g.groupId);

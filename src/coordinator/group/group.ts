@@ -87,6 +87,64 @@ export abstract class GroupBase {
   }
 }
 
+/**
+ * What the server-assigned group types (KIP-848 consumer groups, KIP-932 share groups) share: a group epoch that
+ * every change of membership, subscription or subscribed topics' metadata bumps, and a target assignment
+ * recomputed (assignmentEpoch) when it falls behind.
+ */
+export abstract class ModernGroup extends GroupBase {
+  groupEpoch = 0;
+  assignmentEpoch = 0;
+  /** Subscribed topics with their ids and partition counts when the target was last computed. */
+  subscriptionHash = '';
+  protected dead = false;
+  abstract readonly members: Map<string, unknown>;
+
+  constructor(groupId: string, private readonly topicsOf: { topics: Map<string, { id: string; partitions: unknown[] }> }) {
+    super(groupId);
+  }
+
+  abstract subscribedTopics(): Set<string>;
+  protected abstract computeTarget(): void;
+
+  isEmpty(): boolean {
+    return this.members.size === 0;
+  }
+  isDead(): boolean {
+    return this.dead;
+  }
+  isSubscribedToTopic(topic: string): boolean {
+    return this.subscribedTopics().has(topic);
+  }
+  /** Deleted: stops its timers; the coordinator drops it. */
+  markDead(): void {
+    this.shutdown();
+    this.dead = true;
+  }
+
+  /** Bumps the group epoch when `changed` or the subscribed topics' metadata moved, then catches the target up. */
+  protected advanceEpoch(changed: boolean): boolean {
+    const parts: string[] = [];
+    for (const name of [...this.subscribedTopics()].sort()) {
+      const t = this.topicsOf.topics.get(name);
+      if (t) parts.push(`${name}:${t.id}:${t.partitions.length}`);
+    }
+    const hash = parts.join(',');
+    if (hash !== this.subscriptionHash) {
+      this.subscriptionHash = hash;
+      changed = true;
+    }
+    if (changed) this.bumpEpoch();
+    if (this.assignmentEpoch < this.groupEpoch) this.computeTarget();
+    return changed;
+  }
+
+  protected bumpEpoch(): void {
+    this.groupEpoch++;
+    this.stateTimestamp = Date.now();
+  }
+}
+
 export const INVALID_OFFSET = -1;
 
 /** One string per topic-partition; split at the last NUL (the partition never holds one). */

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Cluster } from '../../cluster/cluster.js';
 import { KafkaError } from '../../protocol/errors.js';
-import { GroupBase } from '../group/group.js';
+import { ModernGroup } from '../group/group.js';
 import { Timers } from '../group/timers.js';
 import { simpleAssign, type Assignment } from './simple-assignor.js';
 
@@ -39,19 +39,14 @@ export interface ShareMember {
 const sameAssignment = (a: Assignment, b: Assignment) => JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
 const toList = (a: Assignment) => [...a].map(([topicId, partitions]) => ({ topicId, partitions: [...partitions].sort((x, y) => x - y) }));
 
-export class ShareGroup extends GroupBase {
+export class ShareGroup extends ModernGroup {
   readonly type = 'share' as const;
-  groupEpoch = 0;
-  assignmentEpoch = 0;
   readonly members = new Map<string, ShareMember>();
   private target = new Map<string, Assignment>();
-  /** Subscribed topics with their ids and partition counts when the target was last computed. */
-  private subscriptionHash = '';
   private readonly timers = new Timers();
-  private dead = false;
 
   constructor(groupId: string, private readonly env: ShareEnv) {
-    super(groupId);
+    super(groupId, env.cluster);
   }
 
   stateName(): string {
@@ -61,19 +56,10 @@ export class ShareGroup extends GroupBase {
   listedProtocolType(): string {
     return 'share';
   }
-  isEmpty(): boolean {
-    return this.members.size === 0;
-  }
-  isDead(): boolean {
-    return this.dead;
-  }
   subscribedTopics(): Set<string> {
     const out = new Set<string>();
     for (const m of this.members.values()) for (const t of m.subscribedTopicNames) out.add(t);
     return out;
-  }
-  isSubscribedToTopic(topic: string): boolean {
-    return this.subscribedTopics().has(topic);
   }
 
   private notShareOffsets(): never {
@@ -90,15 +76,6 @@ export class ShareGroup extends GroupBase {
   }
   validateDeleteGroup(): void {
     if (this.members.size > 0) throw new KafkaError('NON_EMPTY_GROUP', `Group ${this.groupId} is not empty.`);
-  }
-
-  private metadataHash(): string {
-    const parts: string[] = [];
-    for (const name of [...this.subscribedTopics()].sort()) {
-      const t = this.env.cluster.topics.get(name);
-      if (t) parts.push(`${name}:${t.id}:${t.partitions.length}`);
-    }
-    return parts.join(',');
   }
 
   heartbeat(r: ShareHeartbeatInput): { memberId: string; memberEpoch: number; heartbeatIntervalMs: number; assignment: { topicPartitions: ReturnType<typeof toList> } | null } {
@@ -132,16 +109,7 @@ export class ShareGroup extends GroupBase {
     if (r.rackId !== null) m.rackId = r.rackId;
     m.clientId = r.clientId;
     m.clientHost = r.clientHost;
-    const hash = this.metadataHash();
-    if (hash !== this.subscriptionHash) {
-      this.subscriptionHash = hash;
-      bump = true;
-    }
-    if (bump) {
-      this.groupEpoch++;
-      this.stateTimestamp = Date.now();
-    }
-    if (this.assignmentEpoch < this.groupEpoch) this.computeTarget();
+    this.advanceEpoch(bump);
 
     // No revocation in share groups: the member takes its target assignment at once.
     const before = m.assigned;
@@ -160,7 +128,7 @@ export class ShareGroup extends GroupBase {
     };
   }
 
-  private computeTarget(): void {
+  protected computeTarget(): void {
     const { cluster } = this.env;
     const members = [...this.members.values()].map((m) => ({
       memberId: m.memberId,
@@ -195,8 +163,7 @@ export class ShareGroup extends GroupBase {
     if (!this.members.delete(memberId)) return;
     this.target.delete(memberId);
     this.timers.cancel(`session:${memberId}`);
-    this.groupEpoch++;
-    this.stateTimestamp = Date.now();
+    this.bumpEpoch();
     this.env.logger.debug({ group: this.groupId, member: memberId, why, epoch: this.groupEpoch }, 'share group member removed');
   }
 
@@ -220,10 +187,5 @@ export class ShareGroup extends GroupBase {
 
   shutdown(): void {
     this.timers.cancelAll();
-  }
-
-  markDead(): void {
-    this.shutdown();
-    this.dead = true;
   }
 }
