@@ -34,7 +34,7 @@ export default defineHandler<AlterShareGroupOffsetsRequest>({
           if (p.startOffset < part.logStartOffset || p.startOffset > part.highWatermark) {
             return out(ErrorCode.INVALID_REQUEST, `Start offset ${p.startOffset} is outside the log (${part.logStartOffset} to ${part.highWatermark}).`);
           }
-          state.init(req.groupId, t, p.partitionIndex).reset(p.startOffset);
+          state.startAt(req.groupId, t, p.partitionIndex, p.startOffset);
           return out(ErrorCode.NONE);
         }),
       };

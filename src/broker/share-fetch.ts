@@ -75,7 +75,8 @@ async function acquireAll(ctx: RequestContext, s: ShareSession, req: ShareFetchR
     }
     if (budget.records <= 0 || budget.bytes <= 0 || (out.acquiredRecords?.length ?? 0) > 0) continue;
     const p = topic.partitions[partition];
-    const sp = state.init(s.groupId, topic, partition);
+    const started = state.init(s.groupId, topic, partition);
+    const sp = started instanceof Promise ? await started : started;
     sp.truncateBefore(p.logStartOffset);
     const limit = readCommitted ? p.lastStableOffset() : p.highWatermark;
     const from = sp.fetchOffset();

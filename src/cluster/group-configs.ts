@@ -24,7 +24,8 @@ const timeout = (kind: string, what: 'session.timeout' | 'heartbeat.interval'): 
 export const GROUP_CONFIGS: Record<string, GroupConfigDef> = {
   'consumer.heartbeat.interval.ms': timeout('consumer', 'heartbeat.interval'),
   'consumer.session.timeout.ms': timeout('consumer', 'session.timeout'),
-  'share.auto.offset.reset': { type: 'string', default: 'latest', valid: ['latest', 'earliest'] },
+  // latest, earliest or by_duration:<ISO-8601 duration> (checked in validate, as Kafka's ShareGroupAutoOffsetResetStrategy).
+  'share.auto.offset.reset': { type: 'string', default: 'latest' },
   'share.heartbeat.interval.ms': timeout('share', 'heartbeat.interval'),
   'share.isolation.level': { type: 'string', default: 'read_uncommitted', valid: ['read_committed', 'read_uncommitted'] },
   'share.record.lock.duration.ms': {
@@ -36,6 +37,17 @@ export const GROUP_CONFIGS: Record<string, GroupConfigDef> = {
   'streams.num.standby.replicas': { type: 'int', default: '0', min: 0, broker: 'group.streams.num.standby.replicas', range: [null, 'group.streams.max.standby.replicas'] },
   'streams.session.timeout.ms': timeout('streams', 'session.timeout'),
 };
+
+/**
+ * The milliseconds of a `by_duration:<duration>` reset strategy, the duration in java.time.Duration's ISO-8601 form
+ * (PnDTnHnMn.nS, non-negative); null when `value` is not one.
+ */
+export function byDurationMs(value: string): number | null {
+  const m = /^by_duration:P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:[.,](\d{0,9}))?S)?)?$/i.exec(value);
+  if (!m || /T$/i.test(value) || value.length === 'by_duration:P'.length) return null;
+  const [d, h, min, sec, frac] = m.slice(1).map((x) => x ?? '');
+  return ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60000 + Number(sec) * 1000 + Math.floor(Number(`0.${frac || 0}`) * 1000);
+}
 
 export class GroupConfigs {
   private readonly byGroup = new Map<string, Map<string, string>>();
@@ -71,6 +83,9 @@ export class GroupConfigs {
     for (const [name, value] of next) {
       if (!(name in GROUP_CONFIGS)) throw new KafkaError('INVALID_CONFIG', `Unknown group config name: ${name}`);
       validateConfig(GROUP_CONFIGS, name, value);
+      if (name === 'share.auto.offset.reset' && value !== 'latest' && value !== 'earliest' && byDurationMs(value) === null) {
+        throw new KafkaError('INVALID_CONFIG', `Invalid value ${value} for configuration ${name}: Invalid value \`${value}\` for configuration ${name}. The value must be either 'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS.>'.`);
+      }
     }
     const value = (name: string) => Number(next.get(name) ?? this.brokerValue(name));
     for (const [name, def] of Object.entries(GROUP_CONFIGS)) {

@@ -33,7 +33,10 @@ describe('group configs', () => {
       [[['consumer.session.timeout.ms', '1000']], 'consumer.session.timeout.ms must be greater than or equal to group.consumer.min.session.timeout.ms'],
       [[['consumer.heartbeat.interval.ms', '20000']], 'consumer.heartbeat.interval.ms must be less than or equal to group.consumer.max.heartbeat.interval.ms'],
       [[['consumer.session.timeout.ms', 'soon']], 'Invalid value soon for configuration consumer.session.timeout.ms: Not a number of type INT'],
-      [[['share.auto.offset.reset', 'middle']], 'Invalid value middle for configuration share.auto.offset.reset: String must be one of: latest, earliest'],
+      ...['middle', 'by_duration:-PT1H', 'by_duration:PT', 'by_duration:1H'].map((v): [[string, string][], string] => [
+        [['share.auto.offset.reset', v]],
+        `Invalid value ${v} for configuration share.auto.offset.reset: Invalid value \`${v}\` for configuration share.auto.offset.reset. The value must be either 'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS.>'.`,
+      ]),
       [[['session.timeout.ms', '50000']], 'Unknown group config name: session.timeout.ms'],
     ];
     for (const [configs, message] of cases) expect(await alter(g, configs)).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: message });

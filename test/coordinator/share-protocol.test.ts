@@ -163,6 +163,28 @@ describe('ShareFetch and ShareAcknowledge', () => {
     expect(missing.groups[0].errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
   });
 
+  it('starts a share-partition by share.auto.offset.reset: by_duration finds the first record that recent', async () => {
+    const topic = await newTopic(broker, 'sd', 1);
+    const topicId = broker.cluster.topics.get(topic)!.id;
+    const p = kafkajs(broker).producer();
+    await p.connect();
+    const now = Date.now();
+    await p.send({ topic, messages: [0, 1, 2].map((i) => ({ value: `old${i}`, timestamp: String(now - 3 * 3600_000) })) });
+    await p.send({ topic, messages: [0, 1].map((i) => ({ value: `new${i}`, timestamp: String(now - 60_000) })) });
+    await p.disconnect();
+    const startOf = async (reset: string) => {
+      const group = topicName('sg');
+      await broker.cluster.groupConfigs.set(group, new Map([['share.auto.offset.reset', reset]]));
+      await hb(group, 'a', 0, [topic]);
+      const f = await shareFetch(group, 'a', { epoch: 0, topicId });
+      return acquired(f)[0]?.firstOffset ?? null;
+    };
+    expect(await startOf('earliest')).toBe(0);
+    expect(await startOf('by_duration:PT1H')).toBe(3);
+    expect(await startOf('by_duration:P1DT0.5S')).toBe(0);
+    expect(await startOf('latest')).toBeNull();
+  });
+
   it('keeps share-partition state across a restart; records held when it stopped are delivered again', async () => {
     const d = await DiskBroker.create('never');
     const topic = topicName('sr');

@@ -82,13 +82,6 @@ export class SharePartition {
     return this.nextOffset;
   }
 
-  /** Records in flight that are finished (acknowledged or archived), Kafka's deliveryCompleteCount for the lag. */
-  finishedInFlight(): number {
-    let n = 0;
-    for (const r of this.records.values()) if (r.state === RecordState.ACKNOWLEDGED || r.state === RecordState.ARCHIVED) n++;
-    return n;
-  }
-
   /**
    * Acquires records of `batches` (stored batches in offset order, from fetchOffset()) for `memberId`, whole batches
    * at a time until `maxRecords` are taken (so the last batch may overshoot, Kafka's batch_optimized mode). Returns

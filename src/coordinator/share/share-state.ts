@@ -4,6 +4,7 @@
 // restart: their locks do not survive it (Kafka persists them the same way).
 import type { Logger } from 'pino';
 import type { Cluster, Topic } from '../../cluster/cluster.js';
+import { byDurationMs } from '../../cluster/group-configs.js';
 import { SharePartition, type SharePartitionEnv } from './share-partition.js';
 
 interface Persisted {
@@ -16,6 +17,8 @@ const key = (groupId: string, topicId: string, partition: number) => `${groupId}
 
 export class ShareState {
   private readonly parts = new Map<string, SharePartition>();
+  /** by_duration starts being looked up in the log. */
+  private readonly starting = new Map<string, Promise<SharePartition>>();
   private saveTimer?: NodeJS.Timeout;
   private saving: Promise<void> = Promise.resolve();
 
@@ -28,18 +31,40 @@ export class ShareState {
     return this.parts.get(key(groupId, topicId, partition));
   }
 
-  /** The share-partition, started where share.auto.offset.reset says when the group first uses it. */
-  init(groupId: string, topic: Topic, partition: number): SharePartition {
+  /**
+   * The share-partition, started where share.auto.offset.reset says when the group first uses it: the log start
+   * (earliest), the high watermark (latest), or the first record at most the duration old (by_duration, which reads
+   * the log's time index, so it may take a moment: until then the share-partition is not there).
+   */
+  init(groupId: string, topic: Topic, partition: number): SharePartition | Promise<SharePartition> {
     const k = key(groupId, topic.id, partition);
-    let sp = this.parts.get(k);
-    if (!sp) {
-      const p = topic.partitions[partition];
-      const start = this.cluster.groupConfigs.value(groupId, 'share.auto.offset.reset') === 'earliest' ? p.logStartOffset : p.highWatermark;
-      sp = new SharePartition(groupId, topic.id, partition, start, this.env(groupId, topic.id, partition));
-      this.parts.set(k, sp);
+    const sp = this.parts.get(k);
+    if (sp) return sp;
+    const p = topic.partitions[partition];
+    const reset = this.cluster.groupConfigs.value(groupId, 'share.auto.offset.reset');
+    const create = (start: number) => {
+      const made = this.parts.get(k) ?? new SharePartition(groupId, topic.id, partition, start, this.env(groupId, topic.id, partition));
+      this.parts.set(k, made);
       this.changed();
+      return made;
+    };
+    const ms = byDurationMs(reset);
+    if (ms === null) return create(reset === 'earliest' ? p.logStartOffset : p.highWatermark);
+    let pending = this.starting.get(k);
+    if (!pending) {
+      pending = p.log.offsetForTimestamp(Date.now() - ms).then((found) => create(Math.min(found?.offset ?? p.highWatermark, p.highWatermark)));
+      pending.finally(() => this.starting.delete(k)).catch(() => undefined);
+      this.starting.set(k, pending);
     }
-    return sp;
+    return pending;
+  }
+
+  /** AlterShareGroupOffsets: the share-partition starts (again) at `offset`, whatever it held. */
+  startAt(groupId: string, topic: Topic, partition: number, offset: number): void {
+    const sp = this.parts.get(key(groupId, topic.id, partition));
+    if (sp) sp.reset(offset);
+    else this.parts.set(key(groupId, topic.id, partition), new SharePartition(groupId, topic.id, partition, offset, this.env(groupId, topic.id, partition)));
+    this.changed();
   }
 
   ofGroup(groupId: string): SharePartition[] {
