@@ -63,8 +63,9 @@ export default defineHandler<MetadataRequest>({
       // deleted while a missing one is being created is not created again (librdkafka 0033 closes a consumer, whose
       // Metadata request for its topics races the test's DeleteTopics of them).
       const known = req.topics!.map((rt) => (rt.name === null ? cluster.topicsById.get(rt.topicId) : cluster.topics.get(rt.name)));
-      const created = await Promise.all(req.topics!.map(async (rt, i): Promise<Topic | number | undefined> => {
-        if (known[i] || rt.name === null || !allowAuto) return undefined;
+      const toCreate = allowAuto && req.topics!.some((rt, i) => !known[i] && rt.name !== null);
+      const created = !toCreate ? [] : await Promise.all(req.topics!.map(async (rt, i): Promise<Topic | number | undefined> => {
+        if (known[i] || rt.name === null) return undefined;
         try {
           return await autoCreate(ctx, rt.name);
         } catch (e) {
