@@ -154,6 +154,8 @@ export default defineHandler<ShareFetchRequest>({
       while (acquired === 0 && req.maxRecords !== 0 && s.partitions.size > 0 && Date.now() < deadline && !ctx.conn.isClosing) {
         const waitOn = [...s.partitions.values()].map((sp) => ctx.cluster.topicsById.get(sp.topicId)?.partitions[sp.partition]).filter((p): p is Partition => !!p);
         await waitForData(waitOn, deadline - Date.now());
+        // Records acquired for a session that ended meanwhile would stay locked with nobody to deliver them to.
+        if (ctx.conn.isClosing || !sessions.isOpen(ctx.broker.nodeId, s)) break;
         acquired = await acquireAll(ctx, s, req, parts, endpoints);
       }
     }

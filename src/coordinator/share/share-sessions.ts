@@ -71,6 +71,11 @@ export class ShareSessions {
     s.epoch = s.epoch === 0x7fffffff ? 1 : s.epoch + 1;
   }
 
+  /** Still the member's session here (not closed, replaced, or gone with its connection). */
+  isOpen(nodeId: number, s: ShareSession): boolean {
+    return this.sessions.get(sessionKey(nodeId, s.groupId, s.memberId)) === s;
+  }
+
   close(nodeId: number, s: ShareSession): void {
     const k = sessionKey(nodeId, s.groupId, s.memberId);
     if (this.sessions.get(k) === s) this.end(k, s);
