@@ -21,6 +21,7 @@ export class ShareState {
   private readonly starting = new Map<string, Promise<SharePartition>>();
   private saveTimer?: NodeJS.Timeout;
   private saving: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     private readonly cluster: Cluster,
@@ -105,7 +106,7 @@ export class ShareState {
 
   /** Writes the state soon: acknowledgements come in bursts, one write covers a burst. */
   private changed(): void {
-    if (this.saveTimer) return;
+    if (this.saveTimer || this.stopped) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
       void this.save();
@@ -131,6 +132,7 @@ export class ShareState {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true; // the storage closes next: later changes (sessions ending with their connections) stay unwritten
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     for (const sp of this.parts.values()) sp.close();
