@@ -1,5 +1,6 @@
-// What ShareFetch and ShareAcknowledge share (KIP-932): the on/off switch, the share session a request continues,
-// applying a partition's acknowledgements, and the leader hints sent with NOT_LEADER_OR_FOLLOWER.
+// What the share-group handlers share (KIP-932): the on/off switch, the checks of the admin APIs, the share session a
+// ShareFetch or ShareAcknowledge continues, applying a partition's acknowledgements, and the leader hints sent with
+// NOT_LEADER_OR_FOLLOWER.
 import { coordinatorCheck, groupAllowed, groupService } from '../coordinator/group/request-util.js';
 import { ShareGroup } from '../coordinator/share/share-group.js';
 import { AckError } from '../coordinator/share/share-partition.js';
