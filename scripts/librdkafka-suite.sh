@@ -14,7 +14,8 @@
 # KIP-848); about 6 minutes on 2 cores.
 # LIBRDKAFKA_SUITE_PORT (default 19700) and LIBRDKAFKA_SUITE_LOG_LEVEL (default warn) set the broker's port and log level,
 # LIBRDKAFKA_SUITE_KAFKA_VERSION the Kafka version the tests assume (default 4.1.0), LIBRDKAFKA_SUITE_QUICK the quick-mode
-# flag (default -Q; empty runs every sub-test). `--share` first: the share consumer tests (see below).
+# flag (default -Q; empty runs every sub-test). `--share` first: the share consumer tests; `--sasl <mechanism>`: the
+# SASL tests (both below).
 # The tests that shell out to Kafka's command-line tools get stand-ins (scripts/librdkafka-suite-kafka-bin/: the
 # kafka-topics.sh --create and kafka-acls.sh --add they use, done with kafkajs's admin client).
 set -euo pipefail
@@ -30,6 +31,15 @@ if [[ ${1:-} == --share ]]; then
   share=yes suffix=-share
   export LIBRDKAFKA_SUITE_KAFKA_VERSION=${LIBRDKAFKA_SUITE_KAFKA_VERSION:-4.2.0} LIBRDKAFKA_SUITE_QUICK=${LIBRDKAFKA_SUITE_QUICK-}
 fi
+# --sasl <mechanism>: the tests that need SASL (0135 credentials, 0142 re-authentication, KIP-368) over SASL_PLAINTEXT
+# listeners, with SCRAM-SHA-256, SCRAM-SHA-512, PLAIN or OAUTHBEARER (unsecured JWTs), re-authentication every 10 s.
+sasl=
+if [[ ${1:-} == --sasl ]]; then
+  sasl=${2:?--sasl needs a mechanism, e.g. SCRAM-SHA-256 or OAUTHBEARER}
+  shift 2
+  suffix=-sasl-$sasl
+  export LIBRDKAFKA_SUITE_QUICK=${LIBRDKAFKA_SUITE_QUICK-}
+fi
 out=$here/.tmp/librdkafka-suite$suffix
 mkdir -p "$out"
 if [[ ! -x $rdk/tests/test-runner ]]; then
@@ -40,7 +50,9 @@ fi
 
 port=${LIBRDKAFKA_SUITE_PORT:-19700}
 rm -rf "$out/data"
-node "$here/bin/kafkalite" --data-dir "$out/data" --fsync never --port "$port" --brokers 3 --num-partitions 4 --default-replication-factor 3 \
+listen=(--port "$port")
+[[ -n $sasl ]] && listen=(--listeners "SASL_PLAINTEXT://127.0.0.1:$port" --sasl-users admin:admin-secret --override connections.max.reauth.ms=10000)
+node "$here/bin/kafkalite" --data-dir "$out/data" --fsync never "${listen[@]}" --brokers 3 --num-partitions 4 --default-replication-factor 3 \
   --override log.cleaner.backoff.ms=1000 --override group.share.min.record.lock.duration.ms=1000 \
   --authorizer --override allow.everyone.if.no.acl.found=true --override group.initial.rebalance.delay.ms=3000 --log-level "${LIBRDKAFKA_SUITE_LOG_LEVEL:-warn}" >"$out/kafkalite.log" 2>&1 &
 pid=$!
@@ -49,10 +61,16 @@ for _ in $(seq 1 100); do grep -q 'kafkalite ready' "$out/kafkalite.log" && brea
 grep -q 'kafkalite ready' "$out/kafkalite.log" || { cat "$out/kafkalite.log" >&2; exit 1; }
 # Whole-test time limits x3: 0081_admin alone runs ~3 min of sub-tests (consumer groups waiting out the 3 s delay).
 printf 'bootstrap.servers=127.0.0.1:%s\ntest.timeout.multiplier=3\n' "$port" >"$out/test-$port.conf"
+if [[ $sasl == OAUTHBEARER ]]; then
+  printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=OAUTHBEARER\nenable.sasl.oauthbearer.unsecure.jwt=true\nsasl.oauthbearer.config=principal=admin\n' >>"$out/test-$port.conf"
+elif [[ -n $sasl ]]; then
+  printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=%s\nsasl.username=admin\nsasl.password=admin-secret\n' "$sasl" >>"$out/test-$port.conf"
+fi
 # LIBRDKAFKA_SUITE_CONF adds lines to the clients' configuration, e.g. 'debug=metadata,cgrp' to see what they do.
 [[ -n ${LIBRDKAFKA_SUITE_CONF:-} ]] && printf '%s\n' "$LIBRDKAFKA_SUITE_CONF" >>"$out/test-$port.conf"
 
 if [[ $# -gt 0 ]]; then tests=("$@")
+elif [[ -n $sasl ]]; then tests=(0135 0142)
 elif [[ $share == yes ]]; then mapfile -t tests < <(cd "$rdk/tests" && ls 01*-share_*.c | grep -v _mock | sed -E 's/^([0-9]{4}).*/\1/' | sort -u)
 else
   # The 0nnn series, which librdkafka's CI runs against a cluster (8nnn are manual, long-running tests).
