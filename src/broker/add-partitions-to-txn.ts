@@ -2,7 +2,8 @@
 // needed). v0-3 come from clients; v4+ batch several transactions (sent by brokers) and may only verify.
 // A request fails as a whole: partitions that are unknown or unauthorized get their own error, the rest
 // OPERATION_NOT_ATTEMPTED, as in Kafka.
-import { canTopic, canTxnId, txnErrorCode, txnService } from '../coordinator/txn/request-util.js';
+import { canTxnId, txnErrorCode, txnService } from '../coordinator/txn/request-util.js';
+import { topicAllowed } from './admin-acl.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type {
   AddPartitionsToTxnRequest,
@@ -35,7 +36,7 @@ function handleOne(ctx: RequestContext, tx: TxnAdd): TopicResult[] {
   for (const t of tx.topics) {
     const topic = ctx.cluster.topics.get(t.name);
     for (const p of t.partitions) {
-      if (ctx.apiVersion < 4 && !canTopic(ctx, 'WRITE', t.name)) bad.set(`${t.name}:${p}`, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      if (ctx.apiVersion < 4 && !topicAllowed(ctx, 'WRITE', t.name)) bad.set(`${t.name}:${p}`, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
       else if (!topic?.partitions[p]) bad.set(`${t.name}:${p}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }
   }

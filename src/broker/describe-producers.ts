@@ -1,6 +1,7 @@
 // DescribeProducers (key 61, KIP-664): the active idempotent/transactional producers of partitions this broker
 // leads: epoch, last sequence and timestamp, and the start offset of an open transaction.
-import { canTopic, txnService } from '../coordinator/txn/request-util.js';
+import { txnService } from '../coordinator/txn/request-util.js';
+import { topicAllowed } from './admin-acl.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { DescribeProducersRequest, DescribeProducersResponse } from '../protocol/generated/describe-producers.js';
 import type { Input } from '../protocol/primitives.js';
@@ -17,7 +18,7 @@ export default defineHandler<DescribeProducersRequest>({
         name: t.name,
         partitions: t.partitionIndexes.map((i) => {
           const base = { partitionIndex: i, errorMessage: null, activeProducers: [] };
-          if (!canTopic(ctx, 'READ', t.name)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
+          if (!topicAllowed(ctx, 'READ', t.name)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
           const p = topic?.partitions[i];
           if (!p) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
           const lerr = leaderError(ctx, p);

@@ -8,7 +8,7 @@ import { ZERO_UUID } from '../protocol/primitives.js';
 import { topicAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
 import { adminShareGroup, shareServices } from './share-util.js';
-import { toError } from './util.js';
+import { groupBy, toError } from './util.js';
 
 export default defineHandler<DescribeShareGroupOffsetsRequest>({
   apiKey: 90,
@@ -21,9 +21,9 @@ export default defineHandler<DescribeShareGroupOffsetsRequest>({
       }
       const { state } = shareServices(ctx);
       // Without topics: every topic the group has share state for.
-      const wanted = q.topics ?? [...new Set(state.ofGroup(q.groupId).map((sp) => sp.topicId))].flatMap((id) => {
+      const wanted = q.topics ?? [...groupBy(state.ofGroup(q.groupId), (sp) => sp.topicId)].flatMap(([id, sps]) => {
         const t = ctx.cluster.topicsById.get(id);
-        return t ? [{ topicName: t.name, partitions: state.ofGroup(q.groupId).filter((sp) => sp.topicId === id).map((sp) => sp.partition).sort((a, b) => a - b) }] : [];
+        return t ? [{ topicName: t.name, partitions: sps.map((sp) => sp.partition).sort((a, b) => a - b) }] : [];
       });
       const topics = wanted.map((w) => {
         const t = ctx.cluster.topics.get(w.topicName);

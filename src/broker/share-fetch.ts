@@ -10,11 +10,12 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ShareFetchRequest, ShareFetchResponse, ShareFetchResponsePartitionData } from '../protocol/generated/share-fetch.js';
 import { chunkedBytes, readInt64, type Input } from '../protocol/primitives.js';
 import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../protocol/records/batch.js';
+import { topicAllowed } from './admin-acl.js';
 import type { AbortedTxnSource } from './fetch.js';
 import { waitForData } from './fetch.js';
 import { defineHandler, type RequestContext } from './context.js';
 import { acknowledgePartition, checkIds, continuedSession, leaderHint, shareGroupsEnabled, shareServices } from './share-util.js';
-import { toError } from './util.js';
+import { groupBy, toError } from './util.js';
 
 type PartOut = Input<ShareFetchResponsePartitionData>;
 type Endpoints = Map<number, { nodeId: number; host: string; port: number; rack: string | null }>;
@@ -69,7 +70,7 @@ async function acquireAll(ctx: RequestContext, s: ShareSession, req: ShareFetchR
       continue;
     }
     const topic = ctx.cluster.topicsById.get(topicId)!;
-    if (ctx.services.acl?.canReadTopic && !ctx.services.acl.canReadTopic(ctx, topic.name)) {
+    if (!topicAllowed(ctx, 'READ', topic.name)) {
       out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
       continue;
     }
@@ -159,17 +160,13 @@ export default defineHandler<ShareFetchRequest>({
         acquired = await acquireAll(ctx, s, req, parts, endpoints);
       }
     }
-    const byTopic = new Map<string, PartOut[]>();
-    for (const [k, out] of parts) {
-      const topicId = k.slice(0, k.lastIndexOf(':'));
-      byTopic.set(topicId, [...(byTopic.get(topicId) ?? []), out]);
-    }
+    const byTopic = groupBy([...parts], ([k]) => k.slice(0, k.lastIndexOf(':')));
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       acquisitionLockTimeoutMs: ctx.cluster.groupConfigs.int(s.groupId, 'share.record.lock.duration.ms'),
-      responses: [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions })),
+      responses: [...byTopic].map(([topicId, entries]) => ({ topicId, partitions: entries.map(([, out]) => out) })),
       nodeEndpoints: [...endpoints.values()],
     };
   },

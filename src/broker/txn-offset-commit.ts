@@ -2,7 +2,8 @@
 // produce). Sent to the group coordinator; the group checks (member, generation) are the group coordinator's,
 // but the offsets stay with the transaction coordinator until EndTxn commits them (aborted: dropped).
 import { coordinatorCheck, groupService } from '../coordinator/group/request-util.js';
-import { canGroup, canTopic, canTxnId, txnErrorCode, txnService } from '../coordinator/txn/request-util.js';
+import { canGroup, canTxnId, txnErrorCode, txnService } from '../coordinator/txn/request-util.js';
+import { topicAllowed } from './admin-acl.js';
 import type { TxnOffset } from '../coordinator/txn/txn-metadata.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../protocol/generated/txn-offset-commit.js';
@@ -37,7 +38,7 @@ export default defineHandler<TxnOffsetCommitRequest>({
       for (const p of t.partitions) {
         const out = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number };
         partitions.push(out);
-        if (!canTopic(ctx, 'READ', t.name)) out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        if (!topicAllowed(ctx, 'READ', t.name)) out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
         else if (!topic?.partitions[p.partitionIndex]) out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if ((p.committedMetadata ?? '').length > maxMetadata) out.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
         else {

@@ -44,8 +44,7 @@ export class ShareState {
     const p = topic.partitions[partition];
     const reset = this.cluster.groupConfigs.value(groupId, 'share.auto.offset.reset');
     const create = (start: number) => {
-      const made = this.parts.get(k) ?? new SharePartition(groupId, topic.id, partition, start, this.env(groupId, topic.id, partition));
-      this.parts.set(k, made);
+      const made = this.parts.get(k) ?? this.add(groupId, topic.id, partition, start);
       this.changed();
       return made;
     };
@@ -64,7 +63,7 @@ export class ShareState {
   startAt(groupId: string, topic: Topic, partition: number, offset: number): void {
     const sp = this.parts.get(key(groupId, topic.id, partition));
     if (sp) sp.reset(offset);
-    else this.parts.set(key(groupId, topic.id, partition), new SharePartition(groupId, topic.id, partition, offset, this.env(groupId, topic.id, partition)));
+    else this.add(groupId, topic.id, partition, offset);
     this.changed();
   }
 
@@ -82,15 +81,19 @@ export class ShareState {
     this.changed();
   }
 
-  private env(groupId: string, topicId: string, partition: number): SharePartitionEnv {
+  /** A new share-partition, wired to the broker and group configs it reads and to the persistence it feeds. */
+  private add(groupId: string, topicId: string, partition: number, startOffset: number, nextOffset = startOffset): SharePartition {
     const config = this.cluster.config;
-    return {
+    const env: SharePartitionEnv = {
       deliveryLimit: () => config.int('group.share.delivery.count.limit'),
       lockDurationMs: () => this.cluster.groupConfigs.int(groupId, 'share.record.lock.duration.ms'),
       maxInFlight: () => config.int('group.share.partition.max.record.locks'),
       released: () => this.cluster.topicsById.get(topicId)?.partitions[partition]?.wake(),
       changed: () => this.changed(),
     };
+    const sp = new SharePartition(groupId, topicId, partition, startOffset, env, nextOffset);
+    this.parts.set(key(groupId, topicId, partition), sp);
+    return sp;
   }
 
   // ---- persistence -------------------------------------------------------------------------------------
@@ -98,9 +101,7 @@ export class ShareState {
   async load(): Promise<void> {
     const doc = await this.cluster.storage.loadMeta<Persisted>(META_NAME);
     for (const p of doc?.partitions ?? []) {
-      const sp = new SharePartition(p.groupId, p.topicId, p.partition, p.startOffset, this.env(p.groupId, p.topicId, p.partition), p.nextOffset);
-      sp.restore(p.records);
-      this.parts.set(key(p.groupId, p.topicId, p.partition), sp);
+      this.add(p.groupId, p.topicId, p.partition, p.startOffset, p.nextOffset).restore(p.records);
     }
   }
 

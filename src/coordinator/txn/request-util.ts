@@ -23,10 +23,6 @@ export function canTxnId(ctx: RequestContext, op: 'WRITE' | 'DESCRIBE', transact
   const acl = ctx.services.acl;
   return !acl?.canTransactionalId || acl.canTransactionalId(ctx, op, transactionalId);
 }
-export function canTopic(ctx: RequestContext, op: 'READ' | 'WRITE' | 'DESCRIBE', topic: string): boolean {
-  const acl = ctx.services.acl;
-  return !acl?.canTopic || acl.canTopic(ctx, op, topic);
-}
 export function canGroup(ctx: RequestContext, op: 'READ' | 'DESCRIBE', groupId: string): boolean {
   const acl = ctx.services.acl;
   return !acl?.canGroup || acl.canGroup(ctx, op, groupId);
