@@ -315,7 +315,8 @@ function main() {
     // The versions whose response has a top-level error code (fault injection answers with it).
     const errorCode = resp.fields.find((f) => f.name === 'ErrorCode' && f.type === 'int16');
     const errorRange = errorCode ? within(regular(errorCode), resp.valid) : null;
-    apis.push({ key: s.apiKey, name: base, file, min: s.valid[0], max: s.valid[1], flex: s.flexible ? s.flexible[0] : null,
+    apis.push({ key: s.apiKey, name: base, file, min: s.valid[0], max: s.valid[1],
+      stableMax: s.latestVersionUnstable ? s.valid[1] - 1 : s.valid[1], flex: s.flexible ? s.flexible[0] : null,
       errorCode: errorRange && errorRange[0] <= errorRange[1] ? errorRange : null });
   }
   for (const h of ['RequestHeader', 'ResponseHeader']) code.push(...addFile(kebab(h) + '.ts', [new Gen(schemas.get(h)).generate()]));
@@ -333,6 +334,8 @@ export interface ServerApiSchema {
   name: string;
   minVersion: number;
   maxVersion: number;
+  /** The newest version Kafka advertises: maxVersion unless that one is marked unstable (latestVersionUnstable). */
+  stableMaxVersion: number;
   /** First flexible version, or -1 when the API never uses the flexible encoding. */
   flexibleFrom: number;
   /** The versions whose response has a top-level ErrorCode, or null. */
@@ -351,7 +354,7 @@ export interface ApiSchema extends ServerApiSchema {
     const m = 'codecs';
     const err = a.errorCode ? `[${a.errorCode[0]}, ${a.errorCode[1]}]` : 'null';
     const halves = client ? `, encodeRequest: ${m}.encode${a.name}Request, decodeResponse: ${m}.decode${a.name}Response` : '';
-    return `  [${a.key}, { key: ${a.key}, name: '${a.name}', minVersion: ${a.min}, maxVersion: ${a.max}, flexibleFrom: ${a.flex ?? -1}, responseErrorCode: ${err}, decodeRequest: ${m}.decode${a.name}Request, encodeResponse: ${m}.encode${a.name}Response${halves} }],`;
+    return `  [${a.key}, { key: ${a.key}, name: '${a.name}', minVersion: ${a.min}, maxVersion: ${a.max}, stableMaxVersion: ${a.stableMax}, flexibleFrom: ${a.flex ?? -1}, responseErrorCode: ${err}, decodeRequest: ${m}.decode${a.name}Request, encodeResponse: ${m}.encode${a.name}Response${halves} }],`;
   };
   idx.push('/** Every API in the union of Kafka 4.1.1 and 3.9.1, by API key: what the broker uses. */');
   idx.push('export const SERVER_API_SCHEMAS: ReadonlyMap<number, ServerApiSchema> = new Map<number, ServerApiSchema>([');

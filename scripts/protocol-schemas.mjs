@@ -58,6 +58,8 @@ function normSchema(s) {
     type: s.type,
     name: s.name,
     valid: parseRange(s.validVersions),
+    // Kafka does not advertise a latest version marked unstable (it is still being designed).
+    latestVersionUnstable: s.latestVersionUnstable === true,
     flexible: parseRange(s.flexibleVersions),
     fields: (s.fields ?? []).map(normField),
     commonStructs: (s.commonStructs ?? []).map((c) => ({ name: c.name, versions: parseRange(c.versions), fields: c.fields.map(normField) })),

@@ -32,7 +32,7 @@ export const NO_RESPONSE = Symbol('no-response');
 
 export interface HandlerDef<Req = any> {
   apiKey: number;
-  /** Version range this handler implements; defaults to the schema's full range. */
+  /** Version range this handler implements; defaults to the schema's range up to its newest stable version. */
   minVersion?: number;
   maxVersion?: number;
   /** Allowed before SASL authentication completes (ApiVersions, SaslHandshake, SaslAuthenticate). */

@@ -12,10 +12,21 @@ export interface SupportedApi {
   maxVersion: number;
 }
 
-let byKey: Map<number, HandlerDef> | undefined;
-function handlerFor(apiKey: number): HandlerDef | undefined {
-  byKey ??= new Map<number, HandlerDef>(HANDLERS.map((h) => [h.apiKey, h]));
-  return byKey.get(apiKey);
+interface Served {
+  handler: HandlerDef;
+  minVersion: number;
+  maxVersion: number;
+}
+
+// The versions served: the handler's range, else the schema's up to the newest version Kafka advertises (a latest
+// version the schema marks unstable is neither advertised nor accepted, as in Kafka).
+let served: Map<number, Served> | undefined;
+function servedApis(): Map<number, Served> {
+  served ??= new Map(HANDLERS.map((h) => {
+    const s = SERVER_API_SCHEMAS.get(h.apiKey)!;
+    return [h.apiKey, { handler: h, minVersion: h.minVersion ?? s.minVersion, maxVersion: h.maxVersion ?? s.stableMaxVersion }];
+  }));
+  return served;
 }
 
 /**
@@ -29,10 +40,7 @@ function refuseVersion(apiKey: number, correlationId: number, why: string): Fram
 
 /** The API version ranges this broker implements, as ApiVersions advertises them. */
 export function supportedApis(): SupportedApi[] {
-  return HANDLERS.map((h) => {
-    const s = SERVER_API_SCHEMAS.get(h.apiKey)!;
-    return { apiKey: h.apiKey, minVersion: h.minVersion ?? s.minVersion, maxVersion: h.maxVersion ?? s.maxVersion };
-  }).sort((a, b) => a.apiKey - b.apiKey);
+  return [...servedApis()].map(([apiKey, s]) => ({ apiKey, minVersion: s.minVersion, maxVersion: s.maxVersion })).sort((a, b) => a.apiKey - b.apiKey);
 }
 
 export function createDispatcher(services: Services, broker: BrokerNode, endpoint: Endpoint) {
@@ -47,10 +55,11 @@ export function createDispatcher(services: Services, broker: BrokerNode, endpoin
     }
     const { header, body } = d;
     const version = header.requestApiVersion;
-    const handler = handlerFor(header.requestApiKey);
-    if (!handler || version < (handler.minVersion ?? 0) || version > (handler.maxVersion ?? Infinity)) {
+    const api = servedApis().get(header.requestApiKey);
+    if (!api || version < api.minVersion || version > api.maxVersion) {
       return refuseVersion(header.requestApiKey, header.correlationId, `${d.api.name} v${version} is not supported by this broker`);
     }
+    const { handler } = api;
     if (!handler.preAuth && endpoint.securityProtocol.startsWith('SASL') && !conn.state.principal) {
       return { close: `${d.api.name} before SASL authentication completed` };
     }

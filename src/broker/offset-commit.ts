@@ -14,8 +14,7 @@ type TopicOut = Input<OffsetCommitResponseOffsetCommitResponseTopic> & { partiti
 
 export default defineHandler<OffsetCommitRequest>({
   apiKey: 8,
-  // v10 (topic ids) is latestVersionUnstable in Kafka 4.1, which therefore does not advertise it; nor do we.
-  maxVersion: 9,
+  // v10 (topic ids) is implemented, but Kafka 4.1 marks it unstable, so like Kafka we neither advertise nor accept it.
   async handle(ctx, req): Promise<Input<OffsetCommitResponse>> {
     const v = ctx.apiVersion;
     const byId = v >= 10;

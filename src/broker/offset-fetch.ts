@@ -65,8 +65,7 @@ function fetchGroup(ctx: RequestContext, q: GroupQuery, requireStable: boolean, 
 
 export default defineHandler<OffsetFetchRequest>({
   apiKey: 9,
-  // v10 (topic ids) is latestVersionUnstable in Kafka 4.1, which therefore does not advertise it; nor do we.
-  maxVersion: 9,
+  // v10 (topic ids) is implemented, but Kafka 4.1 marks it unstable, so like Kafka we neither advertise nor accept it.
   handle(ctx, req): Input<OffsetFetchResponse> {
     const v = ctx.apiVersion;
     const requireStable = v >= 7 && req.requireStable;

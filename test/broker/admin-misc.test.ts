@@ -10,6 +10,7 @@ import { RawClient } from '../coordinator/raw-client.js';
 const METADATA = 3;
 const API_VERSIONS = 18;
 const DELETE_RECORDS = 21;
+const INIT_PRODUCER_ID = 22;
 const OFFSET_FOR_LEADER_EPOCH = 23;
 const DESCRIBE_LOG_DIRS = 35;
 const DESCRIBE_CLUSTER = 60;
@@ -62,6 +63,22 @@ describe('ApiVersions', () => {
     const res = await c0.send(API_VERSIONS, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
     const ranges = Object.fromEntries(res.apiKeys.map((k: any) => [k.apiKey, [k.minVersion, k.maxVersion]]));
     expect(ranges).toMatchObject({ 19: [0, 7], 20: [0, 6], 21: [0, 2], 23: [0, 4], 32: [0, 4], 33: [0, 2], 35: [0, 4], 37: [0, 3], 44: [0, 1], 60: [0, 2] });
+  });
+
+  it('leaves out the latest versions Kafka 4.1 marks unstable, and refuses them', async () => {
+    const res = await c0.send(API_VERSIONS, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
+    const ranges = Object.fromEntries(res.apiKeys.map((k: any) => [k.apiKey, [k.minVersion, k.maxVersion]]));
+    // OffsetCommit v10, OffsetFetch v10, InitProducerId v6: latestVersionUnstable in the 4.1.1 schemas.
+    expect(ranges).toMatchObject({ 8: [0, 9], 9: [0, 9], 22: [0, 5] });
+    // An unadvertised version of an API other than ApiVersions has no answer a client could read: the broker closes.
+    const c = await RawClient.connect(broker.brokers[0].ports.PLAINTEXT);
+    try {
+      const body = { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false };
+      expect((await c.send(INIT_PRODUCER_ID, 5, body)).errorCode).toBe(ErrorCode.NONE);
+      await expect(c.send(INIT_PRODUCER_ID, 6, body)).rejects.toThrow('connection closed');
+    } finally {
+      c.close();
+    }
   });
 });
 
