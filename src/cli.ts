@@ -31,6 +31,7 @@ export const FLAGS: Record<string, Flag> = {
   'auto-create-topics': { type: 'string', help: 'auto.create.topics.enable (true|false)' },
   'cluster-id': { type: 'string', help: 'cluster id (default: random per data dir)' },
   preset: { type: 'string', help: `a named configuration: ${Object.keys(PRESETS).join(', ')}` },
+  'client-metrics-topic': { type: 'string', help: 'receive the metrics clients push (KIP-714) into this topic (kafkalite.client.metrics.topic)' },
   'emulate-kafka': { type: 'string', help: `topic configs, defaults and limits of Kafka ${EMULATED.join(' | ')} (kafkalite.emulate.version)`, default: EMULATED[0] },
   'log-level': { type: 'string', help: 'trace | debug | info | warn | error', default: 'info' },
   override: { type: 'string', multiple: true, help: 'any Kafka broker config, key=value (repeatable)' },
@@ -120,6 +121,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     if (!/^(true|false)$/.test(v['auto-create-topics'])) throw new UsageError('--auto-create-topics must be true or false');
     overrides['auto.create.topics.enable'] = v['auto-create-topics'];
   }
+  if (v['client-metrics-topic'] !== undefined) overrides['kafkalite.client.metrics.topic'] = v['client-metrics-topic'];
   if (v['emulate-kafka'] !== undefined) {
     if (!EMULATED.includes(v['emulate-kafka'])) throw new UsageError(`--emulate-kafka must be one of ${EMULATED.join(', ')}, got "${v['emulate-kafka']}"`);
     overrides['kafkalite.emulate.version'] = v['emulate-kafka'];

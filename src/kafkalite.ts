@@ -146,7 +146,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   }
   const cluster = new Cluster({ clusterId: opts.clusterId, brokers: nodes, config, storage, logger });
   await cluster.load();
-  const services: Services = { cluster, logger, supportedApis, options: opts };
+  const services: Services = { cluster, logger, supportedApis: () => supportedApis(services), options: opts };
   for (const inst of INSTALLERS) await inst.install(services, opts);
 
   const limits = { maxRequestBytes: config.int('socket.request.max.bytes'), maxInFlight: 64 };

@@ -8,6 +8,7 @@ import { replicationInstaller } from './cluster/replication.js';
 import { securityInstaller } from './security/index.js';
 import { groupCoordinatorInstaller } from './coordinator/group/index.js';
 import { transactionsInstaller } from './coordinator/txn/index.js';
+import { telemetryInstaller } from './coordinator/telemetry/index.js';
 
 export interface ServiceInstaller {
   name: string;
@@ -23,4 +24,5 @@ export const INSTALLERS: ServiceInstaller[] = [
   groupCoordinatorInstaller,
   transactionsInstaller,
   clientQuotasInstaller,
+  telemetryInstaller,
 ];

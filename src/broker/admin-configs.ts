@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { Cluster, Topic } from '../cluster/cluster.js';
 import { validateTopicName } from '../cluster/cluster.js';
 import { CONFIG_TYPE_CODE, brokerSynonyms, isDynamicBrokerConfig, validateConfig } from '../cluster/config.js';
+import { CLIENT_METRICS_CONFIGS } from '../cluster/client-metrics-configs.js';
 import { GROUP_CONFIGS } from '../cluster/group-configs.js';
 import { KafkaError } from '../protocol/errors.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -146,6 +147,31 @@ export function groupConfigEntries(ctx: RequestContext, groupId: string, include
   });
 }
 
+/** A client metrics subscription's configs as Kafka 4.1 describes them: all three, set (CLIENT_METRICS_CONFIG) or not. */
+export function clientMetricsConfigEntries(ctx: RequestContext, name: string, includeDocumentation = false): ConfigEntry[] {
+  if (name === '') throw new KafkaError('INVALID_REQUEST', 'Client metrics subscription name must not be empty');
+  const overrides = ctx.cluster.clientMetrics.overrides(name);
+  return Object.keys(CLIENT_METRICS_CONFIGS).sort().map((key) => {
+    const def = CLIENT_METRICS_CONFIGS[key];
+    const own = overrides.get(key);
+    return {
+      name: key,
+      value: own ?? def.default,
+      source: own === undefined ? SOURCE.DEFAULT_CONFIG : SOURCE.CLIENT_METRICS_CONFIG,
+      readOnly: false,
+      isSensitive: false,
+      synonyms: own === undefined ? [] : [{ name: key, value: own, source: SOURCE.CLIENT_METRICS_CONFIG }],
+      configType: CONFIG_TYPE_CODE[def.type],
+      documentation: includeDocumentation ? (def.doc ?? null) : null,
+    };
+  });
+}
+
+/** Cluster-level resources: brokers, their loggers and client metrics subscriptions need CLUSTER permissions. */
+export function isClusterResource(type: number): boolean {
+  return type === RESOURCE.BROKER || type === RESOURCE.BROKER_LOGGER || type === RESOURCE.CLIENT_METRICS;
+}
+
 /**
  * A broker's configs: all known ones for a broker id, or only the dynamic cluster defaults for "" (as Kafka).
  */
@@ -267,7 +293,7 @@ export async function alterEachResource<R extends AlterResource>(
       responses.push({ ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
       continue;
     }
-    if ((r.resourceType === RESOURCE.BROKER || r.resourceType === RESOURCE.BROKER_LOGGER) && !clusterAllowed(ctx, 'ALTER_CONFIGS')) {
+    if (isClusterResource(r.resourceType) && !clusterAllowed(ctx, 'ALTER_CONFIGS')) {
       responses.push({ ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null });
       continue;
     }

@@ -1,5 +1,6 @@
-// AlterConfigs (key 33, the legacy API): replaces a topic's whole override set, or a broker's whole dynamic
-// config set ("" = cluster default, else this broker's id). validate_only checks without applying.
+// AlterConfigs (key 33, the legacy API): replaces a topic's whole override set, a broker's whole dynamic
+// config set ("" = cluster default, else this broker's id) or a client metrics subscription's configs.
+// validate_only checks without applying.
 import { KafkaError } from '../protocol/errors.js';
 import type { AlterConfigsRequest, AlterConfigsResponse } from '../protocol/generated/alter-configs.js';
 import type { Input } from '../protocol/primitives.js';
@@ -34,6 +35,10 @@ export default defineHandler<AlterConfigsRequest>({
           if (!req.validateOnly) await ctx.cluster.setBrokerConfigs(nodeId, configs);
           break;
         }
+        case RESOURCE.CLIENT_METRICS:
+          ctx.cluster.clientMetrics.validate(r.resourceName, configs);
+          if (!req.validateOnly) await ctx.cluster.clientMetrics.set(r.resourceName, configs);
+          break;
         case RESOURCE.BROKER_LOGGER:
           throw new KafkaError('INVALID_REQUEST', 'AlterConfigs does not support BROKER_LOGGER');
         default:

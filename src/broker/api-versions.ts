@@ -7,7 +7,9 @@ import { defineHandler } from './context.js';
 export default defineHandler<ApiVersionsRequest>({
   apiKey: 18,
   preAuth: true,
-  handle(ctx): Input<ApiVersionsResponse> {
+  handle(ctx, req): Input<ApiVersionsResponse> {
+    // v3+: the client's software name and version, which client metrics subscriptions can match on (KIP-714).
+    if (ctx.apiVersion >= 3) ctx.conn.state.clientSoftware = { name: req.clientSoftwareName, version: req.clientSoftwareVersion };
     return {
       errorCode: ErrorCode.NONE,
       apiKeys: ctx.services.supportedApis(),

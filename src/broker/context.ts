@@ -37,6 +37,8 @@ export interface HandlerDef<Req = any> {
   maxVersion?: number;
   /** Allowed before SASL authentication completes (ApiVersions, SaslHandshake, SaslAuthenticate). */
   preAuth?: boolean;
+  /** Whether ApiVersions lists this API (default: always); requests for it are served either way, as in Kafka. */
+  advertised?(services: Services): boolean;
   handle(ctx: RequestContext, body: Req): Promise<any> | any;
 }
 

@@ -1,4 +1,4 @@
-// DescribeConfigs (key 32): topic, broker and group configs with value, source, synonyms (v1+), documentation and
+// DescribeConfigs (key 32): topic, broker, group and client metrics configs with value, source, synonyms (v1+), documentation and
 // type (v3+), as Kafka's ConfigHelper. v0 has no source, only isDefault.
 import { validateTopicName } from '../cluster/cluster.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
@@ -9,7 +9,18 @@ import type {
   DescribeConfigsResponseDescribeConfigsResult,
 } from '../protocol/generated/describe-configs.js';
 import type { Input } from '../protocol/primitives.js';
-import { RESOURCE, SOURCE, brokerConfigEntries, brokerResourceId, groupConfigEntries, resourceTypeName, topicConfigEntries, type ConfigEntry } from './admin-configs.js';
+import {
+  RESOURCE,
+  SOURCE,
+  brokerConfigEntries,
+  brokerResourceId,
+  clientMetricsConfigEntries,
+  groupConfigEntries,
+  isClusterResource,
+  resourceTypeName,
+  topicConfigEntries,
+  type ConfigEntry,
+} from './admin-configs.js';
 import { clusterAllowed, groupAllowed, topicAllowed } from './admin-acl.js';
 import { defineHandler, type RequestContext } from './context.js';
 import { toError } from './util.js';
@@ -28,6 +39,8 @@ function entriesFor(ctx: RequestContext, type: number, name: string, includeDocu
       return brokerConfigEntries(ctx, brokerResourceId(ctx, name, true), includeDocumentation);
     case RESOURCE.GROUP:
       return groupConfigEntries(ctx, name, includeDocumentation);
+    case RESOURCE.CLIENT_METRICS:
+      return clientMetricsConfigEntries(ctx, name, includeDocumentation);
     case RESOURCE.BROKER_LOGGER:
       if (name === '') throw new KafkaError('INVALID_REQUEST', 'Broker id must not be empty');
       if (!/^-?\d+$/.test(name)) throw new KafkaError('INVALID_REQUEST', `Broker id must be an integer, but it is: ${name}`);
@@ -48,7 +61,7 @@ export default defineHandler<DescribeConfigsRequest>({
       if (r.resourceType === RESOURCE.TOPIC && !topicAllowed(ctx, 'DESCRIBE_CONFIGS', r.resourceName)) {
         return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.', configs: [] };
       }
-      if ((r.resourceType === RESOURCE.BROKER || r.resourceType === RESOURCE.BROKER_LOGGER) && !clusterAllowed(ctx, 'DESCRIBE_CONFIGS')) {
+      if (isClusterResource(r.resourceType) && !clusterAllowed(ctx, 'DESCRIBE_CONFIGS')) {
         return { ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', configs: [] };
       }
       if (r.resourceType === RESOURCE.GROUP && !groupAllowed(ctx, 'DESCRIBE_CONFIGS', r.resourceName)) {

@@ -33,14 +33,17 @@ function servedApis(): Map<number, Served> {
  * An API version we do not serve: ApiVersions gets Kafka's v0 body with UNSUPPORTED_VERSION and our ranges, so the
  * client can downgrade; for any other API there is no response it could read, so the connection closes.
  */
-function refuseVersion(apiKey: number, correlationId: number, why: string): FrameResult {
+function refuseVersion(services: Services, apiKey: number, correlationId: number, why: string): FrameResult {
   if (apiKey !== 18) return { close: why };
-  return encodeResponse(18, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supportedApis() });
+  return encodeResponse(18, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supportedApis(services) });
 }
 
-/** The API version ranges this broker implements, as ApiVersions advertises them. */
-export function supportedApis(): SupportedApi[] {
-  return [...servedApis()].map(([apiKey, s]) => ({ apiKey, minVersion: s.minVersion, maxVersion: s.maxVersion })).sort((a, b) => a.apiKey - b.apiKey);
+/** The API version ranges this broker implements, as ApiVersions advertises them (with `services`: as configured). */
+export function supportedApis(services?: Services): SupportedApi[] {
+  return [...servedApis()]
+    .filter(([, s]) => !services || !s.handler.advertised || s.handler.advertised(services))
+    .map(([apiKey, s]) => ({ apiKey, minVersion: s.minVersion, maxVersion: s.maxVersion }))
+    .sort((a, b) => a.apiKey - b.apiKey);
 }
 
 export function createDispatcher(services: Services, broker: BrokerNode, endpoint: Endpoint) {
@@ -50,14 +53,14 @@ export function createDispatcher(services: Services, broker: BrokerNode, endpoin
     if (conn.state.rawSasl) return services.sasl.handleRawToken(conn, frame);
     const d = decodeRequest(frame);
     if (!d.ok) {
-      if (d.kind === 'unsupported') return refuseVersion(d.apiKey, d.correlationId, `${d.error} (correlation id ${d.correlationId})`);
+      if (d.kind === 'unsupported') return refuseVersion(services, d.apiKey, d.correlationId, `${d.error} (correlation id ${d.correlationId})`);
       return { close: `malformed request: ${d.error}` };
     }
     const { header, body } = d;
     const version = header.requestApiVersion;
     const api = servedApis().get(header.requestApiKey);
     if (!api || version < api.minVersion || version > api.maxVersion) {
-      return refuseVersion(header.requestApiKey, header.correlationId, `${d.api.name} v${version} is not supported by this broker`);
+      return refuseVersion(services, header.requestApiKey, header.correlationId, `${d.api.name} v${version} is not supported by this broker`);
     }
     const { handler } = api;
     if (!handler.preAuth && endpoint.securityProtocol.startsWith('SASL') && !conn.state.principal) {

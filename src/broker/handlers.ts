@@ -56,6 +56,9 @@ import shareAcknowledge from './share-acknowledge.js';
 import describeShareGroupOffsets from './describe-share-group-offsets.js';
 import alterShareGroupOffsets from './alter-share-group-offsets.js';
 import deleteShareGroupOffsets from './delete-share-group-offsets.js';
+import getTelemetrySubscriptions from './get-telemetry-subscriptions.js';
+import pushTelemetry from './push-telemetry.js';
+import listConfigResources from './list-config-resources.js';
 
 export const HANDLERS: HandlerDef[] = [
   produce,
@@ -106,6 +109,10 @@ export const HANDLERS: HandlerDef[] = [
   describeCluster,
   describeClientQuotas,
   alterClientQuotas,
+  listConfigResources,
+  // client telemetry (KIP-714)
+  getTelemetrySubscriptions,
+  pushTelemetry,
   // replication / cluster control
   electLeaders,
   alterPartitionReassignments,

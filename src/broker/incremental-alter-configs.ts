@@ -1,6 +1,7 @@
 // IncrementalAlterConfigs (key 44): SET / DELETE / APPEND / SUBTRACT on single configs of a topic or of a
-// broker's dynamic configs or of a group's configs, leaving the others alone (Kafka's ConfigurationControlManager.incrementalAlterConfig).
+// broker's dynamic configs, a group's or a client metrics subscription's configs, leaving the others alone (Kafka's ConfigurationControlManager.incrementalAlterConfig).
 import type { ConfigDef } from '../cluster/config.js';
+import { CLIENT_METRICS_CONFIGS } from '../cluster/client-metrics-configs.js';
 import { GROUP_CONFIGS } from '../cluster/group-configs.js';
 import { KafkaError } from '../protocol/errors.js';
 import type {
@@ -98,6 +99,13 @@ export default defineHandler<IncrementalAlterConfigsRequest>({
           const next = applyOps(groups.overrides(r.resourceName), r.configs, GROUP_CONFIGS, (n) => (n in GROUP_CONFIGS ? groups.brokerValue(n) : null));
           groups.validate(next);
           if (!req.validateOnly) await groups.set(r.resourceName, next);
+          break;
+        }
+        case RESOURCE.CLIENT_METRICS: {
+          const subs = ctx.cluster.clientMetrics;
+          const next = applyOps(subs.overrides(r.resourceName), r.configs, CLIENT_METRICS_CONFIGS, (n) => CLIENT_METRICS_CONFIGS[n]?.default ?? null);
+          subs.validate(r.resourceName, next);
+          if (!req.validateOnly) await subs.set(r.resourceName, next);
           break;
         }
         case RESOURCE.BROKER_LOGGER: {

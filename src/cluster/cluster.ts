@@ -2,6 +2,7 @@
 // Handlers read and change it; topics and their configs are persisted through the storage interface.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { ClientMetricsConfigs } from './client-metrics-configs.js';
 import { GroupConfigs } from './group-configs.js';
 import { KafkaError } from '../protocol/errors.js';
 import type { PartitionLog, Storage } from '../storage/types.js';
@@ -87,6 +88,8 @@ export class Cluster {
   readonly topicsById = new Map<string, Topic>();
   /** Per-group overrides of the group.* broker configs (ConfigResource type GROUP). */
   readonly groupConfigs: GroupConfigs;
+  /** Client metrics subscriptions (ConfigResource type CLIENT_METRICS, KIP-714). */
+  readonly clientMetrics: ClientMetricsConfigs;
   /** Topics whose partitions are being opened: a second creation of the same name must not start meanwhile. */
   private readonly creating = new Map<string, Promise<Topic>>();
   /** Set by the transaction coordinator so partitions report a last stable offset below open transactions. */
@@ -101,6 +104,7 @@ export class Cluster {
     this.storage = opts.storage;
     this.logger = opts.logger;
     this.groupConfigs = new GroupConfigs(this.storage, this.config);
+    this.clientMetrics = new ClientMetricsConfigs(this.storage);
   }
 
   get controllerId(): number {
@@ -115,6 +119,7 @@ export class Cluster {
 
   async load(): Promise<void> {
     await this.groupConfigs.load();
+    await this.clientMetrics.load();
     const dyn = await this.storage.loadMeta<PersistedBrokerConfigs>('broker-configs');
     this.config.setDynamic(null, new Map(Object.entries(dyn?.default ?? {})));
     for (const [id, m] of Object.entries(dyn?.brokers ?? {})) this.config.setDynamic(Number(id), new Map(Object.entries(m)));

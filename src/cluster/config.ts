@@ -163,8 +163,12 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'int', default: '10000' },
   // kafkalite's own: which Kafka version's topic configs (names, defaults, validation) the broker presents.
   'kafkalite.emulate.version': { type: 'string', default: '4.1', valid: ['4.1', '2.4'] },
+  // kafkalite's own: the topic that receives the metrics clients push (KIP-714); unset, the telemetry APIs are not
+  // advertised, as on a Kafka without a client telemetry receiver plugin.
+  'kafkalite.client.metrics.topic': { type: 'string', default: null },
   // kafkalite's own: how long a partition reassignment stays in progress before the new replicas are in sync.
   'kafkalite.reassignment.delay.ms': { type: 'int', default: '500' },
+  'telemetry.max.bytes': { type: 'int', default: '1048576', min: 1 },
   'transaction.max.timeout.ms': { type: 'int', default: '900000' },
   'transaction.partition.verification.enable': { type: 'boolean', default: 'true' },
   'transaction.remove.expired.transaction.cleanup.interval.ms': { type: 'int', default: '3600000' },

@@ -59,6 +59,11 @@ export class GroupConfigs {
     for (const [group, m] of Object.entries(saved)) this.byGroup.set(group, new Map(Object.entries(m)));
   }
 
+  /** The groups that have configs of their own. */
+  groups(): string[] {
+    return [...this.byGroup.keys()];
+  }
+
   overrides(groupId: string): ReadonlyMap<string, string> {
     return this.byGroup.get(groupId) ?? new Map();
   }

@@ -103,4 +103,10 @@ export const API = {
   ShareGroupDescribe: 77,
   ShareFetch: 78,
   ShareAcknowledge: 79,
+  DescribeConfigs: 32,
+  AlterConfigs: 33,
+  IncrementalAlterConfigs: 44,
+  GetTelemetrySubscriptions: 71,
+  PushTelemetry: 72,
+  ListConfigResources: 74,
 } as const;
