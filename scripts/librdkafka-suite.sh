@@ -24,7 +24,10 @@ rdk=$here/test/compat/clients/confluent-js/node_modules/@confluentinc/kafka-java
 [[ -d $rdk/tests ]] || { echo "librdkafka sources not found: run scripts/install-confluent-js.sh first" >&2; exit 1; }
 suffix=${TEST_CONSUMER_GROUP_PROTOCOL:+-$TEST_CONSUMER_GROUP_PROTOCOL}
 # --share: the share consumer tests (KIP-932, 01nn-share_*). They are gated on Kafka 4.2 and are all sub-tests the
-# quick mode skips, so they run as against 4.2 and in full (about 10 minutes, 3 at a time).
+# quick mode skips, so they run as against 4.2 and in full (about 10 minutes, 3 at a time). For 0190 (share consumer
+# telemetry, KIP-714) the cluster stands in for the pipeline librdkafka's CI sets up (setup-share-telemetry-testing.sh:
+# a receiver plugin, an OpenTelemetry collector writing to the topic client-telemetry-metrics, a subscription to the
+# org.apache.kafka.consumer.share. metrics): kafkalite's receiver topic and that subscription.
 share=no
 if [[ ${1:-} == --share ]]; then
   shift
@@ -51,6 +54,7 @@ fi
 port=${LIBRDKAFKA_SUITE_PORT:-19700}
 rm -rf "$out/data"
 listen=(--port "$port")
+[[ $share == yes ]] && listen+=(--client-metrics-topic client-telemetry-metrics)
 [[ -n $sasl ]] && listen=(--listeners "SASL_PLAINTEXT://127.0.0.1:$port" --sasl-users admin:admin-secret --override connections.max.reauth.ms=10000)
 node "$here/bin/kafkalite" --data-dir "$out/data" --fsync never "${listen[@]}" --brokers 3 --num-partitions 4 --default-replication-factor 3 \
   --override log.cleaner.backoff.ms=1000 --override group.share.min.record.lock.duration.ms=1000 \
@@ -59,6 +63,15 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
 for _ in $(seq 1 100); do grep -q 'kafkalite ready' "$out/kafkalite.log" && break; sleep 0.1; done
 grep -q 'kafkalite ready' "$out/kafkalite.log" || { cat "$out/kafkalite.log" >&2; exit 1; }
+if [[ $share == yes ]]; then
+  (cd "$here" && node --input-type=module -e "
+    import { Admin } from '@platformatic/kafka';
+    const admin = new Admin({ clientId: 'suite-setup', bootstrapBrokers: ['127.0.0.1:$port'] });
+    await admin.incrementalAlterConfigs({ resources: [{ resourceType: 16, resourceName: 'share-consumers', configs: [
+      { name: 'metrics', configOperation: 0, value: 'org.apache.kafka.consumer.share.' },
+      { name: 'interval.ms', configOperation: 0, value: '1000' } ] }] });
+    await admin.close();")
+fi
 # Whole-test time limits x3: 0081_admin alone runs ~3 min of sub-tests (consumer groups waiting out the 3 s delay).
 printf 'bootstrap.servers=127.0.0.1:%s\ntest.timeout.multiplier=3\n' "$port" >"$out/test-$port.conf"
 if [[ $sasl == OAUTHBEARER ]]; then

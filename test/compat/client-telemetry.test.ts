@@ -1,13 +1,14 @@
-// KIP-714 client telemetry through a real client: librdkafka 2.15 (under @confluentinc/kafka-javascript) asks for its
-// subscriptions, pushes its metrics at the subscribed interval, and a last time when it closes; kafkalite writes
-// them to the receiver topic (kafkalite.client.metrics.topic), read back here with kafkajs. librdkafka pushes by
-// default (enable.metrics.push=true) once a broker advertises the telemetry APIs.
+// KIP-714 client telemetry through real clients: @platformatic/kafka's admin sets a client metrics subscription
+// (ConfigResource CLIENT_METRICS); librdkafka 2.15 (under @confluentinc/kafka-javascript) asks for its subscriptions,
+// pushes its metrics at the subscribed interval, and a last time when it closes; kafkalite writes them to the
+// receiver topic (kafkalite.client.metrics.topic), read back here with kafkajs. librdkafka pushes by default
+// (enable.metrics.push=true) once a broker advertises the telemetry APIs.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
-import { RawClient } from '../coordinator/raw-client.js';
 import { clientPath } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
@@ -60,21 +61,21 @@ describe.skipIf(!installed)('client telemetry (KIP-714) from librdkafka 2.15', (
 
   it('a producer subscribed to producer metrics pushes them, compressed, at the interval and when it closes', async () => {
     const clientId = topicName('telemetry-producer');
-    const admin = await RawClient.connect(broker.port);
+    const admin = new Admin({ clientId: 'kafkalite-test', bootstrapBrokers: [broker.bootstrap], retries: 1 });
     try {
-      const r = await admin.send(44, 1, {
-        resources: [{
-          resourceType: 16, resourceName: 'producers', configs: [
-            { name: 'metrics', configOperation: 0, value: 'org.apache.kafka.producer.' },
-            { name: 'interval.ms', configOperation: 0, value: '500' },
-            { name: 'match', configOperation: 0, value: `client_id=${clientId}` },
-          ],
-        }],
-        validateOnly: false,
+      const SET = IncrementalAlterConfigOperationTypes.SET;
+      const resource = { resourceType: ConfigResourceTypes.CLIENT_METRICS, resourceName: 'producers' };
+      await admin.incrementalAlterConfigs({
+        resources: [{ ...resource, configs: [
+          { name: 'metrics', configOperation: SET, value: 'org.apache.kafka.producer.' },
+          { name: 'interval.ms', configOperation: SET, value: '500' },
+          { name: 'match', configOperation: SET, value: `client_id=${clientId}` },
+        ] }],
       });
-      expect(r.responses[0].errorCode).toBe(0);
+      const [described] = await admin.describeConfigs({ resources: [resource] });
+      expect(Object.fromEntries(described.configs.map((c: any) => [c.name, c.value]))).toEqual({ 'interval.ms': '500', match: `client_id=${clientId}`, metrics: 'org.apache.kafka.producer.' });
     } finally {
-      admin.close();
+      await admin.close();
     }
     const kafka = new ck.KafkaJS.Kafka({ kafkaJS: { brokers: [broker.bootstrap], clientId, logLevel: ck.KafkaJS.logLevel.NOTHING } });
     const producer = kafka.producer();
