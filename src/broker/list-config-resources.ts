@@ -21,7 +21,7 @@ export default defineHandler<ListConfigResourcesRequest>({
     const { cluster } = ctx;
     const names = (type: number): string[] => {
       switch (type) {
-        case RESOURCE.GROUP: return cluster.groupConfigs.groups();
+        case RESOURCE.GROUP: return cluster.groupConfigs.names();
         case RESOURCE.CLIENT_METRICS: return cluster.clientMetrics.names();
         case RESOURCE.BROKER_LOGGER:
         case RESOURCE.BROKER: return cluster.liveBrokers().map((b) => String(b.nodeId));

@@ -6,6 +6,7 @@ import { KafkaError } from '../protocol/errors.js';
 import type { Storage } from '../storage/types.js';
 import { compileRe2, type FullMatch } from '../coordinator/regex.js';
 import type { ConfigDef } from './config.js';
+import { NamedConfigs } from './named-configs.js';
 
 export const CLIENT_METRICS_CONFIGS: Record<string, ConfigDef> = {
   metrics: { type: 'list', default: '', doc: 'Telemetry metric name prefix list' },
@@ -50,25 +51,13 @@ function parseMatch(entries: string[]): [string, FullMatch][] {
   return [...byKey];
 }
 
-export class ClientMetricsConfigs {
-  private readonly byName = new Map<string, Map<string, string>>();
+export class ClientMetricsConfigs extends NamedConfigs {
   private parsed: Subscription[] | null = null;
   /** Bumped by every change: client instances built from an older set rebuild their subscription. */
   version = 0;
 
-  constructor(private readonly storage: Storage) {}
-
-  async load(): Promise<void> {
-    const saved = (await this.storage.loadMeta<Record<string, Record<string, string>>>('client-metrics')) ?? {};
-    for (const [name, m] of Object.entries(saved)) this.byName.set(name, new Map(Object.entries(m)));
-  }
-
-  names(): string[] {
-    return [...this.byName.keys()];
-  }
-
-  overrides(name: string): ReadonlyMap<string, string> {
-    return this.byName.get(name) ?? new Map();
+  constructor(storage: Storage) {
+    super(storage, 'client-metrics');
   }
 
   /** Kafka's ClientMetricsConfigs.validate, over the subscription's complete new config set. */
@@ -87,15 +76,12 @@ export class ClientMetricsConfigs {
     }
   }
 
-  async set(name: string, next: ReadonlyMap<string, string>): Promise<void> {
-    if (next.size === 0) this.byName.delete(name);
-    else this.byName.set(name, new Map(next));
+  override async set(name: string, next: ReadonlyMap<string, string>): Promise<void> {
     this.parsed = null;
     this.version++;
-    const out: Record<string, Record<string, string>> = {};
-    for (const [n, m] of this.byName) out[n] = Object.fromEntries(m);
-    await this.storage.saveMeta('client-metrics', out);
+    await super.set(name, next);
   }
+
 
   subscriptions(): Subscription[] {
     this.parsed ??= [...this.byName].map(([name, m]) => ({

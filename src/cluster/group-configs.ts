@@ -5,6 +5,7 @@
 import { KafkaError } from '../protocol/errors.js';
 import type { Storage } from '../storage/types.js';
 import { validateConfig, type BrokerConfig, type ConfigDef } from './config.js';
+import { NamedConfigs } from './named-configs.js';
 
 interface GroupConfigDef extends ConfigDef {
   /** The broker config that is this config's default (its synonym in DescribeConfigs), if it has one. */
@@ -49,28 +50,14 @@ export function byDurationMs(value: string): number | null {
   return ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60000 + Number(sec) * 1000 + Math.floor(Number(`0.${frac || 0}`) * 1000);
 }
 
-export class GroupConfigs {
-  private readonly byGroup = new Map<string, Map<string, string>>();
-
-  constructor(private readonly storage: Storage, private readonly config: BrokerConfig) {}
-
-  async load(): Promise<void> {
-    const saved = (await this.storage.loadMeta<Record<string, Record<string, string>>>('group-configs')) ?? {};
-    for (const [group, m] of Object.entries(saved)) this.byGroup.set(group, new Map(Object.entries(m)));
-  }
-
-  /** The groups that have configs of their own. */
-  groups(): string[] {
-    return [...this.byGroup.keys()];
-  }
-
-  overrides(groupId: string): ReadonlyMap<string, string> {
-    return this.byGroup.get(groupId) ?? new Map();
+export class GroupConfigs extends NamedConfigs {
+  constructor(storage: Storage, private readonly config: BrokerConfig) {
+    super(storage, 'group-configs');
   }
 
   /** The group's value of a config: its override, else the broker config it defaults to. */
   value(groupId: string, name: string): string {
-    return this.byGroup.get(groupId)?.get(name) ?? this.brokerValue(name) ?? '';
+    return this.overrides(groupId).get(name) ?? this.brokerValue(name) ?? '';
   }
 
   int(groupId: string, name: string): number {
@@ -104,13 +91,5 @@ export class GroupConfigs {
         throw new KafkaError('INVALID_CONFIG', `${kind}.session.timeout.ms must be greater than ${kind}.heartbeat.interval.ms`);
       }
     }
-  }
-
-  async set(groupId: string, next: ReadonlyMap<string, string>): Promise<void> {
-    if (next.size === 0) this.byGroup.delete(groupId);
-    else this.byGroup.set(groupId, new Map(next));
-    const out: Record<string, Record<string, string>> = {};
-    for (const [group, m] of this.byGroup) out[group] = Object.fromEntries(m);
-    await this.storage.saveMeta('group-configs', out);
   }
 }
