@@ -43,6 +43,13 @@ if [[ ${1:-} == --sasl ]]; then
   suffix=-sasl-$sasl
   export LIBRDKAFKA_SUITE_QUICK=${LIBRDKAFKA_SUITE_QUICK-}
 fi
+# --ssl: the whole suite (or the tests named) over SSL listeners with client certificates (mTLS, ssl.client.auth=required),
+# kafkalite's development CA (--ssl-self-signed) trusted by the clients.
+ssl=no
+if [[ ${1:-} == --ssl ]]; then
+  shift
+  ssl=yes suffix=-ssl
+fi
 out=$here/.tmp/librdkafka-suite$suffix
 mkdir -p "$out"
 if [[ ! -x $rdk/tests/test-runner ]]; then
@@ -55,6 +62,7 @@ port=${LIBRDKAFKA_SUITE_PORT:-19700}
 rm -rf "$out/data"
 listen=(--port "$port")
 [[ $share == yes ]] && listen+=(--client-metrics-topic client-telemetry-metrics)
+[[ $ssl == yes ]] && listen=(--listeners "SSL://127.0.0.1:$port" --ssl-self-signed --ssl-client-auth required)
 [[ -n $sasl ]] && listen=(--listeners "SASL_PLAINTEXT://127.0.0.1:$port" --sasl-users admin:admin-secret --override connections.max.reauth.ms=10000)
 node "$here/bin/kafkalite" --data-dir "$out/data" --fsync never "${listen[@]}" --brokers 3 --num-partitions 4 --default-replication-factor 3 \
   --override log.cleaner.backoff.ms=1000 --override group.share.min.record.lock.duration.ms=1000 \
@@ -74,7 +82,10 @@ if [[ $share == yes ]]; then
 fi
 # Whole-test time limits x3: 0081_admin alone runs ~3 min of sub-tests (consumer groups waiting out the 3 s delay).
 printf 'bootstrap.servers=127.0.0.1:%s\ntest.timeout.multiplier=3\n' "$port" >"$out/test-$port.conf"
-if [[ $sasl == OAUTHBEARER ]]; then
+if [[ $ssl == yes ]]; then
+  tls=$out/data/tls && export tls
+  printf 'security.protocol=SSL\nssl.ca.location=%s\nssl.certificate.location=%s\nssl.key.location=%s\n' "$tls/ca.pem" "$tls/client.pem" "$tls/client.key" >>"$out/test-$port.conf"
+elif [[ $sasl == OAUTHBEARER ]]; then
   printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=OAUTHBEARER\nenable.sasl.oauthbearer.unsecure.jwt=true\nsasl.oauthbearer.config=principal=admin\n' >>"$out/test-$port.conf"
 elif [[ -n $sasl ]]; then
   printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=%s\nsasl.username=admin\nsasl.password=admin-secret\n' "$sasl" >>"$out/test-$port.conf"
@@ -92,7 +103,7 @@ fi
 run_one() {
   local t=$1 out=$2 rdk=$3
   (cd "$rdk/tests" && LD_LIBRARY_PATH=../src:../src-cpp RDKAFKA_TEST_CONF="$out/test-$port.conf" TEST_KAFKA_VERSION=${LIBRDKAFKA_SUITE_KAFKA_VERSION:-4.1.0} TESTS=$t \
-    KAFKA_PATH="$here/scripts/librdkafka-suite-kafka-bin" BROKERS="127.0.0.1:$port" \
+    KAFKA_PATH="$here/scripts/librdkafka-suite-kafka-bin" BROKERS="127.0.0.1:$port" KAFKALITE_TLS_DIR=${tls:-} \
     timeout "${LIBRDKAFKA_SUITE_TIMEOUT:-300}" ./test-runner ${LIBRDKAFKA_SUITE_QUICK-"-Q"} -E -L -p1 >"$out/$t.log" 2>&1)
   local rc=$?
   # The runner's summary table: one row per test (and sub-test runs), PASSED / FAILED / SKIPPED.

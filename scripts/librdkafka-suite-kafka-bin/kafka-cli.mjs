@@ -1,8 +1,10 @@
 // Stand-ins for the two Kafka command-line tools librdkafka's tests shell out to ($KAFKA_PATH/bin/kafka-topics.sh
 // --create and kafka-acls.sh --add / --remove --force), done through kafkajs's admin client against the cluster under test. Only the
 // options those tests use are understood; anything else fails loudly.
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 const require = createRequire(new URL('../../package.json', import.meta.url));
 const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = require('kafkajs');
@@ -35,7 +37,10 @@ try {
 }
 const brokers = values['bootstrap-server'];
 if (!brokers) fail('--bootstrap-server is required');
-const admin = new Kafka({ clientId: tool, brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+// --ssl runs of the suite: the cluster's development CA and client certificate (mTLS).
+const tls = process.env.KAFKALITE_TLS_DIR;
+const ssl = tls && { ca: [readFileSync(join(tls, 'ca.pem'))], cert: readFileSync(join(tls, 'client.pem')), key: readFileSync(join(tls, 'client.key')) };
+const admin = new Kafka({ clientId: tool, brokers: brokers.split(','), ssl, logLevel: logLevel.NOTHING }).admin();
 await admin.connect();
 try {
   if (tool === 'kafka-topics' && values.create && values.topic) {

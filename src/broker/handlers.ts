@@ -59,6 +59,7 @@ import deleteShareGroupOffsets from './delete-share-group-offsets.js';
 import getTelemetrySubscriptions from './get-telemetry-subscriptions.js';
 import pushTelemetry from './push-telemetry.js';
 import listConfigResources from './list-config-resources.js';
+import describeTopicPartitions from './describe-topic-partitions.js';
 
 export const HANDLERS: HandlerDef[] = [
   produce,
@@ -110,6 +111,7 @@ export const HANDLERS: HandlerDef[] = [
   describeClientQuotas,
   alterClientQuotas,
   listConfigResources,
+  describeTopicPartitions,
   // client telemetry (KIP-714)
   getTelemetrySubscriptions,
   pushTelemetry,

@@ -155,6 +155,7 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   // Client quota rates are measured over quota.window.num samples of quota.window.size.seconds (Kafka's defaults).
   'quota.window.num': { type: 'int', default: '11', min: 1 },
   'quota.window.size.seconds': { type: 'int', default: '1', min: 1 },
+  'max.request.partition.size.limit': { type: 'int', default: '2000', min: 1 },
   'socket.request.max.bytes': { type: 'int', default: '104857600' },
   'ssl.client.auth': { type: 'string', default: 'none', valid: ['required', 'requested', 'none'] },
   'super.users': { type: 'string', default: null },
