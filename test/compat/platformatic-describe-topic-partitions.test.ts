@@ -9,8 +9,8 @@ import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 let broker: RunningBroker;
 let conn: Connection;
-type Cursor = { topicName: string; partitionIndex: number } | null;
-const describeTopics = async (names: string[], limit: number, cursor: Cursor = null): Promise<any> => {
+type Cursor = { topicName: string; partitionIndex: number } | undefined;
+const describeTopics = async (names: string[], limit: number, cursor: Cursor = undefined): Promise<any> => {
   try {
     return await describeTopicPartitionsV0.api.async(conn, names.map((name) => ({ name })), limit, cursor);
   } catch (e: any) {
@@ -83,7 +83,7 @@ describe('DescribeTopicPartitions via @platformatic/kafka', () => {
       await c.connect('127.0.0.1', secured.port);
       const ask = async (names: string[]) => {
         try {
-          return await describeTopicPartitionsV0.api.async(c, names.map((name) => ({ name })), 2000, null);
+          return await describeTopicPartitionsV0.api.async(c, names.map((name) => ({ name })), 2000, undefined);
         } catch (e: any) {
           return e.response;
         }
