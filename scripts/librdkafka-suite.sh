@@ -15,7 +15,7 @@
 # LIBRDKAFKA_SUITE_PORT (default 19700) and LIBRDKAFKA_SUITE_LOG_LEVEL (default warn) set the broker's port and log level,
 # LIBRDKAFKA_SUITE_KAFKA_VERSION the Kafka version the tests assume (default 4.1.0), LIBRDKAFKA_SUITE_QUICK the quick-mode
 # flag (default -Q; empty runs every sub-test). `--share` first: the share consumer tests; `--sasl <mechanism>`: the
-# SASL tests (both below).
+# SASL tests; `--ssl`: everything over mTLS listeners (all below).
 # The tests that shell out to Kafka's command-line tools get stand-ins (scripts/librdkafka-suite-kafka-bin/: the
 # kafka-topics.sh --create and kafka-acls.sh --add they use, done with kafkajs's admin client).
 set -euo pipefail
