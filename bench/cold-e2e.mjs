@@ -4,7 +4,8 @@
 //
 //   node bench/cold-e2e.mjs [--rounds 3] [--target kl-mem|kl-file] [--e2e="-n 3000"] -- "" "--no-opt" "--interrupt-budget=1081344"
 //
-// Each argument after -- is one variant: the node flags it starts the broker with, separated by spaces ("" = none).
+// Each argument after -- is one variant: the node flags it starts the broker with, separated by spaces ("" = none),
+// then optionally `|` and kafkalite flags ("|--late-jit").
 // --e2e= passes more arguments to the probe (default: 500 samples after 50, one record every 5-15 ms). Prints each
 // run, then per variant the median of the runs' p50 and p99 and the broker CPU (all threads) from exec to the end.
 import { parseArgs } from 'node:util';
@@ -27,7 +28,8 @@ const results = new Map(variants.map((v) => [v, []]));
 for (let round = 0; round < Number(a.rounds); round++) {
   // Alternate the order so that neither variant always runs right after the other's broker.
   for (const v of round % 2 ? [...variants].reverse() : variants) {
-    const r = await once({ target: a.target, nodeArgs: split(v), samples: 500, fetchWaitMs: FETCH_WAIT_MS, args: split(a.e2e) }, 50);
+    const [node, cli = ''] = v.split('|');
+    const r = await once({ target: a.target, nodeArgs: split(node), brokerArgs: split(cli), samples: 500, fetchWaitMs: FETCH_WAIT_MS, args: split(a.e2e) }, 50);
     results.get(v).push(r);
     console.log(`${(v || '(no flags)').padEnd(32)} e2e p50 ${r.e2e.p50} p99 ${r.e2e.p99} max ${r.e2e.max} µs; ack p50 ${r.ack.p50} p99 ${r.ack.p99} µs; broker CPU ${Math.round(r.brokerCpuMs)} ms`);
   }

@@ -46,6 +46,7 @@ export const FLAGS: Record<string, Flag> = {
   authorizer: { type: 'boolean', help: 'enforce ACLs (as authorizer.class.name); see allow.everyone.if.no.acl.found' },
   'super-users': { type: 'string', help: 'super.users, e.g. User:admin;User:CN=client,O=kafkalite' },
   'control-port': { type: 'string', help: 'HTTP fault-injection endpoint on 127.0.0.1 (0 = free port; off by default)' },
+  'late-jit': { type: 'boolean', help: 'V8 optimizes 16x later: fewer latency spikes while a fresh broker warms up, slower first minutes' },
   help: { type: 'boolean', help: 'show this help' },
   version: { type: 'boolean', help: 'print the version of kafkalite and of the Kafka protocol it speaks' },
 };

@@ -33,7 +33,8 @@ describe('kafkalite CLI', () => {
   it('--port 0 picks a free port, prints the bootstrap address, serves kafkajs and exits 0 on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kafkalite-cli-'));
     try {
-      const { line, stop } = await startCli(['--port', '0', '--data-dir', dir, '--log-level', 'warn']);
+      // --late-jit only changes when V8 optimizes (bin/kafkalite; its effect is measured by bench/cold-e2e.mjs).
+      const { line, stop } = await startCli(['--port', '0', '--data-dir', dir, '--log-level', 'warn', '--late-jit']);
       const bootstrap = /bootstrap (\S+)/.exec(line)![1];
       expect(bootstrap).toMatch(/^127\.0\.0\.1:\d+$/);
       const kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });

@@ -30,7 +30,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Starts a target; resolves once it accepts connections. `dataDir` reuses a file-engine directory
  * (restart cases); otherwise kl-file gets a fresh temporary one, removed by stop().
  */
-export async function startTarget(kind, { dataDir, timeoutMs = 120000, nodeArgs = [], logTo } = {}) {
+export async function startTarget(kind, { dataDir, timeoutMs = 120000, nodeArgs = [], brokerArgs = [], logTo } = {}) {
   let child;
   let ownDir = null;
   let bootstrapFile = null;
@@ -40,7 +40,7 @@ export async function startTarget(kind, { dataDir, timeoutMs = 120000, nodeArgs 
     bootstrapFile = join(ownDir, 'bootstrap');
     child = spawn(MOCK, ['1', bootstrapFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   } else {
-    const args = [...nodeArgs, BIN, '--port', '0', '--log-level', 'warn'];
+    const args = [...nodeArgs, BIN, '--port', '0', '--log-level', 'warn', ...brokerArgs];
     if (kind === 'kl-mem') args.push('--memory');
     else {
       if (!dataDir) dataDir = ownDir = mkdtempSync(join(tmpdir(), 'kbench-data-'));

@@ -47,7 +47,7 @@ function cases(targets, samples, warm) {
  * `c.args` adds probe arguments. Also reports the broker's CPU (all threads) from exec to the end of the run.
  */
 export async function once(c, warmup) {
-  const broker = await startTarget(c.target, { nodeArgs: c.nodeArgs });
+  const broker = await startTarget(c.target, { nodeArgs: c.nodeArgs, brokerArgs: c.brokerArgs });
   try {
     const load1 = os.loadavg()[0];
     const args = ['-b', broker.bootstrap, '-n', String(c.samples), '-w', String(c.warmup ?? warmup), '-f', String(c.fetchWaitMs)];
