@@ -20,6 +20,8 @@ import type { RequestContext } from './context.js';
 export interface PreparedBatch {
   batch: Buffer;
   header: BatchHeader;
+  /** Built here from records already walked (an up-converted message set): no need to decompress it again. */
+  walked?: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ function finish(topic: Topic, partition: number, received: PreparedBatch): Prepa
   const appendTime = received.header.timestampType === 1;
   const perRecord = bounds !== null || compacted || appendTime;
   const codec = topicCodec(topic, received.header);
-  if (!perRecord && codec === undefined && received.header.compression === Compression.None) return received;
+  if (!perRecord && codec === undefined && (received.header.compression === Compression.None || received.walked)) return received;
   return checkAndCompress(received, perRecord ? { bounds, compacted, appendTime, where: `${topic.name}-${partition}` } : null, codec);
 }
 
@@ -61,7 +63,7 @@ async function upConvert(ctx: RequestContext, records: Buffer): Promise<Prepared
   if (converted.header.compression === Compression.Zstd) {
     throw new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', `Produce requests with version ${ctx.apiVersion} are not allowed to use ZStandard compression`);
   }
-  return converted;
+  return { ...converted, walked: true };
 }
 
 async function checkAndCompress(received: PreparedBatch, checks: RecordChecks | null, codec: Compression | undefined): Promise<PreparedBatch> {
