@@ -14,13 +14,16 @@ function client(ctx: RequestContext): [string, string] {
   return [principal.slice(principal.indexOf(':') + 1), ctx.header.clientId ?? ''];
 }
 
-/** Records `bytes` against the client's quota; returns the throttle time (ms), having muted or delayed as Kafka does. */
-export function throttleByteRate(ctx: RequestContext, key: ByteRateKey, bytes: number): number | Promise<number> {
+/**
+ * Records `bytes` against the client's quota; returns the throttle time (ms), having muted or delayed as Kafka does.
+ * `muting`: whether the client knows to back off (KIP-219); APIs newer than it (ShareFetch) always do.
+ */
+export function throttleByteRate(ctx: RequestContext, key: ByteRateKey, bytes: number, muting = ctx.apiVersion >= KIP_219_VERSION[key]): number | Promise<number> {
   const rates = ctx.services.byteRates as ByteRateQuotas | undefined;
   if (!rates?.enforces(key)) return 0;
   const ms = rates.record(key, ...client(ctx), bytes);
   if (ms <= 0) return 0;
-  if (ctx.apiVersion >= KIP_219_VERSION[key]) {
+  if (muting) {
     ctx.conn.mute(ms);
     return ms;
   }

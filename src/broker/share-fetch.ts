@@ -15,6 +15,7 @@ import type { AbortedTxnSource } from './fetch.js';
 import { waitForData } from './fetch.js';
 import { defineHandler, type RequestContext } from './context.js';
 import { acknowledgePartition, checkIds, continuedSession, leaderHint, shareGroupsEnabled, shareServices } from './share-util.js';
+import { fetchByteLimit, throttleByteRate, unrecordByteRate } from './quota-throttle.js';
 import { groupBy, toError } from './util.js';
 
 type PartOut = Input<ShareFetchResponsePartitionData>;
@@ -58,7 +59,8 @@ async function acquireAll(ctx: RequestContext, s: ShareSession, req: ShareFetchR
   const { state } = shareServices(ctx);
   const readCommitted = ctx.cluster.groupConfigs.value(s.groupId, 'share.isolation.level') === 'read_committed';
   const list = [...s.partitions.values()];
-  const budget = { records: req.maxRecords > 0 ? req.maxRecords : 500, bytes: req.maxBytes };
+  // A consumer_byte_rate quota caps the bytes of one response at what its window allows (as Fetch).
+  const budget = { records: req.maxRecords > 0 ? req.maxRecords : 500, bytes: Math.min(req.maxBytes, fetchByteLimit(ctx)) };
   let acquired = 0;
   for (let i = 0; i < list.length; i++) {
     const { topicId, partition } = list[(i + s.epoch) % list.length];
@@ -90,7 +92,7 @@ async function acquireAll(ctx: RequestContext, s: ShareSession, req: ShareFetchR
     const txns: AbortedTxnSource | undefined = readCommitted ? ctx.services.transactions : undefined;
     const batches = storedBatches(res.chunks, txns ? txns.abortedTransactions(p, from, limit) : null);
     for (const b of batches) b.lastOffset = Math.min(b.lastOffset, limit - 1);
-    const { ranges, used } = sp.acquire(s.memberId, batches, budget.records);
+    const { ranges, used } = sp.acquire(s.memberId, batches, budget.records, req.batchSize);
     if (ranges.length === 0) continue;
     const sent = batches.filter((_, j) => used[j]).map((b) => b.bytes);
     const bytes = sent.reduce((n, b) => n + b.length, 0);
@@ -127,12 +129,14 @@ export default defineHandler<ShareFetchRequest>({
     }
     const { sessions, state } = shareServices(ctx);
     const parts = new Map<string, PartOut>();
+    const acked = new Set<string>();
     const endpoints: Endpoints = new Map();
     for (const t of req.topics) {
       for (const p of t.partitions) {
         if (p.acknowledgementBatches.length === 0) continue;
         const out = partOut(p.partitionIndex);
         parts.set(partitionKey(t.topicId, p.partitionIndex), out);
+        acked.add(partitionKey(t.topicId, p.partitionIndex));
         const hint = leaderHint(ctx, t.topicId, p.partitionIndex, endpoints);
         const r = hint.errorCode !== ErrorCode.NONE ? { errorCode: hint.errorCode, errorMessage: null } : acknowledgePartition(ctx, s, t.topicId, p.partitionIndex, p.acknowledgementBatches);
         out.acknowledgeErrorCode = r.errorCode;
@@ -160,9 +164,21 @@ export default defineHandler<ShareFetchRequest>({
         acquired = await acquireAll(ctx, s, req, parts, endpoints);
       }
     }
+    // The consumer_byte_rate quota counts ShareFetch responses too. Over it, Kafka answers with the throttle time and
+    // the acknowledgement results but no records: those it acquired stay acquired until their locks expire.
+    const bytes = [...parts.values()].reduce((n, p) => n + (p.records as Buffer | null ?? EMPTY).length, 0);
+    const throttled = throttleByteRate(ctx, 'consumer_byte_rate', bytes, true);
+    const throttleTimeMs = typeof throttled === 'number' ? throttled : await throttled;
+    if (throttleTimeMs > 0) {
+      unrecordByteRate(ctx, 'consumer_byte_rate', bytes);
+      for (const [key, p] of parts) {
+        if (acked.has(key)) Object.assign(p, { errorCode: ErrorCode.NONE, errorMessage: null, records: EMPTY, acquiredRecords: [] });
+        else parts.delete(key);
+      }
+    }
     const byTopic = groupBy([...parts], ([k]) => k.slice(0, k.lastIndexOf(':')));
     return {
-      throttleTimeMs: 0,
+      throttleTimeMs,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       acquisitionLockTimeoutMs: ctx.cluster.groupConfigs.int(s.groupId, 'share.record.lock.duration.ms'),

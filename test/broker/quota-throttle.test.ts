@@ -95,4 +95,37 @@ describe('byte-rate quotas', () => {
       c.close();
     }
   });
+
+  it('a ShareFetch counts against consumer_byte_rate: over it, the acknowledgement results come back without records', async () => {
+    const topic = topicName('q-share');
+    const t = await broker.cluster.createTopic(topic, { numPartitions: 1 });
+    const group = topicName('q-sg');
+    await broker.cluster.groupConfigs.set(group, new Map([['share.auto.offset.reset', 'earliest']]));
+    const c = await RawClient.connect(broker.port);
+    try {
+      for (let i = 0; i < 10; i++) await c.send(API.Produce, 9, produceBody(topic, await encodeBatch([{ value: Buffer.alloc(500, i) }])));
+      await setQuota(c, 'sharer', 'consumer_byte_rate', 2000);
+      const hb = await c.send(API.ShareGroupHeartbeat, 1, { groupId: group, memberId: 'm', memberEpoch: 0, rackId: null, subscribedTopicNames: [topic] }, 'sharer');
+      expect(hb.errorCode).toBe(0);
+      const fetch = (epoch: number, acks: { firstOffset: number; lastOffset: number; acknowledgeTypes: number[] }[]) => c.send(API.ShareFetch, 1, {
+        groupId: group, memberId: 'm', shareSessionEpoch: epoch, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, maxRecords: 100, batchSize: 100,
+        topics: [{ topicId: t.id, partitions: [{ partitionIndex: 0, partitionMaxBytes: 0, acknowledgementBatches: acks }] }], forgottenTopicsData: [],
+      }, 'sharer');
+      // The response is capped at what the quota allows in its window (2 x 2,000 bytes here): not all ten records.
+      const first = await fetch(0, []);
+      expect(first.throttleTimeMs).toBe(0);
+      const got = first.responses[0].partitions[0];
+      expect(got.records.length).toBeLessThanOrEqual(4000);
+      const last = got.acquiredRecords.at(-1).lastOffset;
+      expect(last).toBeLessThan(9);
+      // At once again, acknowledging them: over the rate, so the throttle time and the acknowledgement result only.
+      const second = await fetch(1, [{ firstOffset: 0, lastOffset: last, acknowledgeTypes: [1] }]);
+      expect(second.throttleTimeMs).toBeGreaterThan(0);
+      expect(second.responses).toMatchObject([{ topicId: t.id, partitions: [{ partitionIndex: 0, acknowledgeErrorCode: 0, acquiredRecords: [] }] }]);
+      expect(second.responses[0].partitions[0].records?.length ?? 0).toBe(0);
+    } finally {
+      await setQuota(c, 'sharer', 'consumer_byte_rate', null);
+      c.close();
+    }
+  });
 });

@@ -21,6 +21,15 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers());
 
 describe('SharePartition', () => {
+  it('cuts acquired ranges at batch starts once they span BatchSize offsets (Kafka: at least BatchSize, batch-aligned)', () => {
+    const batches = () => [batch(0, 2), batch(3, 5), batch(6, 8), batch(9, 11), batch(12, 14)];
+    const r = new SharePartition('g', 't', 0, 0, env).acquire('a', batches(), 100, 5);
+    expect(r.ranges.map((x) => [x.firstOffset, x.lastOffset])).toEqual([[0, 5], [6, 11], [12, 14]]);
+    // BatchSize 0 (or one covering everything): one range.
+    expect(new SharePartition('g', 't', 0, 0, env).acquire('a', batches(), 100, 0).ranges.map((x) => [x.firstOffset, x.lastOffset])).toEqual([[0, 14]]);
+    expect(new SharePartition('g', 't', 0, 0, env).acquire('a', batches(), 100, 15).ranges.map((x) => [x.firstOffset, x.lastOffset])).toEqual([[0, 14]]);
+  });
+
   it('acquires whole batches until max records, skips markers, and moves its start past acknowledged records', () => {
     const sp = new SharePartition('g', 't', 0, 10, env);
     const r = sp.acquire('a', [batch(10, 12), batch(13, 13, true), batch(14, 16), batch(17, 19)], 4);

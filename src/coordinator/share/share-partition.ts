@@ -87,7 +87,11 @@ export class SharePartition {
    * at a time until `maxRecords` are taken (so the last batch may overshoot, Kafka's batch_optimized mode). Returns
    * the acquired ranges and which batches hold at least one of them (the only ones worth sending).
    */
-  acquire(memberId: string, batches: BatchSpan[], maxRecords: number): { ranges: AcquiredRange[]; used: boolean[] } {
+  /**
+   * `batchSize` (ShareFetch's BatchSize, Kafka's rule): a range is cut where a stored batch starts once it spans
+   * batchSize offsets or more, so ranges are at least that long (but the last) and end on batch boundaries; 0: no cuts.
+   */
+  acquire(memberId: string, batches: BatchSpan[], maxRecords: number, batchSize = 0): { ranges: AcquiredRange[]; used: boolean[] } {
     const ranges: AcquiredRange[] = [];
     const used = batches.map(() => false);
     const lock: Lock = { timer: undefined as unknown as NodeJS.Timeout };
@@ -116,7 +120,8 @@ export class SharePartition {
         r.memberId = memberId;
         r.lock = lock;
         const last = ranges[ranges.length - 1];
-        if (last && last.lastOffset === o - 1 && last.deliveryCount === r.deliveryCount) last.lastOffset = o;
+        const cut = batchSize > 0 && o === b.baseOffset && last !== undefined && o - last.firstOffset >= batchSize;
+        if (last && !cut && last.lastOffset === o - 1 && last.deliveryCount === r.deliveryCount) last.lastOffset = o;
         else ranges.push({ firstOffset: o, lastOffset: o, deliveryCount: r.deliveryCount });
         used[i] = true;
         count++;
