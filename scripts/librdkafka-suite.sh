@@ -27,7 +27,9 @@ suffix=${TEST_CONSUMER_GROUP_PROTOCOL:+-$TEST_CONSUMER_GROUP_PROTOCOL}
 # quick mode skips, so they run as against 4.2 and in full (about 10 minutes, 3 at a time). For 0190 (share consumer
 # telemetry, KIP-714) the cluster stands in for the pipeline librdkafka's CI sets up (setup-share-telemetry-testing.sh:
 # a receiver plugin, an OpenTelemetry collector writing to the topic client-telemetry-metrics, a subscription to the
-# org.apache.kafka.consumer.share. metrics): kafkalite's receiver topic and that subscription.
+# org.apache.kafka.consumer.share. metrics): kafkalite's receiver topic and that subscription, for 0190's clients only
+# (the test framework names clients after their test): pushes every second keep connections busy, which 0180's
+# idle-connection test cannot have.
 share=no
 if [[ ${1:-} == --share ]]; then
   shift
@@ -77,7 +79,8 @@ if [[ $share == yes ]]; then
     const admin = new Admin({ clientId: 'suite-setup', bootstrapBrokers: ['127.0.0.1:$port'] });
     await admin.incrementalAlterConfigs({ resources: [{ resourceType: 16, resourceName: 'share-consumers', configs: [
       { name: 'metrics', configOperation: 0, value: 'org.apache.kafka.consumer.share.' },
-      { name: 'interval.ms', configOperation: 0, value: '1000' } ] }] });
+      { name: 'interval.ms', configOperation: 0, value: '1000' },
+      { name: 'match', configOperation: 0, value: 'client_id=0190_.*' } ] }] });
     await admin.close();")
 fi
 # Whole-test time limits x3: 0081_admin alone runs ~3 min of sub-tests (consumer groups waiting out the 3 s delay).
