@@ -86,8 +86,6 @@ export class SharePartition {
    * Acquires records of `batches` (stored batches in offset order, from fetchOffset()) for `memberId`, whole batches
    * at a time until `maxRecords` are taken (so the last batch may overshoot, Kafka's batch_optimized mode). Returns
    * the acquired ranges and which batches hold at least one of them (the only ones worth sending).
-   */
-  /**
    * `batchSize` (ShareFetch's BatchSize, Kafka's rule): a range is cut where a stored batch starts once it spans
    * batchSize offsets or more, so ranges are at least that long (but the last) and end on batch boundaries; 0: no cuts.
    */
