@@ -7,7 +7,7 @@ import type { Input } from '../protocol/primitives.js';
 import { downConvert } from '../protocol/records/index.js';
 import type { ReadResult } from '../storage/types.js';
 import { defineHandler, type RequestContext } from './context.js';
-import { fetchByteLimit, throttleByteRate, unrecordByteRate } from './quota-throttle.js';
+import { fetchByteLimit, throttleFetchResponse } from './quota-throttle.js';
 import { leaderError } from './util.js';
 import { chunkedBytes, readInt64 } from '../protocol/primitives.js';
 
@@ -128,10 +128,9 @@ export default defineHandler<FetchRequest>({
     }
 
     // Over its consumer_byte_rate quota, the client gets no records this time, only how long to back off (Kafka).
-    const throttled = throttleByteRate(ctx, 'consumer_byte_rate', result.total);
+    const throttled = throttleFetchResponse(ctx, result.total);
     const throttleTimeMs = typeof throttled === 'number' ? throttled : await throttled;
     if (throttleTimeMs > 0) {
-      unrecordByteRate(ctx, 'consumer_byte_rate', result.total);
       return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses: [] };
     }
     const responses: NonNullable<Input<FetchResponse>['responses']> = [];

@@ -6,6 +6,7 @@ import type { ProduceRequest, ProduceResponse, ProduceResponseTopicProduceRespon
 import type { Input } from '../protocol/primitives.js';
 import { RecordError, setLogAppendTime, type BatchHeader } from '../protocol/records/index.js';
 import { prepareBatch, RecordValidationError, type PreparedBatch } from './produce-batch.js';
+import { afterAppend } from '../cluster/replication.js';
 import { throttleByteRate } from './quota-throttle.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from './context.js';
 import { autoCreate } from './metadata.js';
@@ -61,12 +62,8 @@ async function appendPartition(ctx: RequestContext, topic: Topic, index: number,
     // await costs a turn of the microtask queue, which shows on a single-record request after an idle gap).
     const baseOffset = typeof appended === 'number' ? appended : await appended;
     ctx.services.producers?.appended(p, header, { baseOffset, logAppendTime });
-    const replication = ctx.services.replication;
-    if (!replication) p.advanceHighWatermark(p.log.logEndOffset);
-    else {
-      const waiting = replication.afterAppend(p, acks);
-      if (waiting) await waiting;
-    }
+    const waiting = afterAppend(ctx.services, p, acks);
+    if (waiting) await waiting;
     return result(index, ErrorCode.NONE, baseOffset, logAppendTime, p.logStartOffset);
   } catch (e) {
     if (e instanceof RecordError) return result(index, e.errorCode, -1, -1, -1, e.message);

@@ -30,9 +30,17 @@ export function throttleByteRate(ctx: RequestContext, key: ByteRateKey, bytes: n
   return new Promise((resolve) => setTimeout(() => resolve(ms), ms));
 }
 
-/** Takes back bytes recorded for a response that is not sent (a throttled Fetch answers without records). */
-export function unrecordByteRate(ctx: RequestContext, key: ByteRateKey, bytes: number): void {
-  (ctx.services.byteRates as ByteRateQuotas | undefined)?.unrecord(key, ...client(ctx), bytes);
+/**
+ * consumer_byte_rate for a Fetch or ShareFetch response of `bytes`: the throttle time. A throttled response goes
+ * out without its records (Kafka), so their bytes are taken back off the client's rate.
+ */
+export function throttleFetchResponse(ctx: RequestContext, bytes: number, muting?: boolean): number | Promise<number> {
+  const settle = (ms: number): number => {
+    if (ms > 0) (ctx.services.byteRates as ByteRateQuotas | undefined)?.unrecord('consumer_byte_rate', ...client(ctx), bytes);
+    return ms;
+  };
+  const throttled = throttleByteRate(ctx, 'consumer_byte_rate', bytes, muting);
+  return typeof throttled === 'number' ? settle(throttled) : throttled.then(settle);
 }
 
 /** Fetch max_bytes for a client under a consumer_byte_rate quota (Kafka's getMaxValueInQuotaWindow); Infinity if none. */

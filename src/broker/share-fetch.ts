@@ -15,7 +15,7 @@ import type { AbortedTxnSource } from './fetch.js';
 import { waitForData } from './fetch.js';
 import { defineHandler, type RequestContext } from './context.js';
 import { acknowledgePartition, checkIds, continuedSession, leaderHint, shareGroupsEnabled, shareServices } from './share-util.js';
-import { fetchByteLimit, throttleByteRate, unrecordByteRate } from './quota-throttle.js';
+import { fetchByteLimit, throttleFetchResponse } from './quota-throttle.js';
 import { groupBy, toError } from './util.js';
 
 type PartOut = Input<ShareFetchResponsePartitionData>;
@@ -167,10 +167,9 @@ export default defineHandler<ShareFetchRequest>({
     // The consumer_byte_rate quota counts ShareFetch responses too. Over it, Kafka answers with the throttle time and
     // the acknowledgement results but no records: those it acquired stay acquired until their locks expire.
     const bytes = [...parts.values()].reduce((n, p) => n + (p.records as Buffer | null ?? EMPTY).length, 0);
-    const throttled = throttleByteRate(ctx, 'consumer_byte_rate', bytes, true);
+    const throttled = throttleFetchResponse(ctx, bytes, true);
     const throttleTimeMs = typeof throttled === 'number' ? throttled : await throttled;
     if (throttleTimeMs > 0) {
-      unrecordByteRate(ctx, 'consumer_byte_rate', bytes);
       for (const [key, p] of parts) {
         if (acked.has(key)) Object.assign(p, { errorCode: ErrorCode.NONE, errorMessage: null, records: EMPTY, acquiredRecords: [] });
         else parts.delete(key);

@@ -19,6 +19,17 @@ interface ReplicaState extends FollowerProgress {
   waiters: AckWaiters;
 }
 
+/**
+ * After an append to p (Produce, transaction markers, telemetry records): replicate and wait as `acks` asks, or with
+ * no replication service (one broker) move the high watermark to the log end. A promise only when there is
+ * something to wait for, so Produce's common case stays synchronous.
+ */
+export function afterAppend(services: Services, p: Partition, acks: number): void | Promise<void> {
+  const replication = services.replication as ReplicationManager | undefined;
+  if (!replication) p.advanceHighWatermark(p.log.logEndOffset);
+  else return replication.afterAppend(p, acks);
+}
+
 export class ReplicationManager {
   private readonly states = new WeakMap<Partition, ReplicaState>();
   private readonly fetcher: FollowerFetcher;

@@ -4,6 +4,7 @@
 // default Kafka, while requests that arrive anyway are still answered (and their metrics dropped), as Kafka does.
 import type { Services } from '../../broker/context.js';
 import type { Partition } from '../../cluster/cluster.js';
+import { afterAppend } from '../../cluster/replication.js';
 import { crc32c, encodeBatch } from '../../protocol/records/index.js';
 import type { ServiceInstaller } from '../../services.js';
 import { ClientInstances, type TelemetryPush } from './client-instances.js';
@@ -44,9 +45,7 @@ export class TelemetryService {
     const ts = Date.now();
     const batch = await encodeBatch([{ key, value: push.data, headers, timestamp: ts }], { partitionLeaderEpoch: p.leaderEpoch });
     await p.log.append(batch, { lastOffsetDelta: 0, maxTimestamp: ts });
-    const replication = this.services.replication;
-    if (replication) await replication.afterAppend(p, 1);
-    else p.advanceHighWatermark(p.log.logEndOffset);
+    await afterAppend(this.services, p, 1);
   }
 }
 

@@ -2,6 +2,7 @@
 // WriteTxnMarkers do in Kafka: append, apply to the producer state, then advance the high watermark like Produce.
 import type { Services } from '../../broker/context.js';
 import type { Partition } from '../../cluster/cluster.js';
+import { afterAppend } from '../../cluster/replication.js';
 import { encodeControlBatch } from '../../protocol/records/index.js';
 import type { ProducerStateManager } from './producer-state.js';
 
@@ -23,9 +24,7 @@ export async function writeMarker(services: Services, producers: ProducerStateMa
   });
   const offset = await p.log.append(batch, { lastOffsetDelta: 0, maxTimestamp: ts });
   producers.completeTxn(p, m.producerId, m.producerEpoch, m.commit, offset, m.coordinatorEpoch, ts);
-  const replication = services.replication;
-  if (replication) await replication.afterAppend(p, -1);
-  else p.advanceHighWatermark(p.log.logEndOffset);
+  await afterAppend(services, p, -1);
   // The last stable offset may have moved even if the high watermark did not: wake read_committed fetches.
   p.wake();
 }
