@@ -7,6 +7,7 @@ import type { AppendMeta, PartitionConfig, PartitionLog, ReadOptions, ReadResult
 import { setBaseOffset } from '../../protocol/records/index.js';
 import { RECORD_COUNT, framedSize } from './batch-format.js';
 import { SerialExecutor } from '../../concurrency.js';
+import { AppendGroups } from './append-groups.js';
 import { LogConfig } from './config.js';
 import { Durability, type FsyncMode } from './durability.js';
 import { fsyncDir, listDir } from './fs-util.js';
@@ -14,7 +15,7 @@ import type { HandleCache, Slots } from './handle-cache.js';
 import { CLEANER_CHECKPOINT, checkTopicId, loadLog, readCleanerCheckpoint, writeCleanerCheckpoint, writeLogStart } from './log-recovery.js';
 import { closedLogError, maxTimestamp, offsetForTimestamp, readLog } from './partition-read.js';
 import { retentionPrefix } from './retention.js';
-import { type AppendedBatch, LogSegment, floorSegment } from './segment.js';
+import { LogSegment, floorSegment } from './segment.js';
 
 export type { FsyncMode } from './durability.js';
 
@@ -34,17 +35,6 @@ export interface PartitionLogOptions {
   fdSlots?: Slots;
 }
 
-interface PendingAppend {
-  batch: Buffer;
-  meta: AppendMeta;
-  resolve: (offset: number) => void;
-  reject: (err: unknown) => void;
-}
-
-/** Limits on one writev so a flood of appends still yields to the event loop and keeps buffers bounded. */
-const MAX_GROUP_BATCHES = 512;
-const MAX_GROUP_BYTES = 16 << 20;
-
 export class FilePartitionLog implements PartitionLog {
   readonly config: LogConfig;
   readonly dir: string;
@@ -52,8 +42,8 @@ export class FilePartitionLog implements PartitionLog {
   readonly exec = new SerialExecutor();
   segments: LogSegment[] = [];
   private startOffset = 0;
-  private openDrain: PendingAppend[] | null = null;
-  private readonly durability: Durability;
+  readonly durability: Durability;
+  private readonly queue = new AppendGroups(this);
   private readonly background = new Set<Promise<unknown>>();
   private closed = false;
   private readonly jitterMs: number;
@@ -106,6 +96,9 @@ export class FilePartitionLog implements PartitionLog {
   get handles(): HandleCache | null {
     return this.opts.handles ?? null;
   }
+  get logger(): Logger {
+    return this.opts.logger;
+  }
   get interval(): number {
     return this.config.num('index.interval.bytes');
   }
@@ -121,27 +114,7 @@ export class FilePartitionLog implements PartitionLog {
       return Promise.reject(new Error('append expects exactly one magic-2 record batch'));
     }
     const now = this.appendNow(batch, meta);
-    if (now >= 0) return now;
-    return new Promise<number>((resolve, reject) => {
-      const item = { batch, meta, resolve, reject };
-      // Appends arriving while a drain is queued but not started join it: they become one writev and share
-      // one fsync, while still ordered after any truncate/retention task queued before them.
-      if (this.openDrain) {
-        this.openDrain.push(item);
-        return;
-      }
-      const items = [item];
-      this.openDrain = items;
-      void this.exec.run(async () => {
-        if (this.openDrain === items) this.openDrain = null;
-        try {
-          await this.drain(items);
-        } catch (err) {
-          // Never leave a producer hanging: settled promises ignore the extra reject.
-          for (const it of items) it.reject(err);
-        }
-      });
-    });
+    return now >= 0 ? now : this.queue.enqueue(batch, meta);
   }
 
   /**
@@ -167,7 +140,7 @@ export class FilePartitionLog implements PartitionLog {
    * entries are marked so the sync that makes the first batch durable (per the flush policy) covers them,
    * and a partition.metadata lost to a crash is simply written again on the next open.
    */
-  private async materialize(): Promise<void> {
+  async materialize(): Promise<void> {
     if (!this.active.isUnborn) return;
     await this.fds(async () => {
       await mkdir(this.dir, { recursive: true });
@@ -178,69 +151,8 @@ export class FilePartitionLog implements PartitionLog {
     this.durability.parentEntryDirty = true;
   }
 
-  private async drain(items: PendingAppend[]): Promise<void> {
-    try {
-      await this.materialize();
-    } catch (err) {
-      this.opts.logger.error({ err, dir: this.dir }, 'creating partition directory failed');
-      for (const it of items) it.reject(err);
-      return;
-    }
-    let i = 0;
-    while (i < items.length) {
-      let seg = this.active;
-      let next = seg.nextOffset;
-      let bytes = 0;
-      const group: AppendedBatch[] = [];
-      const waiters: PendingAppend[] = [];
-      while (i < items.length && group.length < MAX_GROUP_BATCHES && bytes < MAX_GROUP_BYTES) {
-        const item = items[i];
-        const last = next + item.meta.lastOffsetDelta;
-        if (this.shouldRoll(seg, bytes, item.batch.length, last)) {
-          if (group.length > 0) break;
-          try {
-            seg = await this.roll();
-          } catch (err) {
-            for (const rest of items.slice(i)) rest.reject(err);
-            return;
-          }
-          continue;
-        }
-        setBaseOffset(item.batch, next);
-        group.push({ buf: item.batch, lastOffset: last, maxTimestamp: item.meta.maxTimestamp });
-        waiters.push(item);
-        bytes += item.batch.length;
-        next = last + 1;
-        i++;
-      }
-      try {
-        await seg.append(group, this.interval);
-      } catch (err) {
-        this.opts.logger.error({ err, dir: this.dir }, 'log append failed');
-        for (const w of waiters) w.reject(err);
-        continue;
-      }
-      for (const b of group) this.durability.written(b.buf.readInt32BE(RECORD_COUNT));
-      this.settle(waiters, group);
-    }
-  }
-
-  /** Resolves a written group now, or after the (shared) fsync the flush policy asks for. */
-  private settle(waiters: PendingAppend[], group: AppendedBatch[]): void {
-    const resolveAll = (): void => {
-      for (let k = 0; k < waiters.length; k++) waiters[k].resolve(group[k].lastOffset - waiters[k].meta.lastOffsetDelta);
-    };
-    if (this.durability.due(0)) {
-      this.durability.sync().then(resolveAll, (err: unknown) => {
-        for (const w of waiters) w.reject(err);
-      });
-    } else {
-      resolveAll();
-    }
-  }
-
   /** Kafka's LogSegment.shouldRoll, evaluated with the bytes of the group being assembled. */
-  private shouldRoll(seg: LogSegment, pendingBytes: number, batchBytes: number, lastOffset: number): boolean {
+  shouldRoll(seg: LogSegment, pendingBytes: number, batchBytes: number, lastOffset: number): boolean {
     if (lastOffset - seg.baseOffset > 0x7fffffff) return true; // relative offsets are int32
     const size = seg.size + pendingBytes;
     if (size === 0) return false;
