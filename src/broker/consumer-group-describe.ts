@@ -11,6 +11,7 @@ export default defineHandler<ConsumerGroupDescribeRequest>({
   handle(ctx, req): Input<ConsumerGroupDescribeResponse> {
     const groups = req.groupIds.map((groupId): Input<ConsumerGroupDescribeResponseDescribedGroup> => {
       const base = { groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED, errorMessage: null };
+      if (ctx.cluster.features.level('group.version') < 1) return { ...base, errorCode: ErrorCode.UNSUPPORTED_VERSION };
       const err = describeError(ctx, groupId);
       if (err) return { ...base, errorCode: err };
       const g = groupService(ctx)!.group(groupId);

@@ -37,6 +37,8 @@ export default defineHandler<ConsumerGroupHeartbeatRequest>({
     const v = ctx.apiVersion;
     const fail = (errorCode: number, errorMessage: string | null = null): Input<ConsumerGroupHeartbeatResponse> =>
       ({ throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
+    // group.version 0 (UpdateFeatures) turns the KIP-848 protocol off; Kafka answers before any other check.
+    if (ctx.cluster.features.level('group.version') < 1) return fail(ErrorCode.UNSUPPORTED_VERSION);
     if (!groupAllowed(ctx, GROUP_READ, req.groupId)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     // Kafka refuses the whole heartbeat when one subscribed name may not be described (KafkaApis), so a
     // member never gets an assignment it cannot use.

@@ -60,6 +60,8 @@ import getTelemetrySubscriptions from './get-telemetry-subscriptions.js';
 import pushTelemetry from './push-telemetry.js';
 import listConfigResources from './list-config-resources.js';
 import describeTopicPartitions from './describe-topic-partitions.js';
+import updateFeatures from './update-features.js';
+import describeQuorum from './describe-quorum.js';
 
 export const HANDLERS: HandlerDef[] = [
   produce,
@@ -119,6 +121,8 @@ export const HANDLERS: HandlerDef[] = [
   electLeaders,
   alterPartitionReassignments,
   listPartitionReassignments,
+  updateFeatures,
+  describeQuorum,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
   // share groups (KIP-932)

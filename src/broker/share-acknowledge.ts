@@ -14,7 +14,7 @@ export default defineHandler<ShareAcknowledgeRequest>({
   minVersion: 1,
   handle(ctx, req): Input<ShareAcknowledgeResponse> {
     const top = (errorCode: number, errorMessage: string | null = null): Input<ShareAcknowledgeResponse> => ({ throttleTimeMs: 0, errorCode, errorMessage, responses: [], nodeEndpoints: [] });
-    if (!shareGroupsEnabled(ctx)) return top(ErrorCode.UNSUPPORTED_VERSION, 'Share groups are not enabled (group.share.enable).');
+    if (!shareGroupsEnabled(ctx)) return top(ErrorCode.UNSUPPORTED_VERSION, 'Share groups are not enabled (share.version is 0).');
     let s: ShareSession;
     try {
       checkIds(req.groupId, req.memberId);

@@ -112,7 +112,7 @@ export default defineHandler<ShareFetchRequest>({
   async handle(ctx, req): Promise<Input<ShareFetchResponse>> {
     const top = (errorCode: number, errorMessage: string | null = null): Input<ShareFetchResponse> =>
       ({ throttleTimeMs: 0, errorCode, errorMessage, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] });
-    if (!shareGroupsEnabled(ctx)) return top(ErrorCode.UNSUPPORTED_VERSION, 'Share groups are not enabled (group.share.enable).');
+    if (!shareGroupsEnabled(ctx)) return top(ErrorCode.UNSUPPORTED_VERSION, 'Share groups are not enabled (share.version is 0).');
     let s: ShareSession;
     try {
       checkIds(req.groupId, req.memberId);

@@ -25,7 +25,7 @@ export default defineHandler<ShareGroupHeartbeatRequest>({
   handle(ctx, req): Input<ShareGroupHeartbeatResponse> {
     const fail = (errorCode: number, errorMessage: string | null = null): Input<ShareGroupHeartbeatResponse> =>
       ({ throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
-    if (!shareGroupsEnabled(ctx)) return fail(ErrorCode.UNSUPPORTED_VERSION, 'Share groups are not enabled (group.share.enable).');
+    if (!shareGroupsEnabled(ctx)) return fail(ErrorCode.UNSUPPORTED_VERSION, 'Share groups are not enabled (share.version is 0).');
     if (!groupAllowed(ctx, GROUP_READ, req.groupId)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (req.subscribedTopicNames?.some((t) => !topicAllowed(ctx, 'DESCRIBE', t))) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     const err = coordinatorCheck(ctx, req.groupId);

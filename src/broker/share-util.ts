@@ -9,9 +9,9 @@ import { ErrorCode, errorName, KafkaError, type ErrorName } from '../protocol/er
 import type { RequestContext } from './context.js';
 import { endpointFor, leaderError } from './util.js';
 
-/** Kafka 4.2 enables share groups by default (4.1 behind the share.version feature): group.share.enable here. */
+/** The share.version feature: 1 unless group.share.enable=false at start-up or an UpdateFeatures set it to 0. */
 export function shareGroupsEnabled(ctx: RequestContext): boolean {
-  return ctx.cluster.config.bool('group.share.enable');
+  return ctx.cluster.features.level('share.version') >= 1;
 }
 
 export function shareServices(ctx: RequestContext) {
@@ -30,7 +30,7 @@ export function checkIds(groupId: string | null, memberId: string | null): void 
  * switched on, authorized (`op`), coordinated here, an id, a share group (created when `create`).
  */
 export function adminShareGroup(ctx: RequestContext, groupId: string, op: number, create = false): ShareGroup {
-  if (!shareGroupsEnabled(ctx)) throw new KafkaError('UNSUPPORTED_VERSION', 'Share groups are not enabled (group.share.enable).');
+  if (!shareGroupsEnabled(ctx)) throw new KafkaError('UNSUPPORTED_VERSION', 'Share groups are not enabled (share.version is 0).');
   if (!groupAllowed(ctx, op, groupId)) throw new KafkaError('GROUP_AUTHORIZATION_FAILED');
   const err = coordinatorCheck(ctx, groupId);
   if (err) throw new KafkaError(errorName(err) as ErrorName);

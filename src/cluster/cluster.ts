@@ -2,6 +2,7 @@
 // Handlers read and change it; topics and their configs are persisted through the storage interface.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { Features } from './features.js';
 import { ClientMetricsConfigs } from './client-metrics-configs.js';
 import { GroupConfigs } from './group-configs.js';
 import { KafkaError } from '../protocol/errors.js';
@@ -90,6 +91,8 @@ export class Cluster {
   readonly groupConfigs: GroupConfigs;
   /** Client metrics subscriptions (ConfigResource type CLIENT_METRICS, KIP-714). */
   readonly clientMetrics: ClientMetricsConfigs;
+  /** Feature levels (metadata.version, group.version, ...): ApiVersions and UpdateFeatures. */
+  readonly features: Features;
   /** Topics whose partitions are being opened: a second creation of the same name must not start meanwhile. */
   private readonly creating = new Map<string, Promise<Topic>>();
   /** Set by the transaction coordinator so partitions report a last stable offset below open transactions. */
@@ -105,6 +108,7 @@ export class Cluster {
     this.logger = opts.logger;
     this.groupConfigs = new GroupConfigs(this.storage, this.config);
     this.clientMetrics = new ClientMetricsConfigs(this.storage);
+    this.features = new Features(this.storage, this.config.bool('group.share.enable'));
   }
 
   get controllerId(): number {
@@ -120,6 +124,7 @@ export class Cluster {
   async load(): Promise<void> {
     await this.groupConfigs.load();
     await this.clientMetrics.load();
+    await this.features.load();
     const dyn = await this.storage.loadMeta<PersistedBrokerConfigs>('broker-configs');
     this.config.setDynamic(null, new Map(Object.entries(dyn?.default ?? {})));
     for (const [id, m] of Object.entries(dyn?.brokers ?? {})) this.config.setDynamic(Number(id), new Map(Object.entries(m)));

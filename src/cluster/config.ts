@@ -82,7 +82,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'group.consumer.min.session.timeout.ms': { type: 'int', default: '45000' },
   'group.consumer.session.timeout.ms': { type: 'int', default: '45000' },
   // Share groups (KIP-932, src/coordinator/share/). Kafka 4.1 ships them disabled (share.version feature), 4.2 enabled;
-  // kafkalite follows 4.2. group.share.enable=false refuses the share APIs with UNSUPPORTED_VERSION, as 4.1 does.
+  // kafkalite follows 4.2. group.share.enable=false starts with share.version 0 (src/cluster/features.ts): the share
+  // APIs answer UNSUPPORTED_VERSION, as 4.1 does without the feature.
   'group.share.enable': { type: 'boolean', default: 'true' },
   'group.share.assignors': { type: 'list', default: 'simple' },
   'group.share.delivery.count.limit': { type: 'int', default: '5' },
