@@ -62,6 +62,10 @@ import listConfigResources from './list-config-resources.js';
 import describeTopicPartitions from './describe-topic-partitions.js';
 import updateFeatures from './update-features.js';
 import describeQuorum from './describe-quorum.js';
+import createDelegationToken from './create-delegation-token.js';
+import renewDelegationToken from './renew-delegation-token.js';
+import expireDelegationToken from './expire-delegation-token.js';
+import describeDelegationToken from './describe-delegation-token.js';
 
 export const HANDLERS: HandlerDef[] = [
   produce,
@@ -89,6 +93,10 @@ export const HANDLERS: HandlerDef[] = [
   deleteAcls,
   describeUserScramCredentials,
   alterUserScramCredentials,
+  createDelegationToken,
+  renewDelegationToken,
+  expireDelegationToken,
+  describeDelegationToken,
   // transactions
   initProducerId,
   addPartitionsToTxn,
