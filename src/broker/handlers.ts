@@ -62,6 +62,7 @@ import listConfigResources from './list-config-resources.js';
 import describeTopicPartitions from './describe-topic-partitions.js';
 import updateFeatures from './update-features.js';
 import describeQuorum from './describe-quorum.js';
+import alterReplicaLogDirs from './alter-replica-log-dirs.js';
 import createDelegationToken from './create-delegation-token.js';
 import renewDelegationToken from './renew-delegation-token.js';
 import expireDelegationToken from './expire-delegation-token.js';
@@ -131,6 +132,7 @@ export const HANDLERS: HandlerDef[] = [
   listPartitionReassignments,
   updateFeatures,
   describeQuorum,
+  alterReplicaLogDirs,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
   // share groups (KIP-932)

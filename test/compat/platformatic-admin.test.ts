@@ -1,6 +1,6 @@
 // @platformatic/kafka 1.x's Admin against kafkalite: it speaks the flexible versions (CreateTopics v7,
 // DeleteTopics v6, DescribeConfigs v4, IncrementalAlterConfigs v1, DescribeLogDirs v4, DeleteRecords v2...).
-import { Admin, ClientQuotaEntityTypes, ClientQuotaKeys, ClientQuotaMatchTypes, ConfigResourceTypes, IncrementalAlterConfigOperationTypes, Producer, stringSerializers } from '@platformatic/kafka';
+import { Admin, alterReplicaLogDirsV2, ClientQuotaEntityTypes, Connection, ClientQuotaKeys, ClientQuotaMatchTypes, ConfigResourceTypes, IncrementalAlterConfigOperationTypes, Producer, stringSerializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
@@ -133,6 +133,31 @@ describe('@platformatic/kafka Admin', () => {
     const deleted = await admin.deleteRecords({ topics: [{ name: t, partitions: [{ partition: 0, offset: 3n }] }] });
     expect(deleted).toEqual([{ name: t, partitions: [{ partition: 0, lowWatermark: 3n }] }]);
     expect(broker.cluster.partition(t, 0)!.logStartOffset).toBe(3);
+  });
+
+  it('moves a replica only to the log dir it is in (AlterReplicaLogDirs v2 codec)', async () => {
+    const t = topicName('plogdirs');
+    await admin.createTopics({ topics: [t], partitions: 2 });
+    const conn = new Connection('kafkalite-test');
+    await conn.connect('127.0.0.1', broker.port);
+    try {
+      const dirs = [
+        { path: '/memory', topics: [{ name: t, partitions: [0, 1] }, { name: `${t}-missing`, partitions: [0] }] },
+        { path: '/elsewhere', topics: [{ name: t, partitions: [5] }] },
+      ];
+      let r: any;
+      try {
+        r = await alterReplicaLogDirsV2.api.async(conn, dirs);
+      } catch (e: any) {
+        r = e.response; // partition errors come back as a ResponseError holding the response
+      }
+      expect(r.results.map((x: any) => [x.topicName, x.partitions.map((p: any) => [p.partitionIndex, p.errorCode])])).toEqual([
+        [t, [[0, 0], [1, 0], [5, ErrorCode.LOG_DIR_NOT_FOUND]]],
+        [`${t}-missing`, [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+      ]);
+    } finally {
+      await conn.close();
+    }
   });
 
   it('alters and describes client quotas', async () => {
