@@ -23,6 +23,7 @@ export const FLAGS: Record<string, Flag> = {
   listeners: { type: 'string', help: 'Kafka-style listeners, e.g. PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093' },
   'advertised-listeners': { type: 'string', help: 'what Metadata advertises per listener, NAME://host:port,...' },
   brokers: { type: 'string', help: 'number of brokers in this process (node ids 0..N-1)', default: '1' },
+  'broker-racks': { type: 'string', help: 'broker.rack of each broker, comma-separated by node id (e.g. RACK0,RACK1,RACK2)' },
   'data-dir': { type: 'string', help: 'directory of the durable log', default: './kafkalite-data' },
   memory: { type: 'boolean', help: 'keep everything in memory (no disk)' },
   fsync: { type: 'string', help: 'always | interval | never (interval = fsync every second)', default: 'interval' },
@@ -147,6 +148,12 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     cli: v,
     controlPort: v['control-port'] !== undefined ? int('control-port', v['control-port']) : undefined,
   };
+  if (v['broker-racks'] !== undefined) {
+    const racks = String(v['broker-racks']).split(',').map((r) => r.trim());
+    if (racks.length !== opts.brokers || racks.some((r) => !r)) throw new UsageError(`--broker-racks needs one rack per broker (${opts.brokers}), got "${v['broker-racks']}"`);
+    if (overrides['broker.rack'] !== undefined) throw new UsageError('--broker-racks and --override broker.rack=... both set racks; give one');
+    opts.racks = racks;
+  }
   // Security (src/security): TLS material, SASL users, the ACL authorizer.
   const security: [string, string][] = [['ssl-cert', 'sslCert'], ['ssl-key', 'sslKey'], ['ssl-key-password', 'sslKeyPassword'], ['ssl-ca', 'sslCa'],
     ['ssl-client-auth', 'sslClientAuth'], ['ssl-self-signed', 'sslSelfSigned'], ['sasl-users', 'saslUsers'], ['sasl-users-file', 'saslUsersFile'], ['authorizer', 'authorizer']];

@@ -33,6 +33,8 @@ export interface BrokerOptions {
   advertisedListeners?: string;
   /** Number of brokers in the cluster (node ids 0..N-1). */
   brokers?: number;
+  /** broker.rack of each broker, by node id (Metadata, DescribeConfigs, rack-aware fetch); or broker.rack for all. */
+  racks?: string[];
   /** Keep everything in memory (default in-process unless dataDir is given). */
   memory?: boolean;
   dataDir?: string;
@@ -121,6 +123,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const advertised = opts.advertisedListeners ? parseListeners(opts.advertisedListeners) : [];
   const n = opts.brokers ?? 1;
   const config = new BrokerConfig(opts.overrides ?? {});
+  if (opts.racks && config.get('broker.rack') !== null) throw new Error('give the brokers\' racks either as racks (--broker-racks) or as broker.rack, not both');
+  if (opts.racks && opts.racks.length !== n) throw new Error(`racks lists ${opts.racks.length} racks for ${n} brokers`);
   const storage = await openStorage(opts, config, logger);
 
   // Broker i listens on each base port + i * (number of listeners), as the kafkajs suite's layout expects.
@@ -128,7 +132,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   for (let i = 0; i < n; i++) {
     nodes.push({
       nodeId: i,
-      rack: null,
+      rack: opts.racks?.[i] ?? config.get('broker.rack'),
       alive: true,
       endpoints: specs.map((s) => {
         const adv = advertised.find((a) => a.name === s.name);

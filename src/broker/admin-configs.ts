@@ -59,6 +59,7 @@ function startupValue(ctx: RequestContext, nodeId: number, name: string): string
     case 'listeners': return node?.endpoints.map((e) => `${e.name}://${e.host}:${e.port}`).join(',');
     case 'advertised.listeners': return node?.endpoints.map((e) => `${e.name}://${e.advertisedHost}:${e.advertisedPort}`).join(',');
     case 'log.dirs': return logDirOf(ctx);
+    case 'broker.rack': return node?.rack ?? undefined;
     default: return undefined;
   }
 }

@@ -8,7 +8,7 @@ import { downConvert } from '../protocol/records/index.js';
 import type { ReadResult } from '../storage/types.js';
 import { defineHandler, type RequestContext } from './context.js';
 import { fetchByteLimit, throttleFetchResponse } from './quota-throttle.js';
-import { leaderError } from './util.js';
+import { preferredReadReplica, readableReplica } from './fetch-replica.js';
 import { chunkedBytes, readInt64 } from '../protocol/primitives.js';
 
 type PartOut = Input<FetchResponsePartitionData>;
@@ -37,20 +37,36 @@ function partResult(index: number, errorCode: number, hw = -1, lso = -1, logStar
   return { partitionIndex: index, errorCode, highWatermark: hw, lastStableOffset: lso, logStartOffset: logStart, records, abortedTransactions: aborted, preferredReadReplica: -1 };
 }
 
-async function readPartition(ctx: RequestContext, w: Want, isolation: number, budget: { bytes: number; first: boolean }): Promise<PartOut> {
+/** What the request says about its client: the isolation level, whether it may read from followers, its rack. */
+interface Scope {
+  isolation: number;
+  /** A consumer's Fetch v11+ (Kafka's client metadata): followers may serve it (fetch-replica.ts). */
+  consumerV11: boolean;
+  rackId: string;
+}
+
+async function readPartition(ctx: RequestContext, w: Want, scope: Scope, budget: { bytes: number; first: boolean }): Promise<PartOut> {
   const index = w.req.partition;
   const p = w.topic?.partitions[index];
   if (!w.topic || !p) return partResult(index, ctx.apiVersion >= 13 && !w.topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  const lerr = leaderError(ctx, p);
-  if (lerr) return partResult(index, lerr);
+  const replica = readableReplica(ctx, p, scope.consumerV11);
+  if (replica.errorCode) return partResult(index, replica.errorCode);
   if (w.req.currentLeaderEpoch >= 0 && w.req.currentLeaderEpoch !== p.leaderEpoch) {
     return partResult(index, w.req.currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
   }
-  const hw = p.highWatermark;
-  const lso = p.lastStableOffset();
+  const hw = replica.highWatermark;
+  const lso = Math.min(p.lastStableOffset(), hw);
   const logStart = p.logStartOffset;
   const offset = w.req.fetchOffset;
-  if (offset < logStart || offset > p.log.logEndOffset) return partResult(index, ErrorCode.OFFSET_OUT_OF_RANGE, hw, lso, logStart);
+  if (offset < logStart || offset > replica.logEndOffset) return partResult(index, ErrorCode.OFFSET_OUT_OF_RANGE, hw, lso, logStart);
+  const preferred = scope.rackId ? preferredReadReplica(ctx, p, scope.rackId, offset) : -1;
+  if (preferred >= 0) {
+    // Kafka skips the read: the client is to fetch from the preferred replica instead.
+    const r = partResult(index, ErrorCode.NONE, hw, lso, logStart, EMPTY);
+    r.preferredReadReplica = preferred;
+    return r;
+  }
+  const isolation = scope.isolation;
   const limit = isolation === 1 ? lso : hw;
   if (offset >= limit) return partResult(index, ErrorCode.NONE, hw, lso, logStart, EMPTY);
   const max = Math.min(w.req.partitionMaxBytes, budget.bytes);
@@ -104,7 +120,8 @@ export default defineHandler<FetchRequest>({
       for (const pr of t.partitions) wants.push({ topic, name: t.topic, topicId: t.topicId, req: pr });
     }
     const maxBytes = Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, fetchByteLimit(ctx));
-    const isolation = v >= 4 ? req.isolationLevel : 0;
+    const consumer = (v >= 15 ? req.replicaState.replicaId : req.replicaId) < 0;
+    const scope: Scope = { isolation: v >= 4 ? req.isolationLevel : 0, consumerV11: consumer && v >= 11, rackId: v >= 11 ? req.rackId : '' };
     const authorized = (w: Want) => !w.topic || !ctx.services.acl?.canReadTopic || ctx.services.acl.canReadTopic(ctx, w.topic.name);
 
     const collect = async () => {
@@ -112,17 +129,18 @@ export default defineHandler<FetchRequest>({
       const parts: PartOut[] = [];
       let total = 0;
       for (const w of wants) {
-        const r = authorized(w) ? await readPartition(ctx, w, isolation, budget) : partResult(w.req.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        const r = authorized(w) ? await readPartition(ctx, w, scope, budget) : partResult(w.req.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         total += (r.records as Buffer | null)?.length ?? 0;
         parts.push(r);
       }
-      const anyError = parts.some((r) => r.errorCode !== ErrorCode.NONE);
-      return { parts, total, anyError };
+      // An error or a preferred read replica is answered at once, as Kafka does.
+      const answerNow = parts.some((r) => r.errorCode !== ErrorCode.NONE || r.preferredReadReplica! >= 0);
+      return { parts, total, answerNow };
     };
 
     let result = await collect();
     const deadline = Date.now() + req.maxWaitMs;
-    while (!result.anyError && result.total < Math.max(req.minBytes, 1) && Date.now() < deadline && !ctx.conn.isClosing) {
+    while (!result.answerNow && result.total < Math.max(req.minBytes, 1) && Date.now() < deadline && !ctx.conn.isClosing) {
       await waitForData(wants.map((w) => w.topic?.partitions[w.req.partition]).filter((p): p is Partition => !!p), deadline - Date.now());
       result = await collect();
     }

@@ -62,6 +62,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'auto.create.topics.enable': { type: 'boolean', default: 'true' },
   'auto.leader.rebalance.enable': { type: 'boolean', default: 'true' },
   'broker.id': { type: 'int', default: '0' },
+  // The rack of every broker (one value: the brokers share this config); per broker: --broker-racks / racks.
+  'broker.rack': { type: 'string', default: null },
   'broker.session.timeout.ms': { type: 'int', default: '9000' },
   'compression.type': { type: 'string', default: 'producer' },
   'connection.failed.authentication.delay.ms': { type: 'int', default: '100', min: 0 },
@@ -151,6 +153,8 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'offsets.topic.num.partitions': { type: 'int', default: '50' },
   'offsets.topic.replication.factor': { type: 'short', default: '3' },
   'replica.lag.time.max.ms': { type: 'long', default: '30000' },
+  // KIP-392: the leader points consumers that name their rack at a replica in it (src/broker/fetch-replica.ts).
+  'replica.selector.class': { type: 'string', default: null, valid: ['org.apache.kafka.common.replica.RackAwareReplicaSelector', 'org.apache.kafka.common.replica.LeaderSelector'] },
   // Kafka's default is GSSAPI, which kafkalite does not implement; all the mechanisms it does are enabled.
   'sasl.enabled.mechanisms': { type: 'list', default: 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER' },
   // Client quota rates are measured over quota.window.num samples of quota.window.size.seconds (Kafka's defaults).

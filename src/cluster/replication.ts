@@ -101,6 +101,11 @@ export class ReplicationManager {
     return Math.min(this.state(p).leo.get(broker) ?? 0, end);
   }
 
+  /** When `broker`'s replica of p last caught up with the leader's log end (the leader: now). */
+  lastCaughtUp(p: Partition, broker: number): number {
+    return broker === p.leader ? Date.now() : this.state(p).caughtUp.get(broker) ?? 0;
+  }
+
   isIsolated(broker: number): boolean {
     return this.fetcher.isIsolated(broker);
   }
