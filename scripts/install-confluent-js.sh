@@ -4,7 +4,7 @@
 # devDependencies because installing it compiles librdkafka: its prebuilt binaries come from GitHub, which this
 # machine does not reach. The build (~1.5 min on 2 cores) links the system's OpenSSL, zlib, zstd, lz4 and SASL
 # (CKJS_LINKING=dynamic; the default static build downloads their sources too), so it needs
-#   apt-get install -y build-essential python3 libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev
+#   apt-get install -y build-essential python3 libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev rapidjson-dev
 # The test skips, saying so, when the client is not installed.
 set -euo pipefail
 cd "$(dirname "$0")/../test/compat/clients/confluent-js"

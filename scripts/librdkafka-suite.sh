@@ -2,7 +2,8 @@
 # Runs librdkafka 2.15.1's own integration tests (tests/0nnn-*.c, shipped inside @confluentinc/kafka-javascript) against
 # a kafkalite cluster shaped like the suite's default scenario (file engine, so that compaction runs: 0077): 3 brokers,
 # num.partitions=4, replication factor 3,
-# auto-created topics, an authorizer that allows everyone (the admin tests create ACLs), and Kafka's own
+# auto-created topics, broker i in rack RACKi with Kafka's RackAwareReplicaSelector (as the suite's cluster tool sets up;
+# 0101 fetches from the follower in its rack), an authorizer that allows everyone (the admin tests create ACLs), and Kafka's own
 # group.initial.rebalance.delay.ms of 3 s (kafkalite's default is 0; the group tests expect their consumers to join
 # the first generation together), and the 1 s minimum share-group lock duration its cluster tool sets for 4.2
 # (tests/cluster_testing.py; the share consumer tests shorten locks to see records redelivered).
@@ -68,6 +69,7 @@ listen=(--port "$port")
 [[ -n $sasl ]] && listen=(--listeners "SASL_PLAINTEXT://127.0.0.1:$port" --sasl-users admin:admin-secret --override connections.max.reauth.ms=10000)
 node "$here/bin/kafkalite" --data-dir "$out/data" --fsync never "${listen[@]}" --brokers 3 --num-partitions 4 --default-replication-factor 3 \
   --override log.cleaner.backoff.ms=1000 --override group.share.min.record.lock.duration.ms=1000 \
+  --broker-racks RACK0,RACK1,RACK2 --override replica.selector.class=org.apache.kafka.common.replica.RackAwareReplicaSelector \
   --authorizer --override allow.everyone.if.no.acl.found=true --override group.initial.rebalance.delay.ms=3000 --log-level "${LIBRDKAFKA_SUITE_LOG_LEVEL:-warn}" >"$out/kafkalite.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT

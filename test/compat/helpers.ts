@@ -49,6 +49,19 @@ export function kafkajs(broker: RunningBroker, extra: Partial<KafkaConfig> = {})
   });
 }
 
+/**
+ * The response of one of @platformatic/kafka's low-level API calls, also when it carries error codes: the client
+ * throws a ResponseError then, holding the decoded response.
+ */
+export async function platformaticResponse(call: Promise<unknown>): Promise<any> {
+  try {
+    return await call;
+  } catch (e: any) {
+    if (e?.response) return e.response;
+    throw e;
+  }
+}
+
 let seq = 0;
 /** A topic name unique within this test run. */
 export function topicName(prefix = 'topic'): string {

@@ -4,7 +4,7 @@ import { Admin, alterReplicaLogDirsV2, ClientQuotaEntityTypes, Connection, Clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { startTestBroker, topicName } from './helpers.js';
+import { platformaticResponse, startTestBroker, topicName } from './helpers.js';
 
 let broker: RunningBroker;
 let admin: Admin;
@@ -145,12 +145,7 @@ describe('@platformatic/kafka Admin', () => {
         { path: '/memory', topics: [{ name: t, partitions: [0, 1] }, { name: `${t}-missing`, partitions: [0] }] },
         { path: '/elsewhere', topics: [{ name: t, partitions: [5] }] },
       ];
-      let r: any;
-      try {
-        r = await alterReplicaLogDirsV2.api.async(conn, dirs);
-      } catch (e: any) {
-        r = e.response; // partition errors come back as a ResponseError holding the response
-      }
+      const r = await platformaticResponse(alterReplicaLogDirsV2.api.async(conn, dirs));
       expect(r.results.map((x: any) => [x.topicName, x.partitions.map((p: any) => [p.partitionIndex, p.errorCode])])).toEqual([
         [t, [[0, 0], [1, 0], [5, ErrorCode.LOG_DIR_NOT_FOUND]]],
         [`${t}-missing`, [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],

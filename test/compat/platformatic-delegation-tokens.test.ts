@@ -5,7 +5,7 @@ import { Connection, createDelegationTokenV3, describeDelegationTokenV3, expireD
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { startTestBroker } from './helpers.js';
+import { platformaticResponse, startTestBroker } from './helpers.js';
 
 let broker: RunningBroker;
 beforeAll(async () => {
@@ -13,14 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => broker?.stop());
 
-async function call(p: Promise<unknown>): Promise<any> {
-  try {
-    return await p;
-  } catch (e: any) {
-    if (e.response) return e.response;
-    throw e;
-  }
-}
+const call = platformaticResponse;
 
 async function allFour(conn: Connection): Promise<Record<string, any>> {
   const hmac = Buffer.from('not-a-token');
@@ -28,7 +21,7 @@ async function allFour(conn: Connection): Promise<Record<string, any>> {
     create: await call(createDelegationTokenV3.api.async(conn, null, null, [], -1n)),
     renew: await call(renewDelegationTokenV2.api.async(conn, hmac, -1n)),
     expire: await call(expireDelegationTokenV2.api.async(conn, hmac, -1n)),
-    describe: await call(describeDelegationTokenV3.api.async(conn, null)),
+    describe: await call(describeDelegationTokenV3.api.async(conn, [])),
   };
 }
 

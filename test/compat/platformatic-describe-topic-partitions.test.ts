@@ -5,19 +5,13 @@ import { Connection, describeTopicPartitionsV0 } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { kafkajs, startTestBroker, topicName } from './helpers.js';
+import { kafkajs, platformaticResponse, startTestBroker, topicName } from './helpers.js';
 
 let broker: RunningBroker;
 let conn: Connection;
 type Cursor = { topicName: string; partitionIndex: number } | undefined;
-const describeTopics = async (names: string[], limit: number, cursor: Cursor = undefined): Promise<any> => {
-  try {
-    return await describeTopicPartitionsV0.api.async(conn, names.map((name) => ({ name })), limit, cursor);
-  } catch (e: any) {
-    if (e.response) return e.response; // topic errors come back as a ResponseError holding the response
-    throw e;
-  }
-};
+const describeTopics = (names: string[], limit: number, cursor: Cursor = undefined): Promise<any> =>
+  platformaticResponse(describeTopicPartitionsV0.api.async(conn, names.map((name) => ({ name })), limit, cursor));
 
 beforeAll(async () => {
   broker = await startTestBroker({ brokers: 2 });
@@ -81,13 +75,7 @@ describe('DescribeTopicPartitions via @platformatic/kafka', () => {
       await admin.createAcls({ acl: [{ resourceType: 2, resourceName: hidden, resourcePatternType: 3, principal: 'User:ANONYMOUS', host: '*', operation: 8, permissionType: 2 }] });
       await admin.disconnect();
       await c.connect('127.0.0.1', secured.port);
-      const ask = async (names: string[]) => {
-        try {
-          return await describeTopicPartitionsV0.api.async(c, names.map((name) => ({ name })), 2000, undefined);
-        } catch (e: any) {
-          return e.response;
-        }
-      };
+      const ask = (names: string[]) => platformaticResponse(describeTopicPartitionsV0.api.async(c, names.map((name) => ({ name })), 2000, undefined));
       const named = await ask([hidden, open]);
       expect(named.topics.map((t: any) => [t.name, t.errorCode, t.topicAuthorizedOperations])).toEqual([
         [open, 0, expect.any(Number)],

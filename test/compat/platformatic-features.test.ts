@@ -5,19 +5,11 @@ import { Connection, consumerGroupHeartbeatV0, describeQuorumV2, updateFeaturesV
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { startTestBroker, topicName } from './helpers.js';
+import { platformaticResponse, startTestBroker, topicName } from './helpers.js';
 
 let broker: RunningBroker;
 let conn: Connection;
-/** Resolves with the response also when it carries errors (platformatic throws a ResponseError holding it). */
-async function call<T = any>(p: Promise<T>): Promise<any> {
-  try {
-    return await p;
-  } catch (e: any) {
-    if (e.response) return e.response;
-    throw e;
-  }
-}
+const call = platformaticResponse;
 const [UPGRADE, SAFE_DOWNGRADE, UNSAFE_DOWNGRADE] = [1, 2, 3];
 const update = (updates: [string, number, number][], validateOnly = false) =>
   call(updateFeaturesV1.api.async(conn, 5000, updates.map(([feature, maxVersionLevel, upgradeType]) => ({ feature, maxVersionLevel, upgradeType })), validateOnly));
