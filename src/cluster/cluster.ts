@@ -71,6 +71,21 @@ export function newUuid(): string {
   }
 }
 
+/** Broker ids taking one broker from each rack in turn (racks in name order; no rack is a rack of its own). */
+function rackAlternated(brokers: BrokerNode[]): number[] {
+  if (brokers.every((b) => b.rack === null)) return brokers.map((b) => b.nodeId);
+  const byRack = new Map<string, number[]>();
+  for (const b of brokers) {
+    const list = byRack.get(b.rack ?? '') ?? [];
+    byRack.set(b.rack ?? '', list);
+    list.push(b.nodeId);
+  }
+  const racks = [...byRack.keys()].sort().map((r) => byRack.get(r)!);
+  const out: number[] = [];
+  for (let i = 0; out.length < brokers.length; i++) for (const list of racks) if (i < list.length) out.push(list[i]);
+  return out;
+}
+
 export interface ClusterOptions {
   clusterId?: string;
   brokers: BrokerNode[];
@@ -189,10 +204,14 @@ export class Cluster {
     return new Partition(topic, index, log, replicas, live.length ? live : [...replicas], live[0] ?? replicas[0]);
   }
 
-  /** Replica lists spread round-robin over live brokers, the first replica being the preferred leader. */
+  /**
+   * Replica lists spread round-robin over live brokers, the first replica being the preferred leader. With racks,
+   * over Kafka's rack-alternated broker list (one broker of each rack in turn), so a partition's replicas land in
+   * different racks when the racks are even.
+   */
   assignReplicas(numPartitions: number, rf: number, startPartition = 0): number[][] {
     // Like Kafka's controller, place replicas only on registered (running) brokers.
-    const ids = this.liveBrokers().map((b) => b.nodeId);
+    const ids = rackAlternated(this.liveBrokers());
     const out: number[][] = [];
     for (let p = 0; p < numPartitions; p++) {
       const start = (this.rr + startPartition + p) % ids.length;

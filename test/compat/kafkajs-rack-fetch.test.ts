@@ -64,6 +64,22 @@ describe('kafkajs fetching from a follower in its rack (KIP-392)', () => {
     expect(plain.byPort.get(port(p.leader)) ?? 0).toBeGreaterThan(0);
   });
 
+  it('places the replicas of a topic created by kafkajs in different racks', async () => {
+    b = await startTestBroker({ brokers: 4, racks: ['a', 'a', 'b', 'b'] });
+    const topic = topicName('rack-spread');
+    const admin = kafkajs(b).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 8, replicationFactor: 2 }] });
+    } finally {
+      await admin.disconnect();
+    }
+    const rackOf = (id: number) => b!.cluster.broker(id)!.rack;
+    for (const p of b.cluster.topics.get(topic)!.partitions) expect(new Set(p.replicas.map(rackOf)).size, `partition ${p.index}: ${p.replicas}`).toBe(2);
+    // Leadership is spread too: every broker leads some partition.
+    expect(new Set(b.cluster.topics.get(topic)!.partitions.map((p) => p.leader)).size).toBe(4);
+  });
+
   it('reports each broker rack in Metadata (@platformatic/kafka) and DescribeConfigs (kafkajs)', async () => {
     b = await startTestBroker({ brokers: 2, racks: ['east', 'west'] });
     const pk = new Admin({ clientId: 'kafkalite-test', bootstrapBrokers: b.bootstrap.split(',') });
