@@ -81,7 +81,12 @@ export class RequestFuzzer {
   /** Adds the member ids, producer ids and epochs a response carries to the world's pools (each kept small). */
   learn(v: any, key = ''): void {
     if (Array.isArray(v)) for (const e of v) this.learn(e, key);
-    else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) for (const k of Object.keys(v)) this.learn(v[k], k);
+    else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
+      // The id of a topic the fuzzer does not steer to (the bystander's, in a listing of all topics) is not learned.
+      const name = v.name ?? v.topic ?? v.topicName;
+      const foreign = typeof name === 'string' && !this.world.topics.includes(name);
+      for (const k of Object.keys(v)) if (!(foreign && k === 'topicId')) this.learn(v[k], k);
+    }
     else if (Object.hasOwn(LEARN, key) && (typeof v === 'number' ? v >= 0 : typeof v === 'string' && v !== '' && v !== ZERO_UUID)) {
       const pool = this.world[LEARN[key]] as (string | number)[];
       if (!pool.includes(v)) {
