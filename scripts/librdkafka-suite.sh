@@ -16,7 +16,7 @@
 # LIBRDKAFKA_SUITE_PORT (default 19700) and LIBRDKAFKA_SUITE_LOG_LEVEL (default warn) set the broker's port and log level,
 # LIBRDKAFKA_SUITE_KAFKA_VERSION the Kafka version the tests assume (default 4.1.0), LIBRDKAFKA_SUITE_QUICK the quick-mode
 # flag (default -Q; empty runs every sub-test). `--share` first: the share consumer tests; `--sasl <mechanism>`: the
-# SASL tests; `--ssl`: everything over mTLS listeners (all below).
+# SASL tests; `--ssl`: everything over mTLS listeners; `--noautocreate`: the tests of that scenario (all below).
 # The tests that shell out to Kafka's command-line tools get stand-ins (scripts/librdkafka-suite-kafka-bin/: the
 # kafka-topics.sh --create and kafka-acls.sh --add they use, done with kafkajs's admin client; kafka-run-class.sh for 0098's
 # TransactionProducerCli, done with kafkajs's transactional producer).
@@ -47,6 +47,15 @@ if [[ ${1:-} == --sasl ]]; then
   suffix=-sasl-$sasl
   export LIBRDKAFKA_SUITE_QUICK=${LIBRDKAFKA_SUITE_QUICK-}
 fi
+# --noautocreate: the tests of the suite's "noautocreate" scenario (0045's topic-removal and non-existent-topic variants,
+# 0107 topic re-creation, 0111 delayed topic creation), against brokers that do not auto-create topics; in full (0045's
+# variants do nothing in quick mode).
+noauto=no
+if [[ ${1:-} == --noautocreate ]]; then
+  shift
+  noauto=yes suffix=-noautocreate
+  export LIBRDKAFKA_SUITE_QUICK=${LIBRDKAFKA_SUITE_QUICK-}
+fi
 # --ssl: the whole suite (or the tests named) over SSL listeners with client certificates (mTLS, ssl.client.auth=required),
 # kafkalite's development CA (--ssl-self-signed) trusted by the clients.
 ssl=no
@@ -70,6 +79,7 @@ port=${LIBRDKAFKA_SUITE_PORT:-19700}
 rm -rf "$out/data"
 listen=(--port "$port")
 [[ $share == yes ]] && listen+=(--client-metrics-topic client-telemetry-metrics)
+[[ $noauto == yes ]] && listen+=(--auto-create-topics false)
 [[ $ssl == yes ]] && listen=(--listeners "SSL://127.0.0.1:$port" --ssl-self-signed --ssl-client-auth required)
 [[ -n $sasl ]] && listen=(--listeners "SASL_PLAINTEXT://127.0.0.1:$port" --sasl-users admin:admin-secret --override connections.max.reauth.ms=10000)
 node "$here/bin/kafkalite" --data-dir "$out/data" --fsync never "${listen[@]}" --brokers 3 --num-partitions 4 --default-replication-factor 3 \
@@ -105,6 +115,7 @@ fi
 
 if [[ $# -gt 0 ]]; then tests=("$@")
 elif [[ -n $sasl ]]; then tests=(0135 0142)
+elif [[ $noauto == yes ]]; then tests=(0045 0107 0111)
 elif [[ $share == yes ]]; then mapfile -t tests < <(cd "$rdk/tests" && ls 01*-share_*.c | grep -v _mock | sed -E 's/^([0-9]{4}).*/\1/' | sort -u)
 else
   # The 0nnn series, which librdkafka's CI runs against a cluster (8nnn are manual, long-running tests).
@@ -112,7 +123,7 @@ else
 fi
 run_one() {
   local t=$1 out=$2 rdk=$3
-  (cd "$rdk/tests" && LD_LIBRARY_PATH=../src:../src-cpp RDKAFKA_TEST_CONF="$out/test-$port.conf" TEST_KAFKA_VERSION=${LIBRDKAFKA_SUITE_KAFKA_VERSION:-4.1.0} TESTS=$t \
+  (cd "$rdk/tests" && LD_LIBRARY_PATH=../src:../src-cpp RDKAFKA_TEST_CONF="$out/test-$port.conf" TEST_KAFKA_VERSION=${LIBRDKAFKA_SUITE_KAFKA_VERSION:-4.1.0} TESTS=$t TEST_SCENARIO=$scenario \
     KAFKA_PATH="$here/scripts/librdkafka-suite-kafka-bin" BROKERS="127.0.0.1:$port" KAFKALITE_TLS_DIR=${tls:-} \
     timeout "${LIBRDKAFKA_SUITE_TIMEOUT:-300}" ./test-runner ${LIBRDKAFKA_SUITE_QUICK-"-Q"} -E -L -p1 >"$out/$t.log" 2>&1)
   local rc=$?
@@ -124,7 +135,8 @@ run_one() {
   else echo "SKIP $t $(grep -m1 -o 'SKIPPED.*' <<<"$rows" | cut -c1-120)"; fi
 }
 export -f run_one
-export here port
+scenario=default && [[ $noauto == yes ]] && scenario=noautocreate
+export here port scenario
 printf '%s\n' "${tests[@]}" | xargs -P "${LIBRDKAFKA_SUITE_JOBS:-3}" -I{} bash -c 'run_one "$@"' _ {} "$out" "$rdk" | sort -k2 | tee "$out/summary.txt"
 pass=$(grep -c '^PASS' "$out/summary.txt" || true); fail=$(grep -c '^FAIL' "$out/summary.txt" || true)
 echo "librdkafka suite: $pass passed, $fail failed, $(grep -c '^SKIP' "$out/summary.txt" || true) skipped (logs in $out)"

@@ -1,5 +1,5 @@
 // Stand-ins for the two Kafka command-line tools librdkafka's tests shell out to ($KAFKA_PATH/bin/kafka-topics.sh
-// --create and kafka-acls.sh --add / --remove --force), done through kafkajs's admin client against the cluster under test. Only the
+// --create / --delete / --alter --partitions and kafka-acls.sh --add / --remove --force), done through kafkajs's admin client against the cluster under test. Only the
 // options those tests use are understood; anything else fails loudly.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +16,8 @@ const fail = (msg) => {
 const options = {
   'bootstrap-server': { type: 'string' },
   create: { type: 'boolean' },
+  delete: { type: 'boolean' },
+  alter: { type: 'boolean' },
   add: { type: 'boolean' },
   remove: { type: 'boolean' },
   force: { type: 'boolean' },
@@ -49,6 +51,10 @@ try {
       topics: [{ topic: values.topic, numPartitions: Number(values.partitions ?? -1), replicationFactor: Number(values['replication-factor'] ?? -1), configEntries }],
     });
     if (!ok) fail(`topic ${values.topic} already exists`);
+  } else if (tool === 'kafka-topics' && values.delete && values.topic) {
+    await admin.deleteTopics({ topics: [values.topic] });
+  } else if (tool === 'kafka-topics' && values.alter && values.topic && values.partitions) {
+    await admin.createPartitions({ topicPartitions: [{ topic: values.topic, count: Number(values.partitions) }] });
   } else if (tool === 'kafka-acls' && (values.add || values.remove) && values.topic) {
     const allow = values['allow-principal'] !== undefined;
     const operation = AclOperationTypes[(values.operation ?? '').toUpperCase()];
