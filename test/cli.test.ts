@@ -82,4 +82,11 @@ describe('kafkalite CLI', () => {
     expect(() => parseCli(['--override', 'novalue'], {})).toThrow(UsageError);
     expect(() => parseCli(['--fsync', 'sometimes'], {})).toThrow(/--fsync/);
   });
+
+  it('--broker-racks gives one rack per broker', () => {
+    expect(parseCli(['--brokers', '3', '--broker-racks', 'r0, r1,r2'], {}).opts.racks).toEqual(['r0', 'r1', 'r2']);
+    expect(parseCli([], { KAFKALITE_BROKER_RACKS: 'east' }).opts.racks).toEqual(['east']);
+    expect(() => parseCli(['--brokers', '3', '--broker-racks', 'r0,r1'], {})).toThrow(/one rack per broker \(3\)/);
+    expect(() => parseCli(['--broker-racks', 'r0', '--override', 'broker.rack=r9'], {})).toThrow(/give one/);
+  });
 });
