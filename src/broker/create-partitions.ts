@@ -9,6 +9,7 @@ import type {
 import type { Input } from '../protocol/primitives.js';
 import { topicOrClusterAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
+import { mutationQuota, mutationThrottle } from './quota-throttle.js';
 import { MAX_PARTITIONS_PER_REQUEST } from './create-topics.js';
 import { toError } from './util.js';
 
@@ -29,6 +30,7 @@ export default defineHandler<CreatePartitionsRequest>({
       for (const t of req.topics) results.push({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: 'Unable to perform excessively large batch operation.' });
       return { throttleTimeMs: 0, results };
     }
+    const quota = mutationQuota(ctx, 3);
     for (const t of req.topics) {
       if (counts.get(t.name)! > 1) {
         if (!reported.has(t.name)) results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });
@@ -46,12 +48,17 @@ export default defineHandler<CreatePartitionsRequest>({
         continue;
       }
       try {
-        await ctx.cluster.addPartitions(topic, t.count, t.assignments?.map((a) => a.brokerIds) ?? undefined, req.validateOnly);
+        const assignments = t.assignments?.map((a) => a.brokerIds) ?? undefined;
+        // The controller mutation quota is charged for the new partitions once the request passed Kafka's checks,
+        // validate_only too.
+        await ctx.cluster.addPartitions(topic, t.count, assignments, true);
+        quota.record(t.count - topic.partitions.length);
+        if (!req.validateOnly) await ctx.cluster.addPartitions(topic, t.count, assignments, false);
         results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (e) {
         results.push({ name: t.name, ...toError(e, ctx) });
       }
     }
-    return { throttleTimeMs: 0, results };
+    return { throttleTimeMs: mutationThrottle(ctx, quota), results };
   },
 });

@@ -14,6 +14,7 @@ import { ZERO_UUID } from '../protocol/primitives.js';
 import { topicAllowed, topicOrClusterAllowed } from './admin-acl.js';
 import { topicConfigEntries } from './admin-configs.js';
 import { defineHandler } from './context.js';
+import { mutationQuota, mutationThrottle } from './quota-throttle.js';
 import { toError } from './util.js';
 
 type Out = Input<CreateTopicsResponseCreatableTopicResult>;
@@ -64,6 +65,7 @@ export default defineHandler<CreateTopicsRequest>({
       for (const t of req.topics) topics.push({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: 'Excessively large number of partitions per request.', topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1 });
       return { throttleTimeMs: 0, topics };
     }
+    const quota = mutationQuota(ctx, 6);
     const reported = new Set<string>();
     for (const t of req.topics) {
       if (counts.get(t.name)! > 1) {
@@ -85,7 +87,10 @@ export default defineHandler<CreateTopicsRequest>({
         // Kafka checks the name, existence and configs before the partitions and replicas.
         cluster.checkNewTopic(t.name, Object.fromEntries(t.configs.map((c) => [c.name, c.value])));
         const opts = newTopicOptions(t);
-        const assignment = req.validateOnly ? cluster.planTopic(t.name, opts) : (await cluster.createTopic(t.name, opts)).partitions.map((p) => p.replicas);
+        const planned = cluster.planTopic(t.name, opts);
+        // Charged once the topic passed every other check, validate_only too (as Kafka's controller).
+        quota.record(planned.length);
+        const assignment = req.validateOnly ? planned : (await cluster.createTopic(t.name, opts)).partitions.map((p) => p.replicas);
         const overrides = new Map(Object.entries(opts.configs ?? {}) as [string, string][]);
         const out: Out = { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null, topicId: cluster.topics.get(t.name)?.id ?? ZERO_UUID };
         if (req.validateOnly) out.topicId = ZERO_UUID;
@@ -109,6 +114,6 @@ export default defineHandler<CreateTopicsRequest>({
         topics.push({ name: t.name, ...toError(e, ctx), topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1 });
       }
     }
-    return { throttleTimeMs: 0, topics };
+    return { throttleTimeMs: mutationThrottle(ctx, quota), topics };
   },
 });

@@ -7,6 +7,7 @@ import type { Input } from '../protocol/primitives.js';
 import { ZERO_UUID } from '../protocol/primitives.js';
 import { topicOrClusterAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
+import { mutationQuota, mutationThrottle } from './quota-throttle.js';
 import { toError } from './util.js';
 
 type Out = Input<DeleteTopicsResponseDeletableTopicResult>;
@@ -68,8 +69,10 @@ export default defineHandler<DeleteTopicsRequest>({
       } else toDelete.set(t.id, t);
     }
 
+    const quota = mutationQuota(ctx, 5);
     for (const t of toDelete.values()) {
       try {
+        quota.record(t.partitions.length);
         await cluster.deleteTopic(t);
         responses.push(err(t.name, t.id, ErrorCode.NONE, null));
       } catch (e) {
@@ -77,6 +80,6 @@ export default defineHandler<DeleteTopicsRequest>({
         responses.push(err(t.name, t.id, errorCode, errorMessage));
       }
     }
-    return { throttleTimeMs: 0, responses };
+    return { throttleTimeMs: mutationThrottle(ctx, quota), responses };
   },
 });

@@ -1,7 +1,9 @@
-// Byte-rate quotas applied to Produce and Fetch (src/cluster/quota-rates.ts decides how long to throttle). Since
+// Byte-rate quotas applied to Produce and Fetch (src/cluster/quota-rates.ts decides how long to throttle), and the
+// controller mutation quota of the topic admin APIs (src/cluster/mutation-quota.ts). Since
 // KIP-219 (Produce v6, Fetch v8) the response goes out at once with throttleTimeMs and the connection reads no more
 // requests until that time has passed; older clients do not know to back off, so, as Kafka does, their response
 // itself is delayed. Synchronous (no await on the request path) unless a response must wait.
+import { type MutationQuota, type MutationQuotas, UNBOUNDED } from '../cluster/mutation-quota.js';
 import type { ByteRateKey, ByteRateQuotas } from '../cluster/quota-rates.js';
 import { principalOf } from '../security/acl.js';
 import type { RequestContext } from './context.js';
@@ -47,4 +49,17 @@ export function throttleFetchResponse(ctx: RequestContext, bytes: number, muting
 export function fetchByteLimit(ctx: RequestContext): number {
   const rates = ctx.services.byteRates as ByteRateQuotas | undefined;
   return rates?.enforces('consumer_byte_rate') ? rates.maxBytesInWindow('consumer_byte_rate', ...client(ctx)) : Infinity;
+}
+
+/** The controller mutation quota of a CreateTopics / DeleteTopics / CreatePartitions request: strict from `strictSince`. */
+export function mutationQuota(ctx: RequestContext, strictSince: number): MutationQuota {
+  const quotas = ctx.services.mutationQuotas as MutationQuotas | undefined;
+  return quotas ? quotas.forRequest(...client(ctx), ctx.apiVersion >= strictSince) : UNBOUNDED;
+}
+
+/** The response's throttle time under a mutation quota; the connection reads nothing more until it has passed (KIP-219). */
+export function mutationThrottle(ctx: RequestContext, quota: MutationQuota): number {
+  const ms = quota.throttleTimeMs();
+  if (ms > 0) ctx.conn.mute(ms);
+  return ms;
 }

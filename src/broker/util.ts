@@ -5,7 +5,8 @@ import type { RequestContext } from './context.js';
 
 /** Kafka error code and message for a thrown error; unexpected errors become UNKNOWN_SERVER_ERROR. */
 export function toError(e: unknown, ctx?: RequestContext): { errorCode: number; errorMessage: string | null } {
-  if (e instanceof KafkaError) return { errorCode: e.code, errorMessage: e.message };
+  // A KafkaError without a message of its own carries none on the wire, as Kafka's ApiError leaves out an error's default message.
+  if (e instanceof KafkaError) return { errorCode: e.code, errorMessage: e.message === e.errorName ? null : e.message };
   ctx?.logger.error({ err: e }, 'unexpected error in handler');
   return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: (e as Error)?.message ?? String(e) };
 }

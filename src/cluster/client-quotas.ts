@@ -1,13 +1,15 @@
 // Client quotas (KIP-546: DescribeClientQuotas, AlterClientQuotas). An entity is a user, a client id, both, or an
 // IP, each by name or as the default (a null name); each has quota values (producer_byte_rate, ...). Validation,
 // matching and messages follow Kafka's ClientQuotaControlManager; the values are kept with the cluster's metadata.
-// producer_byte_rate and consumer_byte_rate are enforced (quota-rates.ts); the other keys are stored and described.
+// producer_byte_rate and consumer_byte_rate are enforced (quota-rates.ts), controller_mutation_rate too
+// (mutation-quota.ts); request_percentage and connection_creation_rate are stored and described.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Services } from '../broker/context.js';
 import { KafkaError } from '../protocol/errors.js';
 import type { ServiceInstaller } from '../services.js';
 import type { Storage } from '../storage/types.js';
+import { MutationQuotas } from './mutation-quota.js';
 import { ByteRateQuotas } from './quota-rates.js';
 
 export const USER = 'user';
@@ -210,6 +212,10 @@ export const clientQuotasInstaller: ServiceInstaller = {
     services.byteRates = new ByteRateQuotas(quotas, () => ({
       windows: cluster.config.int('quota.window.num'),
       windowMs: cluster.config.int('quota.window.size.seconds') * 1000,
+    }));
+    services.mutationQuotas = new MutationQuotas(quotas, () => ({
+      windows: cluster.config.int('controller.quota.window.num'),
+      windowSeconds: cluster.config.int('controller.quota.window.size.seconds'),
     }));
   },
 };

@@ -160,6 +160,9 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   // Client quota rates are measured over quota.window.num samples of quota.window.size.seconds (Kafka's defaults).
   'quota.window.num': { type: 'int', default: '11', min: 1 },
   'quota.window.size.seconds': { type: 'int', default: '1', min: 1 },
+  // The controller mutation quota's token bucket (KIP-599, src/cluster/mutation-quota.ts).
+  'controller.quota.window.num': { type: 'int', default: '11', min: 1 },
+  'controller.quota.window.size.seconds': { type: 'int', default: '1', min: 1 },
   'max.request.partition.size.limit': { type: 'int', default: '2000', min: 1 },
   'socket.request.max.bytes': { type: 'int', default: '104857600' },
   'ssl.client.auth': { type: 'string', default: 'none', valid: ['required', 'requested', 'none'] },
