@@ -1,8 +1,8 @@
 // Enforcing the byte-rate client quotas (producer_byte_rate, consumer_byte_rate) as Kafka's ClientQuotaManager does:
 // for the quota that applies to a (user, client id) (ClientQuotas.applicable), the rate over
 // quota.window.num samples of quota.window.size.seconds (Kafka's SampledStat + Rate), and the throttle time of a
-// violation, (rate - quota) / quota x window (QuotaUtils.throttleTime). request_percentage, controller_mutation_rate
-// and connection_creation_rate are stored (client-quotas.ts) but not enforced.
+// violation, (rate - quota) / quota x window (QuotaUtils.throttleTime). controller_mutation_rate has a token bucket
+// of its own (mutation-quota.ts); request_percentage and connection_creation_rate are stored (client-quotas.ts) only.
 import type { ClientQuotas } from './client-quotas.js';
 
 export type ByteRateKey = 'producer_byte_rate' | 'consumer_byte_rate';
