@@ -42,8 +42,7 @@ export function preferredReadReplica(ctx: RequestContext, p: Partition, rackId: 
   if (!rackId || p.leader !== ctx.broker.nodeId || ctx.cluster.config.get('replica.selector.class') !== RACK_AWARE_SELECTOR) return -1;
   const repl = ctx.services.replication as ReplicationManager | undefined;
   if (!repl) return -1;
-  const rackOf = (id: number) => ctx.cluster.broker(id)?.rack;
-  if (rackOf(p.leader) === rackId) return -1;
+  if (ctx.cluster.broker(p.leader)?.rack === rackId) return -1;
   let best = -1;
   let bestLeo = -1;
   let bestCaughtUp = -1;
