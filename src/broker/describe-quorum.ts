@@ -5,12 +5,11 @@ import { createHash } from 'node:crypto';
 import type { Cluster } from '../cluster/cluster.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { DescribeQuorumRequest, DescribeQuorumResponse } from '../protocol/generated/describe-quorum.js';
-import type { Input } from '../protocol/primitives.js';
+import { type Input, ZERO_UUID } from '../protocol/primitives.js';
 import { clusterAllowed } from './admin-acl.js';
 import { defineHandler } from './context.js';
 
 const METADATA_TOPIC = '__cluster_metadata';
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 /** The leader epoch: bumped whenever another broker has become the controller since the last request. */
 const leadership = new WeakMap<Cluster, { leader: number; epoch: number }>();

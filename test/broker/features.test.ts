@@ -56,15 +56,21 @@ describe('feature levels', () => {
     expect((await update(0, [{ feature: 'group.version', maxVersionLevel: 1 }])).errorCode).toBe(0);
   });
 
-  it('needs ALTER on the cluster when ACLs are enforced', async () => {
+  it('UpdateFeatures needs ALTER on the cluster and DescribeQuorum DESCRIBE when ACLs are enforced', async () => {
     const secured = await startTestBroker({ authorizer: true });
     const rc = await RawClient.connect(secured.port);
     try {
+      expect(await rc.send(55, 2, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] })).toMatchObject({
+        errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, topics: [],
+      });
       expect(await update(1, [{ feature: 'group.version', maxVersionLevel: 1 }], rc)).toMatchObject({
         errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', results: [],
       });
       await secured.services.acl.create([{ resourceType: 4, resourceName: 'kafka-cluster', patternType: 3, principal: 'User:ANONYMOUS', host: '*', operation: 7, permissionType: 3 }]); // ALTER
       expect((await update(1, [{ feature: 'group.version', maxVersionLevel: 1 }], rc)).errorCode).toBe(0);
+      // DescribeQuorum needs DESCRIBE on the cluster, which ALTER implies.
+      const quorum = () => rc.send(55, 2, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] });
+      expect((await quorum()).topics[0].partitions[0].errorCode).toBe(0);
     } finally {
       rc.close();
       await secured.stop();
