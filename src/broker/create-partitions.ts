@@ -59,6 +59,6 @@ export default defineHandler<CreatePartitionsRequest>({
         results.push({ name: t.name, ...toError(e, ctx) });
       }
     }
-    return { throttleTimeMs: mutationThrottle(ctx, quota), results };
+    return { throttleTimeMs: await mutationThrottle(ctx, quota, 1), results };
   },
 });

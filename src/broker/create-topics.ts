@@ -114,6 +114,6 @@ export default defineHandler<CreateTopicsRequest>({
         topics.push({ name: t.name, ...toError(e, ctx), topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1 });
       }
     }
-    return { throttleTimeMs: mutationThrottle(ctx, quota), topics };
+    return { throttleTimeMs: await mutationThrottle(ctx, quota, 3), topics };
   },
 });

@@ -80,6 +80,6 @@ export default defineHandler<DeleteTopicsRequest>({
         responses.push(err(t.name, t.id, errorCode, errorMessage));
       }
     }
-    return { throttleTimeMs: mutationThrottle(ctx, quota), responses };
+    return { throttleTimeMs: await mutationThrottle(ctx, quota, 2), responses };
   },
 });

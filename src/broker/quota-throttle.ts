@@ -23,7 +23,14 @@ function client(ctx: RequestContext): [string, string] {
 export function throttleByteRate(ctx: RequestContext, key: ByteRateKey, bytes: number, muting = ctx.apiVersion >= KIP_219_VERSION[key]): number | Promise<number> {
   const rates = ctx.services.byteRates as ByteRateQuotas | undefined;
   if (!rates?.enforces(key)) return 0;
-  const ms = rates.record(key, ...client(ctx), bytes);
+  return applyThrottle(ctx, rates.record(key, ...client(ctx), bytes), muting);
+}
+
+/**
+ * Throttles the client for `ms` (none when 0): a client that knows to back off (KIP-219) gets the response at once and
+ * its connection is muted meanwhile; an older one gets the response only then. Returns `ms`.
+ */
+function applyThrottle(ctx: RequestContext, ms: number, muting: boolean): number | Promise<number> {
   if (ms <= 0) return 0;
   if (muting) {
     ctx.conn.mute(ms);
@@ -57,9 +64,7 @@ export function mutationQuota(ctx: RequestContext, strictSince: number): Mutatio
   return quotas ? quotas.forRequest(...client(ctx), ctx.apiVersion >= strictSince) : UNBOUNDED;
 }
 
-/** The response's throttle time under a mutation quota; the connection reads nothing more until it has passed (KIP-219). */
-export function mutationThrottle(ctx: RequestContext, quota: MutationQuota): number {
-  const ms = quota.throttleTimeMs();
-  if (ms > 0) ctx.conn.mute(ms);
-  return ms;
+/** The response's throttle time under a mutation quota, applied as for the byte rates; `kip219` is the API's first version that backs off by itself. */
+export function mutationThrottle(ctx: RequestContext, quota: MutationQuota, kip219: number): number | Promise<number> {
+  return applyThrottle(ctx, quota.throttleTimeMs(), ctx.apiVersion >= kip219);
 }

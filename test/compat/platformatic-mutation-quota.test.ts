@@ -1,7 +1,8 @@
 // The controller mutation quota (KIP-599, controller_mutation_rate) through @platformatic/kafka's Admin, which speaks
 // the strict versions (CreateTopics v7, DeleteTopics v6, CreatePartitions v3): a burst of rate x 11 partitions, then
 // THROTTLING_QUOTA_EXCEEDED for topics arriving while the bucket is below zero, until it refills. Older versions
-// (CreateTopics v5, raw) are served and throttled instead.
+// (CreateTopics v5 and v2, raw) are served and throttled instead: muted after the response, or (before KIP-219) the
+// response itself delayed.
 import { Admin, ClientQuotaEntityTypes, ClientQuotaKeys } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
@@ -93,6 +94,21 @@ describe('controller_mutation_rate via @platformatic/kafka', () => {
       expect(r.topics[0].errorCode).toBe(0);
       expect(r.throttleTimeMs).toBeGreaterThan(1500);
       expect(r.throttleTimeMs).toBeLessThanOrEqual(2000);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('delays the response to a CreateTopics older than KIP-219 (v2) instead of muting', async () => {
+    const clientId = topicName('older-mutator');
+    await limit(clientId);
+    const c = await RawClient.connect(broker.port);
+    try {
+      const t0 = Date.now();
+      const r = await c.send(19, 2, { topics: [{ name: topicName('mq-v2'), numPartitions: 115, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false }, clientId);
+      expect(r.topics[0].errorCode).toBe(0);
+      expect(r.throttleTimeMs).toBeGreaterThan(300); // 5 over the burst: half a second
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(r.throttleTimeMs - 50);
     } finally {
       c.close();
     }
