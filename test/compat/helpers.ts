@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Connection } from '@platformatic/kafka';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { afterAll, beforeAll } from 'vitest';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/kafkalite.js';
@@ -23,6 +24,22 @@ export function withBrokerAndRawClient(set: (broker: RunningBroker, c: RawClient
   });
   afterAll(async () => {
     c?.close();
+    await broker?.stop();
+  });
+}
+
+/** The same with a connection of @platformatic/kafka's, for its low-level API calls. */
+export function withBrokerAndConnection(set: (broker: RunningBroker, conn: Connection) => void, opts: BrokerOptions = {}): void {
+  let broker: RunningBroker | undefined;
+  let conn: Connection | undefined;
+  beforeAll(async () => {
+    broker = await startTestBroker(opts);
+    conn = new Connection('kafkalite-test');
+    await conn.connect('127.0.0.1', broker.port);
+    set(broker, conn);
+  });
+  afterAll(async () => {
+    await conn?.close();
     await broker?.stop();
   });
 }

@@ -2,10 +2,10 @@
 // uses Metadata), as the Java admin client pages with it: topics in name order, the partition limit splitting a topic
 // across responses, NextCursor, unknown, invalid and unauthorized topics, and the cursor rule.
 import { Connection, describeTopicPartitionsV0 } from '@platformatic/kafka';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { kafkajs, platformaticResponse, startTestBroker, topicName } from './helpers.js';
+import { kafkajs, platformaticResponse, startTestBroker, topicName, withBrokerAndConnection } from './helpers.js';
 
 let broker: RunningBroker;
 let conn: Connection;
@@ -13,15 +13,7 @@ type Cursor = { topicName: string; partitionIndex: number } | undefined;
 const describeTopics = (names: string[], limit: number, cursor: Cursor = undefined): Promise<any> =>
   platformaticResponse(describeTopicPartitionsV0.api.async(conn, names.map((name) => ({ name })), limit, cursor));
 
-beforeAll(async () => {
-  broker = await startTestBroker({ brokers: 2 });
-  conn = new Connection('kafkalite-test');
-  await conn.connect('127.0.0.1', broker.port);
-});
-afterAll(async () => {
-  await conn?.close();
-  await broker?.stop();
-});
+withBrokerAndConnection((b, c) => ([broker, conn] = [b, c]), { brokers: 2 });
 
 describe('DescribeTopicPartitions via @platformatic/kafka', () => {
   it('pages through topics in name order, splitting a topic at the partition limit', async () => {

@@ -2,10 +2,10 @@
 // v1 (kafka-features.sh upgrade/downgrade) with Kafka's checks, group.version 0 turning KIP-848's heartbeat off and
 // back on, and DescribeQuorum v2 (kafka-metadata-quorum.sh) following the controller as brokers stop.
 import { Connection, consumerGroupHeartbeatV0, describeQuorumV2, updateFeaturesV1 } from '@platformatic/kafka';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { platformaticResponse, startTestBroker, topicName } from './helpers.js';
+import { platformaticResponse, topicName, withBrokerAndConnection } from './helpers.js';
 
 let broker: RunningBroker;
 let conn: Connection;
@@ -23,15 +23,7 @@ async function joinNewGroup(topic: string): Promise<any> {
   }
 }
 
-beforeAll(async () => {
-  broker = await startTestBroker({ brokers: 2 });
-  conn = new Connection('kafkalite-test');
-  await conn.connect('127.0.0.1', broker.port);
-});
-afterAll(async () => {
-  await conn?.close();
-  await broker?.stop();
-});
+withBrokerAndConnection((b, c) => ([broker, conn] = [b, c]), { brokers: 2 });
 
 describe('UpdateFeatures via @platformatic/kafka', () => {
   it("refuses what Kafka's controller refuses, all updates or none, with its messages", async () => {

@@ -30,7 +30,7 @@ function admin(clientId: string): Admin {
 
 async function limit(clientId: string): Promise<void> {
   await admin('quota-setter').alterClientQuotas({
-    entries: [{ entities: [{ entityType: ClientQuotaEntityTypes.CLIENT_ID, entityName: clientId }], ops: [{ key: 'controller_mutation_rate' as ClientQuotaKeys, value: RATE, remove: false }] }],
+    entries: [{ entities: [{ entityType: ClientQuotaEntityTypes.CLIENT_ID, entityName: clientId }], ops: [{ key: 'controller_mutation_rate' as (typeof ClientQuotaKeys)[keyof typeof ClientQuotaKeys], value: RATE, remove: false }] }],
   });
 }
 
