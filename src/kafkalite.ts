@@ -8,6 +8,7 @@ import { Cluster, type BrokerNode, type Endpoint } from './cluster/cluster.js';
 import type { ControlServer } from './cluster/control-http.js';
 import type { CloseFault, DelayFault, ErrorFault, FaultInjector, FaultRule } from './cluster/faults.js';
 import type { DelaySelector, ReplicationManager } from './cluster/replication.js';
+import type { ClientTelemetryPush } from './coordinator/telemetry/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { Listener } from './server/listener.js';
 import { INSTALLERS } from './services.js';
@@ -50,6 +51,8 @@ export interface BrokerOptions {
   tls?: tls.TlsOptions;
   /** Port of the HTTP fault-injection endpoint on 127.0.0.1 (0 picks a free one; absent: off). */
   controlPort?: number;
+  /** Receives the metrics clients push (KIP-714); with it (or kafkalite.client.metrics.topic) the telemetry APIs are advertised. */
+  onClientTelemetry?: (push: ClientTelemetryPush) => void;
   /** Options for subsystems (SASL users, ACLs, ...), passed to each installer. */
   [key: string]: any;
 }

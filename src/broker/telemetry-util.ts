@@ -28,7 +28,7 @@ export function clientAttributes(ctx: RequestContext): Omit<ClientAttributes, 'c
   };
 }
 
-/** Kafka lists the telemetry APIs only with a receiver configured; kafkalite's is a topic. */
+/** Kafka lists the telemetry APIs only with a receiver configured; kafkalite's are a topic and an in-process callback. */
 export function telemetryAdvertised(services: Services): boolean {
-  return (services.telemetry as TelemetryService | undefined)?.topic != null;
+  return (services.telemetry as TelemetryService | undefined)?.receiving === true;
 }

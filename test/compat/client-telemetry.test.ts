@@ -1,13 +1,15 @@
 // KIP-714 client telemetry through real clients: @platformatic/kafka's admin sets a client metrics subscription
 // (ConfigResource CLIENT_METRICS); librdkafka 2.15 (under @confluentinc/kafka-javascript) asks for its subscriptions,
 // pushes its metrics at the subscribed interval, and a last time when it closes; kafkalite writes them to the
-// receiver topic (kafkalite.client.metrics.topic), read back here with kafkajs. librdkafka pushes by default
-// (enable.metrics.push=true) once a broker advertises the telemetry APIs.
+// receiver topic (kafkalite.client.metrics.topic), read back here with kafkajs, or hands them to an in-process callback
+// (startBroker({ onClientTelemetry })). librdkafka pushes by default (enable.metrics.push=true) once a broker advertises
+// the telemetry APIs.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientTelemetryPush } from '../../src/index.js';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { clientPath } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
@@ -95,5 +97,43 @@ describe.skipIf(!installed)('client telemetry (KIP-714) from librdkafka 2.15', (
     // The last push, from disconnect(), is the terminating one: the instance's records keep coming until then.
     const after = mine(await readMetrics((s) => mine(s).length > pushed.length));
     expect(after.length).toBeGreaterThan(pushed.length);
+  });
+});
+
+describe.skipIf(!installed)('client telemetry (KIP-714) to an in-process receiver', () => {
+  it('startBroker({ onClientTelemetry }) advertises the telemetry APIs and hands each push to the callback', async () => {
+    const pushes: ClientTelemetryPush[] = [];
+    const b = await startTestBroker({ onClientTelemetry: (p: ClientTelemetryPush) => pushes.push(p) });
+    const clientId = topicName('telemetry-callback');
+    const admin = new Admin({ clientId: 'kafkalite-test', bootstrapBrokers: [b.bootstrap], retries: 1 });
+    const SET = IncrementalAlterConfigOperationTypes.SET;
+    try {
+      await admin.incrementalAlterConfigs({
+        resources: [{ resourceType: ConfigResourceTypes.CLIENT_METRICS, resourceName: 'callback', configs: [
+          { name: 'metrics', configOperation: SET, value: 'org.apache.kafka.producer.' },
+          { name: 'interval.ms', configOperation: SET, value: '500' },
+          { name: 'match', configOperation: SET, value: `client_id=${clientId}` },
+        ] }],
+      });
+    } finally {
+      await admin.close();
+    }
+    const kafka = new ck.KafkaJS.Kafka({ kafkaJS: { brokers: [b.bootstrap], clientId, logLevel: ck.KafkaJS.logLevel.NOTHING } });
+    const producer = kafka.producer();
+    try {
+      await producer.connect();
+      await producer.send({ topic: topicName('telemetry-callback-data'), messages: [{ value: 'v' }] });
+      const deadline = Date.now() + 30000;
+      while (pushes.filter((p) => p.client.client_id === clientId).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await producer.disconnect();
+      await b.stop();
+    }
+    const mine = pushes.filter((p) => p.client.client_id === clientId);
+    expect(mine.length).toBeGreaterThanOrEqual(2);
+    expect(mine[0].clientInstanceId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(mine[0].data.toString('latin1')).toContain('org.apache.kafka.producer.');
+    // No receiver topic was configured: nothing was written anywhere but to the callback.
+    expect(b.cluster.topics.has('client-telemetry-metrics')).toBe(false);
   });
 });
