@@ -10,13 +10,9 @@ export interface FeatureRange {
   max: number;
 }
 
-/** metadata.version levels: 3.3-IV3 (the oldest Kafka 4 accepts) to 4.1-IV1 (Kafka 4.1's newest stable). */
-export const METADATA_VERSIONS: readonly string[] = [
-  '3.3-IV3', '3.4-IV0', '3.5-IV0', '3.5-IV1', '3.5-IV2', '3.6-IV0', '3.6-IV1', '3.6-IV2', '3.7-IV0', '3.7-IV1',
-  '3.7-IV2', '3.7-IV3', '3.7-IV4', '3.8-IV0', '3.9-IV0', '4.0-IV0', '4.0-IV1', '4.0-IV2', '4.0-IV3', '4.1-IV0', '4.1-IV1',
-];
+/** metadata.version levels: 7 is 3.3-IV3 (the oldest Kafka 4 accepts), 27 is 4.1-IV1 (Kafka 4.1's newest stable). */
 export const MIN_METADATA_VERSION = 7;
-export const METADATA_VERSION = MIN_METADATA_VERSION + METADATA_VERSIONS.length - 1; // 27
+export const METADATA_VERSION = 27;
 /** The newest metadata.version level whose upgrade changed the metadata records (4.0-IV1): a safe downgrade cannot cross it. */
 const LAST_METADATA_CHANGE = 23;
 
