@@ -32,7 +32,7 @@ export default defineHandler<DescribeClusterRequest>({
     let ops = -2147483648; // not requested
     if (req.includeClusterAuthorizedOperations) ops = ctx.services.acl?.clusterOperations?.(ctx) ?? ALL_CLUSTER_OPERATIONS;
     // A stopped broker is what Kafka calls fenced: listed only when v2 asks for fenced brokers.
-    const brokers = cluster.brokers.filter((b) => b.alive || (v >= 2 && req.includeFencedBrokers)).flatMap((b) => {
+    const brokers = cluster.brokers.filter((b) => b.alive || (v >= 2 && req.includeFencedBrokers && !b.unregistered)).flatMap((b) => {
       const e = endpointFor(b, ctx.endpoint);
       return e ? [{ brokerId: b.nodeId, host: e.advertisedHost, port: e.advertisedPort, rack: b.rack, isFenced: !b.alive }] : [];
     });

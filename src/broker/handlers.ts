@@ -63,6 +63,7 @@ import describeTopicPartitions from './describe-topic-partitions.js';
 import updateFeatures from './update-features.js';
 import describeQuorum from './describe-quorum.js';
 import alterReplicaLogDirs from './alter-replica-log-dirs.js';
+import unregisterBroker from './unregister-broker.js';
 import createDelegationToken from './create-delegation-token.js';
 import renewDelegationToken from './renew-delegation-token.js';
 import expireDelegationToken from './expire-delegation-token.js';
@@ -133,6 +134,7 @@ export const HANDLERS: HandlerDef[] = [
   updateFeatures,
   describeQuorum,
   alterReplicaLogDirs,
+  unregisterBroker,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
   // share groups (KIP-932)

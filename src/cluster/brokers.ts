@@ -66,6 +66,7 @@ export class BrokerControl {
       if (e.node.alive) return;
       for (const l of e.listeners) await l.listen();
       e.node.alive = true;
+      e.node.unregistered = false;
       if (this.replication) {
         await brokerStarted(this.replication, id);
         await completePending(this.replication);

@@ -28,6 +28,8 @@ export interface BrokerNode {
   endpoints: Endpoint[];
   /** False while stopped by fault injection. */
   alive: boolean;
+  /** A stopped broker whose registration UnregisterBroker removed: not listed as fenced until it starts again. */
+  unregistered?: boolean;
 }
 
 export interface NewTopicOptions {
