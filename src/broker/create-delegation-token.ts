@@ -2,14 +2,15 @@
 import { ErrorCode } from '../protocol/errors.js';
 import type { CreateDelegationTokenRequest, CreateDelegationTokenResponse } from '../protocol/generated/create-delegation-token.js';
 import type { Input } from '../protocol/primitives.js';
-import { ANONYMOUS } from '../security/principal.js';
+import { principalOf } from '../security/acl.js';
+import { splitPrincipal } from '../security/principal.js';
 import { defineHandler } from './context.js';
-import { splitPrincipal, tokenRequestError } from './delegation-token-util.js';
+import { tokenRequestError } from './delegation-token-util.js';
 
 export default defineHandler<CreateDelegationTokenRequest>({
   apiKey: 38,
   handle(ctx, req): Input<CreateDelegationTokenResponse> {
-    const requester = splitPrincipal(ctx.conn.state.principal ?? ANONYMOUS);
+    const requester = splitPrincipal(principalOf(ctx));
     const owner = req.ownerPrincipalName ? { type: req.ownerPrincipalType ?? 'User', name: req.ownerPrincipalName } : requester;
     let errorCode = tokenRequestError(ctx);
     // Kafka checks the renewers' principal type before it forwards the request to the controller.

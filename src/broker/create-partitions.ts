@@ -49,11 +49,7 @@ export default defineHandler<CreatePartitionsRequest>({
       }
       try {
         const assignments = t.assignments?.map((a) => a.brokerIds) ?? undefined;
-        // The controller mutation quota is charged for the new partitions once the request passed Kafka's checks,
-        // validate_only too.
-        await ctx.cluster.addPartitions(topic, t.count, assignments, true);
-        quota.record(t.count - topic.partitions.length);
-        if (!req.validateOnly) await ctx.cluster.addPartitions(topic, t.count, assignments, false);
+        await ctx.cluster.addPartitions(topic, t.count, assignments, req.validateOnly, (added) => quota.record(added));
         results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (e) {
         results.push({ name: t.name, ...toError(e, ctx) });

@@ -2,6 +2,7 @@
 // broker without `delegation.token.secret.key` (the default) does, so admin clients get Kafka's error rather than a
 // closed connection. No client library in test/compat can authenticate with a token (SCRAM's tokenauth extension).
 import { ErrorCode } from '../protocol/errors.js';
+import { principalOf } from '../security/acl.js';
 import { ANONYMOUS } from '../security/principal.js';
 import type { RequestContext } from './context.js';
 
@@ -11,13 +12,6 @@ import type { RequestContext } from './context.js';
  */
 export function tokenRequestError(ctx: RequestContext): number {
   const protocol = ctx.endpoint.securityProtocol;
-  const principal = ctx.conn.state.principal ?? ANONYMOUS;
-  if (protocol === 'PLAINTEXT' || (protocol === 'SSL' && principal === ANONYMOUS)) return ErrorCode.DELEGATION_TOKEN_REQUEST_NOT_ALLOWED;
+  if (protocol === 'PLAINTEXT' || (protocol === 'SSL' && principalOf(ctx) === ANONYMOUS)) return ErrorCode.DELEGATION_TOKEN_REQUEST_NOT_ALLOWED;
   return ErrorCode.DELEGATION_TOKEN_AUTH_DISABLED;
-}
-
-/** "User:alice" as Kafka's principal type and name. */
-export function splitPrincipal(principal: string): { type: string; name: string } {
-  const i = principal.indexOf(':');
-  return { type: principal.slice(0, i), name: principal.slice(i + 1) };
 }

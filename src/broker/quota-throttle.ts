@@ -6,14 +6,14 @@
 import { type MutationQuota, type MutationQuotas, UNBOUNDED } from '../cluster/mutation-quota.js';
 import type { ByteRateKey, ByteRateQuotas } from '../cluster/quota-rates.js';
 import { principalOf } from '../security/acl.js';
+import { splitPrincipal } from '../security/principal.js';
 import type { RequestContext } from './context.js';
 
 const KIP_219_VERSION: Record<ByteRateKey, number> = { producer_byte_rate: 6, consumer_byte_rate: 8 };
 
 /** The quota's user and client id of a request: the principal's name (ANONYMOUS without SASL or TLS) and client.id. */
 function client(ctx: RequestContext): [string, string] {
-  const principal = principalOf(ctx);
-  return [principal.slice(principal.indexOf(':') + 1), ctx.header.clientId ?? ''];
+  return [splitPrincipal(principalOf(ctx)).name, ctx.header.clientId ?? ''];
 }
 
 /**

@@ -329,11 +329,15 @@ export class Cluster {
    * by one: a request that arrives while another is opening partitions is checked against the count that one
    * leaves (two at once used to open the same new partitions twice).
    */
-  addPartitions(topic: Topic, total: number, assignment?: number[][], validateOnly = false): Promise<void> {
-    return topic.partitionChanges.run(() => this.addPartitionsNow(topic, total, assignment, validateOnly));
+  /**
+   * Raises the topic's partition count to `total`. `charge` gets the number of new partitions once Kafka's checks have
+   * passed and before anything changes (the controller mutation quota, which may refuse by throwing), validate_only too.
+   */
+  addPartitions(topic: Topic, total: number, assignment?: number[][], validateOnly = false, charge?: (added: number) => void): Promise<void> {
+    return topic.partitionChanges.run(() => this.addPartitionsNow(topic, total, assignment, validateOnly, charge));
   }
 
-  private async addPartitionsNow(topic: Topic, total: number, assignment: number[][] | undefined, validateOnly: boolean): Promise<void> {
+  private async addPartitionsNow(topic: Topic, total: number, assignment: number[][] | undefined, validateOnly: boolean, charge?: (added: number) => void): Promise<void> {
     const current = topic.partitions.length;
     if (total === current) throw new KafkaError('INVALID_PARTITIONS', `Topic already has ${current} partition(s).`);
     if (total < current) throw new KafkaError('INVALID_PARTITIONS', `The topic ${topic.name} currently has ${current} partition(s); ${total} would not be an increase.`);
@@ -348,6 +352,7 @@ export class Cluster {
       throw new KafkaError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${this.liveBrokers().length} broker(s) are registered.`);
     }
     const add = assignment ?? this.assignReplicas(total - current, rf, current);
+    charge?.(total - current);
     if (validateOnly) return;
     await this.openPartitions(topic, add, true);
     await this.persist();

@@ -49,10 +49,8 @@ export class Features {
     /** Whether share groups start enabled (group.share.enable): false forces share.version 0 at start-up. */
     private readonly shareGroups: boolean,
   ) {
-    // A fresh Kafka 4.1 cluster's levels, with kafkalite's maxima (see the header).
-    for (const [name, level] of Object.entries({ 'metadata.version': METADATA_VERSION, 'kraft.version': 1, 'transaction.version': 1, 'group.version': 1, 'share.version': 1 })) {
-      this.levels.set(name, level);
-    }
+    // A fresh cluster finalizes every feature at the highest level kafkalite supports (see the header).
+    for (const [name, range] of SUPPORTED_FEATURES) this.levels.set(name, range.max);
   }
 
   async load(): Promise<void> {

@@ -9,6 +9,12 @@ export function userPrincipal(name: string): string {
   return `User:${name}`;
 }
 
+/** "User:alice" as Kafka's principal type and name. */
+export function splitPrincipal(principal: string): { type: string; name: string } {
+  const i = principal.indexOf(':');
+  return { type: principal.slice(0, i), name: principal.slice(i + 1) };
+}
+
 // Attribute keywords Java's RFC 2253 output keeps; others are written as OID=#<DER hex>.
 const JAVA_KEYWORDS: Record<string, string> = { CN: 'CN', C: 'C', L: 'L', ST: 'ST', O: 'O', OU: 'OU', DC: 'DC', UID: 'UID', street: 'STREET' };
 // OIDs and DER string tags of the other attributes OpenSSL commonly prints by short name.

@@ -79,6 +79,20 @@ export async function platformaticResponse(call: Promise<unknown>): Promise<any>
   }
 }
 
+/** Kafka error codes of a failed @platformatic/kafka admin call (MultipleErrors wrapping ResponseErrors). */
+export function apiCodes(err: any): number[] {
+  const out: number[] = [];
+  const walk = (e: any) => {
+    if (!e || typeof e !== 'object') return;
+    if (typeof e.apiCode === 'number') out.push(e.apiCode);
+    for (const v of Object.values(e.errors ?? {})) walk(v);
+    for (const v of e.errors instanceof Array ? e.errors : []) walk(v);
+    if (e.cause) walk(e.cause);
+  };
+  walk(err);
+  return [...new Set(out)];
+}
+
 let seq = 0;
 /** A topic name unique within this test run. */
 export function topicName(prefix = 'topic'): string {

@@ -4,7 +4,7 @@ import { Admin, alterReplicaLogDirsV2, ClientQuotaEntityTypes, Connection, Clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { platformaticResponse, startTestBroker, topicName } from './helpers.js';
+import { apiCodes, platformaticResponse, startTestBroker, topicName } from './helpers.js';
 
 let broker: RunningBroker;
 let admin: Admin;
@@ -21,20 +21,6 @@ afterAll(async () => {
 function uuidString(base64: string): string {
   const h = Buffer.from(base64, 'base64url').toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-/** Kafka error codes of a failed admin call (MultipleErrors wrapping ResponseErrors). */
-function apiCodes(err: any): number[] {
-  const out: number[] = [];
-  const walk = (e: any) => {
-    if (!e || typeof e !== 'object') return;
-    if (typeof e.apiCode === 'number') out.push(e.apiCode);
-    for (const v of Object.values(e.errors ?? {})) walk(v);
-    for (const v of e.errors instanceof Array ? e.errors : []) walk(v);
-    if (e.cause) walk(e.cause);
-  };
-  walk(err);
-  return [...new Set(out)];
 }
 
 describe('@platformatic/kafka Admin', () => {

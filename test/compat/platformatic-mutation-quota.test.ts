@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { RawClient } from '../coordinator/raw-client.js';
-import { startTestBroker, topicName } from './helpers.js';
+import { apiCodes, startTestBroker, topicName } from './helpers.js';
 
 let broker: RunningBroker;
 const admins: Admin[] = [];
@@ -39,16 +39,8 @@ async function codeOf(call: Promise<unknown>): Promise<number> {
   try {
     await call;
     return 0;
-  } catch (e: any) {
-    const codes: number[] = [];
-    const walk = (x: any) => {
-      if (!x || typeof x !== 'object') return;
-      if (typeof x.apiCode === 'number') codes.push(x.apiCode);
-      for (const v of Object.values(x.errors ?? {})) walk(v);
-      for (const v of Array.isArray(x.errors) ? x.errors : []) walk(v);
-      if (x.cause) walk(x.cause);
-    };
-    walk(e);
+  } catch (e) {
+    const codes = apiCodes(e);
     if (codes.length === 0) throw e;
     return codes[0];
   }
