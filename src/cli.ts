@@ -22,7 +22,7 @@ export const FLAGS: Record<string, Flag> = {
   'advertised-host': { type: 'string', help: 'host name advertised in Metadata (default: the bind address)' },
   listeners: { type: 'string', help: 'Kafka-style listeners, e.g. PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093' },
   'advertised-listeners': { type: 'string', help: 'what Metadata advertises per listener, NAME://host:port,...' },
-  brokers: { type: 'string', help: 'number of brokers in this process (node ids 0..N-1)', default: '1' },
+  brokers: { type: 'string', help: 'number of brokers in this process (node ids node.id..node.id+N-1, node.id 0 unless overridden)', default: '1' },
   'broker-racks': { type: 'string', help: 'broker.rack of each broker, comma-separated by node id (e.g. RACK0,RACK1,RACK2)' },
   'data-dir': { type: 'string', help: 'directory of the durable log', default: './kafkalite-data' },
   memory: { type: 'boolean', help: 'keep everything in memory (no disk)' },

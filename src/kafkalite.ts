@@ -32,7 +32,7 @@ export interface BrokerOptions {
   listeners?: string;
   /** `NAME://host:port,...` overriding what Metadata advertises per listener (broker 0; others add the stride). */
   advertisedListeners?: string;
-  /** Number of brokers in the cluster (node ids 0..N-1). */
+  /** Number of brokers in the cluster (node ids node.id..node.id+N-1; node.id defaults to 0). */
   brokers?: number;
   /** broker.rack of each broker, by node id (Metadata, DescribeConfigs, rack-aware fetch); or broker.rack for all. */
   racks?: string[];
@@ -116,6 +116,18 @@ async function openStorage(opts: BrokerOptions, config: BrokerConfig, logger: Lo
   });
 }
 
+/** The first broker's id: node.id (KRaft's name) or broker.id, which must agree when both are set, as in Kafka. */
+function firstNodeId(config: BrokerConfig): number {
+  const nodeId = config.explicit('node.id');
+  const brokerId = config.explicit('broker.id');
+  if (nodeId !== undefined && brokerId !== undefined && Number(nodeId) !== Number(brokerId)) {
+    throw new Error(`If both broker.id and node.id are set, they must match: broker.id=${brokerId}, node.id=${nodeId}`);
+  }
+  const id = Number(nodeId ?? brokerId ?? 0);
+  if (!Number.isInteger(id) || id < 0) throw new Error(`node.id must be a non-negative integer, got ${nodeId ?? brokerId}`);
+  return id;
+}
+
 export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
   const logger = opts.logger ?? createLogger(opts.logLevel ?? 'warn');
   const host = opts.host ?? '127.0.0.1';
@@ -128,13 +140,14 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const config = new BrokerConfig(opts.overrides ?? {});
   if (opts.racks && config.get('broker.rack') !== null) throw new Error('give the brokers\' racks either as racks (--broker-racks) or as broker.rack, not both');
   if (opts.racks && opts.racks.length !== n) throw new Error(`racks lists ${opts.racks.length} racks for ${n} brokers`);
+  const firstId = firstNodeId(config);
   const storage = await openStorage(opts, config, logger);
 
   // Broker i listens on each base port + i * (number of listeners), as the kafkajs suite's layout expects.
   const nodes: BrokerNode[] = [];
   for (let i = 0; i < n; i++) {
     nodes.push({
-      nodeId: i,
+      nodeId: firstId + i,
       rack: opts.racks?.[i] ?? config.get('broker.rack'),
       alive: true,
       endpoints: specs.map((s) => {

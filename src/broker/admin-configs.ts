@@ -55,7 +55,7 @@ export interface ConfigEntry {
 function startupValue(ctx: RequestContext, nodeId: number, name: string): string | undefined {
   const node = ctx.cluster.broker(nodeId);
   switch (name) {
-    case 'broker.id': return String(nodeId);
+    case 'broker.id': case 'node.id': return String(nodeId);
     case 'listeners': return node?.endpoints.map((e) => `${e.name}://${e.host}:${e.port}`).join(',');
     case 'advertised.listeners': return node?.endpoints.map((e) => `${e.name}://${e.advertisedHost}:${e.advertisedPort}`).join(',');
     case 'log.dirs': return logDirOf(ctx);
@@ -82,7 +82,8 @@ function configSynonyms(ctx: RequestContext, nodeId: number | 'any', name: strin
     for (const m of cfg.dynamicPerBroker.values()) if (m.has(n)) return m.get(n);
     return undefined;
   };
-  const staticValue = (n: string) => cfg.explicit(n) ?? (nodeId === 'any' ? undefined : startupValue(ctx, nodeId, n));
+  // What the broker runs with comes first: node.id numbers the first broker, the others have their own id.
+  const staticValue = (n: string) => (nodeId === 'any' ? undefined : startupValue(ctx, nodeId, n)) ?? cfg.explicit(n);
   const out: Synonym[] = [];
   const add = (get: (n: string) => string | null | undefined, source: number) => {
     for (const n of names) {
@@ -187,8 +188,8 @@ export function brokerConfigEntries(ctx: RequestContext, nodeId: number | null, 
     if (nodeId === null) synonyms = synonyms.filter((s) => s.source === SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG);
     const value = nodeId === null
       ? (cfg.dynamicDefault.get(name) ?? null)
-      : (cfg.dynamicPerBroker.get(nodeId)?.get(name) ?? cfg.dynamicDefault.get(name) ?? cfg.explicit(name)
-        ?? startupValue(ctx, nodeId, name) ?? def?.default ?? null);
+      : (cfg.dynamicPerBroker.get(nodeId)?.get(name) ?? cfg.dynamicDefault.get(name) ?? startupValue(ctx, nodeId, name)
+        ?? cfg.explicit(name) ?? def?.default ?? null);
     if (sensitive) for (const s of synonyms) s.value = null;
     return {
       name,

@@ -139,9 +139,12 @@ export default defineHandler<FetchRequest>({
     };
 
     let result = await collect();
-    const deadline = Date.now() + req.maxWaitMs;
-    while (!result.answerNow && result.total < Math.max(req.minBytes, 1) && Date.now() < deadline && !ctx.conn.isClosing) {
-      await waitForData(wants.map((w) => w.topic?.partitions[w.req.partition]).filter((p): p is Partition => !!p), deadline - Date.now());
+    // A sub-millisecond clock, so a parked fetch never answers before max_wait_ms has passed: Date.now() and the
+    // event loop's cached timer clock can both run up to a millisecond early, and a client that times its own read
+    // from the same wait (segmentio/kafka-go's Conn.Read) takes an answer that early for data that came in time.
+    const deadline = performance.now() + req.maxWaitMs + 1;
+    while (!result.answerNow && result.total < Math.max(req.minBytes, 1) && performance.now() < deadline && !ctx.conn.isClosing) {
+      await waitForData(wants.map((w) => w.topic?.partitions[w.req.partition]).filter((p): p is Partition => !!p), Math.ceil(deadline - performance.now()));
       result = await collect();
     }
 
@@ -173,7 +176,8 @@ export function waitForData(parts: Partition[], ms: number): Promise<void> {
       for (const p of parts) p.waiters.delete(done);
       resolve();
     };
-    const timer = setTimeout(done, Math.max(ms, 0));
+    // Node fires a timer over 2^31-1 ms at once (with a warning); kafka-go waits MaxInt32 ms.
+    const timer = setTimeout(done, Math.min(Math.max(ms, 0), 0x7fffffff));
     for (const p of parts) p.waiters.add(done);
   });
 }

@@ -61,6 +61,7 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'authorizer.class.name': { type: 'string', default: '' },
   'auto.create.topics.enable': { type: 'boolean', default: 'true' },
   'auto.leader.rebalance.enable': { type: 'boolean', default: 'true' },
+  // The first broker's id; the others in this process follow it (node.id is KRaft's name for it).
   'broker.id': { type: 'int', default: '0' },
   // The rack of every broker (one value: the brokers share this config); per broker: --broker-racks / racks.
   'broker.rack': { type: 'string', default: null },
@@ -146,6 +147,7 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'log.segment.bytes': { type: 'int', default: '1073741824' },
   'message.max.bytes': { type: 'int', default: '1048588' },
   'min.insync.replicas': { type: 'int', default: '1' },
+  'node.id': { type: 'int', default: '0' },
   'num.partitions': { type: 'int', default: '1' },
   'offset.metadata.max.bytes': { type: 'int', default: '4096' },
   'offsets.retention.check.interval.ms': { type: 'long', default: '600000' },

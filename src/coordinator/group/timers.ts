@@ -10,7 +10,7 @@ export class Timers {
     const t = setTimeout(() => {
       if (this.timers.get(key) === t) this.timers.delete(key);
       fn();
-    }, Math.max(0, ms));
+    }, Math.min(Math.max(0, ms), 0x7fffffff)); // past 2^31-1 ms Node would fire at once
     t.unref?.();
     this.timers.set(key, t);
   }
