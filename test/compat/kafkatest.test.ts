@@ -1,0 +1,136 @@
+// Two of Kafka's own system tests (tests/kafkatest), ported: Kafka runs them with its "verifiable" producer and
+// consumer, processes that print what they did as JSON events; python3-confluent-kafka ships librdkafka's versions
+// of those clients (confluent_kafka/kafkatest, run through test/compat/clients/kafkatest.py), which print the same
+// events. The checks are the system tests' own:
+// - replication_test.py (ProduceConsumeValidateTest): an acks=all producer and a consumer group lose no acknowledged
+//   record while the leader of a partition is bounced again and again, cleanly and by a hard kill.
+// - consumer_test.py, test_broker_rolling_bounce: restarting every broker in turn, five rounds, causes no group
+//   rebalance (the group survives its coordinator moving), and the consumers' positions add up to what they consumed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../../src/kafkalite.js';
+import { waitFor } from '../cluster/helpers.js';
+import { clientPath, hasPythonModule, PYTHON } from './clients/run.js';
+import { startTestBroker, topicName } from './helpers.js';
+
+const hasKafkatest = hasPythonModule('confluent_kafka.kafkatest');
+if (!hasKafkatest) console.warn('kafkatest.test.ts skipped: /usr/bin/python3 cannot import confluent_kafka.kafkatest (apt-get install python3-confluent-kafka)');
+
+type Event = Record<string, any>;
+
+/** A verifiable client process and the JSON events it has printed so far. */
+class Verifiable {
+  readonly events: Event[] = [];
+  private readonly child: ChildProcess;
+  private stderr = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(kind: 'producer' | 'consumer', args: string[]) {
+    this.child = spawn(PYTHON, [clientPath('kafkatest.py'), kind, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let partial = '';
+    this.child.stdout!.on('data', (d) => {
+      const lines = (partial + d).split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) if (l.trim()) this.events.push(JSON.parse(l));
+    });
+    // Its debug output, kept short: the tail explains a failure.
+    this.child.stderr!.on('data', (d) => (this.stderr = (this.stderr + d).slice(-20000)));
+    this.exited = new Promise((resolve) => this.child.on('close', resolve));
+  }
+
+  named(name: string): Event[] {
+    return this.events.filter((e) => e.name === name);
+  }
+
+  /** SIGTERM: the client finishes what it was doing (the consumer commits) and reports shutdown_complete. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), 20000);
+    await this.exited;
+    clearTimeout(killer);
+  }
+
+  get log(): string {
+    return this.stderr.split('\n').filter((l) => !l.includes('SEND:')).slice(-30).join('\n');
+  }
+}
+
+let b: RunningBroker | undefined;
+const clients: Verifiable[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.stop()));
+  await b?.stop();
+  b = undefined;
+});
+
+function verifiable(kind: 'producer' | 'consumer', args: string[]): Verifiable {
+  const c = new Verifiable(kind, ['--broker-list', b!.bootstrap, ...args]);
+  clients.push(c);
+  return c;
+}
+
+const acked = (p: Verifiable) => p.named('producer_send_success').map((e) => e.value as string);
+
+describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients (librdkafka 2.0.2)", () => {
+  for (const clean of [true, false]) {
+    it(`replication: no acknowledged record is lost while a partition leader is ${clean ? 'cleanly bounced' : 'killed and restarted'} five times`, async () => {
+      // replication_test.py: 3 brokers, 3 partitions, replication factor 3, min.insync.replicas 2. A hard kill
+      // leaves the broker in the ISR until its session expires (as in KRaft), shortened here to keep the test short.
+      b = await startTestBroker({ brokers: 3, overrides: { 'min.insync.replicas': '2', 'broker.session.timeout.ms': '1000', 'replica.lag.time.max.ms': '1000' } });
+      const topic = topicName(clean ? 'kt-clean' : 'kt-hard');
+      await b.cluster.createTopic(topic, { numPartitions: 3, replicationFactor: 3 });
+      const producer = verifiable('producer', ['--topic', topic, '--throughput', '400', '--max-messages', '100000', '--acks', '-1']);
+      const consumer = verifiable('consumer', ['--topic', topic, '--group-id', topicName('kt-group'), '--verbose']);
+      await waitFor(() => acked(producer).length > 100 && consumer.named('record_data').length > 0, 20000, `the clients to make progress\n${producer.log}\n${consumer.log}`);
+      for (let i = 0; i < 5; i++) {
+        const leader = b.cluster.partition(topic, 0)!.leader;
+        const before = acked(producer).length;
+        await b.stopBroker(leader, { controlled: clean });
+        if (!clean) await new Promise((r) => setTimeout(r, 1200)); // the session expires, as the test waits for
+        await b.startBroker(leader);
+        await waitFor(() => acked(producer).length > before + 100, 30000, `the producer to carry on after bounce ${i + 1}\n${producer.log}`);
+      }
+      await producer.stop();
+      expect(producer.named('shutdown_complete')).toHaveLength(1);
+      expect(producer.named('producer_send_error')).toEqual([]);
+      const sent = new Set(acked(producer));
+      const consumed = () => new Set(consumer.named('record_data').map((e) => e.value as string));
+      await waitFor(() => [...sent].every((v) => consumed().has(v)), 30000, `the consumer to read every acknowledged record\n${consumer.log}`);
+      await consumer.stop();
+      const missing = [...sent].filter((v) => !consumed().has(v));
+      expect(missing, 'acknowledged but never consumed (data loss)').toEqual([]);
+      expect(sent.size).toBeGreaterThan(600);
+    }, 120000);
+  }
+
+  it('rolling bounce of the brokers: the group does not rebalance, positions match what was consumed', async () => {
+    // consumer_test.py (OffsetValidationTest): 2 brokers, a 1-partition topic with replication factor 2, 3
+    // consumers in a group, a producer writing throughout; each broker restarted cleanly in turn, five rounds.
+    b = await startTestBroker({ brokers: 2, overrides: { 'offsets.topic.replication.factor': '2' } });
+    const topic = topicName('kt-rolling');
+    await b.cluster.createTopic(topic, { numPartitions: 1, replicationFactor: 2 });
+    const producer = verifiable('producer', ['--topic', topic, '--throughput', '300', '--max-messages', '100000']);
+    await waitFor(() => acked(producer).length > 0, 20000, `the producer to start\n${producer.log}`);
+    const group = topicName('kt-rolling-group');
+    const consumers = [0, 1, 2].map(() => verifiable('consumer', ['--topic', topic, '--group-id', group, '--session-timeout', '10000']));
+    const total = () => consumers.reduce((n, c) => n + c.named('records_consumed').reduce((m, e) => m + e.count, 0), 0);
+    const assignments = () => consumers.map((c) => c.named('partitions_assigned').length);
+    // All members joined and the partition is being consumed.
+    await waitFor(() => consumers.every((c) => c.named('partitions_assigned').length > 0) && total() > 0, 30000, 'the group to form');
+    const settled = assignments();
+    for (let round = 0; round < 5; round++) {
+      for (const id of [0, 1]) {
+        const before = total();
+        await b.stopBroker(id, { controlled: true }); // restart_node(clean_shutdown=True)
+        await b.startBroker(id);
+        await waitFor(() => total() > before, 30000, `consumption to go on after broker ${id} restarted (round ${round + 1})`);
+      }
+    }
+    expect(assignments(), 'rebalances caused by the broker bounces').toEqual(settled);
+    await producer.stop();
+    await Promise.all(consumers.map((c) => c.stop()));
+    // current_position(partition) == total_consumed(): the last consumed offset + 1 of the one partition.
+    const last = Math.max(...consumers.flatMap((c) => c.named('records_consumed').flatMap((e) => e.partitions.map((p: any) => p.maxOffset as number))));
+    expect(last + 1).toBe(total());
+  }, 180000);
+});
