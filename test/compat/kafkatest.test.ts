@@ -3,15 +3,18 @@
 // of those clients (confluent_kafka/kafkatest, run through test/compat/clients/kafkatest.py), which print the same
 // events. The checks are the system tests' own:
 // - replication_test.py (ProduceConsumeValidateTest): an acks=all producer and a consumer group lose no acknowledged
-//   record while the leader of a partition is bounced again and again, cleanly and by a hard kill.
+//   record while the leader of a partition is bounced again and again, cleanly and by a hard kill; with an idempotent
+//   producer, no record is written twice either.
 // - consumer_test.py, test_broker_rolling_bounce: restarting every broker in turn, five rounds, causes no group
 //   rebalance (the group survives its coordinator moving), and the consumers' positions add up to what they consumed.
+// - consumer_test.py, test_consumer_bounce (clean, rolling): consumers restarted one by one hand their partition
+//   over at the committed offset: no record is consumed twice, and the last commit is the final position.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { waitFor } from '../cluster/helpers.js';
 import { clientPath, hasPythonModule, PYTHON } from './clients/run.js';
-import { startTestBroker, topicName } from './helpers.js';
+import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 const hasKafkatest = hasPythonModule('confluent_kafka.kafkatest');
 if (!hasKafkatest) console.warn('kafkatest.test.ts skipped: /usr/bin/python3 cannot import confluent_kafka.kafkatest (apt-get install python3-confluent-kafka)');
@@ -72,14 +75,19 @@ function verifiable(kind: 'producer' | 'consumer', args: string[]): Verifiable {
 const acked = (p: Verifiable) => p.named('producer_send_success').map((e) => e.value as string);
 
 describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients (librdkafka 2.0.2)", () => {
-  for (const clean of [true, false]) {
-    it(`replication: no acknowledged record is lost while a partition leader is ${clean ? 'cleanly bounced' : 'killed and restarted'} five times`, async () => {
+  const bounces = [
+    { clean: true, idempotent: false, what: 'cleanly bounced' },
+    { clean: false, idempotent: false, what: 'killed and restarted' },
+    { clean: false, idempotent: true, what: 'killed and restarted, and the producer is idempotent (no duplicates either)' },
+  ];
+  for (const { clean, idempotent, what } of bounces) {
+    it(`replication: no acknowledged record is lost while a partition leader is ${what}, five times`, async () => {
       // replication_test.py: 3 brokers, 3 partitions, replication factor 3, min.insync.replicas 2. A hard kill
       // leaves the broker in the ISR until its session expires (as in KRaft), shortened here to keep the test short.
       b = await startTestBroker({ brokers: 3, overrides: { 'min.insync.replicas': '2', 'broker.session.timeout.ms': '1000', 'replica.lag.time.max.ms': '1000' } });
       const topic = topicName(clean ? 'kt-clean' : 'kt-hard');
       await b.cluster.createTopic(topic, { numPartitions: 3, replicationFactor: 3 });
-      const producer = verifiable('producer', ['--topic', topic, '--throughput', '400', '--max-messages', '100000', '--acks', '-1']);
+      const producer = verifiable('producer', ['--topic', topic, '--throughput', '400', '--max-messages', '100000', '--acks', '-1', ...(idempotent ? ['-X', 'enable.idempotence=true'] : [])]);
       const consumer = verifiable('consumer', ['--topic', topic, '--group-id', topicName('kt-group'), '--verbose']);
       await waitFor(() => acked(producer).length > 100 && consumer.named('record_data').length > 0, 20000, `the clients to make progress\n${producer.log}\n${consumer.log}`);
       for (let i = 0; i < 5; i++) {
@@ -100,6 +108,13 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
       const missing = [...sent].filter((v) => !consumed().has(v));
       expect(missing, 'acknowledged but never consumed (data loss)').toEqual([]);
       expect(sent.size).toBeGreaterThan(600);
+      if (idempotent) {
+        // The validator's duplicate check, on the log rather than on deliveries: one value at one offset only.
+        const records = new Map<string, string>();
+        for (const e of consumer.named('record_data')) records.set(`${e.partition}@${e.offset}`, e.value);
+        const values = [...records.values()];
+        expect(values.length - new Set(values).size, 'records written twice').toBe(0);
+      }
     }, 120000);
   }
 
@@ -133,4 +148,49 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
     const last = Math.max(...consumers.flatMap((c) => c.named('records_consumed').flatMap((e) => e.partitions.map((p: any) => p.maxOffset as number))));
     expect(last + 1).toBe(total());
   }, 180000);
+
+  it('rolling bounce of the consumers: each clean restart hands over at the committed offset, nothing read twice', async () => {
+    // consumer_test.py test_consumer_bounce (clean_shutdown=True, bounce_mode="rolling"): 2 brokers, 1 partition,
+    // 3 consumers; each consumer in turn is stopped cleanly (it commits what it consumed and leaves) and started
+    // again. Then current_position == total_consumed (no record consumed twice) and last_commit == current_position.
+    b = await startTestBroker({ brokers: 2 });
+    const topic = topicName('kt-cbounce');
+    await b.cluster.createTopic(topic, { numPartitions: 1, replicationFactor: 2 });
+    const producer = verifiable('producer', ['--topic', topic, '--throughput', '300', '--max-messages', '100000']);
+    await waitFor(() => acked(producer).length > 0, 20000, `the producer to start\n${producer.log}`);
+    const group = topicName('kt-cbounce-group');
+    const start = () => verifiable('consumer', ['--topic', topic, '--group-id', group, '--session-timeout', '10000']);
+    const members = [start(), start(), start()];
+    const all: Verifiable[] = [...members];
+    const total = () => all.reduce((n, c) => n + c.named('records_consumed').reduce((m, e) => m + e.count, 0), 0);
+    const joined = (c: Verifiable) => c.named('partitions_assigned').length > c.named('partitions_revoked').length;
+    await waitFor(() => members.every(joined) && total() > 0, 30000, 'the group to form');
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < members.length; i++) {
+        const before = total();
+        await members[i].stop();
+        expect(members[i].named('shutdown_complete').map((e) => e.failed)).toEqual([false]);
+        members[i] = start();
+        all.push(members[i]);
+        await waitFor(() => members.every(joined) && total() > before, 30000, `the group to settle after consumer ${i} restarted (round ${round + 1})`);
+      }
+    }
+    await producer.stop();
+    await Promise.all(members.map((c) => c.stop()));
+    const position = Math.max(...all.flatMap((c) => c.named('records_consumed').flatMap((e) => e.partitions.map((p: any) => p.maxOffset as number)))) + 1;
+    expect(position, 'current_position == total_consumed').toBe(total());
+    expect(await committedByAdmin(b, group, topic), 'last_commit == current_position').toBe(position);
+  }, 180000);
 });
+
+/** The group's committed offset of partition 0, as kafkajs's admin reads it (OffsetFetch). */
+async function committedByAdmin(broker: RunningBroker, groupId: string, topic: string): Promise<number> {
+  const admin = kafkajs(broker).admin();
+  await admin.connect();
+  try {
+    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return Number(t.partitions.find((p) => p.partition === 0)!.offset);
+  } finally {
+    await admin.disconnect();
+  }
+}
