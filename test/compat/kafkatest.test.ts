@@ -1,4 +1,4 @@
-// Two of Kafka's own system tests (tests/kafkatest), ported: Kafka runs them with its "verifiable" producer and
+// Three of Kafka's own system tests (tests/kafkatest), ported: Kafka runs them with its "verifiable" producer and
 // consumer, processes that print what they did as JSON events; python3-confluent-kafka ships librdkafka's versions
 // of those clients (confluent_kafka/kafkatest, run through test/compat/clients/kafkatest.py), which print the same
 // events. The checks are the system tests' own:
