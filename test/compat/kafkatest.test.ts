@@ -4,7 +4,7 @@
 // events. The checks are the system tests' own:
 // - replication_test.py (ProduceConsumeValidateTest): an acks=all producer and a consumer group lose no acknowledged
 //   record while the leader of a partition is bounced again and again, cleanly and by a hard kill; with an idempotent
-//   producer, no record is written twice either.
+//   producer, no record is written twice either; and the same over SASL_SSL (the test runs per security protocol).
 // - consumer_test.py, test_broker_rolling_bounce: restarting every broker in turn, five rounds, causes no group
 //   rebalance (the group survives its coordinator moving), and the consumers' positions add up to what they consumed.
 // - consumer_test.py, test_consumer_bounce (clean, rolling): consumers restarted one by one hand their partition
@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { waitFor } from '../cluster/helpers.js';
-import { clientPath, hasPythonModule, PYTHON } from './clients/run.js';
+import { clientPath, hasPythonModule, PYTHON, storedBatches } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 const hasKafkatest = hasPythonModule('confluent_kafka.kafkatest');
@@ -72,6 +72,9 @@ function verifiable(kind: 'producer' | 'consumer', args: string[]): Verifiable {
   return c;
 }
 
+/** librdkafka properties for -X: the scripts apply only "conf_"-prefixed names of it (others are their own options). */
+const conf = (...props: string[]) => props.flatMap((p) => ['-X', `conf_${p}`]);
+
 const acked = (p: Verifiable) => p.named('producer_send_success').map((e) => e.value as string);
 
 describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients (librdkafka 2.0.2)", () => {
@@ -79,16 +82,24 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
     { clean: true, idempotent: false, what: 'cleanly bounced' },
     { clean: false, idempotent: false, what: 'killed and restarted' },
     { clean: false, idempotent: true, what: 'killed and restarted, and the producer is idempotent (no duplicates either)' },
+    // The system test runs over each security protocol too.
+    { clean: true, idempotent: false, secure: true, what: 'cleanly bounced, over SASL_SSL with SCRAM-SHA-512' },
   ];
-  for (const { clean, idempotent, what } of bounces) {
+  for (const { clean, idempotent, secure, what } of bounces) {
     it(`replication: no acknowledged record is lost while a partition leader is ${what}, five times`, async () => {
       // replication_test.py: 3 brokers, 3 partitions, replication factor 3, min.insync.replicas 2. A hard kill
       // leaves the broker in the ISR until its session expires (as in KRaft), shortened here to keep the test short.
-      b = await startTestBroker({ brokers: 3, overrides: { 'min.insync.replicas': '2', 'broker.session.timeout.ms': '1000', 'replica.lag.time.max.ms': '1000' } });
+      const overrides = { 'min.insync.replicas': '2', 'broker.session.timeout.ms': '1000', 'replica.lag.time.max.ms': '1000' };
+      b = await startTestBroker(!secure ? { brokers: 3, overrides } : {
+        brokers: 3, overrides, port: undefined, listeners: 'SASL_SSL://127.0.0.1:0', advertisedHost: 'localhost',
+        sslSelfSigned: true, scramUsers: { kafkatest: { 'SCRAM-SHA-512': 'kafkatest-secret' } },
+      });
+      const security = !secure ? [] : conf('security.protocol=SASL_SSL', 'sasl.mechanisms=SCRAM-SHA-512', 'sasl.username=kafkatest',
+        'sasl.password=kafkatest-secret', `ssl.ca.location=${b.services.tlsFiles.ca}`);
       const topic = topicName(clean ? 'kt-clean' : 'kt-hard');
       await b.cluster.createTopic(topic, { numPartitions: 3, replicationFactor: 3 });
-      const producer = verifiable('producer', ['--topic', topic, '--throughput', '400', '--max-messages', '100000', '--acks', '-1', ...(idempotent ? ['-X', 'enable.idempotence=true'] : [])]);
-      const consumer = verifiable('consumer', ['--topic', topic, '--group-id', topicName('kt-group'), '--verbose']);
+      const producer = verifiable('producer', ['--topic', topic, '--throughput', '400', '--max-messages', '100000', '--acks', '-1', ...(idempotent ? conf('enable.idempotence=true') : []), ...security]);
+      const consumer = verifiable('consumer', ['--topic', topic, '--group-id', topicName('kt-group'), '--verbose', ...security]);
       await waitFor(() => acked(producer).length > 100 && consumer.named('record_data').length > 0, 20000, `the clients to make progress\n${producer.log}\n${consumer.log}`);
       for (let i = 0; i < 5; i++) {
         const leader = b.cluster.partition(topic, 0)!.leader;
@@ -108,6 +119,9 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
       const missing = [...sent].filter((v) => !consumed().has(v));
       expect(missing, 'acknowledged but never consumed (data loss)').toEqual([]);
       expect(sent.size).toBeGreaterThan(600);
+      // The producer really was (or was not) idempotent: its batches carry a producer id.
+      const pids = new Set((await storedBatches(b, topic)).map((h) => h.producerId >= 0));
+      expect([...pids]).toEqual([idempotent]);
       if (idempotent) {
         // The validator's duplicate check, on the log rather than on deliveries: one value at one offset only.
         const records = new Map<string, string>();
