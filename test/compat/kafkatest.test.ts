@@ -1,4 +1,4 @@
-// Three of Kafka's own system tests (tests/kafkatest), ported: Kafka runs them with its "verifiable" producer and
+// Four of Kafka's own system tests (tests/kafkatest), ported: Kafka runs them with its "verifiable" producer and
 // consumer, processes that print what they did as JSON events; python3-confluent-kafka ships librdkafka's versions
 // of those clients (confluent_kafka/kafkatest, run through test/compat/clients/kafkatest.py), which print the same
 // events. The checks are the system tests' own:
@@ -9,7 +9,10 @@
 //   rebalance (the group survives its coordinator moving), and the consumers' positions add up to what they consumed.
 // - consumer_test.py, test_consumer_bounce (clean, rolling): consumers restarted one by one hand their partition
 //   over at the committed offset: no record is consumed twice, and the last commit is the final position.
+// - reassign_partitions_test.py: shuffling the replica sets of 20 partitions under an idempotent producer, with and
+//   without bouncing brokers meanwhile, loses and duplicates nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { alterPartitionReassignmentsV0, Connection, listPartitionReassignmentsV0 } from '@platformatic/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { waitFor } from '../cluster/helpers.js';
@@ -129,6 +132,58 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
         const values = [...records.values()];
         expect(values.length - new Set(values).size, 'records written twice').toBe(0);
       }
+    }, 120000);
+  }
+
+  for (const bounceBrokers of [false, true]) {
+    it(`reassign partitions${bounceBrokers ? ', bouncing every other broker meanwhile' : ''}: an idempotent acks=all producer loses and duplicates nothing`, async () => {
+      // reassign_partitions_test.py: 4 brokers, 20 partitions, replication factor 3, min.insync.replicas 2; the
+      // partitions' replica sets are shuffled among them (AlterPartitionReassignments, here through
+      // @platformatic/kafka's codec as kafka-reassign-partitions.sh sends it) while an idempotent producer writes.
+      b = await startTestBroker({ brokers: 4, overrides: { 'min.insync.replicas': '2' } });
+      const topic = topicName(bounceBrokers ? 'kt-reassign-bounce' : 'kt-reassign');
+      await b.cluster.createTopic(topic, { numPartitions: 20, replicationFactor: 3 });
+      const producer = verifiable('producer', ['--topic', topic, '--throughput', '500', '--max-messages', '100000', '--acks', '-1', ...conf('enable.idempotence=true')]);
+      const consumer = verifiable('consumer', ['--topic', topic, '--group-id', topicName('kt-reassign-group'), '--verbose']);
+      await waitFor(() => acked(producer).length > 200 && consumer.named('record_data').length > 0, 20000, `the clients to make progress\n${producer.log}\n${consumer.log}`);
+
+      const parts = b.cluster.topics.get(topic)!.partitions;
+      const shuffled = parts.map((p) => [...p.replicas]);
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1));
+        [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+      }
+      // Through broker 3, which stays up (the tool's own bootstrap connection would reconnect; this one does not).
+      const conn = new Connection('kafkatest-reassign');
+      await conn.connect('127.0.0.1', Number(b.bootstrap.split(',')[3].split(':')[1]));
+      try {
+        const res = await alterPartitionReassignmentsV0.api.async(conn, 30000, false, [{ name: topic, partitions: shuffled.map((replicas, partitionIndex) => ({ partitionIndex, replicas })) }]);
+        expect(res.responses[0].partitions.filter((p) => p.errorCode !== 0)).toEqual([]);
+        const before = acked(producer).length;
+        if (bounceBrokers) {
+          for (const id of [0, 2]) {
+            await b.stopBroker(id, { controlled: true });
+            await b.startBroker(id);
+          }
+        }
+        // verify_reassign_partitions: nothing in progress, every partition on its new replicas.
+        await waitFor(async () => (await listPartitionReassignmentsV0.api.async(conn, 30000, [{ name: topic, partitionIndexes: parts.map((p) => p.index) }])).topics.length === 0, 30000, 'the reassignment to complete');
+        expect(parts.map((p) => [...p.replicas])).toEqual(shuffled);
+        await waitFor(() => acked(producer).length > before + 200, 30000, `the producer to carry on\n${producer.log}`);
+      } finally {
+        await conn.close();
+      }
+      await producer.stop();
+      expect(producer.named('producer_send_error')).toEqual([]);
+      const sent = new Set(acked(producer));
+      const consumed = () => new Set(consumer.named('record_data').map((e) => e.value as string));
+      await waitFor(() => [...sent].every((v) => consumed().has(v)), 30000, `the consumer to read every acknowledged record\n${consumer.log}`);
+      await consumer.stop();
+      expect([...sent].filter((v) => !consumed().has(v)), 'acknowledged but never consumed (data loss)').toEqual([]);
+      const records = new Map<string, string>();
+      for (const e of consumer.named('record_data')) records.set(`${e.partition}@${e.offset}`, e.value);
+      const values = [...records.values()];
+      expect(values.length - new Set(values).size, 'records written twice').toBe(0);
     }, 120000);
   }
 
