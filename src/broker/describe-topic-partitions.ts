@@ -3,6 +3,7 @@
 // at most min(ResponsePartitionLimit, max.request.partition.size.limit) partitions per response, a topic split
 // across responses when the limit falls inside it (NextCursor says where to go on), as Kafka 4.0's handler.
 import { validateTopicName } from '../cluster/cluster.js';
+import { isInternalTopic } from '../cluster/partition.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type {
   DescribeTopicPartitionsRequest,
@@ -16,7 +17,7 @@ import { describeTopic } from './metadata.js';
 
 type TopicOut = Input<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic>;
 
-const failed = (name: string, errorCode: number): TopicOut => ({ errorCode, name, topicId: ZERO_UUID, isInternal: name.startsWith('__'), partitions: [] });
+const failed = (name: string, errorCode: number): TopicOut => ({ errorCode, name, topicId: ZERO_UUID, isInternal: isInternalTopic(name), partitions: [] });
 
 function describe(ctx: RequestContext, req: DescribeTopicPartitionsRequest): Input<DescribeTopicPartitionsResponse> {
   const { cluster } = ctx;

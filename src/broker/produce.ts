@@ -27,6 +27,9 @@ export interface ProducerStateHooks {
   appended(p: Partition, h: BatchHeader, out: AppendOutcome): void;
 }
 
+/** Kafka lets only this client id append to its internal topics (AdminUtils.ADMIN_CLIENT_ID). */
+const ADMIN_CLIENT_ID = '__admin_client';
+
 const NO_RECORD_ERRORS: NonNullable<PartitionOut['recordErrors']> = [];
 
 /** One shape for every partition result (objects of one hidden class keep the encoder's property reads fast). */
@@ -121,6 +124,8 @@ export default defineHandler<ProduceRequest>({
           results.push(result(pd.index, byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         } else if (ctx.services.acl?.canWriteTopic && !ctx.services.acl.canWriteTopic(ctx, topic.name)) {
           results.push(result(pd.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+        } else if (topic.internal && ctx.header.clientId !== ADMIN_CLIENT_ID) {
+          results.push(result(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, -1, -1, -1, `Cannot append to internal topic ${topic.name}`));
         } else {
           results.push(appendPartition(ctx, topic, pd.index, pd.records, acks, req.transactionalId));
         }

@@ -57,6 +57,10 @@ export class Partition {
   }
 }
 
+/** Kafka's internal topics (Topic.INTERNAL_TOPICS): flagged in Metadata, left out of regex subscriptions, not producible. */
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+export const isInternalTopic = (name: string): boolean => INTERNAL_TOPICS.has(name);
+
 export class Topic {
   partitions: Partition[] = [];
   /** CreatePartitions requests for this topic, one at a time (Cluster.addPartitions). */

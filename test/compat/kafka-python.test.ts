@@ -17,9 +17,12 @@ if (!hasKafkaPython) console.warn('kafka-python.test.ts skipped: /usr/bin/python
 const available = (codec: string) =>
   codec === 'none' || codec === 'gzip' || pythonSucceeds(`import kafka.codec as c; assert c.has_${codec}()`);
 const MODERN_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'].filter((c) => hasKafkaPython && available(c));
-// zstd needs Produce v7 (kafka-python refuses it below api_version 2.1).
-const LEGACY_CODECS = MODERN_CODECS.filter((c) => c !== 'zstd');
+// zstd needs Produce v7 (kafka-python refuses it below api_version 2.1); LZ4 in magic 0/1 messages needs xxhash
+// for the old Kafka framing (without it kafka-python's sender fails an assertion and never sends the batch).
+const legacyLz4 = hasKafkaPython && pythonSucceeds('import xxhash');
+const LEGACY_CODECS = MODERN_CODECS.filter((c) => c !== 'zstd' && (c !== 'lz4' || legacyLz4));
 if (hasKafkaPython && MODERN_CODECS.length < 5) console.warn(`kafka-python: only ${MODERN_CODECS.join(', ')} available (python3-snappy/lz4/zstandard missing)`);
+if (hasKafkaPython && MODERN_CODECS.includes('lz4') && !legacyLz4) console.warn('kafka-python: no LZ4 in magic 0/1 messages (python3-xxhash missing)');
 
 let broker: RunningBroker;
 const recorder = requestRecorder();
