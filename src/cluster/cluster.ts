@@ -8,7 +8,7 @@ import { GroupConfigs } from './group-configs.js';
 import { KafkaError } from '../protocol/errors.js';
 import type { PartitionLog, Storage } from '../storage/types.js';
 import { BrokerConfig, validateConfig } from './config.js';
-import { isInternalTopic, Partition, Topic } from './partition.js';
+import { Partition, Topic } from './partition.js';
 
 export { Partition, Topic };
 
@@ -147,7 +147,7 @@ export class Cluster {
     for (const [id, m] of Object.entries(dyn?.brokers ?? {})) this.config.setDynamic(Number(id), new Map(Object.entries(m)));
     const saved = (await this.storage.loadMeta<PersistedTopic[]>('topics')) ?? [];
     for (const t of saved) {
-      const topic = new Topic(this, t.name, t.id, new Map(Object.entries(t.configs)), isInternalTopic(t.name));
+      const topic = new Topic(this, t.name, t.id, new Map(Object.entries(t.configs)));
       await this.openPartitions(topic, t.partitions.map((p) => p.replicas));
       this.topics.set(t.name, topic);
       this.topicsById.set(t.id, topic);
@@ -268,7 +268,7 @@ export class Cluster {
     const assignment = this.planTopic(name, opts);
     const configs = (opts.configs ?? {}) as Record<string, string>; // planTopic refused null values
     if (opts.validateOnly) return new Topic(this, name, newUuid(), new Map(Object.entries(configs)));
-    const topic = new Topic(this, name, newUuid(), new Map(Object.entries(configs)), isInternalTopic(name));
+    const topic = new Topic(this, name, newUuid(), new Map(Object.entries(configs)));
     this.rr++;
     const opened = this.openPartitions(topic, assignment, true).then(() => topic);
     this.creating.set(name, opened);

@@ -69,13 +69,15 @@ export class Topic {
   private resolved = new Map<string, string | null>();
   private resolvedNumbers = new Map<string, number>();
   private resolvedAt = -1;
+  readonly internal: boolean;
   constructor(
     readonly cluster: Cluster,
     readonly name: string,
     readonly id: string,
     private overrides: ReadonlyMap<string, string>,
-    readonly internal = false,
-  ) {}
+  ) {
+    this.internal = isInternalTopic(name);
+  }
   /** The topic's own config overrides. */
   get configs(): ReadonlyMap<string, string> {
     return this.overrides;
