@@ -11,55 +11,15 @@
 //   over at the committed offset: no record is consumed twice, and the last commit is the final position.
 // - reassign_partitions_test.py: shuffling the replica sets of 20 partitions under an idempotent producer, with and
 //   without bouncing brokers meanwhile, loses and duplicates nothing.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { alterPartitionReassignmentsV0, Connection, listPartitionReassignmentsV0 } from '@platformatic/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { waitFor } from '../cluster/helpers.js';
-import { clientPath, hasPythonModule, PYTHON, storedBatches } from './clients/run.js';
+import { acked, conf, hasKafkatest, type JsonLinesProcess as Verifiable, verifiableClient } from './clients/json-lines.js';
+import { storedBatches } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
-const hasKafkatest = hasPythonModule('confluent_kafka.kafkatest');
 if (!hasKafkatest) console.warn('kafkatest.test.ts skipped: /usr/bin/python3 cannot import confluent_kafka.kafkatest (apt-get install python3-confluent-kafka)');
-
-type Event = Record<string, any>;
-
-/** A verifiable client process and the JSON events it has printed so far. */
-class Verifiable {
-  readonly events: Event[] = [];
-  private readonly child: ChildProcess;
-  private stderr = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(kind: 'producer' | 'consumer', args: string[]) {
-    this.child = spawn(PYTHON, [clientPath('kafkatest.py'), kind, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let partial = '';
-    this.child.stdout!.on('data', (d) => {
-      const lines = (partial + d).split('\n');
-      partial = lines.pop()!;
-      for (const l of lines) if (l.trim()) this.events.push(JSON.parse(l));
-    });
-    // Its debug output, kept short: the tail explains a failure.
-    this.child.stderr!.on('data', (d) => (this.stderr = (this.stderr + d).slice(-20000)));
-    this.exited = new Promise((resolve) => this.child.on('close', resolve));
-  }
-
-  named(name: string): Event[] {
-    return this.events.filter((e) => e.name === name);
-  }
-
-  /** SIGTERM: the client finishes what it was doing (the consumer commits) and reports shutdown_complete. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM');
-    const killer = setTimeout(() => this.child.kill('SIGKILL'), 20000);
-    await this.exited;
-    clearTimeout(killer);
-  }
-
-  get log(): string {
-    return this.stderr.split('\n').filter((l) => !l.includes('SEND:')).slice(-30).join('\n');
-  }
-}
 
 let b: RunningBroker | undefined;
 const clients: Verifiable[] = [];
@@ -70,15 +30,10 @@ afterEach(async () => {
 });
 
 function verifiable(kind: 'producer' | 'consumer', args: string[]): Verifiable {
-  const c = new Verifiable(kind, ['--broker-list', b!.bootstrap, ...args]);
+  const c = verifiableClient(kind, b!.bootstrap, args);
   clients.push(c);
   return c;
 }
-
-/** librdkafka properties for -X: the scripts apply only "conf_"-prefixed names of it (others are their own options). */
-const conf = (...props: string[]) => props.flatMap((p) => ['-X', `conf_${p}`]);
-
-const acked = (p: Verifiable) => p.named('producer_send_success').map((e) => e.value as string);
 
 describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients (librdkafka 2.0.2)", () => {
   const bounces = [
