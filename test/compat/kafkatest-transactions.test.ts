@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { waitFor } from '../cluster/helpers.js';
-import { acked, conf, hasKafkatest, JsonLinesProcess, verifiableClient } from './clients/json-lines.js';
+import { acked, conf, consumedValues, hasKafkatest, JsonLinesProcess, verifiableClient } from './clients/json-lines.js';
 import { startTestBroker, topicName } from './helpers.js';
 
 if (!hasKafkatest) console.warn('kafkatest-transactions.test.ts skipped: /usr/bin/python3 cannot import confluent_kafka.kafkatest (apt-get install python3-confluent-kafka)');
@@ -23,14 +23,6 @@ afterEach(async () => {
 const track = <T extends JsonLinesProcess>(p: T): T => (procs.push(p), p);
 
 const SEED = 6000;
-
-/** Values of the records a verifiable consumer (--verbose) read, once per partition and offset. */
-function readRecords(c: JsonLinesProcess): { values: string[]; deliveries: number } {
-  const byOffset = new Map<string, string>();
-  const records = c.named('record_data');
-  for (const e of records) byOffset.set(`${e.partition}@${e.offset}`, e.value);
-  return { values: [...byOffset.values()], deliveries: records.length };
-}
 
 describe.skipIf(!hasKafkatest)("Kafka's transactions_test.py with librdkafka 2.0.2 copiers", () => {
   const variants = [
@@ -87,13 +79,13 @@ describe.skipIf(!hasKafkatest)("Kafka's transactions_test.py with librdkafka 2.0
 
       // The output, read from the start by a read_committed consumer of its own.
       const reader = track(verifiableClient('consumer', b.bootstrap, ['--topic', output, '--group-id', topicName('kt-txn-reader'), '--verbose']));
-      await waitFor(() => readRecords(reader).values.length >= SEED, 30000, `the output to be read\n${reader.log}`);
-      await waitFor(() => new Set(readRecords(concurrent).values).size >= SEED, 30000, `the concurrent consumer to see every record\n${concurrent.log}`);
+      await waitFor(() => consumedValues(reader).length >= SEED, 30000, `the output to be read\n${reader.log}`);
+      await waitFor(() => new Set(consumedValues(concurrent)).size >= SEED, 30000, `the concurrent consumer to see every record\n${concurrent.log}`);
       await new Promise((r) => setTimeout(r, 500)); // anything extra (a duplicate) would come now
       await reader.stop();
       await concurrent.stop();
       for (const [who, c] of [['output', reader], ['concurrent consumer', concurrent]] as const) {
-        const { values } = readRecords(c);
+        const values = consumedValues(c);
         expect(values.length - new Set(values).size, `duplicates in the ${who}`).toBe(0);
         expect([...new Set(values)].sort(), `the ${who} holds exactly the input`).toEqual([...inputValues].sort());
       }

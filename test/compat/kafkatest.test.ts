@@ -15,7 +15,7 @@ import { alterPartitionReassignmentsV0, Connection, listPartitionReassignmentsV0
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { waitFor } from '../cluster/helpers.js';
-import { acked, conf, hasKafkatest, type JsonLinesProcess as Verifiable, verifiableClient } from './clients/json-lines.js';
+import { acked, conf, consumedValues, hasKafkatest, type JsonLinesProcess as Verifiable, verifiableClient } from './clients/json-lines.js';
 import { storedBatches } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
@@ -82,9 +82,7 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
       expect([...pids]).toEqual([idempotent]);
       if (idempotent) {
         // The validator's duplicate check, on the log rather than on deliveries: one value at one offset only.
-        const records = new Map<string, string>();
-        for (const e of consumer.named('record_data')) records.set(`${e.partition}@${e.offset}`, e.value);
-        const values = [...records.values()];
+        const values = consumedValues(consumer);
         expect(values.length - new Set(values).size, 'records written twice').toBe(0);
       }
     }, 120000);
@@ -135,9 +133,7 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
       await waitFor(() => [...sent].every((v) => consumed().has(v)), 30000, `the consumer to read every acknowledged record\n${consumer.log}`);
       await consumer.stop();
       expect([...sent].filter((v) => !consumed().has(v)), 'acknowledged but never consumed (data loss)').toEqual([]);
-      const records = new Map<string, string>();
-      for (const e of consumer.named('record_data')) records.set(`${e.partition}@${e.offset}`, e.value);
-      const values = [...records.values()];
+      const values = consumedValues(consumer);
       expect(values.length - new Set(values).size, 'records written twice').toBe(0);
     }, 120000);
   }

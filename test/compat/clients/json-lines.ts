@@ -59,3 +59,10 @@ export const conf = (...props: string[]): string[] => props.flatMap((p) => ['-X'
 
 /** Values a verifiable producer got acknowledged. */
 export const acked = (p: JsonLinesProcess): string[] => p.named('producer_send_success').map((e) => e.value as string);
+
+/** Values a verifiable consumer (--verbose) read, once per partition and offset: a re-delivery is not a duplicate in the log. */
+export function consumedValues(c: JsonLinesProcess): string[] {
+  const byOffset = new Map<string, string>();
+  for (const e of c.named('record_data')) byOffset.set(`${e.partition}@${e.offset}`, e.value);
+  return [...byOffset.values()];
+}
