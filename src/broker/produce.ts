@@ -9,7 +9,6 @@ import { prepareBatch, RecordValidationError, type PreparedBatch } from './produ
 import { afterAppend } from '../cluster/replication.js';
 import { throttleByteRate } from './quota-throttle.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from './context.js';
-import { autoCreate } from './metadata.js';
 import { leaderError, toError } from './util.js';
 
 type PartitionOut = Input<ProduceResponseTopicProduceResponse>['partitionResponses'] extends (infer U)[] | undefined ? U : never;
@@ -113,17 +112,20 @@ export default defineHandler<ProduceRequest>({
     // Every partition's append starts in this loop (they run concurrently); the results are collected after it.
     const topics: { name: string; topicId: string; results: (PartitionOut | Promise<PartitionOut>)[] }[] = [];
     for (const td of req.topicData) {
-      let topic = byId ? ctx.cluster.topicsById.get(td.topicId) : ctx.cluster.topics.get(td.name);
-      if (!topic && !byId) topic = await autoCreate(ctx, td.name).catch(() => undefined);
+      // Kafka creates topics only for Metadata (and FindCoordinator): a Produce to a missing topic is refused.
+      const topic = byId ? ctx.cluster.topicsById.get(td.topicId) : ctx.cluster.topics.get(td.name);
       const results: (PartitionOut | Promise<PartitionOut>)[] = [];
       topics.push({ name: td.name, topicId: td.topicId, results });
       for (const pd of td.partitionData) {
         if (acks !== 0 && acks !== 1 && acks !== -1) {
           results.push(result(pd.index, ErrorCode.INVALID_REQUIRED_ACKS));
-        } else if (!topic) {
-          results.push(result(pd.index, byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
-        } else if (ctx.services.acl?.canWriteTopic && !ctx.services.acl.canWriteTopic(ctx, topic.name)) {
+        } else if (!topic && byId) {
+          results.push(result(pd.index, ErrorCode.UNKNOWN_TOPIC_ID));
+        } else if (ctx.services.acl?.canWriteTopic && !ctx.services.acl.canWriteTopic(ctx, topic?.name ?? td.name)) {
+          // Authorization comes first, as in Kafka: a client may not learn whether a topic it cannot write exists.
           results.push(result(pd.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+        } else if (!topic) {
+          results.push(result(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         } else if (topic.internal && ctx.header.clientId !== ADMIN_CLIENT_ID) {
           results.push(result(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, -1, -1, -1, `Cannot append to internal topic ${topic.name}`));
         } else {
