@@ -15,7 +15,7 @@ import { alterPartitionReassignmentsV0, Connection, listPartitionReassignmentsV0
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { waitFor } from '../cluster/helpers.js';
-import { acked, conf, consumedValues, hasKafkatest, type JsonLinesProcess as Verifiable, verifiableClient } from './clients/json-lines.js';
+import { acked, conf, consumedValues, hasKafkatest, JsonLinesProcess, type JsonLinesProcess as Verifiable, verifiableClient } from './clients/json-lines.js';
 import { storedBatches } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
@@ -57,7 +57,8 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
       const topic = topicName(clean ? 'kt-clean' : 'kt-hard');
       await b.cluster.createTopic(topic, { numPartitions: 3, replicationFactor: 3 });
       const producer = verifiable('producer', ['--topic', topic, '--throughput', '400', '--max-messages', '100000', '--acks', '-1', ...(idempotent ? conf('enable.idempotence=true') : []), ...security]);
-      const consumer = verifiable('consumer', ['--topic', topic, '--group-id', topicName('kt-group'), '--verbose', ...security]);
+      // The system test reads with the console consumer: Java's default session timeout (45 s), not the verifiable one's 6 s.
+      const consumer = verifiable('consumer', ['--topic', topic, '--group-id', topicName('kt-group'), '--session-timeout', '45000', '--verbose', ...security]);
       await waitFor(() => acked(producer).length > 100 && consumer.named('record_data').length > 0, 20000, `the clients to make progress\n${producer.log}\n${consumer.log}`);
       for (let i = 0; i < 5; i++) {
         const leader = b.cluster.partition(topic, 0)!.leader;
@@ -97,7 +98,7 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
       const topic = topicName(bounceBrokers ? 'kt-reassign-bounce' : 'kt-reassign');
       await b.cluster.createTopic(topic, { numPartitions: 20, replicationFactor: 3 });
       const producer = verifiable('producer', ['--topic', topic, '--throughput', '500', '--max-messages', '100000', '--acks', '-1', ...conf('enable.idempotence=true')]);
-      const consumer = verifiable('consumer', ['--topic', topic, '--group-id', topicName('kt-reassign-group'), '--verbose']);
+      const consumer = verifiable('consumer', ['--topic', topic, '--group-id', topicName('kt-reassign-group'), '--session-timeout', '45000', '--verbose']);
       await waitFor(() => acked(producer).length > 200 && consumer.named('record_data').length > 0, 20000, `the clients to make progress\n${producer.log}\n${consumer.log}`);
 
       const parts = b.cluster.topics.get(topic)!.partitions;
@@ -161,7 +162,7 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
         await waitFor(() => total() > before, 30000, `consumption to go on after broker ${id} restarted (round ${round + 1})`);
       }
     }
-    expect(assignments(), 'rebalances caused by the broker bounces').toEqual(settled);
+    expect(assignments(), `rebalances caused by the broker bounces\n${consumers.map((c) => c.log).join('\n---\n')}`).toEqual(settled);
     await producer.stop();
     await Promise.all(consumers.map((c) => c.stop()));
     // current_position(partition) == total_consumed(): the last consumed offset + 1 of the one partition.
@@ -214,3 +215,86 @@ async function committedByAdmin(broker: RunningBroker, groupId: string, topic: s
     await admin.disconnect();
   }
 }
+
+// transactions_test.py: exactly-once copying while things fail. Copiers (its TransactionalMessageCopier, here
+// test/compat/clients/txn_copier.py over librdkafka 2.0.2) each copy one input partition to an output topic in
+// transactions that also commit their consumer offsets, while the brokers are bounced (cleanly, or killed and
+// restarted) or the copiers themselves are killed and restarted (a new copier with the same transactional id fences
+// the old one and aborts its open transaction). A read_committed consumer reads the output meanwhile. The system
+// test's checks: the output holds every input record exactly once, and so does what the concurrent consumer saw.
+// (In this file rather than its own, so that vitest does not run the two heavy groups of tests at once.)
+const track = <T extends JsonLinesProcess>(p: T): T => (clients.push(p), p);
+
+const SEED = 6000;
+
+describe.skipIf(!hasKafkatest)("Kafka's transactions_test.py with librdkafka 2.0.2 copiers", () => {
+  const variants = [
+    { target: 'brokers', clean: true },
+    { target: 'brokers', clean: false },
+    { target: 'clients', clean: false },
+  ] as const;
+  for (const { target, clean } of variants) {
+    it(`copies exactly once while the ${target} are ${clean ? 'cleanly bounced' : 'killed and restarted'}`, async () => {
+      // As the system test: 3 brokers, input 2 partitions and output 3, replication factor 3, min.insync.replicas 2.
+      b = await startTestBroker({ brokers: 3, overrides: { 'min.insync.replicas': '2', 'broker.session.timeout.ms': '1000', 'replica.lag.time.max.ms': '1000' } });
+      const input = topicName('kt-txn-in');
+      const output = topicName('kt-txn-out');
+      await b.cluster.createTopic(input, { numPartitions: 2, replicationFactor: 3 });
+      await b.cluster.createTopic(output, { numPartitions: 3, replicationFactor: 3 });
+      const seeder = track(verifiableClient('producer', b.bootstrap, ['--topic', input, '--max-messages', String(SEED), '--acks', '-1', ...conf('enable.idempotence=true')]));
+      await seeder.exited;
+      const inputValues = acked(seeder);
+      expect(inputValues).toHaveLength(SEED);
+
+      const group = topicName('kt-txn-copiers');
+      const copier = (partition: number) => track(new JsonLinesProcess('txn_copier.py', ['--broker-list', b!.bootstrap, '--input-topic', input,
+        '--input-partition', String(partition), '--output-topic', output, '--transactional-id', `${group}-copier-${partition}`,
+        '--group-id', group, '--transaction-size', '100', '--pause-ms', '30']));
+      const copiers = [copier(0), copier(1)];
+      // librdkafka's consumers read committed records only by default (isolation.level=read_committed). The system
+      // test's console consumer has the Java default session timeout (45 s); the verifiable consumer's is 6 s.
+      const reading = (group: string) => ['--topic', output, '--group-id', topicName(group), '--session-timeout', '45000', '--verbose'];
+      const concurrent = track(verifiableClient('consumer', b.bootstrap, reading('kt-txn-concurrent')));
+      const progress = () => copiers.reduce((n, c) => n + c.named('progress').length, 0);
+      const finished = () => copiers.every((c) => c.named('shutdown_complete').length > 0);
+      const logs = () => copiers.map((c) => c.log).join('\n---\n');
+
+      if (target === 'brokers') {
+        for (const id of [0, 1, 2]) {
+          const before = progress();
+          await waitFor(() => progress() > before + 2 || finished(), 30000, `the copiers to commit transactions before broker ${id} goes\n${logs()}`);
+          await b.stopBroker(id, { controlled: clean });
+          if (!clean) await new Promise((r) => setTimeout(r, 1200)); // its session expires, as the test waits for
+          await b.startBroker(id);
+        }
+      } else {
+        // bounce_copiers: three rounds, each copier killed (SIGKILL) once it has made progress, and started again.
+        for (let round = 0; round < 3; round++) {
+          for (const i of [0, 1]) {
+            const before = copiers[i].named('progress').length;
+            await waitFor(() => copiers[i].named('progress').length > before + 1 || copiers[i].named('shutdown_complete').length > 0, 30000, `copier ${i} to make progress\n${copiers[i].log}`);
+            await copiers[i].kill();
+            copiers[i] = copier(i);
+          }
+        }
+      }
+      for (const c of copiers) {
+        await waitFor(() => c.named('shutdown_complete').length > 0, 60000, `a copier to finish\n${logs()}`);
+        expect(c.named('shutdown_complete')[0]).toEqual({ name: 'shutdown_complete', remaining: 0 });
+      }
+
+      // The output, read from the start by a read_committed consumer of its own.
+      const reader = track(verifiableClient('consumer', b.bootstrap, reading('kt-txn-reader')));
+      await waitFor(() => consumedValues(reader).length >= SEED, 30000, `the output to be read\n${reader.log}`);
+      await waitFor(() => new Set(consumedValues(concurrent)).size >= SEED, 30000, `the concurrent consumer to see every record\n${concurrent.log}`);
+      await new Promise((r) => setTimeout(r, 500)); // anything extra (a duplicate) would come now
+      await reader.stop();
+      await concurrent.stop();
+      for (const [who, c] of [['output', reader], ['concurrent consumer', concurrent]] as const) {
+        const values = consumedValues(c);
+        expect(values.length - new Set(values).size, `duplicates in the ${who}`).toBe(0);
+        expect([...new Set(values)].sort(), `the ${who} holds exactly the input`).toEqual([...inputValues].sort());
+      }
+    }, 180000);
+  }
+});

@@ -53,18 +53,32 @@ producer = Producer({'bootstrap.servers': args.broker_list, 'transactional.id': 
                      'transaction.timeout.ms': args.transaction_timeout, 'linger.ms': 5})
 
 
+def retrying(call):
+    """A lookup retried while brokers come and go (NOT_LEADER_OR_FOLLOWER, coordinator moves), as the Java
+    consumer's committed() and endOffsets() retry inside."""
+    deadline = time.time() + 60
+    while True:
+        try:
+            return call()
+        except KafkaException as e:
+            if time.time() > deadline:
+                raise
+            log('retrying: %s' % e.args[0])
+            time.sleep(0.2)
+
+
 def rewind():
     """Back to the group's committed offset (the start when nothing was committed)."""
-    committed = consumer.committed([tp], timeout=30)[0].offset
+    committed = retrying(lambda: consumer.committed([tp], timeout=30)[0].offset)
     consumer.assign([TopicPartition(tp.topic, tp.partition, committed if committed >= 0 else 0)])
     return committed if committed >= 0 else 0
 
 
 def remaining(position):
-    return consumer.get_watermark_offsets(tp, timeout=30, cached=False)[1] - position
+    return retrying(lambda: consumer.get_watermark_offsets(tp, timeout=30, cached=False)[1]) - position
 
 
-producer.init_transactions(60)
+retrying(lambda: producer.init_transactions(60))
 position = rewind()
 consumed = 0
 left = remaining(position)
@@ -88,7 +102,7 @@ while running and left > 0:
             send({'name': 'shutdown_complete', 'remaining': left, 'error': str(err)})
             sys.exit(1)
         log('aborting: %s' % err)
-        producer.abort_transaction(60)
+        retrying(lambda: producer.abort_transaction(60))
         position = rewind()
         continue
     position = next_offset
