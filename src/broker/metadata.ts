@@ -34,7 +34,7 @@ export function describeTopic(ctx: RequestContext, t: Topic, includeOperations =
 }
 
 /** Creates a missing topic when the broker allows it (auto.create.topics.enable) and the client asked. */
-export async function autoCreate(ctx: RequestContext, name: string): Promise<Topic | undefined> {
+async function autoCreate(ctx: RequestContext, name: string): Promise<Topic | undefined> {
   if (!ctx.cluster.config.bool('auto.create.topics.enable')) return undefined;
   if (!ctx.cluster.topics.has(name)) ctx.logger.info({ topic: name, clientId: ctx.header.clientId, apiKey: ctx.header.requestApiKey }, 'auto-creating topic');
   return ctx.cluster.existingOrNewTopic(name);

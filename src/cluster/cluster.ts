@@ -325,13 +325,11 @@ export class Cluster {
   }
 
   /**
-   * CreatePartitions. One change of a topic's partition count at a time, as Kafka's controller applies them one
-   * by one: a request that arrives while another is opening partitions is checked against the count that one
-   * leaves (two at once used to open the same new partitions twice).
-   */
-  /**
-   * Raises the topic's partition count to `total`. `charge` gets the number of new partitions once Kafka's checks have
-   * passed and before anything changes (the controller mutation quota, which may refuse by throwing), validate_only too.
+   * CreatePartitions: raises the topic's partition count to `total`. One change of a topic's partition count at a
+   * time, as Kafka's controller applies them one by one: a request that arrives while another is opening partitions
+   * is checked against the count that one leaves (two at once used to open the same new partitions twice).
+   * `charge` gets the number of new partitions once Kafka's checks have passed and before anything changes (the
+   * controller mutation quota, which may refuse by throwing), validate_only too.
    */
   addPartitions(topic: Topic, total: number, assignment?: number[][], validateOnly = false, charge?: (added: number) => void): Promise<void> {
     return topic.partitionChanges.run(() => this.addPartitionsNow(topic, total, assignment, validateOnly, charge));

@@ -86,7 +86,6 @@ export function apiCodes(err: any): number[] {
     if (!e || typeof e !== 'object') return;
     if (typeof e.apiCode === 'number') out.push(e.apiCode);
     for (const v of Object.values(e.errors ?? {})) walk(v);
-    for (const v of e.errors instanceof Array ? e.errors : []) walk(v);
     if (e.cause) walk(e.cause);
   };
   walk(err);

@@ -1,4 +1,4 @@
-// Four of Kafka's own system tests (tests/kafkatest), ported: Kafka runs them with its "verifiable" producer and
+// Five of Kafka's own system tests (tests/kafkatest), ported: Kafka runs them with its "verifiable" producer and
 // consumer, processes that print what they did as JSON events; python3-confluent-kafka ships librdkafka's versions
 // of those clients (confluent_kafka/kafkatest, run through test/compat/clients/kafkatest.py), which print the same
 // events. The checks are the system tests' own:
@@ -11,29 +11,51 @@
 //   over at the committed offset: no record is consumed twice, and the last commit is the final position.
 // - reassign_partitions_test.py: shuffling the replica sets of 20 partitions under an idempotent producer, with and
 //   without bouncing brokers meanwhile, loses and duplicates nothing.
+// - transactions_test.py: transactional copiers copy a topic exactly once while brokers or copiers are killed (below).
 import { alterPartitionReassignmentsV0, Connection, listPartitionReassignmentsV0 } from '@platformatic/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { waitFor } from '../cluster/helpers.js';
-import { acked, conf, consumedValues, hasKafkatest, JsonLinesProcess, type JsonLinesProcess as Verifiable, verifiableClient } from './clients/json-lines.js';
+import { acked, conf, consumedValues, hasKafkatest, JsonLinesProcess, verifiableClient } from './clients/json-lines.js';
 import { storedBatches } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 if (!hasKafkatest) console.warn('kafkatest.test.ts skipped: /usr/bin/python3 cannot import confluent_kafka.kafkatest (apt-get install python3-confluent-kafka)');
 
 let b: RunningBroker | undefined;
-const clients: Verifiable[] = [];
+const clients: JsonLinesProcess[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.stop()));
   await b?.stop();
   b = undefined;
 });
 
-function verifiable(kind: 'producer' | 'consumer', args: string[]): Verifiable {
-  const c = verifiableClient(kind, b!.bootstrap, args);
-  clients.push(c);
-  return c;
+/** A client process stopped (and the broker with it) after the test. */
+const track = <T extends JsonLinesProcess>(p: T): T => (clients.push(p), p);
+const verifiable = (kind: 'producer' | 'consumer', args: string[]): JsonLinesProcess => track(verifiableClient(kind, b!.bootstrap, args));
+
+/** How many values occur more than once. */
+const duplicates = (values: string[]): number => values.length - new Set(values).size;
+
+/**
+ * ProduceConsumeValidateTest's end: the producer stops, the consumer reads on until it has every acknowledged
+ * record, then stops; no send failed and nothing acknowledged is missing. Returns what was acknowledged.
+ */
+async function validateProduceConsume(producer: JsonLinesProcess, consumer: JsonLinesProcess): Promise<Set<string>> {
+  await producer.stop();
+  expect(producer.named('producer_send_error')).toEqual([]);
+  const sent = new Set(acked(producer));
+  const consumed = () => new Set(consumer.named('record_data').map((e) => e.value as string));
+  await waitFor(() => [...sent].every((v) => consumed().has(v)), 30000, `the consumer to read every acknowledged record\n${consumer.log}`);
+  await consumer.stop();
+  expect([...sent].filter((v) => !consumed().has(v)), 'acknowledged but never consumed (data loss)').toEqual([]);
+  return sent;
 }
+
+/** What a set of verifiable consumers consumed in all (their records_consumed counts), and the next position of their one partition. */
+const consumedCount = (cs: JsonLinesProcess[]): number => cs.reduce((n, c) => n + c.named('records_consumed').reduce((m, e) => m + e.count, 0), 0);
+const position = (cs: JsonLinesProcess[]): number =>
+  Math.max(...cs.flatMap((c) => c.named('records_consumed').flatMap((e) => e.partitions.map((p: any) => p.maxOffset as number)))) + 1;
 
 describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients (librdkafka 2.0.2)", () => {
   const bounces = [
@@ -68,23 +90,15 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
         await b.startBroker(leader);
         await waitFor(() => acked(producer).length > before + 100, 30000, `the producer to carry on after bounce ${i + 1}\n${producer.log}`);
       }
-      await producer.stop();
+      const sent = await validateProduceConsume(producer, consumer);
       expect(producer.named('shutdown_complete')).toHaveLength(1);
-      expect(producer.named('producer_send_error')).toEqual([]);
-      const sent = new Set(acked(producer));
-      const consumed = () => new Set(consumer.named('record_data').map((e) => e.value as string));
-      await waitFor(() => [...sent].every((v) => consumed().has(v)), 30000, `the consumer to read every acknowledged record\n${consumer.log}`);
-      await consumer.stop();
-      const missing = [...sent].filter((v) => !consumed().has(v));
-      expect(missing, 'acknowledged but never consumed (data loss)').toEqual([]);
       expect(sent.size).toBeGreaterThan(600);
       // The producer really was (or was not) idempotent: its batches carry a producer id.
       const pids = new Set((await storedBatches(b, topic)).map((h) => h.producerId >= 0));
       expect([...pids]).toEqual([idempotent]);
       if (idempotent) {
         // The validator's duplicate check, on the log rather than on deliveries: one value at one offset only.
-        const values = consumedValues(consumer);
-        expect(values.length - new Set(values).size, 'records written twice').toBe(0);
+        expect(duplicates(consumedValues(consumer)), 'records written twice').toBe(0);
       }
     }, 120000);
   }
@@ -127,15 +141,8 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
       } finally {
         await conn.close();
       }
-      await producer.stop();
-      expect(producer.named('producer_send_error')).toEqual([]);
-      const sent = new Set(acked(producer));
-      const consumed = () => new Set(consumer.named('record_data').map((e) => e.value as string));
-      await waitFor(() => [...sent].every((v) => consumed().has(v)), 30000, `the consumer to read every acknowledged record\n${consumer.log}`);
-      await consumer.stop();
-      expect([...sent].filter((v) => !consumed().has(v)), 'acknowledged but never consumed (data loss)').toEqual([]);
-      const values = consumedValues(consumer);
-      expect(values.length - new Set(values).size, 'records written twice').toBe(0);
+      await validateProduceConsume(producer, consumer);
+      expect(duplicates(consumedValues(consumer)), 'records written twice').toBe(0);
     }, 120000);
   }
 
@@ -149,7 +156,7 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
     await waitFor(() => acked(producer).length > 0, 20000, `the producer to start\n${producer.log}`);
     const group = topicName('kt-rolling-group');
     const consumers = [0, 1, 2].map(() => verifiable('consumer', ['--topic', topic, '--group-id', group, '--session-timeout', '10000']));
-    const total = () => consumers.reduce((n, c) => n + c.named('records_consumed').reduce((m, e) => m + e.count, 0), 0);
+    const total = () => consumedCount(consumers);
     const assignments = () => consumers.map((c) => c.named('partitions_assigned').length);
     // All members joined and the partition is being consumed.
     await waitFor(() => consumers.every((c) => c.named('partitions_assigned').length > 0) && total() > 0, 30000, 'the group to form');
@@ -166,8 +173,7 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
     await producer.stop();
     await Promise.all(consumers.map((c) => c.stop()));
     // current_position(partition) == total_consumed(): the last consumed offset + 1 of the one partition.
-    const last = Math.max(...consumers.flatMap((c) => c.named('records_consumed').flatMap((e) => e.partitions.map((p: any) => p.maxOffset as number))));
-    expect(last + 1).toBe(total());
+    expect(position(consumers)).toBe(total());
   }, 180000);
 
   it('rolling bounce of the consumers: each clean restart hands over at the committed offset, nothing read twice', async () => {
@@ -182,9 +188,9 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
     const group = topicName('kt-cbounce-group');
     const start = () => verifiable('consumer', ['--topic', topic, '--group-id', group, '--session-timeout', '10000']);
     const members = [start(), start(), start()];
-    const all: Verifiable[] = [...members];
-    const total = () => all.reduce((n, c) => n + c.named('records_consumed').reduce((m, e) => m + e.count, 0), 0);
-    const joined = (c: Verifiable) => c.named('partitions_assigned').length > c.named('partitions_revoked').length;
+    const all: JsonLinesProcess[] = [...members];
+    const total = () => consumedCount(all);
+    const joined = (c: JsonLinesProcess) => c.named('partitions_assigned').length > c.named('partitions_revoked').length;
     await waitFor(() => members.every(joined) && total() > 0, 30000, 'the group to form');
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < members.length; i++) {
@@ -198,9 +204,8 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
     }
     await producer.stop();
     await Promise.all(members.map((c) => c.stop()));
-    const position = Math.max(...all.flatMap((c) => c.named('records_consumed').flatMap((e) => e.partitions.map((p: any) => p.maxOffset as number)))) + 1;
-    expect(position, 'current_position == total_consumed').toBe(total());
-    expect(await committedByAdmin(b, group, topic), 'last_commit == current_position').toBe(position);
+    expect(position(all), 'current_position == total_consumed').toBe(total());
+    expect(await committedByAdmin(b, group, topic), 'last_commit == current_position').toBe(position(all));
   }, 180000);
 });
 
@@ -223,7 +228,6 @@ async function committedByAdmin(broker: RunningBroker, groupId: string, topic: s
 // the old one and aborts its open transaction). A read_committed consumer reads the output meanwhile. The system
 // test's checks: the output holds every input record exactly once, and so does what the concurrent consumer saw.
 // (In this file rather than its own, so that vitest does not run the two heavy groups of tests at once.)
-const track = <T extends JsonLinesProcess>(p: T): T => (clients.push(p), p);
 
 const SEED = 6000;
 
@@ -241,7 +245,7 @@ describe.skipIf(!hasKafkatest)("Kafka's transactions_test.py with librdkafka 2.0
       const output = topicName('kt-txn-out');
       await b.cluster.createTopic(input, { numPartitions: 2, replicationFactor: 3 });
       await b.cluster.createTopic(output, { numPartitions: 3, replicationFactor: 3 });
-      const seeder = track(verifiableClient('producer', b.bootstrap, ['--topic', input, '--max-messages', String(SEED), '--acks', '-1', ...conf('enable.idempotence=true')]));
+      const seeder = verifiable('producer', ['--topic', input, '--max-messages', String(SEED), '--acks', '-1', ...conf('enable.idempotence=true')]);
       await seeder.exited;
       const inputValues = acked(seeder);
       expect(inputValues).toHaveLength(SEED);
@@ -254,7 +258,7 @@ describe.skipIf(!hasKafkatest)("Kafka's transactions_test.py with librdkafka 2.0
       // librdkafka's consumers read committed records only by default (isolation.level=read_committed). The system
       // test's console consumer has the Java default session timeout (45 s); the verifiable consumer's is 6 s.
       const reading = (group: string) => ['--topic', output, '--group-id', topicName(group), '--session-timeout', '45000', '--verbose'];
-      const concurrent = track(verifiableClient('consumer', b.bootstrap, reading('kt-txn-concurrent')));
+      const concurrent = verifiable('consumer', reading('kt-txn-concurrent'));
       const progress = () => copiers.reduce((n, c) => n + c.named('progress').length, 0);
       const finished = () => copiers.every((c) => c.named('shutdown_complete').length > 0);
       const logs = () => copiers.map((c) => c.log).join('\n---\n');
@@ -284,7 +288,7 @@ describe.skipIf(!hasKafkatest)("Kafka's transactions_test.py with librdkafka 2.0
       }
 
       // The output, read from the start by a read_committed consumer of its own.
-      const reader = track(verifiableClient('consumer', b.bootstrap, reading('kt-txn-reader')));
+      const reader = verifiable('consumer', reading('kt-txn-reader'));
       await waitFor(() => consumedValues(reader).length >= SEED, 30000, `the output to be read\n${reader.log}`);
       await waitFor(() => new Set(consumedValues(concurrent)).size >= SEED, 30000, `the concurrent consumer to see every record\n${concurrent.log}`);
       await new Promise((r) => setTimeout(r, 500)); // anything extra (a duplicate) would come now
@@ -292,7 +296,7 @@ describe.skipIf(!hasKafkatest)("Kafka's transactions_test.py with librdkafka 2.0
       await concurrent.stop();
       for (const [who, c] of [['output', reader], ['concurrent consumer', concurrent]] as const) {
         const values = consumedValues(c);
-        expect(values.length - new Set(values).size, `duplicates in the ${who}`).toBe(0);
+        expect(duplicates(values), `duplicates in the ${who}`).toBe(0);
         expect([...new Set(values)].sort(), `the ${who} holds exactly the input`).toEqual([...inputValues].sort());
       }
     }, 180000);
