@@ -4,6 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { waitFor } from '../cluster/helpers.js';
+import { partitionForKey } from '../../src/coordinator/group/timers.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 let b: RunningBroker | undefined;
@@ -75,6 +76,54 @@ describe('kafkajs with a 3-broker cluster', () => {
       await b.stopBroker(b.cluster.partition(topic, 0)!.leader);
       await producer.send({ topic, messages: [{ value: 'after' }] });
       await waitFor(() => got.includes('after'), 15000, 'message produced after the failover');
+    } finally {
+      await producer.disconnect();
+      await consumer.disconnect();
+    }
+  });
+
+  it('a group coordinator stays put while another broker stops and returns, and moves once when its own stops', async () => {
+    const { b, k } = await start();
+    const topic = topicName('sticky');
+    const admin = k.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }] });
+    await admin.disconnect();
+    // A group whose __consumer_offsets partition p has p % 3 = 0 and p % 2 = 1: broker 0 coordinates it, and
+    // placing it by "p modulo the running brokers" would move it to broker 1 when broker 2 stops.
+    let groupId = '';
+    for (let i = 0; partitionForKey(groupId, 50) % 6 !== 3; i++) groupId = topicName(`sticky-group-${i}`);
+    const coordinator = () => b.services.groups!.coordinatorFor(groupId)!.nodeId;
+    expect(coordinator()).toBe(0);
+
+    const got: string[] = [];
+    let joins = 0;
+    const consumer = k.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 200, maxWaitTimeInMs: 100, retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
+    consumer.on(consumer.events.GROUP_JOIN, () => void joins++);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void got.push(String(message.value)) });
+    const producer = k.producer();
+    await producer.connect();
+    const heartbeats = async () => new Promise((r) => setTimeout(r, 1000)); // a few heartbeats' worth
+    try {
+      await waitFor(() => joins === 1, 15000, 'the consumer to join');
+      await b.stopBroker(2);
+      await heartbeats();
+      expect(coordinator()).toBe(0);
+      await b.startBroker(2);
+      await heartbeats();
+      expect(coordinator()).toBe(0);
+      expect(joins).toBe(1); // kafkajs rejoins on NOT_COORDINATOR: the group never saw one
+
+      await b.stopBroker(0);
+      await producer.send({ topic, messages: [{ value: 'after' }] });
+      await waitFor(() => got.includes('after'), 15000, 'a message produced after the coordinator stopped');
+      const moved = coordinator();
+      expect(moved).not.toBe(0);
+      await b.startBroker(0);
+      await heartbeats();
+      expect(coordinator()).toBe(moved); // no move back when broker 0 returns
     } finally {
       await producer.disconnect();
       await consumer.disconnect();

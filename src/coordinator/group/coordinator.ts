@@ -43,6 +43,8 @@ export class GroupCoordinator {
   private pendingSave?: Promise<void>;
   private expiryTimer?: NodeJS.Timeout;
   private stopped = false;
+  /** Coordinator partition ("keyType:partition") → the broker leading it; see coordinatorFor. */
+  private readonly owners = new Map<string, number>();
 
   readonly cluster: Cluster;
 
@@ -76,12 +78,28 @@ export class GroupCoordinator {
 
   // ---- coordinator placement ---------------------------------------------------------------------------
 
-  /** The broker coordinating a group (or transactional id): owner of its __consumer_offsets-like partition. */
+  /**
+   * The broker coordinating a group (or transactional id): the leader of its __consumer_offsets-like partition.
+   * Like that partition's leadership in Kafka, an owner stays until it stops; only then does the partition move,
+   * to the next running broker after its preferred one (broker `partition % brokers`). Recomputing from the
+   * running brokers each time would move every coordinator on any stop or return, costing groups rebalances.
+   */
   coordinatorFor(key: string, keyType = KEY_TYPE_GROUP): BrokerNode | undefined {
-    const live = this.cluster.liveBrokers();
-    if (live.length === 0) return undefined;
     const n = this.cluster.config.int(keyType === KEY_TYPE_TRANSACTION ? 'transaction.state.log.num.partitions' : 'offsets.topic.num.partitions');
-    return live[partitionForKey(key, Math.max(1, n)) % live.length];
+    const partition = partitionForKey(key, Math.max(1, n));
+    const slot = `${keyType}:${partition}`;
+    const owner = this.owners.get(slot);
+    const current = owner === undefined ? undefined : this.cluster.broker(owner);
+    if (current?.alive) return current;
+    const brokers = this.cluster.brokers;
+    for (let i = 0; i < brokers.length; i++) {
+      const b = brokers[(partition + i) % brokers.length];
+      if (b.alive) {
+        this.owners.set(slot, b.nodeId);
+        return b;
+      }
+    }
+    return undefined;
   }
 
   /** NONE when `broker` coordinates `groupId`, else NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE. */
