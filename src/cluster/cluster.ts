@@ -8,7 +8,7 @@ import { GroupConfigs } from './group-configs.js';
 import { KafkaError } from '../protocol/errors.js';
 import type { PartitionLog, Storage } from '../storage/types.js';
 import { BrokerConfig, validateConfig } from './config.js';
-import { Partition, Topic } from './partition.js';
+import { internalTopicOptions, Partition, Topic } from './partition.js';
 
 export { Partition, Topic };
 
@@ -285,11 +285,12 @@ export class Cluster {
   }
 
   /**
-   * Auto-creation (Metadata, Produce): the topic as it exists, or as a concurrent request is creating it, or
-   * created now with the broker's defaults. Two clients asking for a new topic at once get the same one.
+   * Auto-creation (Metadata, and the coordinators' internal topics): the topic as it exists, or as a concurrent
+   * request is creating it, or created now with the broker's defaults (an internal topic with its own, as in
+   * Kafka). Two clients asking for a new topic at once get the same one.
    */
   async existingOrNewTopic(name: string): Promise<Topic> {
-    return this.topics.get(name) ?? (await (this.creating.get(name) ?? this.createTopic(name)));
+    return this.topics.get(name) ?? (await (this.creating.get(name) ?? this.createTopic(name, internalTopicOptions(this, name))));
   }
 
   /** Kafka's validateManualPartitionAssignment: every partition's replicas known, distinct, and as many as the first's. */

@@ -154,6 +154,7 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'offsets.retention.minutes': { type: 'int', default: '10080' },
   'offsets.topic.num.partitions': { type: 'int', default: '50' },
   'offsets.topic.replication.factor': { type: 'short', default: '3' },
+  'offsets.topic.segment.bytes': { type: 'int', default: '104857600' },
   'replica.lag.time.max.ms': { type: 'long', default: '30000' },
   // KIP-392: the leader points consumers that name their rack at a replica in it (src/broker/fetch-replica.ts).
   'replica.selector.class': { type: 'string', default: null, valid: ['org.apache.kafka.common.replica.RackAwareReplicaSelector', 'org.apache.kafka.common.replica.LeaderSelector'] },
@@ -184,6 +185,9 @@ export const BROKER_CONFIGS: Record<string, ConfigDef> = {
   'transaction.partition.verification.enable': { type: 'boolean', default: 'true' },
   'transaction.remove.expired.transaction.cleanup.interval.ms': { type: 'int', default: '3600000' },
   'transaction.state.log.num.partitions': { type: 'int', default: '50' },
+  'transaction.state.log.min.isr': { type: 'int', default: '2' },
+  'transaction.state.log.replication.factor': { type: 'short', default: '3' },
+  'transaction.state.log.segment.bytes': { type: 'int', default: '104857600' },
   'transactional.id.expiration.ms': { type: 'int', default: '604800000' },
   'unclean.leader.election.enable': { type: 'boolean', default: 'false' },
 };

@@ -2,7 +2,7 @@
 // high watermark, parked fetches) and the topic's effective configs.
 import { SerialExecutor } from '../concurrency.js';
 import type { PartitionLog } from '../storage/types.js';
-import type { Cluster } from './cluster.js';
+import type { Cluster, NewTopicOptions } from './cluster.js';
 
 export class Partition {
   leaderEpoch = 0;
@@ -60,6 +60,38 @@ export class Partition {
 /** Kafka's internal topics (Topic.INTERNAL_TOPICS): flagged in Metadata, left out of regex subscriptions, not producible. */
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
 export const isInternalTopic = (name: string): boolean => INTERNAL_TOPICS.has(name);
+
+/**
+ * How Kafka creates an internal topic, from the broker configs of its coordinator (DefaultAutoTopicCreationManager):
+ * its own partition count, replication factor and topic configs. The replication factor is capped at the running
+ * brokers, where Kafka would refuse (COORDINATOR_NOT_AVAILABLE) until enough brokers exist: a one-broker kafkalite
+ * with the default factor of 3 must still work. Undefined for other names (the broker's defaults apply).
+ */
+export function internalTopicOptions(cluster: Cluster, name: string): NewTopicOptions | undefined {
+  const c = cluster.config;
+  const brokers = Math.max(1, cluster.liveBrokers().length);
+  if (name === '__consumer_offsets') {
+    return {
+      numPartitions: c.int('offsets.topic.num.partitions'),
+      replicationFactor: Math.min(c.int('offsets.topic.replication.factor'), brokers),
+      configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': c.get('offsets.topic.segment.bytes') },
+    };
+  }
+  if (name === '__transaction_state') {
+    const rf = Math.min(c.int('transaction.state.log.replication.factor'), brokers);
+    return {
+      numPartitions: c.int('transaction.state.log.num.partitions'),
+      replicationFactor: rf,
+      configs: {
+        'cleanup.policy': 'compact',
+        'compression.type': 'uncompressed',
+        'min.insync.replicas': String(Math.min(c.int('transaction.state.log.min.isr'), rf)),
+        'segment.bytes': c.get('transaction.state.log.segment.bytes'),
+      },
+    };
+  }
+  return undefined;
+}
 
 export class Topic {
   partitions: Partition[] = [];

@@ -11,6 +11,7 @@ import { ConsumerGroup, type ConsumerEnv } from './consumer-group.js';
 import { ModernGroup, type GroupBase, type OffsetAndMetadata } from './group.js';
 import type { MetaJournal } from '../../storage/types.js';
 import { GroupJournalWriter, groupMeta, replayGroups, type GroupRecord } from './group-journal.js';
+import { OffsetsTopicWriter } from './offsets-topic.js';
 import { META_NAME, offsetRows, restoreClassic, restoreConsumer, restoreOffsets, type PersistedDoc, type PersistedGroup } from './persistence.js';
 import { partitionForKey } from './timers.js';
 import { ShareGroup, type ShareEnv } from '../share/share-group.js';
@@ -37,6 +38,8 @@ export class GroupCoordinator {
   readonly shareSessions: ShareSessions;
   private journal?: MetaJournal<GroupRecord>;
   private readonly journalWriter = new GroupJournalWriter();
+  /** The same records, in Kafka's format, to __consumer_offsets (offsets-topic.ts). */
+  readonly offsetsTopic: OffsetsTopicWriter;
   /** Groups to journal at the next write; `all` after a change not tied to one group (deletes, expiry). */
   private readonly dirty = new Set<string>();
   private dirtyAll = false;
@@ -51,6 +54,7 @@ export class GroupCoordinator {
   constructor(private readonly services: Services) {
     const cluster = (this.cluster = services.cluster);
     this.logger = services.logger.child({ subsystem: 'groups' });
+    this.offsetsTopic = new OffsetsTopicWriter(services, this.logger);
     this.env = {
       logger: this.logger,
       initialRebalanceDelayMs: () => cluster.config.int('group.initial.rebalance.delay.ms'),
@@ -294,6 +298,7 @@ export class GroupCoordinator {
       this.groups.set(p.groupId, g);
     }
     this.journalWriter.baseline(this.groups.values());
+    this.offsetsTopic.baseline(this.groups.values());
     this.journal = journal;
     const interval = this.cluster.config.int('offsets.retention.check.interval.ms');
     this.expiryTimer = setInterval(() => this.expireOffsets(), Math.max(1000, interval));
@@ -324,8 +329,11 @@ export class GroupCoordinator {
       this.dirty.clear();
       this.dirtyAll = false;
       if (!this.journal) return; // not loaded yet: load() reads the state as it is
+      const lookup = (id: string) => this.group(id);
+      const records = this.journalWriter.records(ids, lookup);
+      void this.offsetsTopic.write(records, lookup);
       try {
-        await this.journal.append(this.journalWriter.records(ids, (id) => this.group(id)));
+        await this.journal.append(records);
       } catch (e) {
         this.logger.error({ err: e }, 'failed to persist group metadata');
         throw new KafkaError('COORDINATOR_NOT_AVAILABLE', 'Failed to write group metadata.');
@@ -338,6 +346,7 @@ export class GroupCoordinator {
     this.stopped = true;
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     await this.persist().catch(() => undefined);
+    await this.offsetsTopic.idle();
     await this.shareState.stop();
     for (const g of this.groups.values()) g.shutdown();
   }
