@@ -5,6 +5,7 @@ import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
 import { waitFor } from '../cluster/helpers.js';
+import { DurableBroker } from './kafkajs-durability-helpers.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 let b: RunningBroker;
@@ -78,9 +79,9 @@ function decode(key: Buffer, value: Buffer | null): Decoded {
 }
 
 /** Every record of __consumer_offsets so far, decoded, read by a kafkajs consumer of its own group. */
-async function readOffsetsTopic(expectAtLeast: (records: Decoded[]) => boolean): Promise<Decoded[]> {
+async function readOffsetsTopic(expectAtLeast: (records: Decoded[]) => boolean, kafka = k): Promise<Decoded[]> {
   const records: Decoded[] = [];
-  const reader = k.consumer({ groupId: topicName('offsets-reader'), maxWaitTimeInMs: 50 });
+  const reader = kafka.consumer({ groupId: topicName('offsets-reader'), maxWaitTimeInMs: 50 });
   await reader.connect();
   await reader.subscribe({ topic: '__consumer_offsets', fromBeginning: true });
   await reader.run({ eachMessage: async ({ message }) => void records.push(decode(message.key!, message.value)) });
@@ -162,5 +163,34 @@ describe('__consumer_offsets', () => {
     const last = new Map(after.filter(mine).map((r) => [r.kind === 'offset' ? `${r.topic}:${r.partition}` : 'group', r.value]));
     expect([...last.keys()].sort()).toEqual(['group', `${topic}:0`, `${topic}:1`]);
     expect([...last.values()]).toEqual([null, null, null]); // every key of the group ends in a tombstone
+  });
+
+  it('keeps its records over a restart of a file-engine broker, which then writes the tombstones of offsets committed before it', async () => {
+    const db = new DurableBroker({ overrides: { 'group.initial.rebalance.delay.ms': '0' } });
+    try {
+      await db.start();
+      const topic = topicName('durable-offsets');
+      const groupId = topicName('durable-group');
+      let admin = db.kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+      await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '0' }, { partition: 1, offset: '0' }] });
+      await admin.disconnect();
+      await db.restart();
+
+      admin = db.kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([groupId]);
+      await admin.disconnect();
+      const mine = (r: Decoded) => r.group === groupId;
+      const records = await readOffsetsTopic((rs) => rs.some((r) => mine(r) && r.kind === 'group' && r.value === null), db.kafka);
+      const offsets = records.filter((r): r is Extract<Decoded, { kind: 'offset' }> => mine(r) && r.kind === 'offset');
+      // the commits from before the restart, then the deletion's tombstones for them
+      const pairs = offsets.map((r) => `${r.partition}:${r.value?.offset ?? 'tombstone'}`);
+      expect(pairs.sort()).toEqual(['0:0', '0:tombstone', '1:0', '1:tombstone']);
+      expect(offsets.slice(-2).every((r) => r.value === null)).toBe(true);
+    } finally {
+      await db.destroy();
+    }
   });
 });

@@ -109,7 +109,11 @@ export class OffsetsTopicWriter {
       else this.offsets.delete(r.g);
     }
     if (byGroup.size === 0) return this.queue;
-    this.queue = this.queue.then(() => this.append(byGroup)).catch((err) => this.logger.warn({ err }, `could not write to ${OFFSETS_TOPIC}`));
+    // After the requests waiting on the journal are answered: this copy is not what they wait for.
+    this.queue = this.queue
+      .then(() => new Promise<void>((r) => setImmediate(r)))
+      .then(() => this.append(byGroup))
+      .catch((err) => this.logger.warn({ err }, `could not write to ${OFFSETS_TOPIC}`));
     return this.queue;
   }
 
