@@ -331,7 +331,7 @@ export class GroupCoordinator {
       if (!this.journal) return; // not loaded yet: load() reads the state as it is
       const lookup = (id: string) => this.group(id);
       const records = this.journalWriter.records(ids, lookup);
-      void this.offsetsTopic.write(records, lookup);
+      this.offsetsTopic.write(records, lookup);
       try {
         await this.journal.append(records);
       } catch (e) {

@@ -69,10 +69,10 @@ export class OffsetsTopicWriter {
   }
 
   /**
-   * Queues the Kafka records of journal records `records` (`lookup` gives the live group of an id); resolves when
-   * they are appended (never rejects).
+   * Queues the Kafka records of journal records `records` (`lookup` gives the live group of an id); idle() tells
+   * when they are appended. Failures are logged, never thrown: the journal, not this copy, is what callers wait on.
    */
-  write(records: GroupRecord[], lookup: (id: string) => GroupBase | undefined): Promise<void> {
+  write(records: GroupRecord[], lookup: (id: string) => GroupBase | undefined): void {
     const byGroup = new Map<string, RecordInput[]>();
     const add = (group: string, key: Buffer, value: Buffer | null) => {
       let list = byGroup.get(group);
@@ -108,13 +108,12 @@ export class OffsetsTopicWriter {
       if (mine.size > 0) this.offsets.set(r.g, mine);
       else this.offsets.delete(r.g);
     }
-    if (byGroup.size === 0) return this.queue;
+    if (byGroup.size === 0) return;
     // After the requests waiting on the journal are answered: this copy is not what they wait for.
     this.queue = this.queue
       .then(() => new Promise<void>((r) => setImmediate(r)))
       .then(() => this.append(byGroup))
       .catch((err) => this.logger.warn({ err }, `could not write to ${OFFSETS_TOPIC}`));
-    return this.queue;
   }
 
   /** Resolves once everything queued so far is appended. */
