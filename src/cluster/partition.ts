@@ -58,7 +58,9 @@ export class Partition {
 }
 
 /** Kafka's internal topics (Topic.INTERNAL_TOPICS): flagged in Metadata, left out of regex subscriptions, not producible. */
-const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+export const OFFSETS_TOPIC = '__consumer_offsets';
+export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, '__share_group_state']);
 export const isInternalTopic = (name: string): boolean => INTERNAL_TOPICS.has(name);
 
 /**
@@ -70,14 +72,14 @@ export const isInternalTopic = (name: string): boolean => INTERNAL_TOPICS.has(na
 export function internalTopicOptions(cluster: Cluster, name: string): NewTopicOptions | undefined {
   const c = cluster.config;
   const brokers = Math.max(1, cluster.liveBrokers().length);
-  if (name === '__consumer_offsets') {
+  if (name === OFFSETS_TOPIC) {
     return {
       numPartitions: c.int('offsets.topic.num.partitions'),
       replicationFactor: Math.min(c.int('offsets.topic.replication.factor'), brokers),
       configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': c.get('offsets.topic.segment.bytes') },
     };
   }
-  if (name === '__transaction_state') {
+  if (name === TRANSACTION_STATE_TOPIC) {
     const rf = Math.min(c.int('transaction.state.log.replication.factor'), brokers);
     return {
       numPartitions: c.int('transaction.state.log.num.partitions'),

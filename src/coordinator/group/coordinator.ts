@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Services } from '../../broker/context.js';
 import type { BrokerNode, Cluster } from '../../cluster/cluster.js';
+import { OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../cluster/partition.js';
 import { ErrorCode, KafkaError, type ErrorName } from '../../protocol/errors.js';
 import { ClassicGroup, type GroupEnv } from './classic-group.js';
 import { ConsumerGroup, type ConsumerEnv } from './consumer-group.js';
@@ -83,14 +84,20 @@ export class GroupCoordinator {
   // ---- coordinator placement ---------------------------------------------------------------------------
 
   /**
-   * The broker coordinating a group (or transactional id): the leader of its __consumer_offsets-like partition.
-   * Like that partition's leadership in Kafka, an owner stays until it stops; only then does the partition move,
-   * to the next running broker after its preferred one (broker `partition % brokers`). Recomputing from the
-   * running brokers each time would move every coordinator on any stop or return, costing groups rebalances.
+   * The broker coordinating a group (or transactional id): as in Kafka, the leader of the key's partition of
+   * __consumer_offsets (__transaction_state), so coordinators move with that partition's leadership (elections when
+   * a broker stops, preferred-leader rebalances) and Metadata shows where each one is. Before the topic exists, or
+   * while its partition has no running leader, an owner per partition stands in: it stays until it stops, then the
+   * next running broker after the preferred one (`partition % brokers`) takes over. Recomputing from the running
+   * brokers each time would move every coordinator on any stop or return, costing groups rebalances.
    */
   coordinatorFor(key: string, keyType = KEY_TYPE_GROUP): BrokerNode | undefined {
-    const n = this.cluster.config.int(keyType === KEY_TYPE_TRANSACTION ? 'transaction.state.log.num.partitions' : 'offsets.topic.num.partitions');
+    const txn = keyType === KEY_TYPE_TRANSACTION;
+    const topic = this.cluster.topics.get(txn ? TRANSACTION_STATE_TOPIC : OFFSETS_TOPIC);
+    const n = topic?.partitions.length || this.cluster.config.int(txn ? 'transaction.state.log.num.partitions' : 'offsets.topic.num.partitions');
     const partition = partitionForKey(key, Math.max(1, n));
+    const leader = topic && this.cluster.broker(topic.partitions[partition].leader);
+    if (leader?.alive) return leader;
     const slot = `${keyType}:${partition}`;
     const owner = this.owners.get(slot);
     const current = owner === undefined ? undefined : this.cluster.broker(owner);

@@ -17,8 +17,7 @@ import { ClassicGroup } from './classic-group.js';
 import { offsetKey, parseOffsetKey, type GroupBase } from './group.js';
 import type { OffsetRow } from './persistence.js';
 import { partitionForKey } from './timers.js';
-
-export const OFFSETS_TOPIC = '__consumer_offsets';
+import { OFFSETS_TOPIC } from '../../cluster/partition.js';
 
 function offsetCommitKey(group: string, topic: string, partition: number): Buffer {
   return new Writer(16 + group.length + topic.length).int16(1).string(group).string(topic).int32(partition).toBuffer();
