@@ -8,21 +8,18 @@
 # CONFLUENT_KAFKA_GO_SUITE_MIN_PASS=90 makes it exit 1 when fewer than 90% of the tests that ran pass (CI).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/scripts/lib/suite.sh"
 src=${CONFLUENT_KAFKA_GO_SRC:-/usr/share/gocode/src/github.com/confluentinc/confluent-kafka-go/kafka}
 work=$here/.tmp/confluent-kafka-go-suite
 command -v go >/dev/null || { echo "confluent-kafka-go suite: no go toolchain (apt-get install golang-go)" >&2; exit 1; }
 [[ -f $src/integration_test.go ]] || { echo "confluent-kafka-go suite: no sources at $src (apt-get install golang-github-confluentinc-confluent-kafka-go-dev)" >&2; exit 1; }
-[[ -f $here/dist/bundle/kafkalite-cli.mjs ]] || (cd "$here" && npm run build >/dev/null)
+ensure_built
 mkdir -p "$work"
 # Offline: GOPATH mode over Debian's packaged sources (cgo against librdkafka-dev); the build cache makes reruns fast.
 (cd "$src" && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE="$work/cache" go test -c -o "$work/ckg.test" .)
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 rm -rf "$work/data" "$work/logs" && mkdir -p "$work/logs"
-node "$here/bin/kafkalite" --port "$port" --data-dir "$work/data" --log-level warn >"$work/broker.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-for _ in $(seq 1 100); do grep -q 'kafkalite ready' "$work/broker.log" && break; sleep 0.1; done
-grep -q 'kafkalite ready' "$work/broker.log" || { echo "kafkalite did not start:" >&2; cat "$work/broker.log" >&2; exit 1; }
+start_kafkalite "$work/broker.log" --port "$port" --data-dir "$work/data" --log-level warn
 cat >"$work/testconf.json" <<EOF
 {"Brokers": "127.0.0.1:$port", "Topic": "test", "GroupID": "testgroup", "PerfMsgCount": 10000, "Config": ["enable.partition.eof=true"]}
 EOF
@@ -36,10 +33,5 @@ for t in $("$work/ckg.test" -test.list "${1:-.}" | grep '^Test'); do
 done
 echo "confluent-kafka-go suite: $passed passed, $failed failed, $skipped skipped (logs in $work/logs)"
 for t in "${failures[@]}"; do echo "FAIL $t"; done
-if [[ -n ${CONFLUENT_KAFKA_GO_SUITE_MIN_PASS:-} ]]; then
-  ran=$((passed + failed))
-  if [[ $ran -eq 0 || $((passed * 100)) -lt $((ran * CONFLUENT_KAFKA_GO_SUITE_MIN_PASS)) ]]; then
-    echo "confluent-kafka-go suite: $passed/$ran passed, below ${CONFLUENT_KAFKA_GO_SUITE_MIN_PASS}%" >&2
-    exit 1
-  fi
-fi
+below_min_pass "confluent-kafka-go suite" "$passed" $((passed + failed)) "${CONFLUENT_KAFKA_GO_SUITE_MIN_PASS:-}" && exit 1
+exit 0

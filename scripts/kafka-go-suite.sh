@@ -6,11 +6,12 @@
 # KAFKA_GO_SUITE_MIN_PASS=95 makes it exit 1 when fewer than 95% of the tests (subtests counted) pass (CI).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/scripts/lib/suite.sh"
 src=${KAFKA_GO_SRC:-/usr/share/gocode/src/github.com/segmentio/kafka-go}
 work=$here/.tmp/kafka-go-suite
 command -v go >/dev/null || { echo "kafka-go suite: no go toolchain (apt-get install golang-go)" >&2; exit 1; }
 [[ -f $src/conn_test.go ]] || { echo "kafka-go suite: no sources at $src (apt-get install golang-github-segmentio-kafka-go-dev)" >&2; exit 1; }
-[[ -f $here/dist/bundle/kafkalite-cli.mjs ]] || (cd "$here" && npm run build >/dev/null)
+ensure_built
 mkdir -p "$work"
 # Offline: GOPATH mode over Debian's packaged sources and their dependencies; the build cache makes reruns fast.
 (cd "$src" && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE="$work/cache" go test -c -o "$work/kafka-go.test" .)
@@ -19,11 +20,7 @@ if (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; then
   exit 1
 fi
 rm -rf "$work/data"
-node "$here/bin/kafkalite" --data-dir "$work/data" --advertised-host localhost --override node.id=1 --log-level warn >"$work/broker.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-for _ in $(seq 1 100); do grep -q 'kafkalite ready' "$work/broker.log" && break; sleep 0.1; done
-grep -q 'kafkalite ready' "$work/broker.log" || { echo "kafkalite did not start:" >&2; cat "$work/broker.log" >&2; exit 1; }
+start_kafkalite "$work/broker.log" --data-dir "$work/data" --advertised-host localhost --override node.id=1 --log-level warn
 # Its tests read fixtures relative to the package directory.
 (cd "$src" && "$work/kafka-go.test" -test.v -test.timeout 600s "$@" >"$work/test.log" 2>&1) || true
 # Tests counted as leaves: a subtest counts, and a test with subtests counts only through them.
@@ -36,10 +33,5 @@ if grep -qE '^panic:|test timed out' "$work/test.log"; then
   grep -E -A20 '^panic:|test timed out' "$work/test.log" | head -40 >&2
   exit 1
 fi
-if [[ -n ${KAFKA_GO_SUITE_MIN_PASS:-} ]]; then
-  ran=$((passed + failed))
-  if [[ $ran -eq 0 || $((passed * 100)) -lt $((ran * KAFKA_GO_SUITE_MIN_PASS)) ]]; then
-    echo "kafka-go suite: $passed/$ran passed, below ${KAFKA_GO_SUITE_MIN_PASS}%" >&2
-    exit 1
-  fi
-fi
+below_min_pass "kafka-go suite" "$passed" $((passed + failed)) "${KAFKA_GO_SUITE_MIN_PASS:-}" && exit 1
+exit 0

@@ -7,31 +7,25 @@
 # OAUTHBEARER_ENABLED=1 runs the OAUTHBEARER variant (the suite's separate docker-compose run).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/scripts/lib/suite.sh"
 suite=${KAFKAJS_SUITE_DIR:-$here/../shared/kafkajs-suite}
 export KAFKAJS_SUITE_WORKDIR=${KAFKAJS_SUITE_WORKDIR:-$here/.tmp/kafkajs-suite}
 [[ -d $suite ]] || { echo "kafkajs suite not found at $suite" >&2; exit 1; }
-[[ -f $here/dist/bundle/kafkalite-cli.mjs ]] || (cd "$here" && npm run build >/dev/null)
+ensure_built
 log=${KAFKALITE_SUITE_LOG:-$here/.tmp/kafkalite-suite.log}
 mkdir -p "$(dirname "$log")"
 extra=()
 # As its docker-compose.2_4_oauthbearer.yml: OAUTHBEARER only, sessions re-authenticated every 15 s.
 [[ ${OAUTHBEARER_ENABLED:-} == 1 ]] && extra+=(--override sasl.enabled.mechanisms=OAUTHBEARER --override connections.max.reauth.ms=15000)
-node "$here/bin/kafkalite" --preset kafkajs-suite --memory --log-level warn "${extra[@]}" >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-for _ in $(seq 1 100); do grep -q 'kafkalite ready' "$log" && break; sleep 0.1; done
-grep -q 'kafkalite ready' "$log" || { echo "kafkalite did not start:" >&2; cat "$log" >&2; exit 1; }
+start_kafkalite "$log" --preset kafkajs-suite --memory --log-level warn "${extra[@]}"
 out=$KAFKAJS_SUITE_WORKDIR/result-kafkalite.json
 # Outside the work dir: run.sh recreates that directory when it (re)installs the suite.
 summary=$(dirname "$log")/kafkajs-suite-summary.txt
 # The shim makes addPartitions.sh's `docker ps` / `docker exec ... kafka-topics --alter` work without Docker (see it).
 PATH="$here/scripts/kafkajs-suite-docker-shim:$PATH" bash "$suite/run.sh" --out "$out" "$@" | tee "$summary"
-if [[ -n ${KAFKAJS_SUITE_MIN_PASS:-} ]]; then
-  line=$(grep 'broker-dependent tests:' "$summary" || true)
-  pass=$(sed -E 's/.*: ([0-9]+)\/([0-9]+) pass.*/\1/' <<<"$line"); ran=$(sed -E 's/.*: ([0-9]+)\/([0-9]+) pass.*/\2/' <<<"$line")
-  if [[ -z $line || $ran -eq 0 || $((pass * 100)) -lt $((ran * KAFKAJS_SUITE_MIN_PASS)) ]]; then
-    echo "kafkajs suite: ${pass:-0}/${ran:-0} broker-dependent tests passed, below ${KAFKAJS_SUITE_MIN_PASS}%" >&2
-    node "$suite/summarize.mjs" "$out" --list | grep -E '^(failed|pending)' >&2 || true
-    exit 1
-  fi
+# run.sh's summary line: "broker-dependent tests: PASSED/RAN pass ...".
+counts=$(grep -o -E 'broker-dependent tests: [0-9]+/[0-9]+' "$summary" | grep -o -E '[0-9]+/[0-9]+' || echo 0/0)
+if below_min_pass "kafkajs suite (broker-dependent tests)" "${counts%/*}" "${counts#*/}" "${KAFKAJS_SUITE_MIN_PASS:-}"; then
+  node "$suite/summarize.mjs" "$out" --list | grep -E '^(failed|pending)' >&2 || true
+  exit 1
 fi
