@@ -103,17 +103,15 @@ export function parseListeners(spec: string): ListenerSpec[] {
 }
 
 async function openStorage(opts: BrokerOptions, config: BrokerConfig, logger: Logger): Promise<Storage> {
-  if (opts.memory || !opts.dataDir) return new MemoryStorage();
-  const mod = await import('./storage/file/index.js');
-  return mod.FileStorage.open({
-    dataDir: opts.dataDir,
-    fsync: opts.fsync ?? 'interval',
-    fsyncIntervalMs: opts.fsyncIntervalMs,
+  // Kafka's log manager timers; per-topic retention/cleaner settings are read by the engine at each pass.
+  const timers = {
     logger,
-    // Kafka's log manager timers; per-topic retention/cleaner settings are read by the engine at each pass.
     retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
     cleanerIntervalMs: config.bool('log.cleaner.enable') ? config.int('log.cleaner.backoff.ms') : 0,
-  });
+  };
+  if (opts.memory || !opts.dataDir) return new MemoryStorage(timers);
+  const mod = await import('./storage/file/index.js');
+  return mod.FileStorage.open({ dataDir: opts.dataDir, fsync: opts.fsync ?? 'interval', fsyncIntervalMs: opts.fsyncIntervalMs, ...timers });
 }
 
 /** The first broker's id: node.id (KRaft's name) or broker.id, which must agree when both are set, as in Kafka. */

@@ -1,4 +1,4 @@
-// Log configs on the file engine, driven by kafkajs: AlterConfigs on a topic reaches its open partition logs
+// Log configs on the file engine (retention and compaction on the memory engine too), driven by kafkajs: AlterConfigs on a topic reaches its open partition logs
 // (segment.bytes, segment.ms, flush.messages, retention.ms, delete.retention.ms), broker-level defaults
 // (log.segment.bytes, log.retention.bytes, dynamic too), IncrementalAlterConfigs (@platformatic/kafka), the
 // retention pass advancing the log start, DeleteRecords, log compaction, and fsync=always answering a
@@ -160,8 +160,8 @@ describe('IncrementalAlterConfigs (@platformatic/kafka)', () => {
 });
 
 describe('retention and DeleteRecords', () => {
-  it('retention.ms deletes old segments on the check interval; consumers from earliest get what remains', async () => {
-    const kafka = await start({ overrides: { 'log.retention.check.interval.ms': '200' } });
+  it.each(['file', 'memory'])('retention.ms deletes old segments on the check interval; consumers from earliest get what remains (%s engine)', async (engine) => {
+    const kafka = await start({ memory: engine === 'memory', overrides: { 'log.retention.check.interval.ms': '200' } });
     const topic = topicName('retention');
     await admin!.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'segment.bytes', value: '1024' }] }] });
     const hourAgo = String(Date.now() - 3600_000);
@@ -180,6 +180,7 @@ describe('retention and DeleteRecords', () => {
     expect(rest[0].offset).toBe(low);
     expect(rest.map((m) => m.value!.replace(/\.+$/, '')).slice(-6)).toEqual(Array.from({ length: 6 }, (_, i) => `new${i}`));
 
+    if (engine === 'memory') return;
     // The log start survives a restart (checkpointed).
     await admin!.disconnect();
     await db.restart();
@@ -210,8 +211,8 @@ describe('retention and DeleteRecords', () => {
 });
 
 describe('log compaction', () => {
-  it('a fresh consumer reads the latest value per key, tombstones until delete.retention.ms', async () => {
-    const kafka = await start({ overrides: { 'log.cleaner.backoff.ms': '100' } });
+  it.each(['file', 'memory'])('a fresh consumer reads the latest value per key, tombstones until delete.retention.ms (%s engine)', async (engine) => {
+    const kafka = await start({ memory: engine === 'memory', overrides: { 'log.cleaner.backoff.ms': '100' } });
     const topic = topicName('compact');
     const configs = { 'cleanup.policy': 'compact', 'segment.bytes': '2048', 'min.cleanable.dirty.ratio': '0.01', 'delete.retention.ms': '86400000' };
     await admin!.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }] });

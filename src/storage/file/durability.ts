@@ -3,7 +3,7 @@
 // meanwhile (a new segment file; the partition directory itself on its first append).
 import path from 'node:path';
 import { GroupCommit } from '../../concurrency.js';
-import type { LogConfig } from './config.js';
+import type { LogConfig } from '../log-config.js';
 import { fsyncDir } from './fs-util.js';
 import type { LogSegment } from './segment.js';
 

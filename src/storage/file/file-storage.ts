@@ -1,5 +1,6 @@
 // The durable storage engine: one directory per partition (`<topic>-<partition>`, Kafka's layout), a
 // metadata document store under `__meta`, and the background timers for flushing, retention and cleaning.
+import { BackgroundTasks } from '../background.js';
 import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -48,19 +49,19 @@ export class FileStorage implements Storage {
   private readonly journals: FileMetaJournals;
   private readonly logs = new Map<string, FilePartitionLog>();
   private readonly partitionOps = new Map<string, SerialExecutor>();
-  private readonly background = new Set<Promise<unknown>>();
   /** Open segment files across all partitions (bounded: 10,000 partitions must not mean 10,000 fds). */
   readonly handles: HandleCache;
   /** New partition directories share fsyncs of the data directory (group commit). */
   private readonly dataDirSync: GroupCommit;
   private readonly fdSlots = new Slots(FD_SLOTS);
-  private timers: NodeJS.Timeout[] = [];
   private opened = false;
   private closed = false;
+  private readonly background: BackgroundTasks;
 
   constructor(private readonly opts: FileStorageOptions) {
     this.dataDir = path.resolve(opts.dataDir);
     this.logger = opts.logger ?? pino({ level: 'silent' });
+    this.background = new BackgroundTasks(this.logger);
     this.meta = new MetaStore(path.join(this.dataDir, META_DIR));
     this.handles = new HandleCache(opts.maxOpenSegments ?? defaultMaxOpenSegments());
     this.dataDirSync = new GroupCommit(() => fsyncDir(this.dataDir));
@@ -103,30 +104,13 @@ export class FileStorage implements Storage {
   }
 
   private startTimers(): void {
-    const every = (ms: number, fn: () => Promise<unknown>): void => {
-      if (!(ms > 0)) return;
-      let running = false;
-      const t = setInterval(() => {
-        if (running) return; // never overlap runs when one takes longer than the period
-        running = true;
-        const p = fn()
-          .catch((err: unknown) => this.logger.error({ err }, 'storage background task failed'))
-          .finally(() => {
-            running = false;
-          });
-        this.background.add(p); // close() waits for a pass in progress
-        void p.finally(() => this.background.delete(p));
-      }, ms);
-      t.unref();
-      this.timers.push(t);
-    };
     const interval = this.opts.fsync === 'interval';
-    every(interval ? (this.opts.fsyncIntervalMs ?? 1000) : (this.opts.flushCheckIntervalMs ?? 1000), () =>
+    this.background.every(interval ? (this.opts.fsyncIntervalMs ?? 1000) : (this.opts.flushCheckIntervalMs ?? 1000), () =>
       // In interval mode the tick is the interval: flush whatever is dirty. Otherwise only flush.ms applies.
       Promise.all([...this.logs.values()].map((l) => l.flushIfDue(Date.now(), interval ? 0 : null))),
     );
-    every(this.opts.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
-    every(this.opts.cleanerIntervalMs ?? 15_000, () => this.runCompaction());
+    this.background.every(this.opts.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
+    this.background.every(this.opts.cleanerIntervalMs ?? 15_000, () => this.runCompaction());
   }
 
   private key(topic: string, partition: number): string {
@@ -206,8 +190,7 @@ export class FileStorage implements Storage {
     const p = fsp
       .rm(dir, { recursive: true, force: true })
       .catch((err: unknown) => this.logger.warn({ err, dir }, 'removing deleted partition failed'));
-    this.background.add(p);
-    void p.finally(() => this.background.delete(p));
+    this.background.track(p);
   }
 
   async loadMeta<T>(name: string): Promise<T | undefined> {
@@ -250,14 +233,13 @@ export class FileStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+    this.background.stopTimers();
     const logs = [...this.logs.values()];
     this.logs.clear();
     await Promise.all(logs.map((l) => l.close()));
     await this.journals.close();
     await this.meta.idle();
-    await Promise.allSettled([...this.background]);
+    await this.background.idle();
     await fsp.rm(path.join(this.dataDir, LOCK_FILE), { force: true });
   }
 

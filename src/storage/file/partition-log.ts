@@ -8,7 +8,7 @@ import { setBaseOffset } from '../../protocol/records/index.js';
 import { RECORD_COUNT, framedSize } from './batch-format.js';
 import { SerialExecutor } from '../../concurrency.js';
 import { AppendGroups } from './append-groups.js';
-import { LogConfig } from './config.js';
+import { LogConfig } from '../log-config.js';
 import { Durability, type FsyncMode } from './durability.js';
 import { fsyncDir, listDir } from './fs-util.js';
 import type { HandleCache, Slots } from './handle-cache.js';

@@ -116,3 +116,8 @@ export async function readAll(log: PartitionLog): Promise<Buffer[]> {
     offset = lastOffsetOf(r.chunks[r.chunks.length - 1]) + 1;
   }
 }
+
+/** Base offsets of a log's segments (both engines keep a `segments` array, oldest first). */
+export function segmentBases(log: PartitionLog): number[] {
+  return (log as unknown as { segments: { baseOffset: number }[] }).segments.map((s) => s.baseOffset);
+}

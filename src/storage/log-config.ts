@@ -1,6 +1,6 @@
 // Topic configs are read from the PartitionConfig at every use (by Kafka name, as strings), so an
 // AlterConfigs that swaps or mutates the config object takes effect on the next append/retention run.
-import type { PartitionConfig } from '../types.js';
+import type { PartitionConfig } from './types.js';
 
 export const DEFAULTS = {
   'segment.bytes': 1073741824,
