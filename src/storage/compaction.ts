@@ -8,8 +8,8 @@
 //     before KIP-534) and markers also while their transaction still has data; aborted transactional records go.
 // How segments are read and the cleaned ones swapped in is the engine's (file/cleaner.ts, memory.ts).
 import { type Batch, CONTROL_TYPE_COMMIT, decodeBatches, parseControlRecordKey } from '../protocol/records/index.js';
-import { ATTR_CONTROL, ATTR_TRANSACTIONAL, type BatchHeader } from './file/batch-format.js';
-import { rewriteBatch } from './file/cleaner-encode.js';
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL, type BatchHeader } from './batch-format.js';
+import { rewriteBatch } from './batch-rewrite.js';
 import type { LogConfig } from './log-config.js';
 
 /** What the cleaner needs of a segment; its batches come from the engine's `BatchSource`. */

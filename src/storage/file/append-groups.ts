@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { AppendMeta } from '../types.js';
 import { setBaseOffset } from '../../protocol/records/index.js';
 import type { SerialExecutor } from '../../concurrency.js';
-import { RECORD_COUNT } from './batch-format.js';
+import { RECORD_COUNT } from '../batch-format.js';
 import type { Durability } from './durability.js';
 import type { AppendedBatch, LogSegment } from './segment.js';
 

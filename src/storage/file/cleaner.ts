@@ -6,7 +6,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { cleanBatch, planCleaning, type PassState } from '../compaction.js';
-import { type BatchHeader, HEADER_SIZE, framedSize, readHeader } from './batch-format.js';
+import { type BatchHeader, HEADER_SIZE, framedSize, readHeader } from '../batch-format.js';
 import { fsyncDir } from './fs-util.js';
 import { writeCleanerCheckpoint } from './log-recovery.js';
 import type { FilePartitionLog } from './partition-log.js';

@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { AppendMeta, PartitionConfig, PartitionLog, ReadOptions, ReadResult, TimestampLookup } from '../types.js';
 import { setBaseOffset } from '../../protocol/records/index.js';
-import { RECORD_COUNT, framedSize } from './batch-format.js';
+import { RECORD_COUNT, framedSize } from '../batch-format.js';
 import { SerialExecutor } from '../../concurrency.js';
 import { AppendGroups } from './append-groups.js';
 import { LogConfig } from '../log-config.js';
@@ -14,7 +14,7 @@ import { fsyncDir, listDir } from './fs-util.js';
 import type { HandleCache, Slots } from './handle-cache.js';
 import { CLEANER_CHECKPOINT, checkTopicId, loadLog, readCleanerCheckpoint, writeCleanerCheckpoint, writeLogStart } from './log-recovery.js';
 import { closedLogError, maxTimestamp, offsetForTimestamp, readLog } from './partition-read.js';
-import { retentionPrefix } from './retention.js';
+import { retentionPrefix } from '../retention.js';
 import { LogSegment, floorSegment } from './segment.js';
 
 export type { FsyncMode } from './durability.js';

@@ -2,7 +2,7 @@
 // the header walks of offsetForTimestamp/truncateTo. It reads large windows rather than one pread per batch
 // because a segment holds thousands of small batches.
 import type { promises as fsp } from 'node:fs';
-import { type BatchHeader, HEADER_SIZE, crcMatches, framedSize, readHeader } from './batch-format.js';
+import { type BatchHeader, HEADER_SIZE, crcMatches, framedSize, readHeader } from '../batch-format.js';
 import { readAt } from './fs-util.js';
 
 export interface ScanOptions {

@@ -3,7 +3,7 @@
 // network layer, and that external memory is what drives V8's major GCs on a consume-heavy broker, so the
 // windows are cut at batch boundaries the index already knows instead of being padded speculatively.
 import type { promises as fsp } from 'node:fs';
-import { HEADER_SIZE, LAST_OFFSET_DELTA, framedSize, readHeader } from './batch-format.js';
+import { HEADER_SIZE, LAST_OFFSET_DELTA, framedSize, readHeader } from '../batch-format.js';
 import { readAt } from './fs-util.js';
 import { MIN_POOLED_BYTES, readBuffers } from './read-buffers.js';
 import type { OffsetIndex } from './indexes.js';

@@ -3,7 +3,7 @@
 // that bound themselves by it never see a half-written batch.
 import { ftruncateSync, promises as fsp, writevSync } from 'node:fs';
 import path from 'node:path';
-import type { BatchHeader } from './batch-format.js';
+import type { BatchHeader } from '../batch-format.js';
 import { SYNC_IO_BYTES, atomicWrite, isNotFound, readAt, readIfExists, writevAt } from './fs-util.js';
 import { type HandleCache, SegmentFile } from './handle-cache.js';
 import { OffsetIndex, TimeIndex } from './indexes.js';

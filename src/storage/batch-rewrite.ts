@@ -4,8 +4,8 @@
 // checks depend on the batch's last offset). So the records section is written here, with explicit deltas,
 // and compressed with the original codec through the records module.
 // The protocol's crc32c: native only above 256 bytes and loaded on first use (start-up, see crc.ts).
-import { crc32c } from '../../protocol/records/crc.js';
-import { type BatchHeader, type Record, compress } from '../../protocol/records/index.js';
+import { crc32c } from '../protocol/records/crc.js';
+import { type BatchHeader, type Record, compress } from '../protocol/records/index.js';
 import { ATTRIBUTES, BATCH_LENGTH, CRC, HEADER_SIZE, LOG_OVERHEAD, MAX_TIMESTAMP, RECORD_COUNT } from './batch-format.js';
 
 const COMPRESSION_MASK = 0x07;

@@ -1,7 +1,7 @@
-// Just enough of the magic-2 record batch layout for the log to frame, index and validate batches without
+// Just enough of the magic-2 record batch layout for the logs to frame, index and validate batches without
 // decoding records. Offsets are JS numbers: int64 offsets stay far below 2^53 in practice.
 // The protocol's crc32c: native only above 256 bytes and loaded on first use (start-up, see crc.ts).
-import { crc32c } from '../../protocol/records/crc.js';
+import { crc32c } from '../protocol/records/crc.js';
 
 export const BASE_OFFSET = 0;
 export const BATCH_LENGTH = 8;

@@ -1,6 +1,7 @@
-// Which leading segments retention may delete, following Kafka's UnifiedLog.deleteOldSegments passes
-// (retention.ms, then retention.bytes, then log-start-offset breach). Each pass only ever removes a prefix of
-// the log and stops at the first segment that does not qualify, so together they yield one prefix length.
+// Which leading segments (files, or the memory engine's stretches) retention may delete, following Kafka's
+// UnifiedLog.deleteOldSegments passes (retention.ms, then retention.bytes, then log-start-offset breach). Each pass
+// only ever removes a prefix of the log and stops at the first segment that does not qualify, so together they
+// yield one prefix length.
 
 export interface RetentionSegment {
   baseOffset: number;
