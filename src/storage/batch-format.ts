@@ -3,23 +3,25 @@
 // The protocol's crc32c: native only above 256 bytes and loaded on first use (start-up, see crc.ts).
 import { crc32c } from '../protocol/records/crc.js';
 
-export const BASE_OFFSET = 0;
-export const BATCH_LENGTH = 8;
-/** Bytes before the batchLength-counted part (baseOffset + batchLength). */
-export const LOG_OVERHEAD = 12;
-export const MAGIC = 16;
-export const CRC = 17;
-/** The CRC covers attributes..end; baseOffset, length, leader epoch and magic are outside it. */
-export const ATTRIBUTES = 21;
-export const LAST_OFFSET_DELTA = 23;
-export const BASE_TIMESTAMP = 27;
-export const MAX_TIMESTAMP = 35;
-export const PRODUCER_ID = 43;
-export const RECORD_COUNT = 57;
-export const HEADER_SIZE = 61;
+// The layout's offsets are the protocol codec's (src/protocol/records/batch.ts), under the log's shorter names.
+import {
+  ATTR_CONTROL,
+  ATTR_TRANSACTIONAL,
+  ATTRIBUTES_OFFSET as ATTRIBUTES,
+  BASE_OFFSET_OFFSET as BASE_OFFSET,
+  BASE_TIMESTAMP_OFFSET as BASE_TIMESTAMP,
+  CRC_OFFSET as CRC,
+  LAST_OFFSET_DELTA_OFFSET as LAST_OFFSET_DELTA,
+  LENGTH_OFFSET as BATCH_LENGTH,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET as MAGIC,
+  MAX_TIMESTAMP_OFFSET as MAX_TIMESTAMP,
+  PRODUCER_ID_OFFSET as PRODUCER_ID,
+  RECORD_BATCH_OVERHEAD as HEADER_SIZE,
+  RECORDS_COUNT_OFFSET as RECORD_COUNT,
+} from '../protocol/records/batch.js';
 
-export const ATTR_TRANSACTIONAL = 0x10;
-export const ATTR_CONTROL = 0x20;
+export { ATTR_CONTROL, ATTR_TRANSACTIONAL, ATTRIBUTES, BASE_OFFSET, BASE_TIMESTAMP, BATCH_LENGTH, CRC, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAGIC, MAX_TIMESTAMP, PRODUCER_ID, RECORD_COUNT };
 
 export interface BatchHeader {
   /** File position of the batch (set by scanners, 0 for standalone buffers). */
