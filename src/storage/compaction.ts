@@ -131,23 +131,10 @@ export async function cleanBatch(h: BatchHeader, buf: Buffer, segModifiedMs: num
   return rewriteBatch(buf, header, kept);
 }
 
-/** Whether a pass is due and over what; null when not. `force` cleans below min.cleanable.dirty.ratio too. */
-export async function planCleaning<S extends CleanerSegment>(log: CleanerLog<S>, batches: BatchSource<S>, now: number, force = false): Promise<CleanPlan<S> | null> {
-  const cfg = log.config;
-  const segs = log.segments.slice();
-  const minLag = cfg.num('min.compaction.lag.ms');
-  const txn = await analyzeTransactions(segs, batches);
-  // Cleanable prefix: closed, old enough, and before the first open transaction.
-  let endIdx = segs.length - 1;
-  for (let i = 0; i < endIdx; i++) {
-    const tooYoung = now - segs[i].largestTimestamp < minLag;
-    const holdsOpenTxn = i + 1 < segs.length && segs[i + 1].baseOffset > txn.firstOngoing;
-    if (tooYoung || holdsOpenTxn) {
-      endIdx = i;
-      break;
-    }
-  }
+/** The cleanable prefix, segments[0, endIdx), when a pass over it is due (Kafka's LogCleanerManager checks). */
+function dueRange<S extends CleanerSegment>(log: CleanerLog<S>, segs: S[], endIdx: number, now: number, force: boolean): { end: number; cleanable: S[]; dirty: S[]; total: number } | null {
   if (endIdx <= 0) return null;
+  const cfg = log.config;
   const end = segs[endIdx].baseOffset;
   const firstDirty = Math.min(Math.max(log.cleanerCheckpoint ?? 0, log.logStartOffset), end);
   const cleanable = segs.slice(0, endIdx);
@@ -160,7 +147,28 @@ export async function planCleaning<S extends CleanerSegment>(log: CleanerLog<S>,
     // Read at each check so an AlterConfigs of delete.retention.ms applies to tombstones already retained.
     now >= log.oldestRetainedTombstone + cfg.num('delete.retention.ms') ||
     dirty.some((s) => now - s.largestTimestamp > cfg.num('max.compaction.lag.ms'));
-  if (!due) return null;
+  return due ? { end, cleanable, dirty, total } : null;
+}
+
+/** Whether a pass is due and over what; null when not. `force` cleans below min.cleanable.dirty.ratio too. */
+export async function planCleaning<S extends CleanerSegment>(log: CleanerLog<S>, batches: BatchSource<S>, now: number, force = false): Promise<CleanPlan<S> | null> {
+  const cfg = log.config;
+  const segs = log.segments.slice();
+  const minLag = cfg.num('min.compaction.lag.ms');
+  // Cleanable prefix: closed, old enough, and before the first batch of a transaction still open.
+  const endIdx = (firstOngoing: number): number => {
+    for (let i = 0; i < segs.length - 1; i++) {
+      if (now - segs[i].largestTimestamp < minLag || segs[i + 1].baseOffset > firstOngoing) return i;
+    }
+    return segs.length - 1;
+  };
+  // Checked first without reading the log: open transactions only shorten the prefix, and a shorter prefix is never
+  // more due (it loses dirty segments first), so an idle cleaner check costs no reads.
+  if (!dueRange(log, segs, endIdx(Infinity), now, force)) return null;
+  const txn = await analyzeTransactions(segs, batches);
+  const range = dueRange(log, segs, endIdx(txn.firstOngoing), now, force);
+  if (!range) return null;
+  const { end, cleanable, dirty, total } = range;
 
   const st: PassState = {
     map: new Map(),
