@@ -1,7 +1,7 @@
 // The kafkalite command: flags (each also as KAFKALITE_<NAME> env var), start, one line with the bootstrap address.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startBroker, type BrokerOptions } from './kafkalite.js';
+import { startBroker, type BrokerOptions, type StartupTopic } from './kafkalite.js';
 import { createLogger } from './logger.js';
 import { BROKER_CONFIGS } from './cluster/config.js';
 import { PRESETS } from './presets.js';
@@ -30,6 +30,7 @@ export const FLAGS: Record<string, Flag> = {
   'num-partitions': { type: 'string', help: 'default partitions of new topics (num.partitions)' },
   'default-replication-factor': { type: 'string', help: 'default.replication.factor' },
   'auto-create-topics': { type: 'string', help: 'auto.create.topics.enable (true|false)' },
+  topic: { type: 'string', multiple: true, help: 'a topic to have at start-up, NAME[:PARTITIONS[:REPLICATION_FACTOR]][:config=value...] (repeatable)' },
   'cluster-id': { type: 'string', help: 'cluster id (default: random per data dir)' },
   preset: { type: 'string', help: `a named configuration: ${Object.keys(PRESETS).join(', ')}` },
   'client-metrics-topic': { type: 'string', help: 'receive the metrics clients push (KIP-714) into this topic (kafkalite.client.metrics.topic)' },
@@ -148,6 +149,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     cli: v,
     controlPort: v['control-port'] !== undefined ? int('control-port', v['control-port']) : undefined,
   };
+  if (v.topic !== undefined) opts.topics = v.topic.map(parseTopic);
   if (v['broker-racks'] !== undefined) {
     const racks = String(v['broker-racks']).split(',').map((r) => r.trim());
     if (racks.length !== opts.brokers || racks.some((r) => !r)) throw new UsageError(`--broker-racks needs one rack per broker (${opts.brokers}), got "${v['broker-racks']}"`);
@@ -165,6 +167,22 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   // --port is the PLAINTEXT shorthand; with --listeners it adds a PLAINTEXT listener only when given.
   if (v.port !== undefined || !opts.listeners) opts.port = int('port', v.port ?? FLAGS.port.default);
   return { help: false, opts };
+}
+
+/** `--topic orders:3`, `--topic events:1:1:cleanup.policy=compact:retention.ms=60000` (topic names hold no ':'). */
+function parseTopic(spec: string): StartupTopic {
+  const [name, ...rest] = spec.split(':');
+  const topic: StartupTopic = { name };
+  const sizes: number[] = [];
+  for (const part of rest) {
+    const eq = part.indexOf('=');
+    if (eq > 0) (topic.configs ??= {})[part.slice(0, eq)] = part.slice(eq + 1);
+    else if (/^\d+$/.test(part) && Number(part) >= 1 && sizes.length < 2 && !topic.configs) sizes.push(Number(part));
+    else throw new UsageError(`--topic expects NAME[:PARTITIONS[:REPLICATION_FACTOR]][:config=value...], got "${spec}"`);
+  }
+  if (!name) throw new UsageError(`--topic needs a topic name, got "${spec}"`);
+  [topic.partitions, topic.replicationFactor] = sizes;
+  return topic;
 }
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {

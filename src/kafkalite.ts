@@ -51,10 +51,22 @@ export interface BrokerOptions {
   tls?: tls.TlsOptions;
   /** Port of the HTTP fault-injection endpoint on 127.0.0.1 (0 picks a free one; absent: off). */
   controlPort?: number;
+  /** Topics to have at start-up, created as CreateTopics would create them unless they exist (`--topic`). */
+  topics?: StartupTopic[];
   /** Receives the metrics clients push (KIP-714); with it (or kafkalite.client.metrics.topic) the telemetry APIs are advertised. */
   onClientTelemetry?: (push: ClientTelemetryPush) => void;
   /** Options for subsystems (SASL users, ACLs, ...), passed to each installer. */
   [key: string]: any;
+}
+
+export interface StartupTopic {
+  name: string;
+  /** Absent: num.partitions. */
+  partitions?: number;
+  /** Absent: default.replication.factor. */
+  replicationFactor?: number;
+  /** Topic configs by Kafka name, e.g. { 'cleanup.policy': 'compact' }. */
+  configs?: Record<string, string>;
 }
 
 export interface RunningBroker {
@@ -114,6 +126,19 @@ async function openStorage(opts: BrokerOptions, config: BrokerConfig, logger: Lo
   return mod.FileStorage.open({ dataDir: opts.dataDir, fsync: opts.fsync ?? 'interval', fsyncIntervalMs: opts.fsyncIntervalMs, ...timers });
 }
 
+/** Creates the topics asked for at start-up that do not exist yet, with CreateTopics's checks and error messages. */
+async function createStartupTopics(cluster: Cluster, topics: StartupTopic[]): Promise<void> {
+  for (const t of topics) {
+    if (cluster.topics.has(t.name)) continue;
+    try {
+      cluster.checkNewTopic(t.name, t.configs ?? {});
+      await cluster.createTopic(t.name, { numPartitions: t.partitions ?? -1, replicationFactor: t.replicationFactor ?? -1, configs: t.configs });
+    } catch (e) {
+      throw new Error(`topic ${t.name}: ${(e as Error).message}`);
+    }
+  }
+}
+
 /** The first broker's id: node.id (KRaft's name) or broker.id, which must agree when both are set, as in Kafka. */
 function firstNodeId(config: BrokerConfig): number {
   const nodeId = config.explicit('node.id');
@@ -171,6 +196,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const listeners: Listener[] = [];
   const started: { node: BrokerNode; listeners: Listener[] }[] = [];
   try {
+    await createStartupTopics(cluster, opts.topics ?? []);
     for (const node of nodes) {
       const mine: Listener[] = [];
       for (const ep of node.endpoints) {

@@ -49,6 +49,40 @@ describe('kafkalite CLI', () => {
     }
   });
 
+  it('--topic creates topics at start-up (as CreateTopics would), leaves existing ones alone, refuses bad configs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafkalite-cli-'));
+    const describe = async (bootstrap: string) => {
+      const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: ['orders', 'events'] });
+        const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: 'events', configNames: ['cleanup.policy', 'retention.ms'] }] });
+        return {
+          partitions: Object.fromEntries(topics.map((t) => [t.name, t.partitions.length])),
+          events: Object.fromEntries(resources[0].configEntries.map((e) => [e.configName, e.configValue])),
+        };
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    try {
+      const args = ['--port', '0', '--data-dir', dir, '--log-level', 'warn', '--topic', 'orders:3', '--topic', 'events:1:1:cleanup.policy=compact:retention.ms=60000'];
+      let cli = await startCli(args);
+      const expected = { partitions: { orders: 3, events: 1 }, events: { 'cleanup.policy': 'compact', 'retention.ms': '60000' } };
+      expect(await describe(/bootstrap (\S+)/.exec(cli.line)![1])).toEqual(expected);
+      expect(await cli.stop()).toBe(0);
+      // A restart with other sizes keeps the topics as they are, as a topic tool's --if-not-exists would.
+      cli = await startCli([...args, '--topic', 'orders:5']);
+      expect(await describe(/bootstrap (\S+)/.exec(cli.line)![1])).toEqual(expected);
+      expect(await cli.stop()).toBe(0);
+      const bad = spawnSync(process.execPath, [BIN, '--memory', '--port', '0', '--topic', 'x:1:1:cleanup.policy=sometimes'], { encoding: 'utf8' });
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toContain('topic x: Invalid value sometimes for configuration cleanup.policy');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('env vars work like flags', async () => {
     const { line, stop } = await startCli([], { KAFKALITE_PORT: '0', KAFKALITE_MEMORY: 'true', KAFKALITE_LOG_LEVEL: 'warn' });
     expect(line).toMatch(/memory/);
@@ -81,6 +115,16 @@ describe('kafkalite CLI', () => {
     expect(opts.overrides).toMatchObject({ 'num.partitions': '3', 'log.retention.ms': '1000', 'auto.create.topics.enable': 'false' });
     expect(() => parseCli(['--override', 'novalue'], {})).toThrow(UsageError);
     expect(() => parseCli(['--fsync', 'sometimes'], {})).toThrow(/--fsync/);
+  });
+
+  it('--topic takes NAME[:PARTITIONS[:REPLICATION_FACTOR]][:config=value...], repeatable and from KAFKALITE_TOPIC', () => {
+    expect(parseCli(['--topic', 'a', '--topic', 'b:3', '--topic', 'c:2:1:cleanup.policy=compact:retention.ms=1000'], {}).opts.topics).toEqual([
+      { name: 'a', partitions: undefined, replicationFactor: undefined },
+      { name: 'b', partitions: 3, replicationFactor: undefined },
+      { name: 'c', partitions: 2, replicationFactor: 1, configs: { 'cleanup.policy': 'compact', 'retention.ms': '1000' } },
+    ]);
+    expect(parseCli([], { KAFKALITE_TOPIC: 'x:2 y' }).opts.topics?.map((t) => t.name)).toEqual(['x', 'y']);
+    for (const bad of ['', ':3', 'a:0', 'a:1:2:3', 'a:x', 'a:retention.ms=1:3']) expect(() => parseCli(['--topic', bad], {}), bad).toThrow(UsageError);
   });
 
   it('--broker-racks gives one rack per broker', () => {
