@@ -113,8 +113,10 @@ async function storm(broker: RunningBroker, worker: number, fuzzer: RequestFuzze
 
 const setups: [string, () => BrokerOptions, () => void][] = [];
 let dir: string | undefined;
-setups.push(['memory engine', () => ({}), () => {}]);
-setups.push(['file engine', () => ({ memory: false, dataDir: (dir = mkdtempSync(join(tmpdir(), 'kafkalite-fuzz-'))) }), () => dir && rmSync(dir, { recursive: true, force: true })]);
+// Retention and cleaner passes every 50 ms, so fuzzed retention and compaction configs take effect under the storm.
+const logPasses = { 'log.retention.check.interval.ms': '50', 'log.cleaner.backoff.ms': '50' };
+setups.push(['memory engine', () => ({ overrides: logPasses }), () => {}]);
+setups.push(['file engine', () => ({ memory: false, dataDir: (dir = mkdtempSync(join(tmpdir(), 'kafkalite-fuzz-'))), overrides: logPasses }), () => dir && rmSync(dir, { recursive: true, force: true })]);
 setups.push(['3 brokers', () => ({ brokers: 3 }), () => {}]);
 // ACLs checked on every request; fuzzed CreateAcls/DeleteAcls change them (the bystander's names are never steered to).
 // With Kafka 2.4's config surface, as the kafkajs-suite preset runs.
