@@ -17,7 +17,13 @@ mkdir -p "$(dirname "$log")"
 extra=()
 # As its docker-compose.2_4_oauthbearer.yml: OAUTHBEARER only, sessions re-authenticated every 15 s.
 [[ ${OAUTHBEARER_ENABLED:-} == 1 ]] && extra+=(--override sasl.enabled.mechanisms=OAUTHBEARER --override connections.max.reauth.ms=15000)
-start_kafkalite "$log" --preset kafkajs-suite --memory --log-level warn "${extra[@]}"
+# KAFKAJS_SUITE_FILE_ENGINE=1: the file engine (the CLI's default) in a fresh data directory instead of memory.
+storage=(--memory)
+if [[ ${KAFKAJS_SUITE_FILE_ENGINE:-} == 1 ]]; then
+  rm -rf "$here/.tmp/kafkajs-suite-data"
+  storage=(--data-dir "$here/.tmp/kafkajs-suite-data")
+fi
+start_kafkalite "$log" --preset kafkajs-suite "${storage[@]}" --log-level warn "${extra[@]}"
 out=$KAFKAJS_SUITE_WORKDIR/result-kafkalite.json
 # Outside the work dir: run.sh recreates that directory when it (re)installs the suite.
 summary=$(dirname "$log")/kafkajs-suite-summary.txt
