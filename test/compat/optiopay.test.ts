@@ -7,43 +7,31 @@
 //    batch reads only when it is the last one a fetch returns (each compressed case here is one batch);
 //  - its FindCoordinator v1 lacks the key type byte, which Kafka cannot parse (it closes the connection; so does
 //    kafkalite), so its OffsetCoordinator never finds one.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
-import { clientPath, requestRecorder, run, runJson, storedBatches, storedCodecs } from './clients/run.js';
+import { buildGoClient, goSkipReason, requestRecorder, runJson, storedBatches, storedCodecs } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
-const GOPATH = '/usr/share/gocode';
-const hasGo = spawnSync('go', ['version']).status === 0;
-const hasClient = existsSync(join(GOPATH, 'src/github.com/optiopay/kafka/v2/broker.go'));
-const skipReason = !hasGo ? 'no go toolchain (apt-get install golang-go)' : !hasClient ? `no optiopay/kafka in ${GOPATH} (apt-get install golang-github-optiopay-kafka-dev)` : '';
+const skipReason = goSkipReason('github.com/optiopay/kafka/v2/broker.go', 'golang-github-optiopay-kafka-dev');
 if (skipReason) console.warn(`optiopay.test.ts skipped: ${skipReason}`);
 
 let broker: RunningBroker;
-let bin: string;
-let buildDir: string;
+let client: Awaited<ReturnType<typeof buildGoClient>> | undefined;
 const recorder = requestRecorder();
 
 function optiopay(args: Record<string, string | number>): Promise<any> {
   const flags = Object.entries({ brokers: broker.bootstrap, ...args }).map(([k, v]) => `-${k}=${v}`);
-  return runJson(bin, flags, { timeoutMs: 30000 });
+  return runJson(client!.bin, flags, { timeoutMs: 30000 });
 }
 
 describe.skipIf(!!skipReason)('optiopay/kafka v2', () => {
   beforeAll(async () => {
-    buildDir = mkdtempSync(join(tmpdir(), 'kafkalite-optiopay-'));
-    bin = join(buildDir, 'optiopay-compat');
-    const env = { GO111MODULE: 'off', GOPATH, GOFLAGS: '', GOPROXY: 'off', GOCACHE: join(tmpdir(), 'kafkalite-optiopay-gocache') };
-    const build = await run('go', ['build', '-o', bin, 'main.go'], { cwd: clientPath('optiopay'), env, timeoutMs: 180000 });
-    if (build.status !== 0) throw new Error(`go build failed:\n${build.stderr}`);
+    client = await buildGoClient('optiopay');
     broker = await startTestBroker({ logger: recorder.logger });
   }, 200000);
   afterAll(async () => {
     await broker?.stop();
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+    client?.cleanup();
   });
 
   it('creates a topic, sees it in Metadata, and an existing name is refused with TOPIC_ALREADY_EXISTS', async () => {

@@ -6,30 +6,23 @@
 //  - the ConsumerGroup at V0_10_2_0 fetches with v3, i.e. down-converted magic 1 messages.
 // Plus the standalone OffsetManager (OffsetCommit v1) and a ConsumerGroup member that resumes at its commits.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
-import { clientPath, requestRecorder, run, runJson, storedBatches, storedCodecs } from './clients/run.js';
+import { buildGoClient, goSkipReason, requestRecorder, runJson, storedBatches, storedCodecs } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
-const GOPATH = '/usr/share/gocode';
-const hasGo = spawnSync('go', ['version']).status === 0;
-const hasSarama = existsSync(join(GOPATH, 'src/github.com/Shopify/sarama/sarama.go'));
-const skipReason = !hasGo ? 'no go toolchain (apt-get install golang-go)' : !hasSarama ? `no Sarama in ${GOPATH} (apt-get install golang-github-shopify-sarama-dev)` : '';
+const skipReason = goSkipReason('github.com/Shopify/sarama/sarama.go', 'golang-github-shopify-sarama-dev');
 if (skipReason) console.warn(`sarama.test.ts skipped: ${skipReason}`);
 // Sarama's zstd goes through cgo (DataDog/zstd); without a C compiler it is built out, and zstd cases are skipped.
 const hasCgo = spawnSync('gcc', ['--version']).status === 0;
 
 let broker: RunningBroker;
-let bin: string;
-let buildDir: string;
+let client: Awaited<ReturnType<typeof buildGoClient>> | undefined;
 const recorder = requestRecorder();
 
 function sarama(args: Record<string, string | number>): Promise<any> {
   const flags = Object.entries({ brokers: broker.bootstrap, ...args }).map(([k, v]) => `-${k}=${v}`);
-  return runJson(bin, flags, { timeoutMs: 30000 });
+  return runJson(client!.bin, flags, { timeoutMs: 30000 });
 }
 
 const ERAS = [
@@ -40,25 +33,12 @@ const ERAS = [
 
 describe.skipIf(!!skipReason)('Sarama 1.22', () => {
   beforeAll(async () => {
-    buildDir = mkdtempSync(join(tmpdir(), 'kafkalite-sarama-'));
-    bin = join(buildDir, 'sarama-compat');
-    // Offline: GOPATH mode over Debian's packaged sources; a build cache that outlives the run keeps reruns fast.
-    const env = {
-      GO111MODULE: 'off',
-      GOPATH,
-      GOFLAGS: '',
-      GOPROXY: 'off',
-      GOCACHE: join(tmpdir(), 'kafkalite-sarama-gocache'),
-      CGO_ENABLED: hasCgo ? '1' : '0',
-      CGO_CFLAGS: '-Wno-deprecated-declarations',
-    };
-    const build = await run('go', ['build', '-o', bin, 'main.go'], { cwd: clientPath('sarama'), env, timeoutMs: 180000 });
-    if (build.status !== 0) throw new Error(`go build failed:\n${build.stderr}`);
+    client = await buildGoClient('sarama', { CGO_ENABLED: hasCgo ? '1' : '0', CGO_CFLAGS: '-Wno-deprecated-declarations' });
     broker = await startTestBroker({ logger: recorder.logger });
   }, 200000);
   afterAll(async () => {
     await broker?.stop();
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+    client?.cleanup();
   });
 
   for (const era of ERAS) {

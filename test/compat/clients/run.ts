@@ -1,6 +1,8 @@
 // Shared helpers for the non-kafkajs client tests: run a client as a child process without blocking the
 // in-process broker, and look at what the broker actually stored.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +22,29 @@ export function pythonSucceeds(code: string): boolean {
 }
 
 export const hasPythonModule = (module: string): boolean => pythonSucceeds(`import ${module}`);
+
+/** Where Debian's golang-*-dev packages put their sources. */
+export const GOPATH = '/usr/share/gocode';
+
+/** Why a test of a Go client must skip ('' when it can run): no toolchain, or no `file` from `debianPackage`. */
+export function goSkipReason(file: string, debianPackage: string): string {
+  if (spawnSync('go', ['version']).status !== 0) return 'no go toolchain (apt-get install golang-go)';
+  if (!existsSync(join(GOPATH, 'src', file))) return `no ${file} in ${GOPATH} (apt-get install ${debianPackage})`;
+  return '';
+}
+
+/**
+ * Builds test/compat/clients/<name>/main.go offline: GOPATH mode over Debian's packaged sources, with a build cache
+ * that outlives the run so reruns are fast. Returns the binary and a clean-up for its directory.
+ */
+export async function buildGoClient(name: string, env: Record<string, string> = {}): Promise<{ bin: string; cleanup: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), `kafkalite-${name}-`));
+  const bin = join(dir, `${name}-compat`);
+  const goEnv = { GO111MODULE: 'off', GOPATH, GOFLAGS: '', GOPROXY: 'off', GOCACHE: join(tmpdir(), `kafkalite-${name}-gocache`), ...env };
+  const build = await run('go', ['build', '-o', bin, 'main.go'], { cwd: clientPath(name), env: goEnv, timeoutMs: 180000 });
+  if (build.status !== 0) throw new Error(`go build of ${name} failed:\n${build.stderr}`);
+  return { bin, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 export interface RunResult {
   status: number | null;
