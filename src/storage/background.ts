@@ -2,6 +2,15 @@
 // and closing waits for a pass in progress.
 import type { Logger } from 'pino';
 
+/** Kafka's log manager timers, as both engines take them. */
+export interface LogPassOptions {
+  logger?: Logger;
+  /** Kafka's log.retention.check.interval.ms (default 300000); 0 disables the timer (runRetention() still works). */
+  retentionCheckIntervalMs?: number;
+  /** How often the log cleaner looks for compactable partitions (default 15000, Kafka's backoff); 0 disables. */
+  cleanerIntervalMs?: number;
+}
+
 export class BackgroundTasks {
   private readonly running = new Set<Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
@@ -25,6 +34,12 @@ export class BackgroundTasks {
     }, ms);
     t.unref();
     this.timers.push(t);
+  }
+
+  /** The retention and cleaner passes, every LogPassOptions period (Kafka's defaults when absent). */
+  logPasses(opts: LogPassOptions, retention: () => Promise<unknown>, compaction: () => Promise<unknown>): void {
+    this.every(opts.retentionCheckIntervalMs ?? 300_000, retention);
+    this.every(opts.cleanerIntervalMs ?? 15_000, compaction);
   }
 
   /** Work that close() must wait for. */

@@ -1,12 +1,11 @@
 // In-memory engine: batches kept as received (base offset patched), for tests and `--memory`. The log is cut into
 // segments as Kafka's would be (segment.bytes, segment.ms), without files, so that retention (retention.ms,
 // retention.bytes) deletes and the cleaner (cleanup.policy=compact) rewrites the same whole segments it would.
-import type { Logger } from 'pino';
 import { setBaseOffset } from '../protocol/records/index.js';
-import { BackgroundTasks } from './background.js';
+import { BackgroundTasks, type LogPassOptions } from './background.js';
 import { cleanBatch, planCleaning, type CleanerSegment } from './compaction.js';
 import { readHeader, type BatchHeader } from './batch-format.js';
-import { retentionPrefix } from './retention.js';
+import { expiredPrefix } from './retention.js';
 import { MemoryJournals } from './journal.js';
 import { LogConfig } from './log-config.js';
 import type { AppendMeta, JournalContents, MetaJournal, PartitionConfig, PartitionLog, ReadResult, Storage, TimestampLookup } from './types.js';
@@ -136,13 +135,7 @@ export class MemoryPartitionLog implements PartitionLog {
 
   /** retention.ms / retention.bytes / log start breach, as the file engine: returns the number of segments deleted. */
   runRetention(now: number): number {
-    const n = retentionPrefix(this.segments, {
-      now,
-      retentionMs: this.config.num('retention.ms'),
-      retentionBytes: this.config.num('retention.bytes'),
-      deletePolicy: this.config.policies.delete,
-      logStartOffset: this.logStartOffset,
-    });
+    const n = expiredPrefix(this.segments, this.config, now, this.logStartOffset);
     if (n === 0) return 0;
     // Deleting every segment leaves a fresh one at the log end, as Kafka rolls one first.
     const rest = n < this.segments.length ? this.segments.slice(n) : [new MemorySegment(this.logEndOffset)];
@@ -167,7 +160,7 @@ export class MemoryPartitionLog implements PartitionLog {
         for (const seg of segs) {
           for await (const { h, buf, entry } of this.batchesOf(seg)) {
             const keep = await cleanBatch(h, buf, seg.lastModifiedMs, plan.st);
-            if (keep) cleaned.push({ ...entry, buf: keep, maxTs: keep === buf ? entry.maxTs : readHeader(keep).maxTimestamp });
+            if (keep) cleaned.push(keep === buf ? entry : { ...entry, buf: keep, maxTs: readHeader(keep).maxTimestamp });
           }
         }
         // Tombstone expiry is measured on segments' last modification, so the merged one keeps the newest.
@@ -251,14 +244,6 @@ export class MemoryPartitionLog implements PartitionLog {
   async close(): Promise<void> {}
 }
 
-export interface MemoryStorageOptions {
-  logger?: Logger;
-  /** Kafka's log.retention.check.interval.ms (default 300000); 0 disables the timer (runRetention() still works). */
-  retentionCheckIntervalMs?: number;
-  /** How often the log cleaner looks for compactable partitions (default 15000, Kafka's backoff); 0 disables. */
-  cleanerIntervalMs?: number;
-}
-
 export class MemoryStorage implements Storage {
   readonly kind = 'memory' as const;
   private meta = new Map<string, string>();
@@ -266,10 +251,9 @@ export class MemoryStorage implements Storage {
   private readonly logs = new Map<string, MemoryPartitionLog>();
   private readonly background: BackgroundTasks;
 
-  constructor(opts: MemoryStorageOptions = {}) {
+  constructor(opts: LogPassOptions = {}) {
     this.background = new BackgroundTasks(opts.logger);
-    this.background.every(opts.retentionCheckIntervalMs ?? 300_000, async () => this.runRetention());
-    this.background.every(opts.cleanerIntervalMs ?? 15_000, () => this.runCompaction());
+    this.background.logPasses(opts, async () => this.runRetention(), () => this.runCompaction());
   }
 
   async openPartition(_topicId: string, topic: string, partition: number, config: PartitionConfig): Promise<PartitionLog> {

@@ -2,6 +2,7 @@
 // UnifiedLog.deleteOldSegments passes (retention.ms, then retention.bytes, then log-start-offset breach). Each pass
 // only ever removes a prefix of the log and stops at the first segment that does not qualify, so together they
 // yield one prefix length.
+import type { LogConfig } from './log-config.js';
 
 export interface RetentionSegment {
   baseOffset: number;
@@ -16,6 +17,17 @@ export interface RetentionPolicy {
   retentionBytes: number;
   deletePolicy: boolean;
   logStartOffset: number;
+}
+
+/** The prefix the topic's retention configs (`retention.ms`, `retention.bytes`, `cleanup.policy`) delete at `now`. */
+export function expiredPrefix(segs: RetentionSegment[], config: LogConfig, now: number, logStartOffset: number): number {
+  return retentionPrefix(segs, {
+    now,
+    retentionMs: config.num('retention.ms'),
+    retentionBytes: config.num('retention.bytes'),
+    deletePolicy: config.policies.delete,
+    logStartOffset,
+  });
 }
 
 export function retentionPrefix(segs: RetentionSegment[], p: RetentionPolicy): number {

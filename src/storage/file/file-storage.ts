@@ -1,10 +1,10 @@
 // The durable storage engine: one directory per partition (`<topic>-<partition>`, Kafka's layout), a
 // metadata document store under `__meta`, and the background timers for flushing, retention and cleaning.
-import { BackgroundTasks } from '../background.js';
 import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
+import { BackgroundTasks, type LogPassOptions } from '../background.js';
 import type { JournalContents, MetaJournal, PartitionConfig, PartitionLog, Storage } from '../types.js';
 import { compactLog } from './cleaner.js';
 import { GroupCommit, SerialExecutor } from '../../concurrency.js';
@@ -14,16 +14,11 @@ import { META_DIR, MetaStore } from './meta-store.js';
 import { FileMetaJournals } from './meta-journal.js';
 import { FilePartitionLog, type FsyncMode } from './partition-log.js';
 
-export interface FileStorageOptions {
+export interface FileStorageOptions extends LogPassOptions {
   dataDir: string;
   fsync: FsyncMode;
   /** fsync=interval: background fsync period (default 1000). */
   fsyncIntervalMs?: number;
-  logger?: Logger;
-  /** Kafka's log.retention.check.interval.ms (default 300000); 0 disables the timer (runRetention() still works). */
-  retentionCheckIntervalMs?: number;
-  /** How often the log cleaner looks for compactable partitions (default 15000, Kafka's backoff); 0 disables. */
-  cleanerIntervalMs?: number;
   /** How often per-topic flush.ms is checked when fsync is not `interval` (default 1000). */
   flushCheckIntervalMs?: number;
   /** Observes every segment fdatasync (tests, metrics). */
@@ -109,8 +104,7 @@ export class FileStorage implements Storage {
       // In interval mode the tick is the interval: flush whatever is dirty. Otherwise only flush.ms applies.
       Promise.all([...this.logs.values()].map((l) => l.flushIfDue(Date.now(), interval ? 0 : null))),
     );
-    this.background.every(this.opts.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
-    this.background.every(this.opts.cleanerIntervalMs ?? 15_000, () => this.runCompaction());
+    this.background.logPasses(this.opts, () => this.runRetention(), () => this.runCompaction());
   }
 
   private key(topic: string, partition: number): string {

@@ -14,7 +14,7 @@ import { fsyncDir, listDir } from './fs-util.js';
 import type { HandleCache, Slots } from './handle-cache.js';
 import { CLEANER_CHECKPOINT, checkTopicId, loadLog, readCleanerCheckpoint, writeCleanerCheckpoint, writeLogStart } from './log-recovery.js';
 import { closedLogError, maxTimestamp, offsetForTimestamp, readLog } from './partition-read.js';
-import { retentionPrefix } from '../retention.js';
+import { expiredPrefix, retentionPrefix } from '../retention.js';
 import { LogSegment, floorSegment } from './segment.js';
 
 export type { FsyncMode } from './durability.js';
@@ -252,14 +252,7 @@ export class FilePartitionLog implements PartitionLog {
   runRetention(now = Date.now()): Promise<number> {
     return this.exec.run(async () => {
       if (this.closed) return 0;
-      const n = retentionPrefix(this.segments, {
-        now,
-        retentionMs: this.config.num('retention.ms'),
-        retentionBytes: this.config.num('retention.bytes'),
-        deletePolicy: this.config.policies.delete,
-        logStartOffset: this.startOffset,
-      });
-      return this.deletePrefix(n);
+      return this.deletePrefix(expiredPrefix(this.segments, this.config, now, this.startOffset));
     });
   }
 

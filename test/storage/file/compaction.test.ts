@@ -4,11 +4,11 @@ import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Compression, decodeBatches, encodeBatch, encodeControlBatch } from '../../../src/protocol/records/index.js';
-import { FileStorage } from '../../../src/storage/file/index.js';
+import type { FileStorage } from '../../../src/storage/file/index.js';
 import { LogSegment } from '../../../src/storage/file/segment.js';
-import { MemoryStorage } from '../../../src/storage/memory.js';
+import type { MemoryStorage } from '../../../src/storage/memory.js';
 import type { PartitionLog } from '../../../src/storage/types.js';
-import { config, lastOffsetOf, segmentBases, tempDir } from './helpers.js';
+import { config, lastOffsetOf, openEngine, segmentBases, tempDir } from './helpers.js';
 
 const DAY = 86_400_000;
 const compactCfg = (extra: Record<string, string | number> = {}) =>
@@ -59,8 +59,7 @@ async function contents(log: PartitionLog): Promise<{ records: [number, string |
 for (const kind of ['file', 'memory'] as const) {
   let tmp: ReturnType<typeof tempDir>;
   let storage: FileStorage | MemoryStorage;
-  const open = async (cleanerIntervalMs = 0): Promise<FileStorage | MemoryStorage> =>
-    kind === 'file' ? FileStorage.open({ dataDir: tmp.dir, fsync: 'never', cleanerIntervalMs, retentionCheckIntervalMs: 0 }) : new MemoryStorage({ cleanerIntervalMs, retentionCheckIntervalMs: 0 });
+  const open = () => openEngine(kind, tmp.dir, { cleanerIntervalMs: 0, retentionCheckIntervalMs: 0 });
 
   beforeEach(async () => {
     tmp = tempDir();

@@ -3,6 +3,9 @@ import { crc32c } from '@node-rs/crc32';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LogPassOptions } from '../../../src/storage/background.js';
+import { FileStorage } from '../../../src/storage/file/index.js';
+import { MemoryStorage } from '../../../src/storage/memory.js';
 import type { AppendMeta, PartitionConfig, PartitionLog } from '../../../src/storage/types.js';
 
 export interface TestRecord {
@@ -120,4 +123,9 @@ export async function readAll(log: PartitionLog): Promise<Buffer[]> {
 /** Base offsets of a log's segments (both engines keep a `segments` array, oldest first). */
 export function segmentBases(log: PartitionLog): number[] {
   return (log as unknown as { segments: { baseOffset: number }[] }).segments.map((s) => s.baseOffset);
+}
+
+/** A storage engine of either kind for tests that run on both (the file engine in `dir`, fsync never). */
+export async function openEngine(kind: 'file' | 'memory', dir: string, passes: LogPassOptions): Promise<FileStorage | MemoryStorage> {
+  return kind === 'file' ? FileStorage.open({ dataDir: dir, fsync: 'never', ...passes }) : new MemoryStorage(passes);
 }

@@ -3,10 +3,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileStorage } from '../../../src/storage/file/index.js';
-import { MemoryStorage } from '../../../src/storage/memory.js';
+import type { FileStorage } from '../../../src/storage/file/index.js';
+import type { MemoryStorage } from '../../../src/storage/memory.js';
 import type { PartitionLog } from '../../../src/storage/types.js';
-import { config, makeBatch, segmentBases, tempDir } from './helpers.js';
+import { config, makeBatch, openEngine, segmentBases, tempDir } from './helpers.js';
 
 async function fill(log: PartitionLog, n: number, ts: (i: number) => number): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -18,8 +18,7 @@ async function fill(log: PartitionLog, n: number, ts: (i: number) => number): Pr
 for (const kind of ['file', 'memory'] as const) {
   let tmp: ReturnType<typeof tempDir>;
   let storage: FileStorage | MemoryStorage;
-  const open = async (retentionCheckIntervalMs = 0): Promise<FileStorage | MemoryStorage> =>
-    kind === 'file' ? FileStorage.open({ dataDir: tmp.dir, fsync: 'never', retentionCheckIntervalMs }) : new MemoryStorage({ retentionCheckIntervalMs, cleanerIntervalMs: 0 });
+  const open = (retentionCheckIntervalMs = 0) => openEngine(kind, tmp.dir, { retentionCheckIntervalMs, cleanerIntervalMs: 0 });
 
   /** The log's segments, by base offset; on the file engine also what its directory holds. */
   function segs(log: PartitionLog, name: string): number[] {
