@@ -9,12 +9,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/scripts/lib/suite.sh"
 src=${KAFKA_GO_SRC:-/usr/share/gocode/src/github.com/segmentio/kafka-go}
 work=$here/.tmp/kafka-go-suite
-command -v go >/dev/null || { echo "kafka-go suite: no go toolchain (apt-get install golang-go)" >&2; exit 1; }
-[[ -f $src/conn_test.go ]] || { echo "kafka-go suite: no sources at $src (apt-get install golang-github-segmentio-kafka-go-dev)" >&2; exit 1; }
 ensure_built
-mkdir -p "$work"
-# Offline: GOPATH mode over Debian's packaged sources and their dependencies; the build cache makes reruns fast.
-(cd "$src" && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE="$work/cache" go test -c -o "$work/kafka-go.test" .)
+build_go_tests "kafka-go suite" "$src" conn_test.go golang-github-segmentio-kafka-go-dev "$work/kafka-go.test"
 if (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; then
   echo "kafka-go suite: port 9092 is taken; its tests only talk to localhost:9092" >&2
   exit 1

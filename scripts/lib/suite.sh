@@ -24,3 +24,14 @@ below_min_pass() {
   [[ -n $min ]] && (( ran == 0 || passed * 100 < ran * min )) || return 1
   echo "$name: $passed of $ran passed, below $min%" >&2
 }
+
+# build_go_tests NAME SRC MARKER DEBIAN_PACKAGE OUT: compiles the Go package in SRC (which holds MARKER) into the test
+# binary OUT, offline: GOPATH mode over Debian's packaged sources, with a build cache beside OUT for fast reruns.
+# Exits saying what to install when Go or the sources are missing.
+build_go_tests() {
+  local name=$1 src=$2 marker=$3 package=$4 out=$5
+  command -v go >/dev/null || { echo "$name: no go toolchain (apt-get install golang-go)" >&2; exit 1; }
+  [[ -f $src/$marker ]] || { echo "$name: no sources at $src (apt-get install $package)" >&2; exit 1; }
+  mkdir -p "$(dirname "$out")"
+  (cd "$src" && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE="$(dirname "$out")/cache" go test -c -o "$out" .)
+}

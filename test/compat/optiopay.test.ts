@@ -9,19 +9,18 @@
 //    kafkalite), so its OffsetCoordinator never finds one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
-import { buildGoClient, goSkipReason, requestRecorder, runJson, storedBatches, storedCodecs } from './clients/run.js';
+import { buildGoClient, goSkipReason, requestRecorder, storedBatches, storedCodecs, type GoClient } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 const skipReason = goSkipReason('github.com/optiopay/kafka/v2/broker.go', 'golang-github-optiopay-kafka-dev');
 if (skipReason) console.warn(`optiopay.test.ts skipped: ${skipReason}`);
 
 let broker: RunningBroker;
-let client: Awaited<ReturnType<typeof buildGoClient>> | undefined;
+let client: GoClient | undefined;
 const recorder = requestRecorder();
 
 function optiopay(args: Record<string, string | number>): Promise<any> {
-  const flags = Object.entries({ brokers: broker.bootstrap, ...args }).map(([k, v]) => `-${k}=${v}`);
-  return runJson(client!.bin, flags, { timeoutMs: 30000 });
+  return client!.json({ brokers: broker.bootstrap, ...args });
 }
 
 describe.skipIf(!!skipReason)('optiopay/kafka v2', () => {

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/kafkalite.js';
-import { buildGoClient, goSkipReason, requestRecorder, runJson, storedBatches, storedCodecs } from './clients/run.js';
+import { buildGoClient, goSkipReason, requestRecorder, storedBatches, storedCodecs, type GoClient } from './clients/run.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
 
 const skipReason = goSkipReason('github.com/Shopify/sarama/sarama.go', 'golang-github-shopify-sarama-dev');
@@ -17,12 +17,11 @@ if (skipReason) console.warn(`sarama.test.ts skipped: ${skipReason}`);
 const hasCgo = spawnSync('gcc', ['--version']).status === 0;
 
 let broker: RunningBroker;
-let client: Awaited<ReturnType<typeof buildGoClient>> | undefined;
+let client: GoClient | undefined;
 const recorder = requestRecorder();
 
 function sarama(args: Record<string, string | number>): Promise<any> {
-  const flags = Object.entries({ brokers: broker.bootstrap, ...args }).map(([k, v]) => `-${k}=${v}`);
-  return runJson(client!.bin, flags, { timeoutMs: 30000 });
+  return client!.json({ brokers: broker.bootstrap, ...args });
 }
 
 const ERAS = [

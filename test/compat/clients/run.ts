@@ -33,17 +33,26 @@ export function goSkipReason(file: string, debianPackage: string): string {
   return '';
 }
 
+export interface GoClient {
+  /** Runs the client with `-key=value` flags and returns the JSON object of its last stdout line. */
+  json(flags: Record<string, string | number>): Promise<any>;
+  cleanup(): void;
+}
+
 /**
  * Builds test/compat/clients/<name>/main.go offline: GOPATH mode over Debian's packaged sources, with a build cache
- * that outlives the run so reruns are fast. Returns the binary and a clean-up for its directory.
+ * that outlives the run so reruns are fast.
  */
-export async function buildGoClient(name: string, env: Record<string, string> = {}): Promise<{ bin: string; cleanup: () => void }> {
+export async function buildGoClient(name: string, env: Record<string, string> = {}): Promise<GoClient> {
   const dir = mkdtempSync(join(tmpdir(), `kafkalite-${name}-`));
   const bin = join(dir, `${name}-compat`);
   const goEnv = { GO111MODULE: 'off', GOPATH, GOFLAGS: '', GOPROXY: 'off', GOCACHE: join(tmpdir(), `kafkalite-${name}-gocache`), ...env };
   const build = await run('go', ['build', '-o', bin, 'main.go'], { cwd: clientPath(name), env: goEnv, timeoutMs: 180000 });
   if (build.status !== 0) throw new Error(`go build of ${name} failed:\n${build.stderr}`);
-  return { bin, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    json: (flags) => runJson(bin, Object.entries(flags).map(([k, v]) => `-${k}=${v}`), { timeoutMs: 30000 }),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface RunResult {
