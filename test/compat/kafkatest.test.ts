@@ -155,7 +155,12 @@ describe.skipIf(!hasKafkatest)("Kafka's system tests with the kafkatest clients 
     const producer = verifiable('producer', ['--topic', topic, '--throughput', '300', '--max-messages', '100000']);
     await waitFor(() => acked(producer).length > 0, 20000, `the producer to start\n${producer.log}`);
     const group = topicName('kt-rolling-group');
-    const consumers = [0, 1, 2].map(() => verifiable('consumer', ['--topic', topic, '--group-id', group, '--session-timeout', '10000']));
+    // The system test runs Kafka's Java verifiable consumer, whose reconnect backoff stops at 1 s
+    // (reconnect.backoff.max.ms); librdkafka's stops at 10 s and restarts from 100 ms only after 10 s without a
+    // reconnect. With both brokers bounced every second or so (Kafka's restarts take seconds), its backoff reaches
+    // the 10 s session timeout and the member gives up its session for want of any coordinator connection.
+    const consumerConf = conf('reconnect.backoff.max.ms=1000');
+    const consumers = [0, 1, 2].map(() => verifiable('consumer', ['--topic', topic, '--group-id', group, '--session-timeout', '10000', ...consumerConf]));
     const total = () => consumedCount(consumers);
     const assignments = () => consumers.map((c) => c.named('partitions_assigned').length);
     // All members joined and the partition is being consumed.
