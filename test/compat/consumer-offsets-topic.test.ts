@@ -7,6 +7,7 @@ import type { RunningBroker } from '../../src/kafkalite.js';
 import { waitFor } from '../cluster/helpers.js';
 import { DurableBroker } from './kafkajs-durability-helpers.js';
 import { kafkajs, startTestBroker, topicName } from './helpers.js';
+import { Fields } from './record-fields.js';
 
 let b: RunningBroker;
 let k: Kafka;
@@ -15,29 +16,6 @@ beforeAll(async () => {
   k = kafkajs(b);
 });
 afterAll(() => b?.stop());
-
-/** A cursor over a record key or value, as Kafka's generated readers read them (big-endian, int16-length strings). */
-class Fields {
-  private pos = 0;
-  constructor(private readonly buf: Buffer) {}
-  int16 = () => ((this.pos += 2), this.buf.readInt16BE(this.pos - 2));
-  int32 = () => ((this.pos += 4), this.buf.readInt32BE(this.pos - 4));
-  int64 = () => ((this.pos += 8), Number(this.buf.readBigInt64BE(this.pos - 8)));
-  string = (): string | null => {
-    const n = this.int16();
-    if (n < 0) return null;
-    this.pos += n;
-    return this.buf.toString('utf8', this.pos - n, this.pos);
-  };
-  bytes = (): Buffer => {
-    const n = this.int32();
-    this.pos += n;
-    return this.buf.subarray(this.pos - n, this.pos);
-  };
-  get done(): boolean {
-    return this.pos === this.buf.length;
-  }
-}
 
 type Decoded =
   | { kind: 'offset'; group: string; topic: string; partition: number; value: { offset: number; leaderEpoch: number; metadata: string; commitTimestamp: number } | null }

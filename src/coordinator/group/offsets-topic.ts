@@ -9,14 +9,13 @@
 // KIP-848 consumer groups' own records (key versions 3+) and share groups' are not written: their offsets are.
 import type { Logger } from 'pino';
 import type { Services } from '../../broker/context.js';
-import { afterAppend } from '../../cluster/replication.js';
 import { Writer } from '../../protocol/primitives.js';
-import { encodeBatch, type RecordInput } from '../../protocol/records/index.js';
+import type { RecordInput } from '../../protocol/records/index.js';
+import { CoordinatorLog } from '../coordinator-log.js';
 import type { GroupMeta, GroupRecord } from './group-journal.js';
 import { ClassicGroup } from './classic-group.js';
 import { offsetKey, parseOffsetKey, type GroupBase } from './group.js';
 import type { OffsetRow } from './persistence.js';
-import { partitionForKey } from './timers.js';
 import { OFFSETS_TOPIC } from '../../cluster/partition.js';
 
 function offsetCommitKey(group: string, topic: string, partition: number): Buffer {
@@ -48,15 +47,13 @@ function groupMetadataValue(meta: GroupMeta): Buffer | undefined {
 }
 
 export class OffsetsTopicWriter {
-  /** Appends in the order the records were made: each waits for the one before. */
-  private queue: Promise<void> = Promise.resolve();
+  private readonly log: CoordinatorLog;
   /** The offsets written for each group, for the tombstones its deletion writes. */
   private readonly offsets = new Map<string, Set<string>>();
 
-  constructor(
-    private readonly services: Services,
-    private readonly logger: Logger,
-  ) {}
+  constructor(services: Services, logger: Logger) {
+    this.log = new CoordinatorLog(services, logger, OFFSETS_TOPIC);
+  }
 
   /** After a load: what the topic already holds for `groups` (their offsets). */
   baseline(groups: Iterable<GroupBase>): void {
@@ -107,36 +104,11 @@ export class OffsetsTopicWriter {
       if (mine.size > 0) this.offsets.set(r.g, mine);
       else this.offsets.delete(r.g);
     }
-    if (byGroup.size === 0) return;
-    // After the requests waiting on the journal are answered: this copy is not what they wait for.
-    this.queue = this.queue
-      .then(() => new Promise<void>((r) => setImmediate(r)))
-      .then(() => this.append(byGroup))
-      .catch((err) => this.logger.warn({ err }, `could not write to ${OFFSETS_TOPIC}`));
+    this.log.write(byGroup);
   }
 
   /** Resolves once everything queued so far is appended. */
   idle(): Promise<void> {
-    return this.queue;
-  }
-
-  /** One batch per partition, holding the records of the groups it keeps, in order. */
-  private async append(byGroup: Map<string, RecordInput[]>): Promise<void> {
-    const topic = await this.services.cluster.existingOrNewTopic(OFFSETS_TOPIC);
-    const byPartition = new Map<number, RecordInput[]>();
-    for (const [group, list] of byGroup) {
-      const p = partitionForKey(group, topic.partitions.length);
-      const all = byPartition.get(p);
-      if (all) all.push(...list);
-      else byPartition.set(p, list);
-    }
-    for (const [index, list] of byPartition) {
-      const p = topic.partitions[index];
-      if (p.leader < 0) continue; // offline: Kafka's coordinator could not write either; the journal has it
-      const ts = Date.now();
-      const batch = await encodeBatch(list.map((r) => ({ ...r, timestamp: ts })), { partitionLeaderEpoch: p.leaderEpoch });
-      await p.log.append(batch, { lastOffsetDelta: list.length - 1, maxTimestamp: ts });
-      await afterAppend(this.services, p, 1);
-    }
+    return this.log.idle();
   }
 }

@@ -11,6 +11,7 @@ import { DebouncedSaver } from './persist.js';
 import type { ProducerIdManager } from './producer-ids.js';
 import type { ProducerStateManager } from './producer-state.js';
 import { MAX_EPOCH, TxnMetadata, type PersistedTxn, type TxnOffset } from './txn-metadata.js';
+import { TransactionLogWriter } from './txn-log.js';
 
 /** The coordinator epoch written into markers; kafkalite's coordinator never moves. */
 export const COORDINATOR_EPOCH = 0;
@@ -29,6 +30,8 @@ export interface GroupTxnHooks {
 export class TransactionCoordinator {
   readonly txns = new Map<string, TxnMetadata>();
   private readonly saver: DebouncedSaver;
+  /** The same state changes, in Kafka's format, to __transaction_state (txn-log.ts). */
+  readonly txnLog: TransactionLogWriter;
   private readonly cluster: Cluster;
   private readonly logger: Logger;
   private lastExpiryCheck = Date.now();
@@ -42,6 +45,7 @@ export class TransactionCoordinator {
     this.cluster = services.cluster;
     this.logger = services.logger;
     this.saver = new DebouncedSaver(this.cluster.storage, 'transactions', () => ({ version: 1, txns: [...this.txns.values()].map((t) => t.toJSON()) }), this.logger);
+    this.txnLog = new TransactionLogWriter(services, this.logger);
   }
 
   async load(): Promise<void> {
@@ -53,13 +57,16 @@ export class TransactionCoordinator {
     }
   }
 
-  flush(): Promise<void> {
-    return this.saver.flush();
+  async flush(): Promise<void> {
+    await this.saver.flush();
+    await this.txnLog.idle();
   }
 
-  private touch(t: TxnMetadata): void {
+  /** A state change, which Kafka's coordinator writes to __transaction_state (`logged` false: it does not). */
+  private touch(t: TxnMetadata, logged = true): void {
     t.updateTime = Date.now();
     this.saver.schedule();
+    if (logged) this.txnLog.write(t);
   }
 
   async initProducerId(transactionalId: string | null, timeoutMs: number, expected: ProducerIdAndEpoch | null): Promise<ProducerIdAndEpoch> {
@@ -173,7 +180,7 @@ export class TransactionCoordinator {
     let m = t.pendingOffsets.get(groupId);
     if (!m) t.pendingOffsets.set(groupId, (m = new Map()));
     for (const o of offsets) m.set(`${o.topic}:${o.partition}`, o);
-    this.touch(t);
+    this.touch(t, false); // Kafka keeps these in __consumer_offsets, as pending offsets of the group
   }
 
   /** True while an open transaction holds uncommitted offsets for the group (OffsetFetch require_stable). */
@@ -308,6 +315,7 @@ export class TransactionCoordinator {
         if (t.isIdle && !t.busy && now - t.updateTime >= ttl) {
           this.txns.delete(id);
           this.saver.schedule();
+          this.txnLog.tombstone(id);
         }
       }
     }
