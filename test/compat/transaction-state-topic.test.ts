@@ -68,10 +68,7 @@ it("holds each state of a transactional id in Kafka's format: its producer, epoc
   const topic = topicName('txn-logged');
   const group = topicName('txn-logged-group');
   const id = topicName('txn-logged-id');
-  const admin = k.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
-  await admin.disconnect();
+  await b.cluster.createTopic(topic, { numPartitions: 2 });
   const producer = k.producer({ transactionalId: id, maxInFlightRequests: 1, idempotent: true, transactionTimeout: 25000 });
   await producer.connect();
   const committed = await producer.transaction();
