@@ -13,7 +13,7 @@ import type { ProducerStateManager } from './producer-state.js';
 import { MAX_EPOCH, TxnMetadata, type PersistedTxn, type TxnOffset } from './txn-metadata.js';
 import { TransactionLogWriter } from './txn-log.js';
 
-/** The coordinator epoch written into markers; kafkalite's coordinator never moves. */
+/** The coordinator epoch written into markers: 0, as every broker of the process shares one transaction state, so a coordinator that moves has no stale predecessor to fence. */
 export const COORDINATOR_EPOCH = 0;
 
 export interface ProducerIdAndEpoch {
@@ -31,7 +31,7 @@ export class TransactionCoordinator {
   readonly txns = new Map<string, TxnMetadata>();
   private readonly saver: DebouncedSaver;
   /** The same state changes, in Kafka's format, to __transaction_state (txn-log.ts). */
-  readonly txnLog: TransactionLogWriter;
+  private readonly txnLog: TransactionLogWriter;
   private readonly cluster: Cluster;
   private readonly logger: Logger;
   private lastExpiryCheck = Date.now();
