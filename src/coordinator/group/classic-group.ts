@@ -217,13 +217,26 @@ export class ClassicGroup extends GroupBase {
   scheduleHeartbeat(m: ClassicMember): void {
     if (m.joinWaiter) return;
     const id = m.memberId;
-    this.timers.schedule(hbKey(id), m.info.sessionTimeoutMs, () => {
-      const cur = this.members.get(id);
-      if (!cur || cur.joinWaiter) return;
-      this.env.logger.info({ group: this.groupId, member: id }, 'member session expired');
-      this.removeMemberInternal(cur, ErrorCode.UNKNOWN_MEMBER_ID);
-      this.afterMembersRemoved(`member ${id} session expired`);
-    });
+    m.sessionDeadline = Date.now() + m.info.sessionTimeoutMs;
+    this.timers.schedule(hbKey(id), m.info.sessionTimeoutMs, () => this.expireSession(id));
+  }
+
+  private expireSession(id: string): void {
+    const cur = this.members.get(id);
+    if (!cur || cur.joinWaiter) return;
+    this.env.logger.info({ group: this.groupId, member: id }, 'member session expired');
+    this.removeMemberInternal(cur, ErrorCode.UNKNOWN_MEMBER_ID);
+    this.afterMembersRemoved(`member ${id} session expired`);
+  }
+
+  /**
+   * Expires now the sessions past their deadline whose timers have not fired yet (a busy event loop runs timers
+   * late), so that a request that depends on membership sees the group as of its arrival.
+   */
+  expireOverdueSessions(now = Date.now()): void {
+    for (const m of [...this.members.values()]) {
+      if (!m.joinWaiter && m.sessionDeadline <= now && this.timers.has(hbKey(m.memberId))) this.expireSession(m.memberId);
+    }
   }
 
   touchMember(memberId: string): void {
@@ -304,6 +317,7 @@ export class ClassicGroup extends GroupBase {
 
   validateDeleteGroup(): void {
     if (this.state === 'Dead') throw new KafkaError('GROUP_ID_NOT_FOUND', `Group ${this.groupId} not found.`);
+    this.expireOverdueSessions();
     if (this.state !== 'Empty') throw new KafkaError('NON_EMPTY_GROUP', `Group ${this.groupId} is not empty.`);
   }
 
