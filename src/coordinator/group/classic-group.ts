@@ -217,7 +217,6 @@ export class ClassicGroup extends GroupBase {
   scheduleHeartbeat(m: ClassicMember): void {
     if (m.joinWaiter) return;
     const id = m.memberId;
-    m.sessionDeadline = Date.now() + m.info.sessionTimeoutMs;
     this.timers.schedule(hbKey(id), m.info.sessionTimeoutMs, () => this.expireSession(id));
   }
 
@@ -229,14 +228,9 @@ export class ClassicGroup extends GroupBase {
     this.afterMembersRemoved(`member ${id} session expired`);
   }
 
-  /**
-   * Expires now the sessions past their deadline whose timers have not fired yet (a busy event loop runs timers
-   * late), so that a request that depends on membership sees the group as of its arrival.
-   */
-  expireOverdueSessions(now = Date.now()): void {
-    for (const m of [...this.members.values()]) {
-      if (!m.joinWaiter && m.sessionDeadline <= now && this.timers.has(hbKey(m.memberId))) this.expireSession(m.memberId);
-    }
+  /** Sessions past their deadline whose timers have not fired yet expire now (Timers.runIfDue). */
+  expireOverdueSessions(): void {
+    for (const id of [...this.members.keys()]) this.timers.runIfDue(hbKey(id));
   }
 
   touchMember(memberId: string): void {

@@ -49,8 +49,6 @@ export class ClassicMember {
   syncWaiter?: (r: SyncResult) => void;
   /** Joined during the current rebalance (not yet part of a completed generation). */
   isNew = true;
-  /** When the session expires without another heartbeat (Date.now() ms; see ClassicGroup.scheduleHeartbeat). */
-  sessionDeadline = 0;
 
   constructor(
     public memberId: string,

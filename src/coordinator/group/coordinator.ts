@@ -22,6 +22,13 @@ import { ShareState } from '../share/share-state.js';
 export const KEY_TYPE_GROUP = 0;
 export const KEY_TYPE_TRANSACTION = 1;
 
+/** The partition of __consumer_offsets (__transaction_state) that keeps `key`: of the topic, or of the configured count before it exists. */
+export function internalPartitionFor(cluster: Cluster, key: string, keyType = KEY_TYPE_GROUP): number {
+  const txn = keyType === KEY_TYPE_TRANSACTION;
+  const n = cluster.topics.get(txn ? TRANSACTION_STATE_TOPIC : OFFSETS_TOPIC)?.partitions.length || cluster.config.int(txn ? 'transaction.state.log.num.partitions' : 'offsets.topic.num.partitions');
+  return partitionForKey(key, Math.max(1, n));
+}
+
 export class GroupCoordinator {
   readonly groups = new Map<string, GroupBase>();
   /**
@@ -92,10 +99,8 @@ export class GroupCoordinator {
    * brokers each time would move every coordinator on any stop or return, costing groups rebalances.
    */
   coordinatorFor(key: string, keyType = KEY_TYPE_GROUP): BrokerNode | undefined {
-    const txn = keyType === KEY_TYPE_TRANSACTION;
-    const topic = this.cluster.topics.get(txn ? TRANSACTION_STATE_TOPIC : OFFSETS_TOPIC);
-    const n = topic?.partitions.length || this.cluster.config.int(txn ? 'transaction.state.log.num.partitions' : 'offsets.topic.num.partitions');
-    const partition = partitionForKey(key, Math.max(1, n));
+    const topic = this.cluster.topics.get(keyType === KEY_TYPE_TRANSACTION ? TRANSACTION_STATE_TOPIC : OFFSETS_TOPIC);
+    const partition = internalPartitionFor(this.cluster, key, keyType);
     const leader = topic && this.cluster.broker(topic.partitions[partition].leader);
     if (leader?.alive) return leader;
     const slot = `${keyType}:${partition}`;

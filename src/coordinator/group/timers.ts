@@ -2,23 +2,38 @@
 
 /** A set of named one-shot timers (heartbeat expiry per member, the join/sync deadlines of a group). */
 export class Timers {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number; fn: () => void }>();
 
   /** (Re)schedules `key`: an earlier timer with the same key is cancelled. */
   schedule(key: string, ms: number, fn: () => void): void {
     this.cancel(key);
-    const t = setTimeout(() => {
-      if (this.timers.get(key) === t) this.timers.delete(key);
-      fn();
-    }, Math.min(Math.max(0, ms), 0x7fffffff)); // past 2^31-1 ms Node would fire at once
-    t.unref?.();
-    this.timers.set(key, t);
+    const delay = Math.min(Math.max(0, ms), 0x7fffffff); // past 2^31-1 ms Node would fire at once
+    const entry = { timer: setTimeout(() => this.fire(key, entry), delay), due: Date.now() + delay, fn };
+    entry.timer.unref?.();
+    this.timers.set(key, entry);
+  }
+
+  /**
+   * Runs `key`'s callback now if its time has come but it has not fired yet (a busy event loop runs timers late),
+   * so that a request sees the state as of its arrival. True when it ran.
+   */
+  runIfDue(key: string, now = Date.now()): boolean {
+    const entry = this.timers.get(key);
+    if (!entry || entry.due > now) return false;
+    clearTimeout(entry.timer);
+    this.fire(key, entry);
+    return true;
+  }
+
+  private fire(key: string, entry: { fn: () => void }): void {
+    if (this.timers.get(key) === entry) this.timers.delete(key);
+    entry.fn();
   }
 
   cancel(key: string): void {
-    const t = this.timers.get(key);
-    if (t) {
-      clearTimeout(t);
+    const entry = this.timers.get(key);
+    if (entry) {
+      clearTimeout(entry.timer);
       this.timers.delete(key);
     }
   }
@@ -28,7 +43,7 @@ export class Timers {
   }
 
   cancelAll(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const e of this.timers.values()) clearTimeout(e.timer);
     this.timers.clear();
   }
 

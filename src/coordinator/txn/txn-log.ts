@@ -10,7 +10,7 @@ import type { Services } from '../../broker/context.js';
 import { OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../cluster/partition.js';
 import { Writer } from '../../protocol/primitives.js';
 import { CoordinatorLog } from '../coordinator-log.js';
-import { partitionForKey } from '../group/timers.js';
+import { internalPartitionFor } from '../group/coordinator.js';
 import { TXN_STATES, type TxnMetadata } from './txn-metadata.js';
 
 function transactionLogKey(transactionalId: string): Buffer {
@@ -44,10 +44,7 @@ export class TransactionLogWriter {
   private value(t: TxnMetadata): Buffer {
     const partitions = new Map([...t.partitions].map(([topic, ids]) => [topic, [...ids]]));
     // AddOffsetsToTxn adds the group's __consumer_offsets partition to Kafka's transaction.
-    if (t.groups.size > 0) {
-      const n = this.services.cluster.topics.get(OFFSETS_TOPIC)?.partitions.length || this.services.cluster.config.int('offsets.topic.num.partitions');
-      partitions.set(OFFSETS_TOPIC, [...new Set([...t.groups].map((g) => partitionForKey(g, n)))]);
-    }
+    if (t.groups.size > 0) partitions.set(OFFSETS_TOPIC, [...new Set([...t.groups].map((g) => internalPartitionFor(this.services.cluster, g)))]);
     const w = new Writer(64 + 32 * partitions.size).int16(0).int64(t.producerId).int16(t.producerEpoch).int32(t.timeoutMs);
     w.int8(TXN_STATES.indexOf(t.state));
     // Kafka writes no partition list (null) for an Empty transaction.
