@@ -117,6 +117,12 @@ describe('kafkalite CLI', () => {
     expect(() => parseCli(['--fsync', 'sometimes'], {})).toThrow(/--fsync/);
   });
 
+  it('--warm-up (or KAFKALITE_WARM_UP=1) asks for the warm-up, which is off by default', () => {
+    expect(parseCli([], {}).opts.warmUp).toBe(false);
+    expect(parseCli(['--warm-up'], {}).opts.warmUp).toBe(true);
+    expect(parseCli([], { KAFKALITE_WARM_UP: '1' }).opts.warmUp).toBe(true);
+  });
+
   it('--topic takes NAME[:PARTITIONS[:REPLICATION_FACTOR]][:config=value...], repeatable and from KAFKALITE_TOPIC', () => {
     expect(parseCli(['--topic', 'a', '--topic', 'b:3', '--topic', 'c:2:1:cleanup.policy=compact:retention.ms=1000'], {}).opts.topics).toEqual([
       { name: 'a', partitions: undefined, replicationFactor: undefined },

@@ -44,11 +44,12 @@ function cases(targets, samples, warm) {
 
 /**
  * One run of the probe against a fresh broker of `c.target`, started with node flags `c.nodeArgs` (bench/cold-e2e.mjs);
- * `c.args` adds probe arguments. Also reports the broker's CPU (all threads) from exec to the end of the run.
+ * `c.args` adds probe arguments; `c.delayMs` leaves the broker idle that long after it is ready. Also reports the broker's CPU (all threads) from exec to the end of the run.
  */
 export async function once(c, warmup) {
   const broker = await startTarget(c.target, { nodeArgs: c.nodeArgs, brokerArgs: c.brokerArgs });
   try {
+    if (c.delayMs) await new Promise((r) => setTimeout(r, c.delayMs)); // the broker idle before its first client
     const load1 = os.loadavg()[0];
     const args = ['-b', broker.bootstrap, '-n', String(c.samples), '-w', String(c.warmup ?? warmup), '-f', String(c.fetchWaitMs)];
     if (c.warmupPauseMs) args.push('-W', c.warmupPauseMs.join(','));

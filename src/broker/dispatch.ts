@@ -12,10 +12,15 @@ export interface SupportedApi {
   maxVersion: number;
 }
 
+// Every entry has this one shape, whatever its handler's definition holds: `preAuth` and `handle` are read on every
+// request, and reading them from the handlers' own objects (a different shape per API) made that code deoptimize
+// each time a client used one more API (docs/performance.md, finding 19).
 interface Served {
   handler: HandlerDef;
   minVersion: number;
   maxVersion: number;
+  preAuth: boolean;
+  handle: HandlerDef['handle'];
 }
 
 // The versions served: the handler's range, else the schema's up to the newest version Kafka advertises (a latest
@@ -24,7 +29,8 @@ let served: Map<number, Served> | undefined;
 function servedApis(): Map<number, Served> {
   served ??= new Map(HANDLERS.map((h) => {
     const s = SERVER_API_SCHEMAS.get(h.apiKey)!;
-    return [h.apiKey, { handler: h, minVersion: h.minVersion ?? s.minVersion, maxVersion: h.maxVersion ?? s.stableMaxVersion }];
+    const entry: Served = { handler: h, minVersion: h.minVersion ?? s.minVersion, maxVersion: h.maxVersion ?? s.stableMaxVersion, preAuth: !!h.preAuth, handle: h.handle.bind(h) };
+    return [h.apiKey, entry];
   }));
   return served;
 }
@@ -62,12 +68,11 @@ export function createDispatcher(services: Services, broker: BrokerNode, endpoin
     if (!api || version < api.minVersion || version > api.maxVersion) {
       return refuseVersion(services, header.requestApiKey, header.correlationId, `${d.api.name} v${version} is not supported by this broker`);
     }
-    const { handler } = api;
-    if (!handler.preAuth && endpoint.securityProtocol.startsWith('SASL') && !conn.state.principal) {
+    if (!api.preAuth && endpoint.securityProtocol.startsWith('SASL') && !conn.state.principal) {
       return { close: `${d.api.name} before SASL authentication completed` };
     }
     // KIP-368: once the SASL session lifetime is over, only re-authentication is accepted.
-    if (conn.state.sessionExpiresAt !== undefined && !handler.preAuth && Date.now() >= conn.state.sessionExpiresAt) {
+    if (conn.state.sessionExpiresAt !== undefined && !api.preAuth && Date.now() >= conn.state.sessionExpiresAt) {
       return { close: `${d.api.name} after the SASL session expired (connections.max.reauth.ms) without re-authentication` };
     }
     if (logger.isLevelEnabled('debug')) {
@@ -80,7 +85,7 @@ export function createDispatcher(services: Services, broker: BrokerNode, endpoin
       const f = await fault;
       if (f) return 'close' in f ? f : encodeResponse(header.requestApiKey, version, header.correlationId, f.response);
     }
-    const response = await handler.handle(ctx, body);
+    const response = await api.handle(ctx, body);
     if (response === NO_RESPONSE) return null;
     const chunks = encodeResponse(header.requestApiKey, version, header.correlationId, response);
     const after = ctx.afterResponse;

@@ -43,10 +43,29 @@ const REUSE_POOL_BYTES = 16 * 1024 * 1024;
 
 let nextId = 1;
 
+/**
+ * What handlers keep per connection. Every field is declared, so that all connections have one object shape whatever
+ * their client did (SASL or not, ApiVersions v3 or not): the optimized request path reads `conn.state` on every
+ * request and would otherwise be deoptimized by each new kind of client ("wrong map", docs/performance.md finding 19).
+ */
+export class ConnectionState {
+  /** The authenticated principal (TLS certificate or SASL), undefined until then. */
+  principal: any = undefined;
+  /** ApiVersions v3+: the client's name and version (KIP-511). */
+  clientSoftware: { name: string; version: string } | undefined = undefined;
+  telemetryWatched = false;
+  /** A SASL exchange in progress (rawSasl: the same, in v0 raw-token mode). */
+  saslAuth: any = undefined;
+  rawSasl: any = undefined;
+  saslReauthCapable = false;
+  saslFailed = false;
+  saslMechanism: string | undefined = undefined;
+  sessionExpiresAt: number | undefined = undefined;
+}
+
 export class Connection {
   readonly id = nextId++;
-  /** Per-connection state handlers keep (SASL progress, principal, fetch sessions...). */
-  readonly state: Record<string, any> = {};
+  readonly state = new ConnectionState();
   /** The 4-byte size prefix being read, and the frame being filled once its size is known. */
   private readonly head = Buffer.alloc(4);
   private headLen = 0;

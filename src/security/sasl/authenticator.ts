@@ -73,7 +73,7 @@ export class SaslAuthenticator {
     let reauth: Exchange['reauth'];
     if (conn.state.principal) {
       if (ctx.apiVersion < 1 || !conn.state.saslReauthCapable) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
-      reauth = { principal: conn.state.principal, mechanism: conn.state.saslMechanism };
+      reauth = { principal: conn.state.principal, mechanism: conn.state.saslMechanism as string };
     }
     if (!enabled.includes(mechanism)) {
       this.failLater(conn, `Unsupported SASL mechanism ${mechanism}`);

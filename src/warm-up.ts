@@ -1,0 +1,127 @@
+// --warm-up: V8 optimizes the request path only after thousands of requests, and a fresh broker's first minutes
+// pay for it twice: the unoptimized code is slower, and the optimizing compiler's jobs hold up the main thread
+// (docs/performance.md, findings 11, 13 and 19). This runs that many produce → long-poll fetch round trips through
+// a private in-memory broker in the same process, over loopback, right after start-up, so that the compile work
+// is done early. The code is shared by every broker of the process, so the real brokers' clients find it optimized;
+// the private broker's topic, port and data are never seen by them and are gone when the warm-up ends.
+import net from 'node:net';
+import type { Logger } from 'pino';
+import type { BrokerOptions, RunningBroker } from './kafkalite.js';
+import { createLogger } from './logger.js';
+import { encodeRequest } from './protocol/messages.js';
+import { encodeBatch } from './protocol/records/records.js';
+
+/** Round trips: about what a broker had behind it when its e2e p99 was below 1 ms (finding 11's warm case). */
+export const WARM_UP_ROUNDS = 10_000;
+const TOPIC = 'kafkalite-warm-up';
+const PRODUCE = 0, FETCH = 1, METADATA = 3, API_VERSIONS = 18;
+// The versions today's clients send: kafkajs 2.2 and librdkafka 2.0 (Produce v7, Fetch v11, non-flexible) and
+// newer ones (flexible: Produce v9, Fetch v12), alternated so that both encodings are optimized.
+const VERSIONS = [{ produce: 7, fetch: 11 }, { produce: 9, fetch: 12 }];
+
+export interface WarmUp {
+  /** Resolves when the private broker is stopped: with how many round trips ran and for how long, or with undefined
+   *  when the warm-up failed (it is best effort: the real brokers do not depend on it). */
+  done: Promise<{ rounds: number; ms: number } | undefined>;
+  /** Ends the warm-up early (on shutdown). */
+  stop(): Promise<void>;
+}
+
+export function startWarmUp(start: (o: BrokerOptions) => Promise<RunningBroker>, logger: Logger, rounds = WARM_UP_ROUNDS): WarmUp {
+  let stopped = false;
+  const t0 = performance.now();
+  const done = (async () => {
+    // A logger made as the CLI makes its own (a child logger has another shape: the request path reads it).
+    const broker = await start({ memory: true, port: 0, logger: createLogger('silent'), topics: [{ name: TOPIC, partitions: 1 }] });
+    const [producer, consumer] = [await connect(broker.port), await connect(broker.port)];
+    let i = 0;
+    try {
+      // Batches that differ as clients' do (CRCs above and below 2^31, keys or none, one record or several): V8
+      // specializes the optimized code to the kinds of values it has seen, and one constant batch would teach it that a
+      // CRC always fits in 31 bits, a deoptimization waiting for the first real batch.
+      const produce: Buffer[][] = [];
+      for (const v of VERSIONS) {
+        const frames: Buffer[] = [];
+        for (let b = 0; b < 16; b++) {
+          const records = await encodeBatch(Array.from({ length: 1 + (b % 3) }, (_, r) => ({ key: b % 2 ? null : Buffer.from(`k${r}`), value: Buffer.alloc(100, 97 + b) })));
+          frames.push(encodeRequest(PRODUCE, v.produce, 0, 'kafkalite-warm-up', {
+            transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }],
+          }));
+        }
+        produce.push(frames);
+      }
+      let offset = 0;
+      // Every client also sends ApiVersions and Metadata: interleaved so that the code shared by all requests (framing,
+      // dispatch, the handler table) is optimized for more than two kinds of request, as it will meet them.
+      const session = [encodeRequest(API_VERSIONS, 3, 0, 'kafkalite-warm-up', { clientSoftwareName: 'kafkalite', clientSoftwareVersion: '0' }),
+        encodeRequest(API_VERSIONS, 2, 0, 'kafkalite-warm-up', {}),
+        encodeRequest(METADATA, 9, 0, 'kafkalite-warm-up', { topics: [{ name: TOPIC }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
+        encodeRequest(METADATA, 1, 0, 'kafkalite-warm-up', { topics: [{ name: TOPIC }] })];
+      for (; i < rounds && !stopped; i++) {
+        const v = i % VERSIONS.length;
+        if (i % 50 === 0) await producer.request(session[(i / 50) % session.length]);
+        // The fetch parks (no data at its offset yet) and the produce wakes it, as a consumer waiting on a producer.
+        const fetched = consumer.request(encodeRequest(FETCH, VERSIONS[v].fetch, i, 'kafkalite-warm-up', {
+          replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+          topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+          forgottenTopicsData: [], rackId: '',
+        }));
+        const b = (i >> 1) % 16;
+        await Promise.all([producer.request(produce[v][b]), fetched]);
+        offset += 1 + (b % 3);
+      }
+      const ms = Math.round(performance.now() - t0);
+      logger.info({ rounds: i, ms }, 'warm-up done');
+      return { rounds: i, ms };
+    } finally {
+      producer.close();
+      consumer.close();
+      await broker.stop();
+    }
+  })().catch((err) => {
+    logger.warn({ err }, 'warm-up failed (the brokers are not affected)');
+    return undefined;
+  });
+  return { done, stop: async () => { stopped = true; await done; } };
+}
+
+/** A loopback connection that sends one pre-encoded request at a time and resolves when its response arrives. */
+async function connect(port: number) {
+  const sock = net.connect({ host: '127.0.0.1', port });
+  sock.setNoDelay(true);
+  await new Promise<void>((res, rej) => { sock.once('connect', res); sock.once('error', rej); });
+  let pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  let need = 4, header = true, buffered = 0;
+  sock.on('data', (d: Buffer) => {
+    // Only frame boundaries matter here: a response's content is not looked at.
+    for (let pos = 0; pos < d.length;) {
+      if (header) {
+        for (; pos < d.length && buffered < 4; pos++, buffered++) need = buffered === 0 ? d[pos] : (need << 8) | d[pos];
+        if (buffered === 4) { header = false; buffered = 0; }
+        continue;
+      }
+      const take = Math.min(need - buffered, d.length - pos);
+      pos += take;
+      buffered += take;
+      if (buffered === need) {
+        header = true;
+        buffered = 0;
+        const p = pending;
+        pending = undefined;
+        p?.resolve();
+      }
+    }
+  });
+  const fail = (e: Error) => { pending?.reject(e); pending = undefined; };
+  sock.on('error', fail);
+  sock.on('close', () => fail(new Error('warm-up connection closed')));
+  return {
+    request(frame: Buffer): Promise<void> {
+      return new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        sock.write(frame);
+      });
+    },
+    close: () => sock.destroy(),
+  };
+}
