@@ -13,8 +13,8 @@ import { createLogger, type Logger } from './logger.js';
 import { Listener } from './server/listener.js';
 import { INSTALLERS } from './services.js';
 import { MemoryStorage } from './storage/memory.js';
-import { startWarmUp, WARM_UP_ROUNDS } from './warm-up.js';
 import type { Storage } from './storage/types.js';
+import type { WarmUp } from './warm-up.js';
 
 export interface ListenerSpec {
   name: string;
@@ -250,7 +250,10 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const replication = (): ReplicationManager => services.replication;
 
   const first = nodes.map((b) => b.endpoints[0]);
-  const warmUp = opts.warmUp ? startWarmUp(startBroker, logger, opts.warmUp === true ? WARM_UP_ROUNDS : Number(opts.warmUp)) : undefined;
+  // Loaded on demand, as the control endpoint: brokers without it need not parse it (nor its request encoders).
+  const warmUp: WarmUp | undefined = opts.warmUp
+    ? (await import('./warm-up.js')).startWarmUp(startBroker, logger, opts.warmUp === true ? undefined : Number(opts.warmUp))
+    : undefined;
   let stopped = false;
   return {
     bootstrap: first.map((e) => `${e.advertisedHost}:${e.advertisedPort}`).join(','),

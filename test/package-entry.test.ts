@@ -65,7 +65,11 @@ describe("the package's export", () => {
       .join('\n');
     expect(text).toContain('function decodeProduceRequest(');
     expect(text).toContain('function encodeProduceResponse(');
-    expect(text).not.toContain('function encodeProduceRequest(');
+    // The warm-up (src/warm-up.ts) sends Produce, Fetch, Metadata and ApiVersions requests; no other request encoder.
+    expect(text).toContain('function encodeProduceRequest(');
+    expect(text).not.toContain('function encodeJoinGroupRequest(');
+    expect(text).not.toContain('function encodeOffsetCommitRequest(');
     expect(text).not.toContain('function decodeFetchResponse(');
+    expect(text).not.toContain('function decodeProduceResponse(');
   });
 });

@@ -59,10 +59,19 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
 export function encodeRequest(apiKey: number, apiVersion: number, correlationId: number, clientId: string | null, body: any): Buffer {
   const api = API_SCHEMAS.get(apiKey);
   if (!api) throw new Error(`unknown API key ${apiKey}`);
+  return encodeRequestWith(api.encodeRequest, apiKey, apiVersion, correlationId, clientId, body);
+}
+
+/**
+ * The same with the body's encoder given (e.g. `encodeProduceRequest` from ./generated/index.js): code in the broker's
+ * bundle that sends a few kinds of request (src/warm-up.ts) brings in those encoders only, not API_SCHEMAS's all.
+ */
+export function encodeRequestWith(encodeBody: (w: Writer, body: any, version: number) => void, apiKey: number, apiVersion: number,
+  correlationId: number, clientId: string | null, body: any): Buffer {
   const w = new Writer();
   w.int32(0);
   encodeRequestHeader(w, { requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId }, requestHeaderVersion(apiKey, apiVersion));
-  api.encodeRequest(w, body, apiVersion);
+  encodeBody(w, body, apiVersion);
   const buf = w.toBuffer();
   buf.writeInt32BE(buf.length - 4, 0);
   return buf;
