@@ -20,6 +20,7 @@ const TOPIC = 'kafkalite-warm-up';
 const ENCODERS = new Map<number, (w: Writer, body: any, version: number) => void>([
   [0, encodeProduceRequest], [1, encodeFetchRequest], [3, encodeMetadataRequest], [18, encodeApiVersionsRequest]]);
 const PRODUCE = 0, FETCH = 1, METADATA = 3, API_VERSIONS = 18;
+const CLIENT_ID = 'kafkalite-warm-up';
 const encodeRequest = (apiKey: number, version: number, correlationId: number, clientId: string, body: any): Buffer =>
   encodeRequestWith(ENCODERS.get(apiKey)!, apiKey, version, correlationId, clientId, body);
 // The versions today's clients send: kafkajs 2.2 and librdkafka 2.0 (Produce v7, Fetch v11, non-flexible) and
@@ -38,11 +39,11 @@ export function startWarmUp(start: (o: BrokerOptions) => Promise<RunningBroker>,
   let stopped = false;
   const t0 = performance.now();
   const done = (async () => {
-    // A logger made as the CLI makes its own (a child logger has another shape: the request path reads it).
+    // A silent logger of its own: nothing of the private broker reaches the real one's log.
     const broker = await start({ memory: true, port: 0, logger: createLogger('silent'), topics: [{ name: TOPIC, partitions: 1 }] });
-    const [producer, consumer] = [await connect(broker.port), await connect(broker.port)];
-    let i = 0;
+    const sockets: Client[] = [];
     try {
+      const [producer, consumer] = [await connect(broker.port, sockets), await connect(broker.port, sockets)];
       // Batches that differ as clients' do (CRCs above and below 2^31, keys or none, one record or several): V8
       // specializes the optimized code to the kinds of values it has seen, and one constant batch would teach it that a
       // CRC always fits in 31 bits, a deoptimization waiting for the first real batch.
@@ -51,24 +52,24 @@ export function startWarmUp(start: (o: BrokerOptions) => Promise<RunningBroker>,
         const frames: Buffer[] = [];
         for (let b = 0; b < 16; b++) {
           const records = await encodeBatch(Array.from({ length: 1 + (b % 3) }, (_, r) => ({ key: b % 2 ? null : Buffer.from(`k${r}`), value: Buffer.alloc(100, 97 + b) })));
-          frames.push(encodeRequest(PRODUCE, v.produce, 0, 'kafkalite-warm-up', {
+          frames.push(encodeRequest(PRODUCE, v.produce, 0, CLIENT_ID, {
             transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }],
           }));
         }
         produce.push(frames);
       }
-      let offset = 0;
       // Every client also sends ApiVersions and Metadata: interleaved so that the code shared by all requests (framing,
       // dispatch, the handler table) is optimized for more than two kinds of request, as it will meet them.
-      const session = [encodeRequest(API_VERSIONS, 3, 0, 'kafkalite-warm-up', { clientSoftwareName: 'kafkalite', clientSoftwareVersion: '0' }),
-        encodeRequest(API_VERSIONS, 2, 0, 'kafkalite-warm-up', {}),
-        encodeRequest(METADATA, 9, 0, 'kafkalite-warm-up', { topics: [{ name: TOPIC }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
-        encodeRequest(METADATA, 1, 0, 'kafkalite-warm-up', { topics: [{ name: TOPIC }] })];
+      const session = [encodeRequest(API_VERSIONS, 3, 0, CLIENT_ID, { clientSoftwareName: 'kafkalite', clientSoftwareVersion: '0' }),
+        encodeRequest(API_VERSIONS, 2, 0, CLIENT_ID, {}),
+        encodeRequest(METADATA, 9, 0, CLIENT_ID, { topics: [{ name: TOPIC }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
+        encodeRequest(METADATA, 1, 0, CLIENT_ID, { topics: [{ name: TOPIC }] })];
+      let i = 0, offset = 0;
       for (; i < rounds && !stopped; i++) {
         const v = i % VERSIONS.length;
         if (i % 50 === 0) await producer.request(session[(i / 50) % session.length]);
         // The fetch parks (no data at its offset yet) and the produce wakes it, as a consumer waiting on a producer.
-        const fetched = consumer.request(encodeRequest(FETCH, VERSIONS[v].fetch, i, 'kafkalite-warm-up', {
+        const fetched = consumer.request(encodeRequest(FETCH, VERSIONS[v].fetch, i, CLIENT_ID, {
           replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
           topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
           forgottenTopicsData: [], rackId: '',
@@ -81,8 +82,7 @@ export function startWarmUp(start: (o: BrokerOptions) => Promise<RunningBroker>,
       logger.info({ rounds: i, ms }, 'warm-up done');
       return { rounds: i, ms };
     } finally {
-      producer.close();
-      consumer.close();
+      for (const c of sockets) c.close();
       await broker.stop();
     }
   })().catch((err) => {
@@ -92,8 +92,13 @@ export function startWarmUp(start: (o: BrokerOptions) => Promise<RunningBroker>,
   return { done, stop: async () => { stopped = true; await done; } };
 }
 
-/** A loopback connection that sends one pre-encoded request at a time and resolves when its response arrives. */
-async function connect(port: number) {
+interface Client {
+  request(frame: Buffer): Promise<void>;
+  close(): void;
+}
+
+/** A loopback connection (added to `all` once open) that sends one request at a time and resolves at its response. */
+async function connect(port: number, all: Client[]): Promise<Client> {
   const sock = net.connect({ host: '127.0.0.1', port });
   sock.setNoDelay(true);
   await new Promise<void>((res, rej) => { sock.once('connect', res); sock.once('error', rej); });
@@ -122,8 +127,8 @@ async function connect(port: number) {
   const fail = (e: Error) => { pending?.reject(e); pending = undefined; };
   sock.on('error', fail);
   sock.on('close', () => fail(new Error('warm-up connection closed')));
-  return {
-    request(frame: Buffer): Promise<void> {
+  const client: Client = {
+    request(frame) {
       return new Promise((resolve, reject) => {
         pending = { resolve, reject };
         sock.write(frame);
@@ -131,4 +136,6 @@ async function connect(port: number) {
     },
     close: () => sock.destroy(),
   };
+  all.push(client);
+  return client;
 }
