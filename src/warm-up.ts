@@ -15,7 +15,9 @@ import { encodeBatch } from './protocol/records/records.js';
 
 /** Round trips: about what a broker had behind it when its e2e p99 was below 1 ms (finding 11's warm case). */
 export const WARM_UP_ROUNDS = 10_000;
-const TOPIC = 'kafkalite-warm-up';
+/** A new topic (and connections) every WARM_UP_ROUNDS / TOPICS round trips, so that what a topic's first requests
+ *  and a connection's last do is optimized too. */
+const TOPICS = 10;
 // The four request encoders it needs, by API key (not encodeRequest: that would bundle every API's).
 const ENCODERS = new Map<number, (w: Writer, body: any, version: number) => void>([
   [0, encodeProduceRequest], [1, encodeFetchRequest], [3, encodeMetadataRequest], [18, encodeApiVersionsRequest]]);
@@ -39,52 +41,23 @@ export function startWarmUp(start: (o: BrokerOptions) => Promise<RunningBroker>,
   let stopped = false;
   const t0 = performance.now();
   const done = (async () => {
-    // A silent logger of its own: nothing of the private broker reaches the real one's log.
-    const broker = await start({ memory: true, port: 0, logger: createLogger('silent'), topics: [{ name: TOPIC, partitions: 1 }] });
-    const sockets: Client[] = [];
-    try {
-      const [producer, consumer] = [await connect(broker.port, sockets), await connect(broker.port, sockets)];
-      // Batches that differ as clients' do (CRCs above and below 2^31, keys or none, one record or several): V8
-      // specializes the optimized code to the kinds of values it has seen, and one constant batch would teach it that a
-      // CRC always fits in 31 bits, a deoptimization waiting for the first real batch.
-      const produce: Buffer[][] = [];
-      for (const v of VERSIONS) {
-        const frames: Buffer[] = [];
-        for (let b = 0; b < 16; b++) {
-          const records = await encodeBatch(Array.from({ length: 1 + (b % 3) }, (_, r) => ({ key: b % 2 ? null : Buffer.from(`k${r}`), value: Buffer.alloc(100, 97 + b) })));
-          frames.push(encodeRequest(PRODUCE, v.produce, 0, CLIENT_ID, {
-            transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }],
-          }));
+    let i = 0;
+    // Two private brokers, one after the other: what stopping a broker does to its objects then happens during the
+    // warm-up too (it deoptimized the request path when only the last one stopped).
+    for (let b = 0; b < 2 && i < rounds && !stopped; b++) {
+      // A silent logger of its own: nothing of the private broker reaches the real one's log.
+      const broker = await start({ memory: true, port: 0, logger: createLogger('silent') });
+      try {
+        for (let t = 0; t < TOPICS / 2 && i < rounds && !stopped; t++) {
+          i = await topicRoundTrips(broker.port, `kafkalite-warm-up-${b}-${t}`, i, Math.min(rounds, i + Math.ceil(rounds / TOPICS)), () => stopped);
         }
-        produce.push(frames);
+      } finally {
+        await broker.stop();
       }
-      // Every client also sends ApiVersions and Metadata: interleaved so that the code shared by all requests (framing,
-      // dispatch, the handler table) is optimized for more than two kinds of request, as it will meet them.
-      const session = [encodeRequest(API_VERSIONS, 3, 0, CLIENT_ID, { clientSoftwareName: 'kafkalite', clientSoftwareVersion: '0' }),
-        encodeRequest(API_VERSIONS, 2, 0, CLIENT_ID, {}),
-        encodeRequest(METADATA, 9, 0, CLIENT_ID, { topics: [{ name: TOPIC }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
-        encodeRequest(METADATA, 1, 0, CLIENT_ID, { topics: [{ name: TOPIC }] })];
-      let i = 0, offset = 0;
-      for (; i < rounds && !stopped; i++) {
-        const v = i % VERSIONS.length;
-        if (i % 50 === 0) await producer.request(session[(i / 50) % session.length]);
-        // The fetch parks (no data at its offset yet) and the produce wakes it, as a consumer waiting on a producer.
-        const fetched = consumer.request(encodeRequest(FETCH, VERSIONS[v].fetch, i, CLIENT_ID, {
-          replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-          topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-          forgottenTopicsData: [], rackId: '',
-        }));
-        const b = (i >> 1) % 16;
-        await Promise.all([producer.request(produce[v][b]), fetched]);
-        offset += 1 + (b % 3);
-      }
-      const ms = Math.round(performance.now() - t0);
-      logger.info({ rounds: i, ms }, 'warm-up done');
-      return { rounds: i, ms };
-    } finally {
-      for (const c of sockets) c.close();
-      await broker.stop();
     }
+    const ms = Math.round(performance.now() - t0);
+    logger.info({ rounds: i, ms }, 'warm-up done');
+    return { rounds: i, ms };
   })().catch((err) => {
     logger.warn({ err }, 'warm-up failed (the brokers are not affected)');
     return undefined;
@@ -92,9 +65,69 @@ export function startWarmUp(start: (o: BrokerOptions) => Promise<RunningBroker>,
   return { done, stop: async () => { stopped = true; await done; } };
 }
 
+/**
+ * Round trips `from` up to `to` (returns where it stopped) with a new topic, on new connections closed at the end:
+ * what a topic's first requests and a connection's end do (socket and stream state, the broker's bookkeeping) would
+ * otherwise first happen to a real client's, and deoptimize the request path.
+ */
+async function topicRoundTrips(port: number, topic: string, from: number, to: number, stopped: () => boolean): Promise<number> {
+  const sockets: Client[] = [];
+  let i = from;
+  try {
+    const [producer, consumer] = [await connect(port, sockets), await connect(port, sockets)];
+    // Created by Metadata, as most clients' first produce to a topic creates it (auto.create.topics.enable).
+    await producer.request(encodeRequest(METADATA, 9, 0, CLIENT_ID, { topics: [{ name: topic }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }));
+    const produce = await produceFrames(topic);
+    // Every client also sends ApiVersions and Metadata: interleaved so that the code shared by all requests (framing,
+    // dispatch, the handler table) is optimized for more than two kinds of request, as it will meet them.
+    const session = [encodeRequest(API_VERSIONS, 3, 0, CLIENT_ID, { clientSoftwareName: 'kafkalite', clientSoftwareVersion: '0' }),
+      encodeRequest(API_VERSIONS, 2, 0, CLIENT_ID, {}),
+      encodeRequest(METADATA, 9, 0, CLIENT_ID, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
+      encodeRequest(METADATA, 1, 0, CLIENT_ID, { topics: [{ name: topic }] })];
+    let offset = 0;
+    for (; i < to && !stopped(); i++) {
+      const v = i % VERSIONS.length;
+      if (i % 50 === 0) await producer.request(session[(i / 50) % session.length]);
+      // The fetch parks (no data at its offset yet) and the produce wakes it, as a consumer waiting on a producer.
+      // Mostly read_committed, the default of kafkajs, librdkafka and the Java client.
+      const fetched = consumer.request(encodeRequest(FETCH, VERSIONS[v].fetch, i, CLIENT_ID, {
+        replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, isolationLevel: i % 4 === 3 ? 0 : 1, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+        forgottenTopicsData: [], rackId: '',
+      }));
+      const b = (i >> 1) % 16;
+      await Promise.all([producer.request(produce[v][b]), fetched]);
+      offset += 1 + (b % 3);
+    }
+    return i;
+  } finally {
+    for (const c of sockets) c.close();
+  }
+}
+
 interface Client {
   request(frame: Buffer): Promise<void>;
   close(): void;
+}
+
+/**
+ * Produce requests of each version for `topic`, 16 batches each that differ as clients' do (CRCs above and below
+ * 2^31, keys or none, one to three records): V8 specializes optimized code to the values it has seen, and one constant
+ * batch would teach it that a CRC always fits in 31 bits, a deoptimization waiting for the first real batch.
+ */
+async function produceFrames(topic: string): Promise<Buffer[][]> {
+  const out: Buffer[][] = [];
+  for (const v of VERSIONS) {
+    const frames: Buffer[] = [];
+    for (let b = 0; b < 16; b++) {
+      const records = await encodeBatch(Array.from({ length: 1 + (b % 3) }, (_, r) => ({ key: b % 2 ? null : Buffer.from(`k${r}`), value: Buffer.alloc(100, 97 + b) })));
+      frames.push(encodeRequest(PRODUCE, v.produce, 0, CLIENT_ID, {
+        transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+      }));
+    }
+    out.push(frames);
+  }
+  return out;
 }
 
 /** A loopback connection (added to `all` once open) that sends one request at a time and resolves at its response. */

@@ -34,7 +34,7 @@ export class Partition {
   }
   /** Transactions lower this below the high watermark; without open transactions it is the HW. */
   lastStableOffset(): number {
-    return this.topic.cluster.lsoHook?.(this) ?? this.highWatermark;
+    return this.topic.cluster.lso?.lastStableOffset(this) ?? this.highWatermark;
   }
   advanceHighWatermark(hw: number): void {
     if (hw <= this.highWatermark) return;

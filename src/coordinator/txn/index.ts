@@ -76,7 +76,7 @@ export const transactionsInstaller: ServiceInstaller = {
     producers.verifyTxn = (tid, pid, epoch, p) => coordinator.verifyProducePartition(tid, pid, epoch, p);
     services.producers = producers;
     services.transactions = new TransactionService(coordinator, producers);
-    cluster.lsoHook = (p) => producers.lastStableOffset(p);
+    cluster.lso = producers;
     await coordinator.load();
     const interval = Math.max(10, cluster.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'));
     const t = setInterval(() => {
