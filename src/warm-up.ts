@@ -1,9 +1,11 @@
 // --warm-up: V8 optimizes the request path only after thousands of requests, and a fresh broker's first minutes
 // pay for it twice: the unoptimized code is slower, and the optimizing compiler's jobs hold up the main thread
 // (docs/performance.md, findings 11, 13 and 19). This runs that many produce → long-poll fetch round trips through
-// a private in-memory broker in the same process, over loopback, right after start-up, so that the compile work
-// is done early. The code is shared by every broker of the process, so the real brokers' clients find it optimized;
-// the private broker's topic, port and data are never seen by them and are gone when the warm-up ends.
+// private in-memory brokers in the same process, over loopback, right after start-up, so that the compile work is
+// done early. The code is shared by every broker of the process, so the real brokers' clients find it optimized;
+// the private brokers' topics, ports and data are never seen by them and are gone when the warm-up ends. Its traffic
+// imitates clients' lifecycles (new topics, new and closed connections, varied batches): whatever the optimized code
+// has not seen deoptimizes it at a real client's first request of that kind (finding 19 lists what did).
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Writer } from './protocol/primitives.js';
