@@ -106,9 +106,12 @@ export interface RunningBroker {
   brokerStatus(): BrokerStatus[];
   /** Port of the HTTP control endpoint when started with controlPort. */
   controlPort?: number;
-  /** With `warmUp`: settles when the warm-up has ended (undefined if it failed). */
-  warmedUp?: Promise<{ rounds: number; ms: number } | undefined>;
+  /** With `warmUp`: settles when the process's warm-up has ended (undefined if it failed); one per process. */
+  warmedUp?: Promise<{ rounds: number; ms: number; complete: boolean } | undefined>;
 }
+
+/** The process's warm-up, once a broker has asked for one (see startBroker). */
+let processWarmUp: WarmUp | undefined;
 
 export function parseListeners(spec: string): ListenerSpec[] {
   return spec.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
@@ -251,9 +254,16 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
 
   const first = nodes.map((b) => b.endpoints[0]);
   // Loaded on demand, as the control endpoint: brokers without it need not parse it (nor its request encoders).
-  const warmUp: WarmUp | undefined = opts.warmUp
-    ? (await import('./warm-up.js')).startWarmUp(startBroker, logger, opts.warmUp === true ? undefined : Number(opts.warmUp))
-    : undefined;
+  // Once per process: the optimized code is shared by all its brokers, so a second warm-up would only cost CPU.
+  // Brokers asking for one while one runs, or after one completed, report that one's; it ends with the broker that
+  // started it, and one that ended early (stopped, failed) leaves the next broker to start another.
+  let warmUp: WarmUp | undefined;
+  if (opts.warmUp && !processWarmUp) {
+    const started = (await import('./warm-up.js')).startWarmUp(startBroker, logger, opts.warmUp === true ? undefined : Number(opts.warmUp));
+    processWarmUp = warmUp = started;
+    void started.done.then((r) => { if (!r?.complete && processWarmUp === started) processWarmUp = undefined; });
+  }
+  const warmedUp = opts.warmUp ? processWarmUp?.done : undefined;
   let stopped = false;
   return {
     bootstrap: first.map((e) => `${e.advertisedHost}:${e.advertisedPort}`).join(','),
@@ -263,7 +273,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     services,
     logger,
     controlPort: controlServer?.port,
-    warmedUp: warmUp?.done,
+    warmedUp,
     stopBroker: (id, o) => control.stop(id, o),
     startBroker: (id) => control.start(id),
     restartBroker: (id) => control.restart(id),

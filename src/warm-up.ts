@@ -34,7 +34,7 @@ const VERSIONS = [{ produce: 7, fetch: 11 }, { produce: 9, fetch: 12 }];
 export interface WarmUp {
   /** Resolves when the private brokers are stopped: with how many round trips ran and for how long, or with undefined
    *  when the warm-up failed (it is best effort: the real brokers do not depend on it). */
-  done: Promise<{ rounds: number; ms: number } | undefined>;
+  done: Promise<{ rounds: number; ms: number; complete: boolean } | undefined>;
   /** Ends the warm-up early (on shutdown). */
   stop(): Promise<void>;
 }
@@ -59,7 +59,7 @@ export function startWarmUp(start: (o: BrokerOptions) => Promise<RunningBroker>,
     }
     const ms = Math.round(performance.now() - t0);
     logger.info({ rounds: i, ms }, 'warm-up done');
-    return { rounds: i, ms };
+    return { rounds: i, ms, complete: i === rounds };
   })().catch((err) => {
     logger.warn({ err }, 'warm-up failed (the brokers are not affected)');
     return undefined;
