@@ -56,7 +56,7 @@ export interface BrokerOptions {
   topics?: StartupTopic[];
   /** Receives the metrics clients push (KIP-714); with it (or kafkalite.client.metrics.topic) the telemetry APIs are advertised. */
   onClientTelemetry?: (push: ClientTelemetryPush) => void;
-  /** Run produce/fetch round trips (true: WARM_UP_ROUNDS, or this many) through a private broker after start-up, so
+  /** Run produce/fetch round trips (true: WARM_UP_ROUNDS, or this many) through private brokers after start-up, so
    *  that V8 has optimized the request path before most client traffic (src/warm-up.ts): ~0.85 s of CPU, ~50 MB of RSS. */
   warmUp?: boolean | number;
   /** Options for subsystems (SASL users, ACLs, ...), passed to each installer. */
