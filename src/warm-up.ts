@@ -18,15 +18,14 @@ import { encodeBatch } from './protocol/records/records.js';
 /** Round trips: twice the 5,000 records after which finding 11's broker answered with an e2e p99 below 1 ms. */
 export const WARM_UP_ROUNDS = 10_000;
 /** A new topic (and connections) every WARM_UP_ROUNDS / TOPICS round trips, so that what a topic's first requests
- *  and a connection's last do is optimized too. */
+ *  and a connection's last do is optimized too; the topics are shared out between BROKERS private brokers. */
 const TOPICS = 10;
-// The four request encoders it needs, by API key (not encodeRequest: that would bundle every API's).
-const ENCODERS = new Map<number, (w: Writer, body: any, version: number) => void>([
-  [0, encodeProduceRequest], [1, encodeFetchRequest], [3, encodeMetadataRequest], [18, encodeApiVersionsRequest]]);
-const PRODUCE = 0, FETCH = 1, METADATA = 3, API_VERSIONS = 18;
+const BROKERS = 2;
 const CLIENT_ID = 'kafkalite-warm-up';
-const encodeRequest = (apiKey: number, version: number, correlationId: number, clientId: string, body: any): Buffer =>
-  encodeRequestWith(ENCODERS.get(apiKey)!, apiKey, version, correlationId, clientId, body);
+/** A request frame, its body encoded by `encode` (one of the four imported above, not encodeRequest: that would
+ *  bundle every API's encoder). */
+const frame = (encode: (w: Writer, body: any, version: number) => void, apiKey: number, version: number, correlationId: number, body: any): Buffer =>
+  encodeRequestWith(encode, apiKey, version, correlationId, CLIENT_ID, body);
 // The versions today's clients send: kafkajs 2.2 and librdkafka 2.0 (Produce v7, Fetch v11, non-flexible) and
 // newer ones (flexible: Produce v9, Fetch v12), alternated so that both encodings are optimized.
 const VERSIONS = [{ produce: 7, fetch: 11 }, { produce: 9, fetch: 12 }];
@@ -46,11 +45,11 @@ export function startWarmUp(start: (o: BrokerOptions) => Promise<RunningBroker>,
     let i = 0;
     // Two private brokers, one after the other: what stopping a broker does to its objects then happens during the
     // warm-up too (it deoptimized the request path when only the last one stopped).
-    for (let b = 0; b < 2 && i < rounds && !stopped; b++) {
+    for (let b = 0; b < BROKERS && i < rounds && !stopped; b++) {
       // A silent logger of its own: nothing of the private broker reaches the real one's log.
       const broker = await start({ memory: true, port: 0, logger: createLogger('silent') });
       try {
-        for (let t = 0; t < TOPICS / 2 && i < rounds && !stopped; t++) {
+        for (let t = 0; t < TOPICS / BROKERS && i < rounds && !stopped; t++) {
           i = await topicRoundTrips(broker.port, `kafkalite-warm-up-${b}-${t}`, i, Math.min(rounds, i + Math.ceil(rounds / TOPICS)), () => stopped);
         }
       } finally {
@@ -78,21 +77,21 @@ async function topicRoundTrips(port: number, topic: string, from: number, to: nu
   try {
     const [producer, consumer] = [await connect(port, sockets), await connect(port, sockets)];
     // Created by Metadata, as most clients' first produce to a topic creates it (auto.create.topics.enable).
-    await producer.request(encodeRequest(METADATA, 9, 0, CLIENT_ID, { topics: [{ name: topic }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }));
+    await producer.request(frame(encodeMetadataRequest, 3, 9, 0, { topics: [{ name: topic }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }));
     const produce = await produceFrames(topic);
     // Every client also sends ApiVersions and Metadata: interleaved so that the code shared by all requests (framing,
     // dispatch, the handler table) is optimized for more than two kinds of request, as it will meet them.
-    const session = [encodeRequest(API_VERSIONS, 3, 0, CLIENT_ID, { clientSoftwareName: 'kafkalite', clientSoftwareVersion: '0' }),
-      encodeRequest(API_VERSIONS, 2, 0, CLIENT_ID, {}),
-      encodeRequest(METADATA, 9, 0, CLIENT_ID, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
-      encodeRequest(METADATA, 1, 0, CLIENT_ID, { topics: [{ name: topic }] })];
+    const session = [frame(encodeApiVersionsRequest, 18, 3, 0, { clientSoftwareName: 'kafkalite', clientSoftwareVersion: '0' }),
+      frame(encodeApiVersionsRequest, 18, 2, 0, {}),
+      frame(encodeMetadataRequest, 3, 9, 0, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
+      frame(encodeMetadataRequest, 3, 1, 0, { topics: [{ name: topic }] })];
     let offset = 0;
     for (; i < to && !stopped(); i++) {
       const v = i % VERSIONS.length;
       if (i % 50 === 0) await producer.request(session[(i / 50) % session.length]);
       // The fetch parks (no data at its offset yet) and the produce wakes it, as a consumer waiting on a producer.
       // Mostly read_committed, the default of kafkajs, librdkafka and the Java client.
-      const fetched = consumer.request(encodeRequest(FETCH, VERSIONS[v].fetch, i, CLIENT_ID, {
+      const fetched = consumer.request(frame(encodeFetchRequest, 1, VERSIONS[v].fetch, i, {
         replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, isolationLevel: i % 4 === 3 ? 0 : 1, sessionId: 0, sessionEpoch: -1,
         topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
         forgottenTopicsData: [], rackId: '',
@@ -123,7 +122,7 @@ async function produceFrames(topic: string): Promise<Buffer[][]> {
     const frames: Buffer[] = [];
     for (let b = 0; b < 16; b++) {
       const records = await encodeBatch(Array.from({ length: 1 + (b % 3) }, (_, r) => ({ key: b % 2 ? null : Buffer.from(`k${r}`), value: Buffer.alloc(100, 97 + b) })));
-      frames.push(encodeRequest(PRODUCE, v.produce, 0, CLIENT_ID, {
+      frames.push(frame(encodeProduceRequest, 0, v.produce, 0, {
         transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
       }));
     }
