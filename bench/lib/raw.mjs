@@ -10,15 +10,27 @@ export async function rawConnection(hostPort, clientId = 'kbench-raw') {
   sock.setNoDelay(true);
   await new Promise((res, rej) => { sock.once('connect', res); sock.once('error', rej); });
   const waiting = [];
-  let buf = Buffer.alloc(0);
+  // Chunks are joined once per frame: concatenating on every read made a multi-megabyte Fetch response cost the
+  // client O(n²) copies, and the broker's socket then waited on it (backpressure) more than on its own work.
+  let chunks = [], have = 0, need = -1;
   let bytesIn = 0;
   sock.on('data', (d) => {
     bytesIn += d.length;
-    buf = buf.length ? Buffer.concat([buf, d]) : d;
-    while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
-      const n = buf.readInt32BE(0);
-      const frame = buf.subarray(4, 4 + n);
-      buf = buf.subarray(4 + n);
+    chunks.push(d);
+    have += d.length;
+    for (;;) {
+      if (need < 0) {
+        if (have < 4) return;
+        if (chunks[0].length < 4) chunks = [Buffer.concat(chunks, have)];
+        need = 4 + chunks[0].readInt32BE(0);
+      }
+      if (have < need) return;
+      const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, have);
+      const frame = all.subarray(4, need);
+      const rest = all.subarray(need);
+      chunks = rest.length ? [rest] : [];
+      have = rest.length;
+      need = -1;
       const w = waiting.shift();
       if (!w) continue;
       try { w.resolve(w.raw ? frame : decodeResponse(w.apiKey, w.version, frame).body); } catch (e) { w.reject(e); }
