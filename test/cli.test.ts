@@ -123,6 +123,27 @@ describe('kafkalite CLI', () => {
     expect(parseCli([], { KAFKALITE_WARM_UP: '1' }).opts.warmUp).toBe(true);
   });
 
+  it('--warm-up runs 3,000 round trips with --memory and 10,000 with the file engine (WARM_UP_ROUNDS)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafkalite-cli-'));
+    // The log line the warm-up ends with: the process's only one (the private brokers log nowhere).
+    const warmUpDone = (args: string[]) => new Promise<{ rounds: number }>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, '--port', '0', '--warm-up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const line = out.split('\n').find((l) => l.includes('"warm-up done"'));
+        if (line) { child.kill('SIGTERM'); resolve(JSON.parse(line)); }
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code} before the warm-up ended: ${out}`)));
+    });
+    try {
+      expect((await warmUpDone(['--memory'])).rounds).toBe(3000);
+      expect((await warmUpDone(['--data-dir', dir])).rounds).toBe(10000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--topic takes NAME[:PARTITIONS[:REPLICATION_FACTOR]][:config=value...], repeatable and from KAFKALITE_TOPIC', () => {
     expect(parseCli(['--topic', 'a', '--topic', 'b:3', '--topic', 'c:2:1:cleanup.policy=compact:retention.ms=1000'], {}).opts.topics).toEqual([
       { name: 'a', partitions: undefined, replicationFactor: undefined },
