@@ -18,7 +18,7 @@ export function telemetry(ctx: RequestContext): TelemetryService {
 /** What `match` can test, but the instance id (which the service fills in). */
 export function clientAttributes(ctx: RequestContext): Omit<ClientAttributes, 'client_instance_id'> {
   const sw = ctx.conn.state.clientSoftware as { name: string; version: string } | undefined;
-  const { remoteAddress, remotePort } = ctx.conn.socket;
+  const { remoteAddress, remotePort } = ctx.conn;
   return {
     client_id: ctx.header.clientId ?? null,
     client_software_name: sw?.name ?? null,

@@ -93,6 +93,11 @@ export class Connection {
     readonly externalInput = false,
   ) {
     socket.setNoDelay?.(true);
+    // Read once, for every connection: the first read caches the address on the socket (a new property), and when only
+    // some connections did (a group member's, an ACL check's) their sockets had a shape of their own, which deoptimized
+    // the stream code all connections share (docs/performance.md finding 19). Kept after the socket closes, too.
+    this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort;
     if (!externalInput) socket.on('data', (d: Buffer) => this.feed(d));
     socket.on('error', (err) => this.logger.debug({ conn: this.id, err: err.message }, 'socket error'));
     socket.on('close', () => {
@@ -115,8 +120,12 @@ export class Connection {
     this.closeListeners.push(fn);
   }
 
+  /** The client's address and port (undefined if the socket had none, e.g. a stream in tests). */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+
   get remote(): string {
-    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+    return `${this.remoteAddress}:${this.remotePort}`;
   }
 
   get isClosed(): boolean {
