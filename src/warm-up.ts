@@ -55,9 +55,7 @@ export function startWarmUp(start: (o: BrokerOptions) => Promise<RunningBroker>,
       const broker = await start({ memory: true, port: 0, logger: createLogger('silent') });
       try {
         for (let t = 0; t < TOPICS / BROKERS && i < rounds && !stopped; t++) {
-          // Every other name over 32 characters: longer strings take another path in the codec.
-          const topic = `kafkalite-warm-up-${b}-${t}${t % 2 ? '-as-long-as-many-applications-name-theirs' : ''}`;
-          i = await topicRoundTrips(broker.port, topic, i, Math.min(rounds, i + Math.ceil(rounds / TOPICS)), () => stopped);
+          i = await topicRoundTrips(broker.port, `kafkalite-warm-up-${b}-${t}`, i, Math.min(rounds, i + Math.ceil(rounds / TOPICS)), () => stopped);
         }
       } finally {
         await broker.stop();
@@ -92,27 +90,20 @@ async function topicRoundTrips(port: number, topic: string, from: number, to: nu
       frame(encodeApiVersionsRequest, 18, 2, 0, {}),
       frame(encodeMetadataRequest, 3, 9, 0, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
       frame(encodeMetadataRequest, 3, 1, 0, { topics: [{ name: topic }] })];
-    const fetch = (v: number, i: number, fetchOffset: number) => frame(encodeFetchRequest, 1, VERSIONS[v].fetch, i, {
-      replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, isolationLevel: i % 4 === 3 ? 0 : 1, sessionId: 0, sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [], rackId: '',
-    });
     let offset = 0;
     for (; i < to && !stopped(); i++) {
       const v = i % VERSIONS.length;
       if (i % 50 === 0) await producer.request(session[(i / 50) % session.length]);
-      // A consumer that is behind gets several batches in one response (written as several chunks), as a consumer
-      // catching up does.
-      if (i % 10 === 5) await consumer.request(fetch(v, i, Math.max(0, offset - 40)));
-      // Now and then one from the start, a response of up to 1 MiB that the socket cannot take at once (backpressure).
-      if (i % 250 === 125) await consumer.request(fetch(v, i, 0));
       // The fetch parks (no data at its offset yet) and the produce wakes it, as a consumer waiting on a producer.
       // Mostly read_committed, the default of kafkajs, librdkafka and the Java client.
-      const fetched = consumer.request(fetch(v, i, offset));
-      // Every 100th batch a large one, as kafkajs's and librdkafka's batching producers send.
-      const b = i % 100 === 99 ? 16 : (i >> 1) % 16;
+      const fetched = consumer.request(frame(encodeFetchRequest, 1, VERSIONS[v].fetch, i, {
+        replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, isolationLevel: i % 4 === 3 ? 0 : 1, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+        forgottenTopicsData: [], rackId: '',
+      }));
+      const b = (i >> 1) % 16;
       await Promise.all([producer.request(produce[v][b]), fetched]);
-      offset += b === 16 ? LARGE_BATCH_RECORDS : 1 + (b % 3);
+      offset += 1 + (b % 3);
     }
     return i;
   } finally {
@@ -125,25 +116,17 @@ interface Client {
   close(): void;
 }
 
-/** Records of the large batch (index 16): 120 KB, a Produce frame that gets a buffer of its own (over 64 KiB) and is
- *  partly read straight into it (what remains after a first 64 KiB read is over 16 KiB; src/server/connection.ts). */
-const LARGE_BATCH_RECORDS = 120;
-
 /**
  * Produce requests of each version for `topic`, 16 batches each that differ as clients' do (CRCs above and below
- * 2^31, keys or none, one to three records), and a large one: V8 specializes optimized code to the values it has
- * seen, and one constant batch would teach it that a CRC always fits in 31 bits, a deoptimization waiting for the
- * first real batch.
+ * 2^31, keys or none, one to three records): V8 specializes optimized code to the values it has seen, and one constant
+ * batch would teach it that a CRC always fits in 31 bits, a deoptimization waiting for the first real batch.
  */
 async function produceFrames(topic: string): Promise<Buffer[][]> {
   const out: Buffer[][] = [];
   for (const v of VERSIONS) {
     const frames: Buffer[] = [];
-    for (let b = 0; b <= 16; b++) {
-      const [count, size] = b === 16 ? [LARGE_BATCH_RECORDS, 1000] : [1 + (b % 3), 100];
-      // Records of the shape the group and transaction coordinators' own batches have (src/coordinator/coordinator-log.ts),
-      // so that encodeBatch is optimized for those rather than deoptimized at a group's first offset commit.
-      const records = await encodeBatch(Array.from({ length: count }, (_, r) => ({ key: b % 2 ? null : Buffer.from(`k${r}`), value: Buffer.alloc(size, 97 + b), timestamp: Date.now() })));
+    for (let b = 0; b < 16; b++) {
+      const records = await encodeBatch(Array.from({ length: 1 + (b % 3) }, (_, r) => ({ key: b % 2 ? null : Buffer.from(`k${r}`), value: Buffer.alloc(100, 97 + b) })));
       frames.push(frame(encodeProduceRequest, 0, v.produce, 0, {
         transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
       }));
