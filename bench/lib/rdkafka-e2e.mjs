@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { promisify } from 'node:util';
-import { ROOT, schedCpuMs, startTarget } from './procs.mjs';
+import { ROOT, TARGETS, schedCpuMs, startTarget } from './procs.mjs';
 import { median } from './raw.mjs';
 
 const DIR = join(ROOT, 'bench', 'rdkafka-e2e');
@@ -39,6 +39,8 @@ function cases(targets, samples, warm) {
   for (const c of [...out]) {
     if (c.key !== 'mock') out.push({ ...c, key: `${c.key}-warm`, warmup: warm.records, warmupPauseMs: warm.pauseMs });
   }
+  // And a fresh kafkalite started with --warm-up, the probe at once (docs/performance.md finding 19).
+  for (const t of targets) if (TARGETS[t].kafkalite) out.push({ key: `${t}-warm-up`, target: t, brokerArgs: ['--warm-up'], fetchWaitMs: FETCH_WAIT_MS, samples });
   return out;
 }
 
@@ -101,6 +103,6 @@ export function printRdkafkaE2e(x) {
     for (const e of c.errors) lines.push(`  ${key}: ${e}`);
   }
   lines.push('mock: never wakes a parked fetch, so its e2e with a 100 ms wait is the wait; mock-poll has the consumer poll (fetch.wait.max.ms 0)');
-  lines.push(`*-warm: the same after ${x.warm.records} warm-up records at ${x.warm.pauseMs.join('-')} ms apart in the same session`);
+  lines.push(`*-warm: the same after ${x.warm.records} warm-up records at ${x.warm.pauseMs.join('-')} ms apart in the same session; *-warm-up: started with --warm-up`);
   console.log(lines.join('\n'));
 }
