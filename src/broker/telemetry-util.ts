@@ -18,12 +18,12 @@ export function telemetry(ctx: RequestContext): TelemetryService {
 /** What `match` can test, but the instance id (which the service fills in). */
 export function clientAttributes(ctx: RequestContext): Omit<ClientAttributes, 'client_instance_id'> {
   const sw = ctx.conn.state.clientSoftware as { name: string; version: string } | undefined;
-  const { remoteAddress, remotePort } = ctx.conn;
+  const { clientIp, remotePort } = ctx.conn;
   return {
     client_id: ctx.header.clientId ?? null,
     client_software_name: sw?.name ?? null,
     client_software_version: sw?.version ?? null,
-    client_source_address: remoteAddress ? remoteAddress.replace(/^::ffff:/, '') : null,
+    client_source_address: clientIp || null,
     client_source_port: remotePort !== undefined ? String(remotePort) : null,
   };
 }

@@ -123,8 +123,7 @@ function sameBinding(a: AclBinding, b: AclBinding): boolean {
 
 /** The client's IP as Kafka puts it in ACL host matching (IPv4-mapped IPv6 addresses shown as IPv4). */
 export function clientHost(ctx: RequestContext): string {
-  const a = ctx.conn?.remoteAddress ?? '';
-  return a.startsWith('::ffff:') ? a.slice(7) : a;
+  return ctx.conn?.clientIp ?? '';
 }
 
 export function principalOf(ctx: RequestContext): string {

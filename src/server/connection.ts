@@ -98,6 +98,7 @@ export class Connection {
     // the stream code all connections share (docs/performance.md finding 19). Kept after the socket closes, too.
     this.remoteAddress = socket.remoteAddress;
     this.remotePort = socket.remotePort;
+    this.clientIp = this.remoteAddress?.replace(/^::ffff:/, '');
     if (!externalInput) socket.on('data', (d: Buffer) => this.feed(d));
     socket.on('error', (err) => this.logger.debug({ conn: this.id, err: err.message }, 'socket error'));
     socket.on('close', () => {
@@ -123,6 +124,8 @@ export class Connection {
   /** The client's address and port (undefined if the socket had none, e.g. a stream in tests). */
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
+  /** The client's IP as Kafka shows it (ACL hosts, group members' client host, telemetry): IPv4-mapped IPv6 as IPv4. */
+  readonly clientIp: string | undefined;
 
   get remote(): string {
     return `${this.remoteAddress}:${this.remotePort}`;

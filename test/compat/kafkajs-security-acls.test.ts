@@ -37,6 +37,19 @@ describe('ACLs with allow.everyone.if.no.acl.found=true (kafkajs-suite setup)', 
     return a;
   }
 
+  test('an ACL names the client host it applies to: DENY on 127.0.0.1 refuses bob, DENY on another host does not', async () => {
+    const [denied, other] = [topicName('acl-host'), topicName('acl-other-host')];
+    const admin = await adminAs('test');
+    await admin.createTopics({ topics: [{ topic: denied, numPartitions: 1 }, { topic: other, numPartitions: 1 }] });
+    const deny = (topic: string, host: string) => ({ resourceType: AclResourceTypes.TOPIC, resourceName: topic, resourcePatternType: ResourcePatternTypes.LITERAL,
+      principal: 'User:bob', host, operation: AclOperationTypes.ALL, permissionType: AclPermissionTypes.DENY });
+    const allow = (topic: string) => ({ ...deny(topic, '*'), permissionType: AclPermissionTypes.ALLOW });
+    await admin.createAcls({ acl: [deny(denied, '127.0.0.1'), allow(denied), deny(other, '10.0.0.1'), allow(other)] });
+    const bob = await adminAs('bob');
+    await expect(bob.fetchTopicMetadata({ topics: [denied] })).rejects.toThrow('Not authorized to access topics: [Topic authorization failed]');
+    await expect(bob.fetchTopicMetadata({ topics: [other] })).resolves.toBeTruthy();
+  });
+
   test('DENY for bob and ALLOW for alice on a topic: bob is refused, alice is not, then deleteAcls lifts it', async () => {
     const topic = topicName('acl');
     const admin = await adminAs('test');

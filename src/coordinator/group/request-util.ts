@@ -16,8 +16,7 @@ export function coordinatorCheck(ctx: RequestContext, groupId: string): number {
 
 /** Kafka reports the client address as InetAddress#toString, e.g. "/127.0.0.1". */
 export function clientHost(ctx: RequestContext): string {
-  const addr = ctx.conn.remoteAddress ?? '';
-  return '/' + addr.replace(/^::ffff:/, '');
+  return '/' + (ctx.conn.clientIp ?? '');
 }
 
 /** Bitfield of group operations (READ, DELETE, DESCRIBE) when no authorizer restricts them. */
