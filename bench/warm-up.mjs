@@ -6,7 +6,10 @@
 // phases (what a fresh process pays for its unoptimized code, docs/performance.md findings 11 and 19), its CPU
 // from exec to the end (the warm-up included) and its RSS at the end.
 //
-//   node bench/warm-up.mjs [--rounds 3] [--delay-ms 2000] [--messages 50000] [--size 100]
+//   node bench/warm-up.mjs [--rounds 3] [--delay-ms 2000] [--messages 50000] [--size 100] [-- variant ...]
+//
+// A variant is a target (kl-mem, kl-file, mock), then optionally `|` and kafkalite flags, then `|` and node flags
+// ("kl-mem|--warm-up|--env-file=x.env"); by default kl-mem, kl-mem with --warm-up, and the mock.
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,15 +18,17 @@ import { parseArgs } from 'node:util';
 import { ROOT, memoryMB, schedCpuMs, startTarget } from './lib/procs.mjs';
 import { median } from './lib/raw.mjs';
 
-const { values: a } = parseArgs({ options: {
+const { values: a, positionals } = parseArgs({ allowPositionals: true, options: {
   rounds: { type: 'string', default: '3' }, 'delay-ms': { type: 'string', default: '2000' },
   messages: { type: 'string', default: '50000' }, size: { type: 'string', default: '100' },
 } });
-const VARIANTS = [['kl-mem', []], ['kl-mem', ['--warm-up']], ['mock', []]];
-const name = ([t, args]) => [t, ...args].join(' ');
+const split = (s = '') => s.split(' ').filter(Boolean);
+const VARIANTS = (positionals.length ? positionals : ['kl-mem', 'kl-mem|--warm-up', 'mock'])
+  .map((v) => v.split('|')).map(([t, cli, node]) => [t, split(cli), split(node)]);
+const name = ([t, args, nodeArgs]) => [t, ...args, ...nodeArgs].join(' ');
 
-async function once([target, brokerArgs]) {
-  const broker = await startTarget(target, { brokerArgs });
+async function once([target, brokerArgs, nodeArgs]) {
+  const broker = await startTarget(target, { brokerArgs, nodeArgs });
   const json = join(tmpdir(), `warm-up-kbench-${process.pid}.json`);
   try {
     await new Promise((r) => setTimeout(r, Number(a['delay-ms'])));
@@ -33,7 +38,7 @@ async function once([target, brokerArgs]) {
         '--size', a.size, '--pid', String(broker.pid), '--json', json], { stdio: 'ignore' });
       child.on('exit', resolve);
     });
-    if (code !== 0) throw new Error(`kbench exited ${code} against ${name([target, brokerArgs])}`);
+    if (code !== 0) throw new Error(`kbench exited ${code} against ${name([target, brokerArgs, nodeArgs])}`);
     const run = JSON.parse(readFileSync(json, 'utf8')).runs[0];
     return { ...run, cpuTotalMs: schedCpuMs(broker.pid), rssMB: memoryMB(broker.pid).rss };
   } finally {
