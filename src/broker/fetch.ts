@@ -144,7 +144,12 @@ export default defineHandler<FetchRequest>({
     // from the same wait (segmentio/kafka-go's Conn.Read) takes an answer that early for data that came in time.
     const deadline = performance.now() + req.maxWaitMs + 1;
     while (!result.answerNow && result.total < Math.max(req.minBytes, 1) && performance.now() < deadline && !ctx.conn.isClosing) {
-      await waitForData(wants.map((w) => w.topic?.partitions[w.req.partition]).filter((p): p is Partition => !!p), Math.ceil(deadline - performance.now()));
+      const parts: Partition[] = [];
+      for (const w of wants) {
+        const p = w.topic?.partitions[w.req.partition];
+        if (p) parts.push(p);
+      }
+      await waitForData(parts, Math.ceil(deadline - performance.now()));
       result = await collect();
     }
 

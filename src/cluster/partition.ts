@@ -102,7 +102,7 @@ export class Topic {
   /** Effective values already resolved (config()), valid while `resolvedAt` is the broker config's version. */
   private resolved = new Map<string, string | null>();
   private resolvedNumbers = new Map<string, number>();
-  private resolvedAt = -1;
+  private resolvedAt: number;
   readonly internal: boolean;
   constructor(
     readonly cluster: Cluster,
@@ -111,6 +111,9 @@ export class Topic {
     private overrides: ReadonlyMap<string, string>,
   ) {
     this.internal = isInternalTopic(name);
+    // Empty caches are valid for the current config: a new topic's first lookups then take the path every later one
+    // does, not checkResolved()'s clearing branch (which deoptimized the produce path at a process's first new topic).
+    this.resolvedAt = cluster.config.version;
   }
   /** The topic's own config overrides. */
   get configs(): ReadonlyMap<string, string> {

@@ -47,7 +47,9 @@ export class CoordinatorLog {
       const p = topic.partitions[index];
       if (p.leader < 0) continue; // offline: Kafka's coordinator could not write either; the journal has it
       const ts = Date.now();
-      const batch = await encodeBatch(list.map((r) => ({ ...r, timestamp: ts })), { partitionLeaderEpoch: p.leaderEpoch });
+      const records: RecordInput[] = [];
+      for (const r of list) records.push({ ...r, timestamp: ts });
+      const batch = await encodeBatch(records, { partitionLeaderEpoch: p.leaderEpoch });
       await p.log.append(batch, { lastOffsetDelta: list.length - 1, maxTimestamp: ts });
       await afterAppend(this.services, p, 1);
     }
