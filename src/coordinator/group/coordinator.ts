@@ -75,11 +75,17 @@ export class GroupCoordinator {
     this.shareEnv = {
       cluster,
       logger: this.logger,
-      assigned: (groupId, assignment) => {
-        for (const [topicId, partitions] of assignment) {
-          const t = cluster.topicsById.get(topicId);
-          if (t) for (const p of partitions) shareState.init(groupId, t, p);
-        }
+      initialized: (groupId, topicId, partition) => shareState.get(groupId, topicId, partition) !== undefined,
+      initialize: (groupId, partitions) => {
+        setImmediate(() => {
+          for (const [topicId, ps] of partitions) {
+            const t = cluster.topicsById.get(topicId);
+            if (!t) continue;
+            for (const p of ps) {
+              void Promise.resolve(shareState.init(groupId, t, p)).catch((err) => this.logger.warn({ err, group: groupId, topic: t.name, partition: p }, 'share-partition state did not start'));
+            }
+          }
+        });
       },
     };
     // A share session that ends gives back what its member still holds on the session's partitions.

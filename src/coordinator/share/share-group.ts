@@ -9,11 +9,19 @@ import { ModernGroup } from '../group/group.js';
 import { Timers } from '../group/timers.js';
 import { simpleAssign, type Assignment } from './simple-assignor.js';
 
+/** The heartbeat interval a member is given while partitions of its subscription await their share state. */
+const AWAITING_INIT_HEARTBEAT_MS = 100;
+
 export interface ShareEnv {
   cluster: Cluster;
   logger: Logger;
-  /** The group now assigns these partitions: their share state starts here if it has not yet (share.auto.offset.reset). */
-  assigned(groupId: string, assignment: Assignment): void;
+  /** The group has share state on the partition (Kafka: it is among ShareGroupStatePartitionMetadata's initialized topics). */
+  initialized(groupId: string, topicId: string, partition: number): boolean;
+  /**
+   * Starts the group's share state on these partitions (share.auto.offset.reset) after the current request, as
+   * Kafka's coordinator sends InitializeShareGroupState to the share coordinator asynchronously to the heartbeat.
+   */
+  initialize(groupId: string, partitions: Assignment): void;
 }
 
 export interface ShareHeartbeatInput {
@@ -43,6 +51,8 @@ export class ShareGroup extends ModernGroup {
   readonly type = 'share' as const;
   readonly members = new Map<string, ShareMember>();
   private target = new Map<string, Assignment>();
+  /** Subscribed partitions the last target left out for want of share state (being initialized). */
+  private awaitingInit: Assignment = new Map();
   private readonly timers = new Timers();
 
   constructor(groupId: string, private readonly env: ShareEnv) {
@@ -109,6 +119,8 @@ export class ShareGroup extends ModernGroup {
     if (r.rackId !== null) m.rackId = r.rackId;
     m.clientId = r.clientId;
     m.clientHost = r.clientHost;
+    // Kafka's initializedAssignmentPending: partitions initialized since the target was computed bump the epoch.
+    if (this.initializedSinceTarget()) bump = true;
     this.advanceEpoch(bump);
 
     // No revocation in share groups: the member takes its target assignment at once.
@@ -123,7 +135,7 @@ export class ShareGroup extends ModernGroup {
     return {
       memberId: m.memberId,
       memberEpoch: m.memberEpoch,
-      heartbeatIntervalMs: this.env.cluster.groupConfigs.int(this.groupId, 'share.heartbeat.interval.ms'),
+      heartbeatIntervalMs: this.heartbeatIntervalMs(),
       assignment: send ? { topicPartitions: toList(m.assigned) } : null,
     };
   }
@@ -137,12 +149,45 @@ export class ShareGroup extends ModernGroup {
         return t ? [t.id] : [];
       }),
     }));
-    const partitionCounts = new Map<string, number>();
-    for (const m of members) for (const id of m.topicIds) partitionCounts.set(id, cluster.topicsById.get(id)!.partitions.length);
-    this.target = simpleAssign(members, partitionCounts);
+    // Only partitions with share state are assigned (Kafka's withTopicAssignablePartitionsMap over the initialized
+    // topics); the others are initialized after this heartbeat and join the target at a later one. So a new group's
+    // first members get their partitions one heartbeat after joining, as from Kafka (4.1+).
+    const assignable = new Map<string, number[]>();
+    const missing: Assignment = new Map();
+    for (const m of members) {
+      for (const id of m.topicIds) {
+        if (assignable.has(id)) continue;
+        const ready: number[] = [];
+        const absent: number[] = [];
+        const n = cluster.topicsById.get(id)!.partitions.length;
+        for (let p = 0; p < n; p++) (this.env.initialized(this.groupId, id, p) ? ready : absent).push(p);
+        assignable.set(id, ready);
+        if (absent.length > 0) missing.set(id, absent);
+      }
+    }
+    this.target = simpleAssign(members, assignable);
     this.assignmentEpoch = this.groupEpoch;
-    for (const a of this.target.values()) this.env.assigned(this.groupId, a);
+    this.awaitingInit = missing;
+    if (missing.size > 0) this.env.initialize(this.groupId, missing);
     this.env.logger.debug({ group: this.groupId, epoch: this.groupEpoch }, 'share group target assignment computed');
+  }
+
+  /**
+   * share.heartbeat.interval.ms, or a short interval while partitions await their share state: kafkalite starts that
+   * state right after the response, so the member comes back for its partitions soon instead of after Kafka's 5 s
+   * (in the spirit of group.initial.rebalance.delay.ms = 0 here). docs/share-groups.md says why not at the first
+   * heartbeat.
+   */
+  private heartbeatIntervalMs(): number {
+    const configured = this.env.cluster.groupConfigs.int(this.groupId, 'share.heartbeat.interval.ms');
+    return this.awaitingInit.size > 0 ? Math.min(AWAITING_INIT_HEARTBEAT_MS, configured) : configured;
+  }
+
+  private initializedSinceTarget(): boolean {
+    for (const [topicId, partitions] of this.awaitingInit) {
+      if (partitions.some((p) => this.env.initialized(this.groupId, topicId, p))) return true;
+    }
+    return false;
   }
 
   private leave(memberId: string): { memberId: string; memberEpoch: number; heartbeatIntervalMs: number; assignment: null } {

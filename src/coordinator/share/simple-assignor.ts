@@ -6,18 +6,20 @@
 /** topic id -> partitions */
 export type Assignment = Map<string, number[]>;
 
-export function simpleAssign(members: { memberId: string; topicIds: string[] }[], partitionCounts: Map<string, number>): Map<string, Assignment> {
+/** `assignable`: topic id -> the partitions that may be assigned (Kafka: those whose share state is initialized). */
+export function simpleAssign(members: { memberId: string; topicIds: string[] }[], assignable: Map<string, number[]>): Map<string, Assignment> {
   const out = new Map<string, Assignment>(members.map((m) => [m.memberId, new Map()]));
   // Where the next topic's round starts, so that members get the remainders of different topics in turn.
   let rotation = 0;
-  for (const topicId of [...partitionCounts.keys()].sort()) {
+  for (const topicId of [...assignable.keys()].sort()) {
     const subscribers = members.filter((m) => m.topicIds.includes(topicId)).map((m) => m.memberId).sort();
-    const n = partitionCounts.get(topicId)!;
+    const parts = assignable.get(topicId)!;
+    const n = parts.length;
     if (subscribers.length === 0 || n === 0) continue;
-    const give = (memberId: string, p: number) => {
+    const give = (memberId: string, i: number) => {
       const a = out.get(memberId)!;
       const ps = a.get(topicId) ?? [];
-      ps.push(p);
+      ps.push(parts[i]);
       a.set(topicId, ps);
     };
     if (subscribers.length <= n) {
