@@ -11,20 +11,19 @@
 // their first assignment, Kafka's group.initial.rebalance.delay.ms, which kafkalite sets to 0: that is all it measures.)
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
-import { ensureBuilt, schedCpuMs, startTarget } from './lib/procs.mjs';
+import { ensureBuilt, parseVariant, schedCpuMs, startTarget } from './lib/procs.mjs';
 import { median } from './lib/raw.mjs';
 
 const { Kafka, logLevel } = kafkajs;
 const { values: a, positionals } = parseArgs({ allowPositionals: true, options: {
   rounds: { type: 'string', default: '5' }, steps: { type: 'string', default: '10' }, messages: { type: 'string', default: '50' },
 } });
-const split = (s = '') => s.split(' ').filter(Boolean);
 const VARIANTS = positionals.length ? positionals : ['kl-mem', 'kl-mem|--warm-up', 'kl-file'];
 
 async function once(variant) {
-  const [target, cli, node] = variant.split('|');
+  const { target, brokerArgs, nodeArgs } = parseVariant(variant);
   const t0 = performance.now();
-  const broker = await startTarget(target, { brokerArgs: split(cli), nodeArgs: split(node) });
+  const broker = await startTarget(target, { brokerArgs, nodeArgs });
   const steps = [];
   try {
     const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });

@@ -15,19 +15,17 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, memoryMB, schedCpuMs, startTarget } from './lib/procs.mjs';
+import { ROOT, memoryMB, parseVariant, schedCpuMs, startTarget } from './lib/procs.mjs';
 import { median } from './lib/raw.mjs';
 
 const { values: a, positionals } = parseArgs({ allowPositionals: true, options: {
   rounds: { type: 'string', default: '3' }, 'delay-ms': { type: 'string', default: '2000' },
   messages: { type: 'string', default: '50000' }, size: { type: 'string', default: '100' },
 } });
-const split = (s = '') => s.split(' ').filter(Boolean);
-const VARIANTS = (positionals.length ? positionals : ['kl-mem', 'kl-mem|--warm-up', 'mock'])
-  .map((v) => v.split('|')).map(([t, cli, node]) => [t, split(cli), split(node)]);
-const name = ([t, args, nodeArgs]) => [t, ...args, ...nodeArgs].join(' ');
+const VARIANTS = positionals.length ? positionals : ['kl-mem', 'kl-mem|--warm-up', 'mock'];
 
-async function once([target, brokerArgs, nodeArgs]) {
+async function once(variant) {
+  const { target, brokerArgs, nodeArgs } = parseVariant(variant);
   const broker = await startTarget(target, { brokerArgs, nodeArgs });
   const json = join(tmpdir(), `warm-up-kbench-${process.pid}.json`);
   try {
@@ -38,7 +36,7 @@ async function once([target, brokerArgs, nodeArgs]) {
         '--size', a.size, '--pid', String(broker.pid), '--json', json], { stdio: 'ignore' });
       child.on('exit', resolve);
     });
-    if (code !== 0) throw new Error(`kbench exited ${code} against ${name([target, brokerArgs, nodeArgs])}`);
+    if (code !== 0) throw new Error(`kbench exited ${code} against ${variant}`);
     const run = JSON.parse(readFileSync(json, 'utf8')).runs[0];
     return { ...run, cpuTotalMs: schedCpuMs(broker.pid), rssMB: memoryMB(broker.pid).rss };
   } finally {
@@ -59,12 +57,12 @@ const COLS = [
 ];
 const row = (label, vals) => label.padEnd(24) + vals.map((v) => String(v == null ? '-' : Math.round(v * 100) / 100).padStart(14)).join('');
 console.log(row('', []) + COLS.map(([c]) => c.padStart(14)).join(''));
-const results = new Map(VARIANTS.map((v) => [name(v), []]));
+const results = new Map(VARIANTS.map((v) => [v, []]));
 for (let round = 0; round < Number(a.rounds); round++) {
   for (const v of round % 2 ? [...VARIANTS].reverse() : VARIANTS) {
     const r = await once(v);
-    results.get(name(v)).push(r);
-    console.log(row(name(v), COLS.map(([, f]) => f(r))));
+    results.get(v).push(r);
+    console.log(row(v, COLS.map(([, f]) => f(r))));
   }
 }
 console.log(`\nmedians of ${a.rounds} rounds (${a.messages} × ${a.size} B, kafkajs, the client started ${a['delay-ms']} ms after ready)`);

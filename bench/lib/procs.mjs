@@ -19,6 +19,16 @@ export const TARGETS = {
   mock: { label: 'librdkafka mock 2.0.2', kafkalite: false },
 };
 
+/**
+ * A variant of the A/B scripts (bench/warm-up.mjs, bench/ci-session.mjs): a target, then optionally `|` and kafkalite
+ * flags, then `|` and node flags, flags separated by spaces ("kl-mem|--warm-up|--env-file=x.env").
+ */
+export function parseVariant(variant) {
+  const [target, cli = '', node = ''] = variant.split('|');
+  const split = (s) => s.split(' ').filter(Boolean);
+  return { target, brokerArgs: split(cli), nodeArgs: split(node) };
+}
+
 export function ensureBuilt() {
   if (!existsSync(join(ROOT, 'dist', 'bundle', 'kafkalite-cli.mjs'))) throw new Error('dist/bundle/ is missing: run npm run build first');
   if (!existsSync(MOCK)) execFileSync('make', ['-C', MOCK_DIR], { stdio: 'inherit' });
