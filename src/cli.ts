@@ -5,6 +5,7 @@ import { startBroker, type BrokerOptions, type StartupTopic } from './kafkalite.
 import { createLogger } from './logger.js';
 import { BROKER_CONFIGS } from './cluster/config.js';
 import { PRESETS } from './presets.js';
+import { lowerV8WorkerPriority } from './v8-workers.js';
 
 interface Flag {
   type: 'string' | 'boolean';
@@ -50,6 +51,7 @@ export const FLAGS: Record<string, Flag> = {
   'control-port': { type: 'string', help: 'HTTP fault-injection endpoint on 127.0.0.1 (0 = free port; off by default)' },
   'late-jit': { type: 'boolean', help: 'V8 optimizes 16x later: fewer latency spikes while a fresh broker warms up, slower first minutes' },
   'warm-up': { type: 'boolean', help: 'after start-up, run produce/fetch round trips through private in-process brokers so that V8 optimizes the request path before clients need it: 10,000 with the file engine (~0.8 s of CPU, ~50 MB of RSS), 3,000 with --memory (~0.4 s, ~30 MB)' },
+  'v8-workers-nice': { type: 'string', help: "nice value (0-19) of V8's compiler and GC threads (Linux): a fresh broker's requests wait less behind its compile work; 0 leaves them as they are", default: '19' },
   help: { type: 'boolean', help: 'show this help' },
   version: { type: 'boolean', help: 'print the version of kafkalite and of the Kafka protocol it speaks' },
 };
@@ -89,7 +91,7 @@ function int(name: string, v: string, min = 0): number {
 }
 
 /** Parses argv + env into broker options. Throws UsageError for bad input. */
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): { help: boolean; version?: boolean; opts: BrokerOptions } {
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): { help: boolean; version?: boolean; opts: BrokerOptions; v8WorkersNice?: number } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -168,7 +170,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (v['super-users'] !== undefined) overrides['super.users'] = v['super-users'];
   // --port is the PLAINTEXT shorthand; with --listeners it adds a PLAINTEXT listener only when given.
   if (v.port !== undefined || !opts.listeners) opts.port = int('port', v.port ?? FLAGS.port.default);
-  return { help: false, opts };
+  const v8WorkersNice = int('v8-workers-nice', v['v8-workers-nice'] ?? FLAGS['v8-workers-nice'].default);
+  if (v8WorkersNice > 19) throw new UsageError(`--v8-workers-nice must be 0..19, got "${v8WorkersNice}"`);
+  return { help: false, opts, v8WorkersNice };
 }
 
 /** `--topic orders:3`, `--topic events:1:1:cleanup.policy=compact:retention.ms=60000` (topic names hold no ':'). */
@@ -208,6 +212,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   }
   const logger = createLogger(parsed.opts.logLevel);
   parsed.opts.logger = logger;
+  if (parsed.v8WorkersNice) {
+    const threads = lowerV8WorkerPriority(parsed.v8WorkersNice);
+    logger.debug({ threads, nice: parsed.v8WorkersNice }, 'V8 worker threads deprioritized');
+  }
   let broker;
   try {
     broker = await startBroker(parsed.opts);
