@@ -51,7 +51,7 @@ export const FLAGS: Record<string, Flag> = {
   'control-port': { type: 'string', help: 'HTTP fault-injection endpoint on 127.0.0.1 (0 = free port; off by default)' },
   'late-jit': { type: 'boolean', help: 'V8 optimizes 16x later: fewer latency spikes while a fresh broker warms up, slower first minutes' },
   'warm-up': { type: 'boolean', help: 'after start-up, run produce/fetch round trips through private in-process brokers so that V8 optimizes the request path before clients need it: 10,000 with the file engine (~0.8 s of CPU, ~50 MB of RSS), 3,000 with --memory (~0.4 s, ~30 MB)' },
-  'v8-workers-nice': { type: 'string', help: "nice value (0-19) of V8's compiler and GC threads (Linux): a fresh broker's requests wait less behind its compile work; 0 leaves them as they are", default: '19' },
+  'v8-workers-nice': { type: 'string', help: "nice value (0-19) of V8's compiler and GC threads (Linux): on an otherwise idle machine a fresh broker's requests wait less behind its compile work (e2e p99 ~2 -> ~1 ms at 19), but on a CPU-saturated one the main thread can stall behind a starved worker's locks (up to ~1 s seen at 19)", default: '0' },
   help: { type: 'boolean', help: 'show this help' },
   version: { type: 'boolean', help: 'print the version of kafkalite and of the Kafka protocol it speaks' },
 };

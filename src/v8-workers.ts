@@ -1,9 +1,12 @@
-// Lowers the CPU priority (nice value) of V8's worker threads, where its optimizing compiler (TurboFan) and parts of
-// its garbage collector run. Why (docs/performance.md, finding 20): in a fresh process V8 compiles the request path
-// on these threads for the first seconds of traffic, one job of 1-30 ms after another. On a machine with few cores
-// a job often holds the core the broker's main thread last ran on while the main thread sleeps in epoll; when a
-// request arrives, Linux lets the job finish its time slice (~1.5 ms) before the main thread runs again, and that
-// wait was most of a fresh broker's e2e p99 (2.3 ms against 0.5 ms warm). A worker at nice 19 gives way sooner.
+// `kafkalite --v8-workers-nice N`: lowers the CPU priority (nice value) of V8's worker threads, where its optimizing
+// compiler (TurboFan) and parts of its garbage collector run. Why (docs/performance.md, finding 20): in a fresh process
+// V8 compiles the request path on these threads for the first seconds of traffic, one job of 1-30 ms after another.
+// On a machine with few cores a job often holds the core the broker's main thread last ran on while the main thread
+// sleeps in epoll; when a request arrives, Linux lets the job run on (~1.5 ms) before the main thread does, and that
+// wait was most of a fresh broker's e2e p99 (2.2 ms against 0.5 ms warm; 0.9-1.3 ms with the workers at nice 19).
+// It is not the default because of the other side: on a CPU-saturated machine a worker at a low priority waits long
+// for a core while it holds a lock the main thread then needs (malloc's, the task queue's), and the main thread
+// stalls with it (up to ~0.9 s seen at nice 19, ~160 ms once at nice 10).
 //
 // Linux only (per-thread nice values, /proc/self/task), and only for the CLI: an in-process broker leaves its host
 // process's threads alone. libuv's thread pool, which runs the file engine's large reads and writes, keeps its

@@ -40,9 +40,9 @@ describe('V8 worker threads', () => {
     expect(v8WorkerThreads(100, threads, MAPS)).toEqual([101, 102, 103, 104, 105, 111]);
   });
 
-  it('--v8-workers-nice takes 0..19, 19 by default', () => {
-    expect(parseCli([], {}).v8WorkersNice).toBe(19);
-    expect(parseCli(['--v8-workers-nice', '0'], {}).v8WorkersNice).toBe(0);
+  it('--v8-workers-nice takes 0..19, 0 (leave them) by default', () => {
+    expect(parseCli([], {}).v8WorkersNice).toBe(0);
+    expect(parseCli(['--v8-workers-nice', '19'], {}).v8WorkersNice).toBe(19);
     expect(parseCli([], { KAFKALITE_V8_WORKERS_NICE: '10' }).v8WorkersNice).toBe(10);
     expect(() => parseCli(['--v8-workers-nice', '20'], {})).toThrow(UsageError);
     expect(() => parseCli(['--v8-workers-nice', '-1'], {})).toThrow(UsageError);
@@ -68,12 +68,12 @@ describe('V8 worker threads', () => {
     }
   }
 
-  it.runIf(existsSync('/proc/self/task'))('the CLI runs them at nice 19 and leaves the main thread and libuv pool at 0; --v8-workers-nice 0 leaves all', async () => {
-    const { pid, threads } = await threadNices([]);
+  it.runIf(existsSync('/proc/self/task'))('--v8-workers-nice 19 runs them at nice 19 and leaves the main thread and libuv pool at 0; by default all stay', async () => {
+    const { pid, threads } = await threadNices(['--v8-workers-nice', '19']);
     expect(threads.find((t) => t.tid === pid)!.nice).toBe(0);
     // Node's platform has 4 V8 workers and a delayed-task thread; libuv's pool (4) and the inspector's thread stay.
     expect(threads.filter((t) => t.nice === 19).length).toBeGreaterThanOrEqual(4);
     expect(threads.filter((t) => t.tid !== pid && t.nice === 0).length).toBeGreaterThanOrEqual(4);
-    expect((await threadNices(['--v8-workers-nice', '0'])).threads.every((t) => t.nice === 0)).toBe(true);
+    expect((await threadNices([])).threads.every((t) => t.nice === 0)).toBe(true);
   });
 });
