@@ -190,6 +190,29 @@ describe('ShareFetch and ShareAcknowledge', () => {
     expect(await startOf('latest')).toBeNull();
   });
 
+  it('tries a share-partition start that failed again at the next heartbeat', async () => {
+    const topic = await newTopic(broker, 'sf', 1);
+    const group = topicName('sg');
+    await broker.cluster.groupConfigs.set(group, new Map([['share.auto.offset.reset', 'by_duration:PT1H']]));
+    const log = broker.cluster.topics.get(topic)!.partitions[0].log;
+    const real = log.offsetForTimestamp.bind(log);
+    let failures = 0;
+    log.offsetForTimestamp = (ts: number) => (failures++ === 0 ? Promise.reject(new Error('injected: time index unreadable')) : real(ts));
+    try {
+      expect(parts(await hb(group, 'a', 0, [topic]))).toEqual([]);
+      await new Promise((r) => setTimeout(r, 20)); // the first start runs (and fails) after the response
+      const retry = await hb(group, 'a', 1); // still nothing to assign: this heartbeat starts it again
+      expect(retry).toMatchObject({ memberEpoch: 1, heartbeatIntervalMs: 100 });
+      await new Promise((r) => setTimeout(r, 20));
+      const a = await hb(group, 'a', 1);
+      expect(a).toMatchObject({ memberEpoch: 2, heartbeatIntervalMs: 5000 });
+      expect(parts(a)).toEqual([0]);
+      expect(failures).toBe(2);
+    } finally {
+      log.offsetForTimestamp = real;
+    }
+  });
+
   it('keeps share-partition state across a restart; records held when it stopped are delivered again', async () => {
     const d = await DiskBroker.create('never');
     const topic = topicName('sr');

@@ -121,6 +121,9 @@ export class ShareGroup extends ModernGroup {
     m.clientHost = r.clientHost;
     // Kafka's initializedAssignmentPending: partitions initialized since the target was computed bump the epoch.
     if (this.initializedSinceTarget()) bump = true;
+    // A start that failed (logged) is tried again at each heartbeat until it succeeds, as Kafka retries a share
+    // group's state initialization; starting is idempotent, so one in progress is not started twice.
+    else if (this.awaitingInit.size > 0) this.env.initialize(this.groupId, this.awaitingInit);
     this.advanceEpoch(bump);
 
     // No revocation in share groups: the member takes its target assignment at once.
