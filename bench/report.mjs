@@ -83,8 +83,9 @@ else if (rk) {
   const label = { 'kl-mem': 'kafkalite memory', 'kl-file': 'kafkalite file', mock: 'librdkafka mock', 'mock-poll': 'librdkafka mock, polling consumer' };
   const warmNote = rk.warm ? `, after ${n(rk.warm.records)} warm-up records` : '';
   for (const [key, c] of Object.entries(rk.cases)) {
-    const base = key.replace(/-warm(-up)?$/, '');
-    const name = (label[base] ?? base) + (key.endsWith('-warm') ? warmNote : key.endsWith('-warm-up') ? ', `--warm-up`' : '');
+    const base = key.replace(/-(warm|warm-up|nice)$/, '');
+    const suffix = { warm: warmNote, 'warm-up': ', `--warm-up`', nice: ', `--v8-workers-nice 19`' }[key.slice(base.length + 1)] ?? '';
+    const name = (label[base] ?? base) + suffix;
     const e2e = key === 'mock' ? `${f(c.e2e)} (no wake-up: the wait)` : f(c.e2e);
     out.push(`| ${name} | ${c.fetchWaitMaxMs} | ${c.errors.length && c.e2e.p50 === null ? 'error' : e2e} | ${f(c.ack)} | ${c.load1.map((l) => n(l, 1)).join(', ')} |`);
   }

@@ -41,6 +41,8 @@ function cases(targets, samples, warm) {
   }
   // And a fresh kafkalite started with --warm-up, the probe at once (docs/performance.md finding 19).
   for (const t of targets) if (TARGETS[t].kafkalite) out.push({ key: `${t}-warm-up`, target: t, brokerArgs: ['--warm-up'], fetchWaitMs: FETCH_WAIT_MS, samples });
+  // And one started with V8's worker threads at nice 19 (finding 20: a fresh broker's p99 on an idle machine).
+  for (const t of targets) if (TARGETS[t].kafkalite) out.push({ key: `${t}-nice`, target: t, brokerArgs: ['--v8-workers-nice', '19'], fetchWaitMs: FETCH_WAIT_MS, samples });
   return out;
 }
 
@@ -103,6 +105,6 @@ export function printRdkafkaE2e(x) {
     for (const e of c.errors) lines.push(`  ${key}: ${e}`);
   }
   lines.push('mock: never wakes a parked fetch, so its e2e with a 100 ms wait is the wait; mock-poll has the consumer poll (fetch.wait.max.ms 0)');
-  lines.push(`*-warm: the same after ${x.warm.records} warm-up records at ${x.warm.pauseMs.join('-')} ms apart in the same session; *-warm-up: started with --warm-up`);
+  lines.push(`*-warm: the same after ${x.warm.records} warm-up records at ${x.warm.pauseMs.join('-')} ms apart in the same session; *-warm-up: started with --warm-up; *-nice: with --v8-workers-nice 19`);
   console.log(lines.join('\n'));
 }
