@@ -196,8 +196,8 @@ describe('ShareFetch and ShareAcknowledge', () => {
     await broker.cluster.groupConfigs.set(group, new Map([['share.auto.offset.reset', 'by_duration:PT1H']]));
     const log = broker.cluster.topics.get(topic)!.partitions[0].log;
     const real = log.offsetForTimestamp.bind(log);
-    let failures = 0;
-    log.offsetForTimestamp = (ts: number) => (failures++ === 0 ? Promise.reject(new Error('injected: time index unreadable')) : real(ts));
+    let reads = 0; // the first fails
+    log.offsetForTimestamp = (ts: number) => (reads++ === 0 ? Promise.reject(new Error('injected: time index unreadable')) : real(ts));
     try {
       expect(parts(await hb(group, 'a', 0, [topic]))).toEqual([]);
       await new Promise((r) => setTimeout(r, 20)); // the first start runs (and fails) after the response
@@ -207,7 +207,7 @@ describe('ShareFetch and ShareAcknowledge', () => {
       const a = await hb(group, 'a', 1);
       expect(a).toMatchObject({ memberEpoch: 2, heartbeatIntervalMs: 5000 });
       expect(parts(a)).toEqual([0]);
-      expect(failures).toBe(2);
+      expect(reads).toBe(2);
     } finally {
       log.offsetForTimestamp = real;
     }
