@@ -5,6 +5,7 @@ import { startBroker, type BrokerOptions, type StartupTopic } from './kafkalite.
 import { createLogger } from './logger.js';
 import { BROKER_CONFIGS } from './cluster/config.js';
 import { PRESETS } from './presets.js';
+import { keepGcHeadroom } from './gc-headroom.js';
 import { lowerV8WorkerPriority } from './v8-workers.js';
 
 interface Flag {
@@ -216,6 +217,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const threads = lowerV8WorkerPriority(parsed.v8WorkersNice);
     logger.debug({ threads, nice: parsed.v8WorkersNice }, 'V8 worker threads deprioritized');
   }
+  keepGcHeadroom();
   let broker;
   try {
     broker = await startBroker(parsed.opts);
