@@ -19,8 +19,8 @@ export function growingPercent(live: number, headroom = HEADROOM): number {
   return percent > V8_MAX_PERCENT ? percent : 0;
 }
 
-/** Keeps the growing factor matched to the live heap after every full GC; returns the observer (to disconnect). */
-export function keepGcHeadroom(): PerformanceObserver {
+/** Keeps the growing factor matched to the live heap from now on, after every full GC. */
+export function keepGcHeadroom(): void {
   let current = -1;
   const apply = () => {
     const percent = growingPercent(v8.getHeapStatistics().used_heap_size);
@@ -35,5 +35,4 @@ export function keepGcHeadroom(): PerformanceObserver {
     if (list.getEntries().some(major)) apply();
   });
   observer.observe({ entryTypes: ['gc'] });
-  return observer;
 }
