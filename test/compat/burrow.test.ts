@@ -141,5 +141,7 @@ min-distance=1
       await producer.disconnect();
     }
     expect(status!.partitions).toHaveLength(2);
-  });
+    // The waits above allow up to 90 s: Burrow polls on its own intervals and took over 30 s once on a loaded CI
+    // machine (11-18 s alone); the test's limit must not cut them short before they can report what Burrow saw.
+  }, 120000);
 });
